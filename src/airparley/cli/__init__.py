@@ -1,0 +1,29 @@
+"""The ``airparley`` command line: one typer app with a sub-app per area.
+
+Exit codes: 0 success, 1 a check that found a problem (a ledger that does not verify), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from airparley.cli import _tactical_alerting as _tactical_alerting  # registers alert and bands
+from airparley.cli._strategic import check_command, notice_app
+from airparley.cli._tactical import tactical_app
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="airparley",
+    help="A deconfliction line for air operations between parties who share airspace but not intelligence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(notice_app, name="notice")
+app.command("check")(check_command)
+app.add_typer(tactical_app, name="tactical")
+
+
+def main() -> None:
+    app()

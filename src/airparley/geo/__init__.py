@@ -1,0 +1,63 @@
+"""WGS84 maths: geodesics, local frames, units and footprint shapes. Pure: no I/O, no global state."""
+
+from airparley.geo._frame import LocalFrame, aeqd_xy, ecef
+from airparley.geo._geodesy import WGS84, azimuth_deg, destination, distance_nm, inverse
+from airparley.geo._shapes import (
+    MAX_EDGE_DEG,
+    MAX_SHAPE_EXTENT_NM,
+    TOLERANCE_NM,
+    circle_polygon,
+    corridor_polygon,
+    orbit_polygon,
+    parse_position,
+    polygon_from_rings,
+)
+from airparley.geo._units import (
+    FT_PER_M,
+    M_PER_FT,
+    M_PER_NM,
+    MS_PER_KT,
+    altitude_to_ft_msl,
+    flight_level_to_ft,
+    fpm_to_ms,
+    ft_to_m,
+    kt_to_ms,
+    m_to_ft,
+    m_to_nm,
+    ms_to_fpm,
+    ms_to_kt,
+    nm_to_m,
+)
+
+__all__ = [
+    "FT_PER_M",
+    "MAX_EDGE_DEG",
+    "MAX_SHAPE_EXTENT_NM",
+    "MS_PER_KT",
+    "M_PER_FT",
+    "M_PER_NM",
+    "TOLERANCE_NM",
+    "WGS84",
+    "LocalFrame",
+    "aeqd_xy",
+    "altitude_to_ft_msl",
+    "azimuth_deg",
+    "circle_polygon",
+    "corridor_polygon",
+    "destination",
+    "distance_nm",
+    "ecef",
+    "flight_level_to_ft",
+    "fpm_to_ms",
+    "ft_to_m",
+    "inverse",
+    "kt_to_ms",
+    "m_to_ft",
+    "m_to_nm",
+    "ms_to_fpm",
+    "ms_to_kt",
+    "nm_to_m",
+    "orbit_polygon",
+    "parse_position",
+    "polygon_from_rings",
+]

@@ -1,0 +1,145 @@
+"""Local azimuthal-equidistant frames.
+
+A frame is centred on a point; ``x_m`` points east and ``y_m`` north, both in metres on the tangent plane.
+Distances and bearings from the centre are the geodesic ones; between two other points the error grows
+with their distance from the centre (about 0.1% at 250 NM from it), so a frame is made for a set of
+shapes and centred on them (:meth:`LocalFrame.around`).
+
+Two implementations share one definition:
+
+* :class:`LocalFrame`: one centre, both ways; it builds shapes and renders results.
+* :func:`aeqd_xy` is the NumPy kernel for many points, each with its *own* centre (one frame per aircraft
+  pair or per volume pair, in one vectorised call). It maps a point to the tangent plane through the
+  ellipsoid chord and turns the chord into an arc with the normal-section radius of curvature in that
+  azimuth (Euler's formula), which agrees with PROJ's ``aeqd`` to well under 0.01% within 500 NM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from airparley.geo._geodesy import WGS84
+
+__all__ = ["LocalFrame", "aeqd_xy", "ecef"]
+
+FloatArray = npt.NDArray[np.float64]
+
+_A = 6378137.0  # WGS84 semi-major axis, metres
+_F = 1.0 / 298.257223563
+_E2 = _F * (2.0 - _F)
+
+
+def ecef(lon_deg: npt.ArrayLike, lat_deg: npt.ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Earth-centred, earth-fixed coordinates (metres) of points on the WGS84 ellipsoid surface."""
+    lon = np.radians(np.asarray(lon_deg, dtype=np.float64))
+    lat = np.radians(np.asarray(lat_deg, dtype=np.float64))
+    sin_lat = np.sin(lat)
+    cos_lat = np.cos(lat)
+    prime_vertical = _A / np.sqrt(1.0 - _E2 * sin_lat * sin_lat)
+    return (
+        prime_vertical * cos_lat * np.cos(lon),
+        prime_vertical * cos_lat * np.sin(lon),
+        prime_vertical * (1.0 - _E2) * sin_lat,
+    )
+
+
+def aeqd_xy(
+    lon_deg: npt.ArrayLike, lat_deg: npt.ArrayLike, lon0_deg: npt.ArrayLike, lat0_deg: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """East/north metres of each point in the azimuthal-equidistant frame centred on its own centre.
+
+    All four arguments broadcast together; WGS84 degrees in, metres out. Vectorised: no Python loop.
+    """
+    lon, lat, lon0, lat0 = (
+        np.asarray(a, dtype=np.float64) for a in np.broadcast_arrays(lon_deg, lat_deg, lon0_deg, lat0_deg)
+    )
+    x, y, z = ecef(lon, lat)
+    x0, y0, z0 = ecef(lon0, lat0)
+    dx, dy, dz = x - x0, y - y0, z - z0
+    lam0 = np.radians(lon0)
+    phi0 = np.radians(lat0)
+    sin_l0, cos_l0 = np.sin(lam0), np.cos(lam0)
+    sin_p0, cos_p0 = np.sin(phi0), np.cos(phi0)
+    east = -sin_l0 * dx + cos_l0 * dy
+    north = -sin_p0 * cos_l0 * dx - sin_p0 * sin_l0 * dy + cos_p0 * dz
+    up = cos_p0 * cos_l0 * dx + cos_p0 * sin_l0 * dy + sin_p0 * dz
+    chord = np.sqrt(east * east + north * north + up * up)
+    horizontal = np.hypot(east, north)
+    w2 = 1.0 - _E2 * sin_p0 * sin_p0
+    meridional = _A * (1.0 - _E2) / (w2 * np.sqrt(w2))
+    prime_vertical = _A / np.sqrt(w2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos_az = np.where(horizontal > 0.0, north / horizontal, 1.0)
+        sin_az = np.where(horizontal > 0.0, east / horizontal, 0.0)
+    radius = 1.0 / (cos_az * cos_az / meridional + sin_az * sin_az / prime_vertical)
+    arc = 2.0 * radius * np.arcsin(np.minimum(chord / (2.0 * radius), 1.0))
+    return arc * sin_az, arc * cos_az
+
+
+@dataclass(frozen=True)
+class LocalFrame:
+    """An azimuthal-equidistant frame centred at (``lon0``, ``lat0``), WGS84 degrees; metres east/north.
+
+    Forward is :func:`aeqd_xy`; inverse flies the geodesic from the centre at the point's azimuth for its
+    distance (``Geod.fwd``), so a frame costs nothing to create; a round trip lands within a metre at
+    250 NM from the centre.
+
+    >>> frame = LocalFrame(38.27, 34.56)  # Palmyra
+    >>> x, y = frame.to_xy(38.27, 34.56)
+    >>> float(x), float(y)
+    (0.0, 0.0)
+    """
+
+    lon0: float
+    lat0: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lon0", float(self.lon0))
+        object.__setattr__(self, "lat0", float(self.lat0))
+        if not (-180.0 <= self.lon0 <= 180.0 and -90.0 < self.lat0 < 90.0):
+            raise ValueError(f"frame centre out of range: {self.lon0}, {self.lat0}")
+
+    @classmethod
+    def around(cls, geometries: Iterable[BaseGeometry]) -> LocalFrame:
+        """A frame centred on the middle of the bounding box of some lon/lat geometries."""
+        bounds = shapely.total_bounds(np.asarray(list(geometries), dtype=object))
+        if not np.all(np.isfinite(bounds)):
+            raise ValueError("cannot centre a frame on empty geometries")
+        return cls((bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0)
+
+    def to_xy(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+        return aeqd_xy(lon, lat, self.lon0, self.lat0)
+
+    def to_lonlat(self, x_m: npt.ArrayLike, y_m: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+        x, y = (np.asarray(a, dtype=np.float64) for a in np.broadcast_arrays(x_m, y_m))
+        azimuth = np.degrees(np.arctan2(x, y))
+        lon0 = np.full(x.size, self.lon0)
+        lat0 = np.full(x.size, self.lat0)
+        lon, lat, _ = WGS84.fwd(lon0, lat0, azimuth.ravel(), np.hypot(x, y).ravel())
+        return (
+            np.asarray(lon, dtype=np.float64).reshape(x.shape),
+            np.asarray(lat, dtype=np.float64).reshape(x.shape),
+        )
+
+    def project(self, geometry: Any) -> Any:
+        """A lon/lat shapely geometry (or array of them) in this frame's metres."""
+        return shapely.transform(geometry, self._forward_coords)
+
+    def unproject(self, geometry: Any) -> Any:
+        """A shapely geometry (or array) in this frame's metres back in lon/lat degrees."""
+        return shapely.transform(geometry, self._inverse_coords)
+
+    def _forward_coords(self, coords: FloatArray) -> FloatArray:
+        x, y = self.to_xy(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    def _inverse_coords(self, coords: FloatArray) -> FloatArray:
+        lon, lat = self.to_lonlat(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
