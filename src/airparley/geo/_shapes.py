@@ -180,11 +180,12 @@ def polygon_from_rings(rings: Any, field: str = "geometry") -> Polygon:
             raise GeometryError(where, "open ring: the last position must repeat the first")
         parsed.append(positions)
     polygon = Polygon(parsed[0], parsed[1:])
-    if polygon.area == 0.0:
+    exterior = Polygon(parsed[0])
+    if exterior.convex_hull.area == 0.0:
         raise GeometryError(f"{field}.coordinates", "the ring encloses no area (all corners on one line)")
     if not polygon.is_valid:
         reason = shapely.is_valid_reason(polygon)
-        if "Self-intersection" in reason or "Ring Self-intersection" in reason:
+        if "Self-intersection" in reason:
             raise GeometryError(f"{field}.coordinates", f"self-intersecting polygon ({reason})")
         raise GeometryError(f"{field}.coordinates", f"invalid polygon ({reason})")
     return _checked(shapely.segmentize(polygon, MAX_EDGE_DEG), field)

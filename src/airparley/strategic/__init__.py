@@ -1,0 +1,54 @@
+"""Strategic engine: 4D volumes and operation notices -> conflicts, with minimal disclosure.
+
+Pure: no I/O, no global state. Private modules hold the work; this package is the one export point.
+"""
+
+from airparley.strategic._conflict import Conflict, VolumeConflict, conflict_id, footprint_distance_nm, volume_conflict
+from airparley.strategic._format import (
+    NoticeFile,
+    notice_schema,
+    notices_to_geojson,
+    parse_notices,
+    parse_notices_data,
+)
+from airparley.strategic._index import ConflictIndex, VolumePairs, lateral_within
+from airparley.strategic._model import (
+    ACTIVE_STATES,
+    Altitude,
+    Buffers,
+    Notice,
+    NoticeKind,
+    NoticeRef,
+    NoticeState,
+    Priority,
+    Shape,
+    Volume4D,
+    parse_time,
+)
+
+__all__ = [
+    "ACTIVE_STATES",
+    "Altitude",
+    "Buffers",
+    "Conflict",
+    "ConflictIndex",
+    "Notice",
+    "NoticeFile",
+    "NoticeKind",
+    "NoticeRef",
+    "NoticeState",
+    "Priority",
+    "Shape",
+    "Volume4D",
+    "VolumeConflict",
+    "VolumePairs",
+    "conflict_id",
+    "footprint_distance_nm",
+    "lateral_within",
+    "notice_schema",
+    "notices_to_geojson",
+    "parse_notices",
+    "parse_notices_data",
+    "parse_time",
+    "volume_conflict",
+]

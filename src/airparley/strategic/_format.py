@@ -1,0 +1,268 @@
+"""The notices file format: a GeoJSON FeatureCollection, one Feature per volume (see docs/formats.md).
+
+Reading never stops at the first problem: every error in a file is collected, located by feature index
+and notice id, and the good notices are still returned. Writing emits the shared part only, unless the
+caller hands in the private parts explicitly (for the filing party's own copy).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+
+from airparley.errors import InvalidInput
+from airparley.strategic._model import (
+    Altitude,
+    Notice,
+    NoticeKind,
+    NoticeState,
+    Priority,
+    Shape,
+    Volume4D,
+    parse_time,
+)
+
+__all__ = ["NoticeFile", "notice_schema", "notices_to_geojson", "parse_notices", "parse_notices_data"]
+
+#: Properties that describe the notice as a whole; every feature of a notice must agree on them.
+_NOTICE_LEVEL = ("party", "version", "kind", "state", "priority", "callsigns", "frequency_mhz", "remarks")
+
+
+@dataclass(frozen=True)
+class NoticeFile:
+    """What a notices file held: valid notices, their private parts by notice id, and every error."""
+
+    notices: list[Notice]
+    private: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: list[InvalidInput] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@cache
+def notice_schema() -> dict[str, Any]:
+    """The JSON Schema of the notices file (shipped in the package)."""
+    text = resources.files("airparley").joinpath("schemas/notices.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _feature_validator() -> jsonschema.protocols.Validator:
+    schema = notice_schema()
+    feature_schema = {"$defs": schema["$defs"], **schema["$defs"]["feature"]}
+    validator_class = jsonschema.validators.validator_for(schema)
+    return validator_class(feature_schema)
+
+
+def _describe(error: ValidationError) -> InvalidInput:
+    path = [str(p) for p in error.absolute_path]
+    if path and path[0] == "properties":
+        path = path[1:]
+    validator = error.validator
+    instance = error.instance
+    if validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in str(error.message) else str(error.message)
+        return InvalidInput(".".join([*path, missing]), "missing")
+    if validator == "additionalProperties":
+        schema: Any = error.schema
+        declared = schema.get("properties", {}) if isinstance(schema, Mapping) else {}
+        extra = sorted(set(instance if isinstance(instance, Mapping) else ()) - set(declared))
+        return InvalidInput(
+            ".".join(path) or "properties",
+            f"unknown propert{'ies' if len(extra) > 1 else 'y'} {', '.join(map(repr, extra))}; "
+            "anything you do not want to share goes under 'private'",
+        )
+    if validator in ("enum", "const"):
+        allowed = error.validator_value if validator == "enum" else [error.validator_value]
+        return InvalidInput(
+            ".".join(path),
+            f"unknown value {instance!r}; use one of {', '.join(map(str, allowed))}",  # type: ignore[arg-type]
+        )
+    if validator == "type":
+        return InvalidInput(".".join(path), f"must be of type {error.validator_value}, got {instance!r}")
+    if validator == "oneOf" and isinstance(instance, Mapping) and error.context:
+        # An altitude written as an object: the object branch's own complaint is the useful one.
+        object_branch = [e for e in error.context if e.relative_schema_path and e.relative_schema_path[0] == 1]
+        if object_branch:
+            return _describe(object_branch[0])
+    if validator == "oneOf" and path and path[-1] in ("lower", "upper"):
+        return InvalidInput(
+            ".".join(path),
+            f"must be feet MSL or {{'value': n, 'unit': 'ft'|'m', 'ref': 'MSL'|'FL'}}, got {instance!r}",
+        )
+    return InvalidInput(".".join(path) or "(feature)", str(error.message))
+
+
+def _located(error: InvalidInput, index: int, notice_id: Any) -> InvalidInput:
+    where = f"feature {index}" + (f", notice {notice_id}" if isinstance(notice_id, str) and notice_id else "")
+    return error.at(where)
+
+
+def _volume(feature: Mapping[str, Any]) -> Volume4D:
+    props = feature["properties"]
+    shape = Shape(props.get("shape", "polygon"))
+    if shape is Shape.CORRIDOR:
+        radius = props.get("half_width_nm")
+        if "radius_nm" in props:
+            raise InvalidInput("radius_nm", "a corridor takes half_width_nm, not radius_nm")
+    else:
+        radius = props.get("radius_nm")
+        if "half_width_nm" in props:
+            raise InvalidInput("half_width_nm", f"a {shape} takes radius_nm, not half_width_nm")
+        if shape is Shape.POLYGON and radius is not None:
+            raise InvalidInput("radius_nm", "a polygon takes no radius; set shape to circle or orbit")
+    lower = Altitude.parse(props["lower"], "lower")
+    upper = Altitude.parse(props["upper"], "upper")
+    start = parse_time(props["start"], "start")
+    end = parse_time(props["end"], "end")
+    return Volume4D(shape, feature["geometry"], lower, upper, start, end, radius)
+
+
+def parse_notices_data(data: Any) -> NoticeFile:
+    """Notices from an already-decoded GeoJSON object (see :func:`parse_notices`)."""
+    if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
+        return NoticeFile([], errors=[InvalidInput("type", "the file must be a GeoJSON FeatureCollection")])
+    features = data.get("features")
+    if not isinstance(features, list):
+        return NoticeFile([], errors=[InvalidInput("features", "must be a list of Features")])
+    errors: list[InvalidInput] = []
+    # notice id -> (first feature index, notice-level properties, volumes, private, broken)
+    grouped: dict[str, dict[str, Any]] = {}
+    validator = _feature_validator()
+    for index, feature in enumerate(features):
+        notice_id = feature.get("properties", {}).get("notice_id") if isinstance(feature, Mapping) else None
+        if not isinstance(feature, Mapping):
+            errors.append(InvalidInput("(feature)", "must be a GeoJSON Feature object", f"feature {index}"))
+            continue
+        problems = sorted(validator.iter_errors(feature), key=lambda e: list(map(str, e.absolute_path)))
+        if problems:
+            errors.extend(_located(_describe(p), index, notice_id) for p in problems)
+            if isinstance(notice_id, str) and notice_id:
+                grouped.setdefault(notice_id, {"index": index, "volumes": [], "broken": True})["broken"] = True
+            continue
+        props = feature["properties"]
+        group = grouped.setdefault(
+            str(notice_id), {"index": index, "props": None, "volumes": [], "private": {}, "broken": False}
+        )
+        level = {key: props.get(key) for key in _NOTICE_LEVEL}
+        if group.get("props") is None:
+            group["props"] = level
+        else:
+            for key in _NOTICE_LEVEL:
+                if level[key] is not None and group["props"][key] is not None and level[key] != group["props"][key]:
+                    errors.append(
+                        _located(
+                            InvalidInput(
+                                key,
+                                f"{level[key]!r} differs from {group['props'][key]!r} in feature {group['index']} "
+                                "of the same notice",
+                            ),
+                            index,
+                            notice_id,
+                        )
+                    )
+                    group["broken"] = True
+                elif group["props"][key] is None:
+                    group["props"][key] = level[key]
+        if "private" in props:
+            group.setdefault("private", {}).update(props["private"])
+        try:
+            group["volumes"].append(_volume(feature))
+        except InvalidInput as error:
+            errors.append(_located(error, index, notice_id))
+            group["broken"] = True
+    notices: list[Notice] = []
+    private: dict[str, dict[str, Any]] = {}
+    for notice_id, group in grouped.items():
+        if group["broken"]:
+            continue
+        props = group["props"]
+        try:
+            notice = Notice(
+                notice_id=notice_id,
+                party=props["party"],
+                version=props["version"] if props["version"] is not None else 1,
+                kind=NoticeKind(props["kind"]),
+                volumes=tuple(group["volumes"]),
+                callsigns=tuple(props["callsigns"] or ()),
+                frequency_mhz=props["frequency_mhz"],
+                priority=Priority(props["priority"] or "routine"),
+                remarks=props["remarks"] or "",
+                state=NoticeState(props["state"] or "filed"),
+            )
+        except InvalidInput as error:
+            errors.append(_located(error, group["index"], notice_id))
+            continue
+        notices.append(notice)
+        if group.get("private"):
+            private[notice_id] = group["private"]
+    return NoticeFile(notices, private, errors)
+
+
+def parse_notices(text: str | bytes) -> NoticeFile:
+    """Notices from the text of a GeoJSON FeatureCollection, with every error found, located.
+
+    >>> parse_notices('{"type": "FeatureCollection", "features": []}').notices
+    []
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        return NoticeFile(
+            [],
+            errors=[
+                InvalidInput("(file)", f"not valid JSON: {error.msg}", f"line {error.lineno}, column {error.colno}")
+            ],
+        )
+    except UnicodeDecodeError as error:
+        return NoticeFile([], errors=[InvalidInput("(file)", f"not UTF-8 text: {error.reason}")])
+    return parse_notices_data(data)
+
+
+def _volume_feature(notice: Notice, volume: Volume4D, private: Mapping[str, Any] | None) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "notice_id": notice.notice_id,
+        "party": notice.party,
+        "version": notice.version,
+        "kind": str(notice.kind),
+        "state": str(notice.state),
+        "priority": str(notice.priority),
+        "shape": str(volume.shape),
+        "lower": volume.lower.as_dict(),
+        "upper": volume.upper.as_dict(),
+        "start": volume.start.isoformat().replace("+00:00", "Z"),
+        "end": volume.end.isoformat().replace("+00:00", "Z"),
+    }
+    if volume.radius_nm is not None:
+        props["half_width_nm" if volume.shape is Shape.CORRIDOR else "radius_nm"] = volume.radius_nm
+    if notice.callsigns:
+        props["callsigns"] = list(notice.callsigns)
+    if notice.frequency_mhz is not None:
+        props["frequency_mhz"] = notice.frequency_mhz
+    if notice.remarks:
+        props["remarks"] = notice.remarks
+    if private:
+        props["private"] = dict(private)
+    return {"type": "Feature", "geometry": dict(volume.geometry), "properties": props}
+
+
+def notices_to_geojson(
+    notices: Iterable[Notice], private: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The shared GeoJSON of some notices; private parts only for the ids present in ``private``."""
+    features: list[dict[str, Any]] = []
+    for notice in notices:
+        own = (private or {}).get(notice.notice_id)
+        for i, volume in enumerate(notice.volumes):
+            features.append(_volume_feature(notice, volume, own if i == 0 else None))
+    return {"type": "FeatureCollection", "features": features}

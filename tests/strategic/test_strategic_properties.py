@@ -1,0 +1,134 @@
+"""Properties of the conflict detector, and its agreement with a brute-force pairwise check."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategic_builders import T0, circle_volume, corridor_volume, notice, polygon_volume
+
+from airparley.strategic import Buffers, ConflictIndex, Notice, volume_conflict
+
+PARTIES = ("USA", "RUS", "TUR", "SYR")
+
+
+def _random_volume(rng: random.Random, shift: timedelta = timedelta(0), dlon: float = 0.0):  # type: ignore[no-untyped-def]
+    lon, lat = rng.uniform(37.0, 39.0) + dlon, rng.uniform(34.0, 35.5)
+    lower = rng.choice([0, 5000, 10000, 15000, 20000])
+    upper = lower + rng.choice([2000, 5000, 10000])
+    start = T0 + timedelta(minutes=rng.randrange(0, 600, 5)) + shift
+    minutes = rng.choice([30, 60, 120])
+    shape = rng.choice(["circle", "polygon", "corridor"])
+    if shape == "circle":
+        return circle_volume((lon, lat), rng.uniform(2, 15), lower, upper, start, minutes)
+    if shape == "polygon":
+        w, h = rng.uniform(0.05, 0.3), rng.uniform(0.05, 0.3)
+        return polygon_volume(
+            [[lon, lat], [lon + w, lat], [lon + w, lat + h], [lon, lat + h]], lower, upper, start, minutes
+        )
+    end = [lon + rng.uniform(-0.5, 0.5), lat + rng.uniform(-0.5, 0.5)]
+    return corridor_volume([[lon, lat], end], rng.uniform(1, 6), lower, upper, start, minutes)
+
+
+def _random_notices(seed: int, count: int, shift: timedelta = timedelta(0), dlon: float = 0.0) -> list[Notice]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        volumes = [_random_volume(rng, shift, dlon) for _ in range(rng.randint(1, 2))]
+        out.append(notice(f"N{i:03d}", rng.choice(PARTIES), *volumes))
+    return out
+
+
+def _pairs(notices: list[Notice], buffers: Buffers) -> set[tuple[str, str]]:
+    return {(c.a.notice_id, c.b.notice_id) for c in ConflictIndex.build(notices, buffers).conflicts()}
+
+
+def _brute_force(notices: list[Notice], buffers: Buffers) -> set[tuple[str, str]]:
+    found = set()
+    for x, y in itertools.combinations(notices, 2):
+        if x.party == y.party:
+            continue
+        if any(volume_conflict(v, w, buffers) for v in x.volumes for w in y.volumes):
+            found.add(tuple(sorted((x.notice_id, y.notice_id))))
+    return found  # type: ignore[return-value]
+
+
+buffer_values = st.builds(Buffers, st.floats(0.5, 20), st.floats(100, 5000), st.floats(1, 120))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), buffers=buffer_values)
+def test_the_index_agrees_with_a_brute_force_pairwise_check(seed: int, buffers: Buffers) -> None:
+    notices = _random_notices(seed, 30)
+    assert _pairs(notices, buffers) == _brute_force(notices, buffers)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_conflicts_do_not_depend_on_the_order_of_the_notices(seed: int) -> None:
+    notices = _random_notices(seed, 25)
+    shuffled = notices[:]
+    random.Random(seed).shuffle(shuffled)
+    first = ConflictIndex.build(notices).conflicts()
+    second = ConflictIndex.build(shuffled).conflicts()
+    assert [c.id for c in first] == [c.id for c in second]
+    assert all(c.a.notice_id < c.b.notice_id for c in first)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    small=buffer_values,
+    grow=st.tuples(st.floats(0, 10), st.floats(0, 2000), st.floats(0, 60)),
+)
+def test_conflicts_only_grow_when_any_buffer_grows(seed: int, small: Buffers, grow: tuple[float, float, float]) -> None:
+    notices = _random_notices(seed, 25)
+    large = Buffers(small.lateral_nm + grow[0], small.vertical_ft + grow[1], small.time_min + grow[2])
+    assert _pairs(notices, small) <= _pairs(notices, large)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), hours=st.integers(-1000, 1000))
+def test_shifting_every_notice_in_time_changes_nothing(seed: int, hours: int) -> None:
+    before = _pairs(_random_notices(seed, 25), Buffers())
+    after = _pairs(_random_notices(seed, 25, shift=timedelta(hours=hours)), Buffers())
+    assert before == after
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), gap_min=st.floats(10, 3000))
+def test_windows_further_apart_than_the_time_buffer_never_conflict(seed: int, gap_min: float) -> None:
+    early = _random_notices(seed, 15)
+    last_end = max(v.end for n in early for v in n.volumes)
+    first_start = min(v.start for n in early for v in n.volumes)
+    shift = last_end - first_start + timedelta(minutes=gap_min)
+    late = [
+        Notice(f"L{n.notice_id}", n.party + "-LATE", 1, n.kind, n.volumes) for n in _random_notices(seed, 15, shift)
+    ]
+    pairs = _pairs(early + late, Buffers(time_min=10))
+    assert all(a.startswith("L") == b.startswith("L") for a, b in pairs)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    ops=st.lists(st.tuples(st.integers(0, 19), st.sampled_from(["add", "drop"])), max_size=30),
+)
+def test_incremental_changes_match_a_fresh_full_check(seed: int, ops: list[tuple[int, str]]) -> None:
+    pool = _random_notices(seed, 20)
+    index = ConflictIndex.build(pool[:10])
+    live = {n.notice_id: n for n in pool[:10]}
+    for version, (k, op) in enumerate(ops, start=2):
+        base = pool[k]
+        if op == "add":
+            revised = Notice(base.notice_id, base.party, version, base.kind, base.volumes)
+            index.add(revised)
+            live[base.notice_id] = revised
+        else:
+            index.remove(base.notice_id)
+            live.pop(base.notice_id, None)
+    fresh = ConflictIndex.build(live.values()).conflicts()
+    assert [c.id for c in index.conflicts()] == [c.id for c in fresh]
