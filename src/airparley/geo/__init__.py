@@ -1,6 +1,6 @@
 """WGS84 maths: geodesics, local frames, units and footprint shapes. Pure: no I/O, no global state."""
 
-from airparley.geo._frame import LocalFrame, aeqd_xy, ecef
+from airparley.geo._frame import LocalFrame, aeqd_xy, aeqd_xy_grouped, ecef
 from airparley.geo._geodesy import WGS84, azimuth_deg, destination, distance_nm, inverse
 from airparley.geo._shapes import (
     MAX_EDGE_DEG,
@@ -40,6 +40,7 @@ __all__ = [
     "WGS84",
     "LocalFrame",
     "aeqd_xy",
+    "aeqd_xy_grouped",
     "altitude_to_ft_msl",
     "azimuth_deg",
     "circle_polygon",

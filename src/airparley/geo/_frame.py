@@ -27,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from airparley.geo._geodesy import WGS84
 
-__all__ = ["LocalFrame", "aeqd_xy", "ecef"]
+__all__ = ["LocalFrame", "aeqd_xy", "aeqd_xy_grouped", "ecef"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -60,25 +60,43 @@ def aeqd_xy(
     lon, lat, lon0, lat0 = (
         np.asarray(a, dtype=np.float64) for a in np.broadcast_arrays(lon_deg, lat_deg, lon0_deg, lat0_deg)
     )
-    x, y, z = ecef(lon, lat)
-    x0, y0, z0 = ecef(lon0, lat0)
-    dx, dy, dz = x - x0, y - y0, z - z0
-    lam0 = np.radians(lon0)
-    phi0 = np.radians(lat0)
+    flat = np.arange(lon.size)
+    x, y = aeqd_xy_grouped(lon.ravel(), lat.ravel(), flat, lon0.ravel(), lat0.ravel())
+    return x.reshape(lon.shape), y.reshape(lon.shape)
+
+
+def aeqd_xy_grouped(
+    lon_deg: FloatArray, lat_deg: FloatArray, owner: npt.NDArray[np.intp], lon0_deg: FloatArray, lat0_deg: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`aeqd_xy` for many points sharing few centres: point ``i`` uses centre ``owner[i]``.
+
+    The centres' trigonometry is computed once per centre, not once per point, which is what makes
+    projecting whole polygons (hundreds of vertices per centre) cheap.
+    """
+    lon0 = np.asarray(lon0_deg, dtype=np.float64)
+    lat0 = np.asarray(lat0_deg, dtype=np.float64)
+    cx, cy, cz = ecef(lon0, lat0)
+    lam0, phi0 = np.radians(lon0), np.radians(lat0)
     sin_l0, cos_l0 = np.sin(lam0), np.cos(lam0)
     sin_p0, cos_p0 = np.sin(phi0), np.cos(phi0)
-    east = -sin_l0 * dx + cos_l0 * dy
-    north = -sin_p0 * cos_l0 * dx - sin_p0 * sin_l0 * dy + cos_p0 * dz
-    up = cos_p0 * cos_l0 * dx + cos_p0 * sin_l0 * dy + sin_p0 * dz
-    chord = np.sqrt(east * east + north * north + up * up)
-    horizontal = np.hypot(east, north)
     w2 = 1.0 - _E2 * sin_p0 * sin_p0
-    meridional = _A * (1.0 - _E2) / (w2 * np.sqrt(w2))
-    prime_vertical = _A / np.sqrt(w2)
+    inv_meridional = w2 * np.sqrt(w2) / (_A * (1.0 - _E2))
+    inv_prime_vertical = np.sqrt(w2) / _A
+    x, y, z = ecef(lon_deg, lat_deg)
+    dx, dy, dz = x - cx[owner], y - cy[owner], z - cz[owner]
+    s_l0, c_l0, s_p0, c_p0 = sin_l0[owner], cos_l0[owner], sin_p0[owner], cos_p0[owner]
+    east = c_l0 * dy - s_l0 * dx
+    rotated = c_l0 * dx + s_l0 * dy
+    north = c_p0 * dz - s_p0 * rotated
+    up = c_p0 * rotated + s_p0 * dz
+    horizontal_sq = east * east + north * north
+    horizontal = np.sqrt(horizontal_sq)
+    chord = np.sqrt(horizontal_sq + up * up)
     with np.errstate(invalid="ignore", divide="ignore"):
         cos_az = np.where(horizontal > 0.0, north / horizontal, 1.0)
         sin_az = np.where(horizontal > 0.0, east / horizontal, 0.0)
-    radius = 1.0 / (cos_az * cos_az / meridional + sin_az * sin_az / prime_vertical)
+    # Euler: the curvature of the normal section in this azimuth; the chord becomes an arc of it.
+    radius = 1.0 / (cos_az * cos_az * inv_meridional[owner] + sin_az * sin_az * inv_prime_vertical[owner])
     arc = 2.0 * radius * np.arcsin(np.minimum(chord / (2.0 * radius), 1.0))
     return arc * sin_az, arc * cos_az
 

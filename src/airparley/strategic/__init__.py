@@ -3,7 +3,14 @@
 Pure: no I/O, no global state. Private modules hold the work; this package is the one export point.
 """
 
-from airparley.strategic._conflict import Conflict, VolumeConflict, conflict_id, footprint_distance_nm, volume_conflict
+from airparley.strategic._conflict import (
+    Conflict,
+    VolumeConflict,
+    VolumePair,
+    conflict_id,
+    footprint_distance_nm,
+    volume_conflict,
+)
 from airparley.strategic._format import (
     NoticeFile,
     notice_schema,
@@ -41,6 +48,7 @@ __all__ = [
     "Shape",
     "Volume4D",
     "VolumeConflict",
+    "VolumePair",
     "VolumePairs",
     "conflict_id",
     "footprint_distance_nm",

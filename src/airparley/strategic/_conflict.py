@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -26,8 +27,10 @@ from shapely.geometry.base import BaseGeometry
 from airparley.geo import M_PER_NM, LocalFrame
 from airparley.strategic._model import Buffers, NoticeRef, Volume4D
 
-__all__ = ["Conflict", "VolumeConflict", "conflict_id", "footprint_distance_nm", "volume_conflict"]
+__all__ = ["Conflict", "VolumeConflict", "VolumePair", "conflict_id", "footprint_distance_nm", "volume_conflict"]
 
+#: How far past the lateral buffer a pair the index found may measure (touching in lon/lat, apart in metres).
+_EDGE_NM = 1e-6
 #: Quarter-circle segments when buffering for the overlap footprint: at 5 NM the arc error is 0.006 NM.
 _QUAD_SEGS = 16
 
@@ -149,18 +152,29 @@ def volume_conflict(
 
 
 @dataclass(frozen=True)
+class VolumePair:
+    """Two volumes found in conflict: ``a_volume``/``b_volume`` index each notice's ``volumes``."""
+
+    a_volume: int
+    b_volume: int
+    a: Volume4D
+    b: Volume4D
+
+
+@dataclass(frozen=True)
 class Conflict:
     """Two notices of different parties whose volumes conflict; derived, never stored as truth.
 
-    ``a`` is the notice that sorts first by (notice id, version). The overlap is the union of the
-    volume pairs' overlaps (footprint) and their envelope (band, window).
+    ``a`` is the notice that sorts first by (notice id, version). The band and the window are cheap and
+    known at once; the overlap footprints are geometry work, done on first use (:attr:`volumes`), so
+    detecting conflicts never pays for drawing them.
     """
 
     id: str
     a: NoticeRef
     b: NoticeRef
     buffers: Buffers
-    volumes: tuple[VolumeConflict, ...]
+    pairs: tuple[VolumePair, ...]
 
     @property
     def parties(self) -> frozenset[str]:
@@ -168,19 +182,40 @@ class Conflict:
 
     @property
     def lower_ft(self) -> float:
-        return min(v.lower_ft for v in self.volumes)
+        return min(
+            _within(p.a.lower_ft, p.a.upper_ft, p.b.lower_ft, p.b.upper_ft, self.buffers.vertical_ft)[0]
+            for p in self.pairs
+        )
 
     @property
     def upper_ft(self) -> float:
-        return max(v.upper_ft for v in self.volumes)
+        return max(
+            _within(p.a.lower_ft, p.a.upper_ft, p.b.lower_ft, p.b.upper_ft, self.buffers.vertical_ft)[1]
+            for p in self.pairs
+        )
 
     @property
     def start_s(self) -> float:
-        return min(v.start_s for v in self.volumes)
+        return min(_within(p.a.start_s, p.a.end_s, p.b.start_s, p.b.end_s, self.buffers.time_s)[0] for p in self.pairs)
 
     @property
     def end_s(self) -> float:
-        return max(v.end_s for v in self.volumes)
+        return max(_within(p.a.start_s, p.a.end_s, p.b.start_s, p.b.end_s, self.buffers.time_s)[1] for p in self.pairs)
+
+    @cached_property
+    def volumes(self) -> tuple[VolumeConflict, ...]:
+        """Each conflicting volume pair with its overlap footprints and measured gaps."""
+        details = []
+        for pair in self.pairs:
+            found = volume_conflict(pair.a, pair.b, self.buffers, pair.a_volume, pair.b_volume)
+            if found is None:
+                # The index decided this pair at the very edge of the lateral buffer (footprints that
+                # touch in lon/lat but are a hair apart once projected): measure it as touching.
+                edge = Buffers(self.buffers.lateral_nm + _EDGE_NM, self.buffers.vertical_ft, self.buffers.time_min)
+                found = volume_conflict(pair.a, pair.b, edge, pair.a_volume, pair.b_volume)
+            if found is not None:
+                details.append(found)
+        return tuple(details)
 
     def footprint(self) -> BaseGeometry:
         return shapely.union_all(np.array([v.footprint for v in self.volumes], dtype=object))

@@ -22,8 +22,8 @@ import numpy.typing as npt
 import shapely
 from shapely import STRtree
 
-from airparley.geo import M_PER_NM, aeqd_xy, distance_nm
-from airparley.strategic._conflict import Conflict, VolumeConflict, conflict_id, volume_conflict
+from airparley.geo import M_PER_NM, aeqd_xy, aeqd_xy_grouped
+from airparley.strategic._conflict import Conflict, VolumePair, conflict_id
 from airparley.strategic._model import Buffers, Notice
 
 __all__ = ["ConflictIndex", "VolumePairs", "lateral_within"]
@@ -37,6 +37,12 @@ ArrayT = TypeVar("ArrayT", bound=np.ndarray[Any, Any])
 _NM_PER_DEG_LAT_MIN: Final = 59.7
 #: One degree of longitude is at least this many NM times cos(latitude) on WGS84.
 _NM_PER_DEG_LON_EQ: Final = 60.0
+#: One degree, in any direction, is never longer than this many NM on WGS84 (1 deg of latitude at the pole).
+_NM_PER_DEG_MAX: Final = 60.5
+#: Relative margin kept around the degree bracket so rounding never decides a pair wrongly.
+_BRACKET_SLACK: Final = 1e-3
+#: Query volumes per batch of the full check, to bound the memory of candidate pairs.
+_QUERY_BATCH: Final = 4096
 #: Pairs evaluated exactly per batch, to bound memory at theatre scale.
 _CHUNK: Final = 50_000
 #: Bounding circles are padded by this much so rounding never rejects a real conflict.
@@ -46,36 +52,48 @@ _CIRCLE_SLACK_NM: Final = 0.01
 def _project_pairs(geoms: npt.NDArray[np.object_], lon0: FloatArray, lat0: FloatArray) -> npt.NDArray[np.object_]:
     """Each lon/lat geometry in the azimuthal-equidistant frame of its own centre (metres)."""
     _, owner = shapely.get_coordinates(geoms, return_index=True)
-    centre_lon = lon0[owner]
-    centre_lat = lat0[owner]
 
     def to_xy(coords: FloatArray) -> FloatArray:
-        x, y = aeqd_xy(coords[:, 0], coords[:, 1], centre_lon, centre_lat)
+        x, y = aeqd_xy_grouped(coords[:, 0], coords[:, 1], owner, lon0, lat0)
         return np.column_stack([x, y])
 
     projected: npt.NDArray[np.object_] = shapely.transform(geoms, to_xy)
     return projected
 
 
+def _max_abs_lat(bounds_a: FloatArray, bounds_b: FloatArray) -> FloatArray:
+    extremes: FloatArray = np.abs(np.column_stack([bounds_a[:, 1], bounds_a[:, 3], bounds_b[:, 1], bounds_b[:, 3]]))
+    return extremes.max(axis=1)
+
+
 def lateral_within(geoms_a: npt.NDArray[np.object_], geoms_b: npt.NDArray[np.object_], lateral_nm: float) -> BoolArray:
     """For each pair of lon/lat footprints: is the horizontal distance between them < ``lateral_nm``?
 
-    Vectorised over pairs; each pair is measured in a frame centred on the middle of its bounding box.
+    Vectorised over pairs. Footprints that intersect are at distance 0. For the others, the planar
+    distance in degrees brackets the true one: one degree is at most :data:`_NM_PER_DEG_MAX` NM in any
+    direction and at least ``_NM_PER_DEG_LAT_MIN * cos(latitude)``, so most pairs are decided at once;
+    only those whose bracket straddles the buffer are measured exactly, each in a frame centred on the
+    middle of its bounding box.
     """
     result = np.asarray(shapely.intersects(geoms_a, geoms_b), dtype=bool)
     rest = np.flatnonzero(~result)
     if rest.size == 0:
         return result
-    for start in range(0, rest.size, _CHUNK):
-        chunk = rest[start : start + _CHUNK]
-        a, b = geoms_a[chunk], geoms_b[chunk]
-        bounds = np.maximum(shapely.bounds(a), -np.inf)
-        bounds_b = shapely.bounds(b)
-        lon0 = (np.minimum(bounds[:, 0], bounds_b[:, 0]) + np.maximum(bounds[:, 2], bounds_b[:, 2])) / 2.0
-        lat0 = (np.minimum(bounds[:, 1], bounds_b[:, 1]) + np.maximum(bounds[:, 3], bounds_b[:, 3])) / 2.0
-        pa = _project_pairs(a, lon0, lat0)
-        pb = _project_pairs(b, lon0, lat0)
-        result[chunk] = shapely.distance(pa, pb) < lateral_nm * M_PER_NM
+    a, b = geoms_a[rest], geoms_b[rest]
+    bounds_a, bounds_b = shapely.bounds(a), shapely.bounds(b)
+    degrees = shapely.distance(a, b)
+    shortest_nm = degrees * _NM_PER_DEG_LAT_MIN * np.cos(np.radians(np.minimum(_max_abs_lat(bounds_a, bounds_b), 89.9)))
+    longest_nm = degrees * _NM_PER_DEG_MAX
+    result[rest[longest_nm < lateral_nm * (1.0 - _BRACKET_SLACK)]] = True
+    unsure = (shortest_nm < lateral_nm * (1.0 + _BRACKET_SLACK)) & (longest_nm >= lateral_nm * (1.0 - _BRACKET_SLACK))
+    for start in range(0, int(unsure.sum()), _CHUNK):
+        chunk = np.flatnonzero(unsure)[start : start + _CHUNK]
+        ba, bb = bounds_a[chunk], bounds_b[chunk]
+        lon0 = (np.minimum(ba[:, 0], bb[:, 0]) + np.maximum(ba[:, 2], bb[:, 2])) / 2.0
+        lat0 = (np.minimum(ba[:, 1], bb[:, 1]) + np.maximum(ba[:, 3], bb[:, 3])) / 2.0
+        pa = _project_pairs(a[chunk], lon0, lat0)
+        pb = _project_pairs(b[chunk], lon0, lat0)
+        result[rest[chunk]] = shapely.distance(pa, pb) < lateral_nm * M_PER_NM
     return result
 
 
@@ -168,10 +186,15 @@ class ConflictIndex:
         self._grow(first + count)
         slots = np.arange(first, first + count, dtype=np.int64)
         geoms = np.array([v.footprint for _, _, v in volumes], dtype=object)
+        # Each footprint meets many others: prepared geometries make those predicates much cheaper.
+        # (Preparing caches an index inside the geometry; it changes no coordinate or answer.)
+        shapely.prepare(geoms)
         bounds = shapely.bounds(geoms)
         centre = np.column_stack([(bounds[:, 0] + bounds[:, 2]) / 2.0, (bounds[:, 1] + bounds[:, 3]) / 2.0])
         coords, owner = shapely.get_coordinates(geoms, return_index=True)
-        reach = distance_nm(centre[owner, 0], centre[owner, 1], coords[:, 0], coords[:, 1])
+        # Distances from a frame's centre are the geodesic ones, and the kernel is cheaper than Geod.
+        x, y = aeqd_xy(coords[:, 0], coords[:, 1], centre[owner, 0], centre[owner, 1])
+        reach = np.hypot(x, y) / M_PER_NM
         radius = np.zeros(count)
         np.maximum.at(radius, owner, reach)
         for notice in notices:
@@ -192,9 +215,11 @@ class ConflictIndex:
         self._radius_nm[slots] = radius
         self._geoms[slots] = geoms
         self._size = first + count
-        owners = np.array([n.notice_id for n, _, _ in volumes], dtype=object)
+        cursor = first
         for notice in notices:
-            self._slots_of[notice.notice_id] = slots[owners == notice.notice_id]
+            count_of = len(notice.volumes)
+            self._slots_of[notice.notice_id] = np.arange(cursor, cursor + count_of, dtype=np.int64)
+            cursor += count_of
         return slots
 
     def _retire(self, notice_id: str) -> None:
@@ -299,7 +324,8 @@ class ConflictIndex:
         a, b = a[keep], b[keep]
         if a.size == 0:
             return a, b
-        centres = distance_nm(self._centre[a, 0], self._centre[a, 1], self._centre[b, 0], self._centre[b, 1])
+        x, y = aeqd_xy(self._centre[b, 0], self._centre[b, 1], self._centre[a, 0], self._centre[a, 1])
+        centres = np.hypot(x, y) / M_PER_NM
         reach = self._radius_nm[a] + self._radius_nm[b] + buffers.lateral_nm + _CIRCLE_SLACK_NM
         keep = centres < reach
         a, b = a[keep], b[keep]
@@ -311,10 +337,15 @@ class ConflictIndex:
         if self._size > self._tree_size:
             self.rebuild()
         slots = np.flatnonzero(self._alive[: self._size]).astype(np.int64)
-        a, b = self._candidates(slots)
-        keep = a < b
-        a, b = self._filter(a[keep], b[keep])
-        return VolumePairs(a, b)
+        found_a: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+        found_b: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+        for start in range(0, slots.size, _QUERY_BATCH):
+            a, b = self._candidates(slots[start : start + _QUERY_BATCH])
+            keep = a < b
+            a, b = self._filter(a[keep], b[keep])
+            found_a.append(a)
+            found_b.append(b)
+        return VolumePairs(np.concatenate(found_a), np.concatenate(found_b))
 
     def _pairs_of(self, notice_id: str) -> VolumePairs:
         slots = self._slots_of.get(notice_id)
@@ -348,30 +379,13 @@ class ConflictIndex:
         return conflicts
 
     def _conflict(self, a: Notice, b: Notice, slot_pairs: list[tuple[int, int]]) -> Conflict:
-        details: list[VolumeConflict] = []
-        for s, t in sorted(slot_pairs):
-            if self._notice_list[int(self._notice[s])] is not a:
-                s, t = t, s
-            i, j = int(self._volume_number[s]), int(self._volume_number[t])
-            found = volume_conflict(a.volumes[i], b.volumes[j], self.buffers, i, j)
-            if found is not None:
-                details.append(found)
-        if not details:  # the vectorised test and the scalar one disagree only at the buffer's edge
-            details = self._edge_case(a, b, slot_pairs)
-        details.sort(key=lambda v: (v.a_volume, v.b_volume))
-        return Conflict(conflict_id(a.ref, b.ref), a.ref, b.ref, self.buffers, tuple(details))
-
-    def _edge_case(self, a: Notice, b: Notice, slot_pairs: list[tuple[int, int]]) -> list[VolumeConflict]:
-        relaxed = Buffers(self.buffers.lateral_nm + 1e-6, self.buffers.vertical_ft, self.buffers.time_min)
-        out = []
+        pairs = []
         for s, t in slot_pairs:
-            if self._notice_list[int(self._notice[s])] is not a:
-                s, t = t, s
-            i, j = int(self._volume_number[s]), int(self._volume_number[t])
-            found = volume_conflict(a.volumes[i], b.volumes[j], relaxed, i, j)
-            if found is not None:
-                out.append(found)
-        return out
+            first, second = (s, t) if self._notice_list[int(self._notice[s])] is a else (t, s)
+            i, j = int(self._volume_number[first]), int(self._volume_number[second])
+            pairs.append(VolumePair(i, j, a.volumes[i], b.volumes[j]))
+        pairs.sort(key=lambda p: (p.a_volume, p.b_volume))
+        return Conflict(conflict_id(a.ref, b.ref), a.ref, b.ref, self.buffers, tuple(pairs))
 
     def conflicts_of(self, notice_id: str) -> list[Conflict]:
         """Every conflict of one indexed notice with the notices of other parties."""
