@@ -63,7 +63,8 @@ def _project_pairs(geoms: npt.NDArray[np.object_], lon0: FloatArray, lat0: Float
 
 def _max_abs_lat(bounds_a: FloatArray, bounds_b: FloatArray) -> FloatArray:
     extremes: FloatArray = np.abs(np.column_stack([bounds_a[:, 1], bounds_a[:, 3], bounds_b[:, 1], bounds_b[:, 3]]))
-    return extremes.max(axis=1)
+    widest: FloatArray = extremes.max(axis=1)
+    return widest
 
 
 def lateral_within(geoms_a: npt.NDArray[np.object_], geoms_b: npt.NDArray[np.object_], lateral_nm: float) -> BoolArray:
