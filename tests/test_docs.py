@@ -1,0 +1,46 @@
+"""Docs that cannot go stale: every CLI command is documented in the README, with its options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+import typer.main
+
+from airparley.cli import app
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        path = f"{prefix} {name}".strip()
+        if isinstance(command, click.Group):
+            found.extend(_commands(command, path))
+        else:
+            found.append((path, command))
+    return found
+
+
+COMMANDS = _commands(typer.main.get_command(app))  # type: ignore[arg-type]
+
+
+def test_there_are_commands() -> None:
+    assert len(COMMANDS) >= 3
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[p for p, _ in COMMANDS])
+def test_every_command_and_option_is_in_the_readme(path: str, command: click.Command) -> None:
+    assert f"airparley {path}" in README, f"README does not document `airparley {path}`"
+    for parameter in command.params:
+        if isinstance(parameter, click.Option) and not parameter.hidden:
+            longest = max(parameter.opts, key=len)
+            if longest == "--help":
+                continue
+            assert longest in README, f"README does not mention {longest} of `airparley {path}`"
+
+
+def test_no_placeholder_is_left_in_the_readme() -> None:
+    assert "_SECTION" not in README
