@@ -1,0 +1,61 @@
+"""Engines and migrations: SQLite (WAL, foreign keys) by default, PostgreSQL through psycopg 3."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+
+from airparley.errors import InvalidInput
+
+__all__ = ["make_engine", "upgrade"]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers go on while one writer commits; synchronous=FULL makes a commit durable
+    # before it returns, which is what "a 2xx loses nothing after a crash" needs.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``sqlite:///path.db`` or ``postgresql+psycopg://user@host/db``."""
+    try:
+        parsed = make_url(url)
+    except Exception as error:  # SQLAlchemy raises ArgumentError with no field of its own
+        raise InvalidInput("db", f"not a database URL: {url!r} ({error})") from None
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    raise InvalidInput("db", f"unsupported database {parsed.get_backend_name()!r}; use sqlite:/// or postgresql://")
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("airparley.store") / "migrations"))
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the newest schema (Alembic ``upgrade head``)."""
+    with engine.begin() as connection:
+        config = _config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _has_tables(engine: Engine) -> bool:  # used by tests
+    return bool(inspect(engine).get_table_names())

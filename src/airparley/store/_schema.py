@@ -1,0 +1,201 @@
+"""The database schema, as SQLAlchemy Core tables (the Alembic migrations create exactly these).
+
+Documents that the pure core defines (a notice's shared GeoJSON, a message, a case) are stored whole
+as JSON, beside the few columns that queries and the scheduler filter on. Times are UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+__all__ = [
+    "UTCDateTime",
+    "case_parties",
+    "cases",
+    "events",
+    "frequencies",
+    "idempotency",
+    "message_recipients",
+    "messages",
+    "metadata",
+    "notice_versions",
+    "notices",
+    "officers",
+    "parties",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone: it is restored on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: pass UTC times")
+        moment = value.astimezone(UTC)
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+parties = Table(
+    "parties",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("public_key", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+officers = Table(
+    "officers",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("party", String(16), ForeignKey("parties.code"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("tier", String(16), nullable=False),
+    # SHA-256 of the bearer token: the token itself is shown once and never stored.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+frequencies = Table(
+    "frequencies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("mhz", Float, nullable=False),
+    Column("area", Text, nullable=False, default=""),
+    Column("notes", Text, nullable=False, default=""),
+    Column("guard", Boolean, nullable=False, default=False),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("notice_id", String(100), primary_key=True),
+    Column("party", String(16), ForeignKey("parties.code"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    # The shared part as a GeoJSON FeatureCollection; the private part apart, never sent to others.
+    Column("shared", JSON, nullable=False),
+    Column("private", JSON, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(36), nullable=False),
+)
+
+notice_versions = Table(
+    "notice_versions",
+    metadata,
+    Column("notice_id", String(100), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("party", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("shared", JSON, nullable=False),
+    Column("private", JSON, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(36), nullable=False),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("author_party", String(16), nullable=False),
+    Column("urgency", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # Next time the scheduler must look at this message (a re-ring or an escalation), if any.
+    Column("due_at", UTCDateTime, nullable=True),
+    Column("document", JSON, nullable=False),
+    Index("ix_messages_due_at", "due_at"),
+)
+
+message_recipients = Table(
+    "message_recipients",
+    metadata,
+    Column("message_id", String(64), ForeignKey("messages.id"), primary_key=True),
+    Column("party", String(16), primary_key=True),
+    Index("ix_message_recipients_party", "party"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("subject", String(100), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=True),
+    Column("document", JSON, nullable=False),
+    Index("ix_cases_due_at", "due_at"),
+)
+
+case_parties = Table(
+    "case_parties",
+    metadata,
+    Column("case_id", String(64), ForeignKey("cases.id"), primary_key=True),
+    Column("party", String(16), primary_key=True),
+    Index("ix_case_parties_party", "party"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    # The resumable cursor of the WebSocket: a client says the last seq it saw.
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("kind", String(40), nullable=False),
+    # Parties entitled to the event; the visibility module shapes the payload per party on the way out.
+    Column("audience", JSON, nullable=False),
+    Column("payload", JSON, nullable=False),
+)
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("officer_id", String(36), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("method", String(8), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", JSON, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from airparley.errors import InvalidInput
+from airparley.store import Store, metadata
+from airparley.strategic import parse_notices
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def test_migrations_create_exactly_the_declared_schema(db_url: str) -> None:
+    store = Store.open(db_url)
+    with store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+    store.migrate()  # running it again changes nothing
+    store.close()
+
+
+def test_parties_officers_and_tokens(db_url: str) -> None:
+    store = Store.open(db_url)
+    with store.begin() as tx:
+        tx.add_party("USA", "Coalition desk, Al Udeid", "en", NOW)
+        officer, token = tx.add_officer("USA", "Col. Smith", "duty", NOW)
+    with store.begin() as tx:
+        assert tx.officer_by_token(token) == officer
+        assert tx.officer_by_token(token + "x") is None
+        assert [p.code for p in tx.parties()] == ["USA"]
+    with store.begin() as tx:
+        tx.revoke_officer(officer.id, NOW)
+    with store.begin() as tx:
+        assert tx.officer_by_token(token) is None
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("U S A", "x", "en"), "code"),
+        (("RUS", "Russian desk", "fr"), "language"),
+        (("RUS", " ", "ru"), "name"),
+    ],
+)
+def test_bad_parties_are_refused_naming_the_field(tmp_path, args: tuple[str, str, str], field: str) -> None:  # type: ignore[no-untyped-def]
+    store = Store.open(f"sqlite:///{tmp_path / 'a.db'}")
+    with pytest.raises(InvalidInput) as caught, store.begin() as tx:
+        tx.add_party(*args, now=NOW)
+    assert caught.value.field == field
+    with store.begin() as tx:
+        assert tx.parties() == []
+
+
+def test_notices_keep_every_version_and_their_private_part(db_url: str, syria_iraq_path) -> None:  # type: ignore[no-untyped-def]
+    parsed = parse_notices(syria_iraq_path.read_text())
+    store = Store.open(db_url)
+    with store.begin() as tx:
+        for code in ("USA", "RUS", "TUR", "SYR"):
+            tx.add_party(code, f"{code} desk", "en", NOW)
+        for notice in parsed.notices:
+            tx.put_notice(notice, parsed.private.get(notice.notice_id), "officer-1", NOW)
+    with store.begin() as tx:
+        stored = tx.notice("USA-0101")
+        assert stored is not None
+        assert stored.notice == parsed.notices[0]
+        assert stored.private == parsed.private["USA-0101"]
+        assert stored.updated_at == NOW
+        assert len(tx.notices()) == 12
+        assert [s.notice.notice_id for s in tx.notices("TUR")] == ["TUR-0301", "TUR-0302"]
+        with pytest.raises(InvalidInput, match="already has a version 1"):
+            tx.put_notice(parsed.notices[0], None, "officer-1", NOW)
+    store.close()
+
+
+def test_events_are_a_resumable_sequence(db_url: str) -> None:
+    store = Store.open(db_url)
+    with store.begin() as tx:
+        first = tx.append_event("notice.filed", ["USA"], {"notice_id": "USA-1"}, NOW)
+        second = tx.append_event("conflict.new", ["USA", "RUS"], {"id": "abc"}, NOW + timedelta(seconds=1))
+    with store.begin() as tx:
+        assert second > first
+        assert [e.seq for e in tx.events_after(0)] == [first, second]
+        assert [e.kind for e in tx.events_after(first)] == ["conflict.new"]
+        assert tx.events_after(first)[0].audience == ["RUS", "USA"]
+        assert tx.last_event_seq() == second
+    store.close()
+
+
+def test_a_failed_transaction_leaves_nothing_behind(db_url: str) -> None:
+    store = Store.open(db_url)
+    with pytest.raises(RuntimeError), store.begin() as tx:
+        tx.add_party("USA", "Coalition", "en", NOW)
+        raise RuntimeError("crash in the middle of a request")
+    with store.begin() as tx:
+        assert tx.parties() == []
+    store.close()
