@@ -1,1 +1,68 @@
-"""(to be written)"""
+"""The ledger: per-party, hash-chained, Ed25519-signed feeds of shared acts, and their verification.
+
+Pure: no I/O, no clock, no global state. The node and the CLI read and write files and keys; this package
+turns values into signed entries and tells whether a set of feeds is authentic::
+
+    key = generate_key()
+    first = append("USA", Kind.NOTICE_FILED, {"notice": "USA-0001"}, seen={}, now=now, signing_key=key)
+    second = append(first, Kind.MESSAGE_SENT, {...}, seen=[rus_head], now=later, signing_key=key)
+    data = export([first, second, *other_feeds])          # JSON lines, one canonical entry per line
+    verify_export(data, {"USA": key.public_key(), ...})   # None, or raises naming the first bad entry
+    report = check_export(data, keys)                     # or: every problem, report.first the first
+
+The exact format (fields, canonical bytes, what is hashed and signed) is in ``docs/ledger.md``; the bytes
+themselves are defined in ``_canonical.py``.
+"""
+
+from airparley.ledger._canonical import GENESIS, SIGNING_CONTEXT
+from airparley.ledger._entries import FIRST_SEQ, PARTY_CODE, Entry, Kind, append, format_time, key_after, parse_time
+from airparley.ledger._export import Line, export, parse_export, split_export
+from airparley.ledger._keys import (
+    generate_key,
+    private_key_from_pem,
+    private_key_to_pem,
+    public_key_from_text,
+    public_key_to_text,
+)
+from airparley.ledger._verify import (
+    DEFAULT_CLOCK_SKEW,
+    Problem,
+    PublicKeys,
+    Report,
+    check,
+    check_export,
+    verify,
+    verify_export,
+    verify_next,
+)
+
+__all__ = [
+    "DEFAULT_CLOCK_SKEW",
+    "FIRST_SEQ",
+    "GENESIS",
+    "PARTY_CODE",
+    "SIGNING_CONTEXT",
+    "Entry",
+    "Kind",
+    "Line",
+    "Problem",
+    "PublicKeys",
+    "Report",
+    "append",
+    "check",
+    "check_export",
+    "export",
+    "format_time",
+    "generate_key",
+    "key_after",
+    "parse_export",
+    "parse_time",
+    "private_key_from_pem",
+    "private_key_to_pem",
+    "public_key_from_text",
+    "public_key_to_text",
+    "split_export",
+    "verify",
+    "verify_export",
+    "verify_next",
+]

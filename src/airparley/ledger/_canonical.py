@@ -1,0 +1,177 @@
+"""The primitives under the ledger's safe API: canonical bytes, hashes and the signing context.
+
+Everything an outside verifier has to reproduce byte for byte is defined here and nowhere else, so
+``docs/ledger.md`` can describe one file:
+
+* canonical bytes are RFC 8785 (JCS) as produced by the ``rfc8785`` package: UTF-8, no insignificant
+  whitespace, object members sorted by the UTF-16 code units of their names, ECMAScript number formatting;
+* an entry's hash is the lowercase hex SHA-256 of the canonical bytes of the whole entry, ``sig`` included,
+  with no prefix, so it is also ``sha256`` of the entry's exported line (without its newline);
+* an entry's signature is Ed25519 over ``SIGNING_CONTEXT`` followed by the canonical bytes of the entry
+  without ``sig``. The context separates ledger signatures from anything else a party's key signs
+  (separation agreements, incident reports), so no signature made for one can be replayed as the other.
+
+JSON values here are plain ``dict``/``list``/``str``/``int``/``float``/``bool``/``None``. Numbers are
+IEEE 754 doubles as in JCS: integers are accepted only within +-(2**53 - 1), where they are exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import rfc8785
+
+from airparley.errors import InvalidInput
+
+__all__ = [
+    "GENESIS",
+    "HEX_SHA256",
+    "HEX_SIGNATURE",
+    "MAX_SAFE_INTEGER",
+    "SIGNING_CONTEXT",
+    "canonical",
+    "canonical_with_body",
+    "freeze",
+    "parse_json",
+    "plain",
+    "sha256_hex",
+    "signing_message",
+]
+
+GENESIS = "0" * 64
+"""The ``prev`` of every feed's first entry (seq 0): 64 zeros, a value no SHA-256 output is expected to take."""
+
+SIGNING_CONTEXT = b"airparley-ledger-entry-v1\x00"
+"""Prefixed to the canonical bytes before signing; the NUL cannot occur in canonical JSON, so the split is unique."""
+
+HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
+HEX_SIGNATURE = re.compile(r"[0-9a-f]{128}")
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+class _Rejected(ValueError):
+    """Raised from inside ``json.loads`` hooks; turned into ``InvalidInput`` by ``parse_json``."""
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def signing_message(unsigned: bytes) -> bytes:
+    """The bytes an entry's Ed25519 signature covers, given the canonical bytes of the entry without ``sig``."""
+    return SIGNING_CONTEXT + unsigned
+
+
+def plain(value: object, field: str) -> Any:
+    """A deep copy of ``value`` as plain JSON types, or ``InvalidInput`` naming the first offending path.
+
+    Accepts any ``Mapping`` and ``list``/``tuple`` (so frozen values can be re-serialised); rejects what
+    RFC 8785 cannot represent exactly: non-string keys, NaN and infinities, integers outside the exact
+    double range, strings that are not valid Unicode scalar values (lone surrogates), and any other type.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise InvalidInput(field, f"integer {value} is outside +-(2**53 - 1), where JSON numbers are exact")
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidInput(field, f"{value} is not a finite number")
+        return float(value)
+    if isinstance(value, str):
+        _check_unicode(value, field)
+        return str(value)
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidInput(field, f"object key {key!r} is not a string")
+            _check_unicode(key, field)
+            result[str(key)] = plain(item, f"{field}.{key}" if field else key)
+        return result
+    if isinstance(value, list | tuple):
+        return [plain(item, f"{field}.{index}" if field else str(index)) for index, item in enumerate(value)]
+    raise InvalidInput(field, f"{type(value).__name__} is not a JSON type")
+
+
+def _check_unicode(text: str, field: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(field, "string contains a lone surrogate, which UTF-8 cannot encode") from None
+
+
+def canonical(value: Any, field: str = "") -> bytes:
+    """RFC 8785 canonical bytes of ``value``; ``InvalidInput`` naming the offending path if it has none."""
+    try:
+        data: bytes = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        # Read-only views (MappingProxyType) land here too; plain() converts them, or finds the bad path.
+        data = rfc8785.dumps(plain(value, field))
+    return data
+
+
+def canonical_with_body(body: bytes, others: Mapping[str, object]) -> bytes:
+    """``canonical({"body": <body>, **others})`` when the body's canonical bytes are already made.
+
+    Exact, because RFC 8785 writes an object's members in sorted order and each name in ``others`` sorts
+    after ``"body"``; it saves serialising the (largest) field twice more for every entry built or parsed.
+    """
+    if not others or any(name <= "body" for name in others):
+        raise ValueError("every other member name must sort after 'body'")
+    return b'{"body":' + body + b"," + canonical(others)[1:]
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads would silently keep the last of two equal keys; a signed record must mean one thing.
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _Rejected(f"duplicate object key {key!r}")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise _Rejected(f"{name} is not JSON")
+
+
+def _integer_or_double(text: str) -> int | float:
+    # In JCS every number is a double: an integral literal beyond 2**53 (as JCS writes 1e20 for instance)
+    # denotes the double, not a Python big integer that rfc8785 would refuse to write back.
+    value = int(text)
+    return value if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER else float(text)
+
+
+def parse_json(text: str, field: str = "entry") -> Any:
+    """Strict JSON: no duplicate keys, no NaN/Infinity, numbers as doubles beyond the exact integer range."""
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_object_without_duplicates,
+            parse_constant=_reject_constant,
+            parse_int=_integer_or_double,
+        )
+    except _Rejected as error:
+        raise InvalidInput(field, str(error)) from None
+    except json.JSONDecodeError as error:
+        raise InvalidInput(field, f"not JSON: {error.msg} at column {error.colno}") from None
+    except RecursionError:
+        raise InvalidInput(field, "nested too deeply") from None
+
+
+def freeze(value: Any) -> Any:
+    """A read-only view of a plain JSON value: mappings become ``MappingProxyType``, lists become tuples."""
+    if isinstance(value, dict):
+        return MappingProxyType({key: freeze(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(freeze(item) for item in value)
+    return value

@@ -1,0 +1,369 @@
+"""Verification of a set of feeds: every signature, chain link, seq, time and ``seen`` reference.
+
+``check`` collects every problem into a ``Report`` (the first bad entry is ``report.first``); ``verify`` raises
+the first problem's error or returns ``None``. Entries may come in any order and interleave parties: they
+are grouped by party and walked in seq order, and a problem is located by the position it had in the input.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from types import MappingProxyType
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from airparley.errors import ChainBroken, Equivocation, InvalidInput, LedgerError, SignatureInvalid
+from airparley.ledger._canonical import GENESIS
+from airparley.ledger._entries import FIRST_SEQ, Entry, format_time, key_after
+from airparley.ledger._export import Line, split_export
+from airparley.ledger._keys import public_key_from_text, public_key_to_text, signature_valid
+
+__all__ = [
+    "DEFAULT_CLOCK_SKEW",
+    "Problem",
+    "PublicKeys",
+    "Report",
+    "check",
+    "check_export",
+    "verify",
+    "verify_export",
+    "verify_next",
+]
+
+DEFAULT_CLOCK_SKEW = timedelta(seconds=30)
+"""How far another party's clock may run ahead of an author's before a ``seen`` reference counts as impossible.
+
+One hub has one clock and could use zero; federated nodes keep their own (NTP-disciplined) clocks, and a
+sub-second skew must not make an honest ledger fail. Thirty seconds is far above NTP error and far below
+the minutes that matter for a deadline or a backdated claim.
+"""
+
+PublicKeys = Mapping[str, Ed25519PublicKey | str]
+"""Each party's key that signs its feed's first entry, as a key object or in ``public_key_to_text`` form."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one entry.
+
+    ``position`` is 1-based: the line number in an export, or the index in the sequence given to ``check``;
+    ``where`` says which (``line 7``, ``entry 7``). ``party`` and ``seq`` name the entry when known (a line
+    that does not parse may not say). ``error`` is the exception ``verify`` would raise for it.
+    """
+
+    position: int
+    where: str
+    party: str | None
+    seq: int | None
+    error: LedgerError | InvalidInput
+
+    def __str__(self) -> str:
+        return str(self.error)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything found in a set of feeds; ``ok`` when nothing was.
+
+    ``problems`` are in input order (by ``position``, then in the order the rules run), so ``first`` is the
+    first bad entry of the input. ``heads`` maps each party to its entry with the highest seq.
+    """
+
+    checked: int
+    problems: tuple[Problem, ...]
+    heads: Mapping[str, Entry]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
+
+    def raise_first(self) -> None:
+        """Raise the first problem's error; return ``None`` when there is none."""
+        if self.problems:
+            raise self.problems[0].error
+
+
+@dataclass(frozen=True)
+class _Item:
+    position: int
+    where: str
+    entry: Entry
+
+
+_Report = Callable[[_Item, LedgerError], None]
+
+
+def _key_objects(public_keys: PublicKeys) -> dict[str, Ed25519PublicKey]:
+    return {
+        party: public_key_from_text(key, f"public_keys.{party}") if isinstance(key, str) else key
+        for party, key in public_keys.items()
+    }
+
+
+def _short(digest: str) -> str:
+    return digest[:16] + "…"
+
+
+def _check_feed(party: str, items: list[_Item], genesis_key: Ed25519PublicKey, report: _Report) -> set[str]:
+    """Walk one party's entries in seq order; returns the hashes of the entries whose signature verifies."""
+    by_seq: dict[int, list[_Item]] = defaultdict(list)
+    for item in sorted(items, key=lambda item: item.position):
+        by_seq[item.entry.seq].append(item)
+    valid: set[str] = set()
+    # The key in force after each entry, so a rotation changes the key for exactly the entries that follow it.
+    key_for_next: dict[str, Ed25519PublicKey] = {}
+    last_key = genesis_key
+    previous_seq = FIRST_SEQ - 1
+    for seq in sorted(by_seq):
+        group = by_seq[seq]
+        predecessors = by_seq.get(seq - 1, [])
+        for item in group:
+            entry, where = item.entry, item.where
+            signer = last_key
+            if seq == FIRST_SEQ:
+                signer = genesis_key
+                if entry.prev != GENESIS:
+                    report(item, ChainBroken(f"prev of a feed's first entry must be 64 zeros [{where}]", party, seq))
+            else:
+                predecessor = next((p for p in predecessors if p.entry.hash == entry.prev), None)
+                if predecessor is not None:
+                    signer = key_for_next[predecessor.entry.hash]
+                    if entry.time < predecessor.entry.time:
+                        report(
+                            item,
+                            LedgerError(
+                                f"time {format_time(entry.time)} goes back from {format_time(predecessor.entry.time)}"
+                                f" of {party}#{seq - 1} [{where}]",
+                                party,
+                                seq,
+                            ),
+                        )
+                elif not predecessors:
+                    missing = f"seq {seq - 1}" if previous_seq == seq - 2 else f"seqs {previous_seq + 1}..{seq - 1}"
+                    report(
+                        item,
+                        ChainBroken(
+                            f"{missing} missing: a feed's seqs run from {FIRST_SEQ} without gaps [{where}]", party, seq
+                        ),
+                    )
+                else:
+                    holders = ", ".join(p.where for p in predecessors)
+                    report(
+                        item,
+                        ChainBroken(
+                            f"prev {_short(entry.prev)} is not the hash of {party}#{seq - 1} at {holders} [{where}]",
+                            party,
+                            seq,
+                        ),
+                    )
+            if signature_valid(signer, entry.signed_bytes, entry.sig):
+                valid.add(entry.hash)
+                key_for_next[entry.hash] = key_after(entry, signer)
+            else:
+                key_for_next[entry.hash] = signer
+                report(
+                    item,
+                    SignatureInvalid(
+                        f"signature does not verify under {party}'s key in force"
+                        f" {_short(public_key_to_text(signer))} [{where}]",
+                        party,
+                        seq,
+                    ),
+                )
+        signed = [item for item in group if item.entry.hash in valid]
+        for other in signed[1:]:
+            first = signed[0]
+            report(
+                other,
+                Equivocation(
+                    f"equivocation: two different entries signed as {party}#{seq}, the other"
+                    f" at {first.where} [{other.where}]",
+                    party,
+                    seq,
+                    first.entry,
+                    other.entry,
+                ),
+            )
+        if signed:
+            last_key = key_for_next[signed[0].entry.hash]
+        previous_seq = seq
+    return valid
+
+
+def _check_seen(items: Sequence[_Item], index: Mapping[str, _Item], clock_skew: timedelta, report: _Report) -> None:
+    """``seen`` of validly signed entries: each reference resolves, is not from the future, never goes back."""
+    by_party: dict[str, list[_Item]] = defaultdict(list)
+    for item in items:
+        by_party[item.entry.party].append(item)
+    for party_items in by_party.values():
+        newest: dict[str, tuple[Entry, _Item]] = {}
+        for item in sorted(party_items, key=lambda item: (item.entry.seq, item.position)):
+            entry, where = item.entry, item.where
+            for other, reference in entry.seen.items():
+                target = index.get(reference)
+                if target is None:
+                    report(
+                        item,
+                        LedgerError(
+                            f"seen.{other} {_short(reference)} is not the hash of any entry in this ledger [{where}]",
+                            entry.party,
+                            entry.seq,
+                        ),
+                    )
+                    continue
+                seen = target.entry
+                if seen.party != other:
+                    report(
+                        item,
+                        LedgerError(
+                            f"seen.{other} names {seen.party}#{seen.seq}, an entry of another party [{where}]",
+                            entry.party,
+                            entry.seq,
+                        ),
+                    )
+                    continue
+                if seen.time > entry.time + clock_skew:
+                    # Receiving an entry before it was written is impossible: one of the two times is false.
+                    report(
+                        item,
+                        LedgerError(
+                            f"seen.{other} names {other}#{seen.seq} of {format_time(seen.time)}, later than this"
+                            f" entry's time {format_time(entry.time)} by more than {clock_skew} [{where}]",
+                            entry.party,
+                            entry.seq,
+                        ),
+                    )
+                earlier = newest.get(other)
+                if earlier is not None and seen.seq < earlier[0].seq:
+                    report(
+                        item,
+                        LedgerError(
+                            f"seen.{other} goes back to {other}#{seen.seq} after {entry.party}#{earlier[1].entry.seq}"
+                            f" had seen {other}#{earlier[0].seq} [{where}]",
+                            entry.party,
+                            entry.seq,
+                        ),
+                    )
+                else:
+                    newest[other] = (seen, item)
+
+
+def _check(lines: Sequence[Line], public_keys: PublicKeys, clock_skew: timedelta, label: str) -> Report:
+    if clock_skew < timedelta(0):
+        raise InvalidInput("clock_skew", "must not be negative")
+    keys = _key_objects(public_keys)
+    problems: list[Problem] = []
+
+    def report(item: _Item, error: LedgerError) -> None:
+        problems.append(Problem(item.position, item.where, item.entry.party, item.entry.seq, error))
+
+    items: list[_Item] = []
+    for line in lines:
+        where = f"{label} {line.number}"
+        if isinstance(line.content, InvalidInput):
+            problems.append(Problem(line.number, where, line.party, line.seq, line.content))
+        else:
+            items.append(_Item(line.number, where, line.content))
+
+    index: dict[str, _Item] = {}
+    by_party: dict[str, list[_Item]] = defaultdict(list)
+    for item in items:
+        earlier = index.get(item.entry.hash)
+        if earlier is not None:
+            report(
+                item,
+                ChainBroken(
+                    f"duplicate of the entry at {earlier.where}: an entry appears once in a ledger [{item.where}]",
+                    item.entry.party,
+                    item.entry.seq,
+                ),
+            )
+            continue
+        index[item.entry.hash] = item
+        by_party[item.entry.party].append(item)
+
+    authentic: list[_Item] = []
+    for party, party_items in by_party.items():
+        key = keys.get(party)
+        if key is None:
+            first = min(party_items, key=lambda item: item.position)
+            report(
+                first,
+                LedgerError(
+                    f"unknown party {party}: no public key was given for it [{first.where}]", party, first.entry.seq
+                ),
+            )
+            continue
+        valid = _check_feed(party, party_items, key, report)
+        authentic.extend(item for item in party_items if item.entry.hash in valid)
+    # Only signed claims are checked for what they saw: an unsigned one is already reported as such.
+    _check_seen(authentic, index, clock_skew, report)
+
+    # sort() is stable: problems of one entry stay in the order the rules found them.
+    problems.sort(key=lambda problem: problem.position)
+    heads: dict[str, Entry] = {}
+    for party, party_items in sorted(by_party.items()):
+        heads[party] = max(party_items, key=lambda item: (item.entry.seq, -item.position)).entry
+    return Report(checked=len(lines), problems=tuple(problems), heads=MappingProxyType(heads))
+
+
+def check(entries: Iterable[Entry], public_keys: PublicKeys, *, clock_skew: timedelta = DEFAULT_CLOCK_SKEW) -> Report:
+    """Every problem in a set of feeds (any order, parties interleaved); problems are located as ``entry N``.
+
+    ``public_keys`` holds each party's key for its feed's first entry; ``key.rotated`` entries signed by the
+    key in force hand over to the key they announce. A party with entries but no key is reported once.
+    """
+    lines = [Line(number, entry, entry.party, entry.seq) for number, entry in enumerate(entries, start=1)]
+    return _check(lines, public_keys, clock_skew, "entry")
+
+
+def check_export(data: bytes, public_keys: PublicKeys, *, clock_skew: timedelta = DEFAULT_CLOCK_SKEW) -> Report:
+    """``check`` of an exported JSON-lines ledger; malformed lines are problems too, located as ``line N``."""
+    return _check(split_export(data), public_keys, clock_skew, "line")
+
+
+def verify(entries: Iterable[Entry], public_keys: PublicKeys, *, clock_skew: timedelta = DEFAULT_CLOCK_SKEW) -> None:
+    """Return ``None`` if the feeds verify; else raise the first bad entry's ``LedgerError`` (or ``InvalidInput``)."""
+    check(entries, public_keys, clock_skew=clock_skew).raise_first()
+
+
+def verify_export(data: bytes, public_keys: PublicKeys, *, clock_skew: timedelta = DEFAULT_CLOCK_SKEW) -> None:
+    """``verify`` of an exported JSON-lines ledger: ``InvalidInput`` for a malformed line, else ``LedgerError``."""
+    check_export(data, public_keys, clock_skew=clock_skew).raise_first()
+
+
+def verify_next(head: Entry | str, entry: Entry, public_key: Ed25519PublicKey) -> None:
+    """Check that ``entry`` extends a feed whose newest entry is ``head`` (or whose party code is ``head``, empty).
+
+    For a node receiving a feed one entry at a time: checks party, seq, prev, time and the signature under
+    ``public_key``, the key in force for ``entry`` (the party's first key, then ``key_after(previous, key)``
+    after each accepted entry). ``seen`` references and equivocation need the other entries: run ``check``
+    over the stored feeds for those, or compare with the stored entry when ``entry.seq`` is not new.
+    """
+    if isinstance(head, Entry):
+        party, seq, prev = head.party, head.seq + 1, head.hash
+    else:
+        party, seq, prev = head, FIRST_SEQ, GENESIS
+    name = f"{entry.party}#{entry.seq}"
+    if entry.party != party:
+        raise ChainBroken(f"{name} cannot extend the feed of {party}", entry.party, entry.seq)
+    if entry.seq != seq:
+        raise ChainBroken(f"expected seq {seq} next in the feed of {party}, got {entry.seq}", entry.party, entry.seq)
+    if entry.prev != prev:
+        expected = "64 zeros (a feed's first entry)" if seq == FIRST_SEQ else f"the hash of {party}#{seq - 1}"
+        raise ChainBroken(f"prev {_short(entry.prev)} is not {expected}", entry.party, entry.seq)
+    if isinstance(head, Entry) and entry.time < head.time:
+        raise LedgerError(
+            f"time {format_time(entry.time)} goes back from {format_time(head.time)}", entry.party, entry.seq
+        )
+    if not signature_valid(public_key, entry.signed_bytes, entry.sig):
+        raise SignatureInvalid(
+            f"signature does not verify under {_short(public_key_to_text(public_key))}", entry.party, entry.seq
+        )
