@@ -1,4 +1,4 @@
-"""airparley: a deconfliction line for air operations between parties who share airspace but not intelligence."""
+"""airparley: a deconfliction line between air forces who share airspace but not intelligence."""
 
 from airparley.errors import (
     AirparleyError,
@@ -8,7 +8,10 @@ from airparley.errors import (
     IllegalTransition,
     IngestError,
     InvalidInput,
+    InvalidInputs,
     LedgerError,
+    NotFound,
+    PermissionDenied,
     SignatureInvalid,
 )
 
@@ -22,7 +25,10 @@ __all__ = [
     "IllegalTransition",
     "IngestError",
     "InvalidInput",
+    "InvalidInputs",
     "LedgerError",
+    "NotFound",
+    "PermissionDenied",
     "SignatureInvalid",
     "__version__",
 ]

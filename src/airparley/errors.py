@@ -5,7 +5,10 @@ AirparleyError
  +-- InvalidInput          bad user or wire input: names the field, the reason and where it was found
  |    +-- GeometryError    a shape that cannot be built (open ring, self-intersection, negative radius...)
  |    +-- IngestError      a bad line in a track feed: names the source and the line number
+ |    +-- InvalidInputs    several of the above found together (``errors`` lists them)
  +-- IllegalTransition     a state machine was asked for a move its transition table does not allow
+ +-- NotFound              no such thing, or not one the asking party may see
+ +-- PermissionDenied      the asking officer's party or tier may not do this
  +-- LedgerError           a signed feed does not verify
       +-- ChainBroken      an entry's ``prev`` or ``seq`` does not follow its predecessor
       +-- SignatureInvalid an entry's signature does not verify under its party's key
@@ -28,7 +31,10 @@ __all__ = [
     "IllegalTransition",
     "IngestError",
     "InvalidInput",
+    "InvalidInputs",
     "LedgerError",
+    "NotFound",
+    "PermissionDenied",
     "SignatureInvalid",
 ]
 
@@ -84,6 +90,22 @@ class IngestError(InvalidInput):
         return error
 
 
+class InvalidInputs(InvalidInput):
+    """Several input errors found together; ``errors`` lists each (the first one names field and where)."""
+
+    def __init__(self, errors: list[InvalidInput]) -> None:
+        if not errors:
+            raise ValueError("InvalidInputs needs at least one error")
+        self.errors = list(errors)
+        super().__init__(errors[0].field, "; ".join(e.describe() for e in errors), errors[0].where)
+
+    def at(self, where: str) -> InvalidInputs:
+        return InvalidInputs([e.at(where) for e in self.errors])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "errors": [e.as_dict() for e in self.errors]}
+
+
 class IllegalTransition(AirparleyError):
     """A move the state machine's transition table does not allow from the current state."""
 
@@ -91,6 +113,23 @@ class IllegalTransition(AirparleyError):
         self.state = state
         self.event = event
         super().__init__(f"cannot {event} from state {state}")
+
+
+class NotFound(AirparleyError):
+    """No such thing, or none the asking party may see (the two are not told apart, on purpose)."""
+
+    def __init__(self, what: str, ident: str) -> None:
+        self.what = what
+        self.ident = ident
+        super().__init__(f"no {what} {ident!r}")
+
+
+class PermissionDenied(AirparleyError):
+    """The officer's party or tier may not do this."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
 
 
 class LedgerError(AirparleyError):

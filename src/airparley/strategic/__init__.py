@@ -9,6 +9,8 @@ from airparley.strategic._conflict import (
     VolumePair,
     conflict_id,
     footprint_distance_nm,
+    geojson_of,
+    iso_utc,
     volume_conflict,
 )
 from airparley.strategic._format import (
@@ -52,6 +54,8 @@ __all__ = [
     "VolumePairs",
     "conflict_id",
     "footprint_distance_nm",
+    "geojson_of",
+    "iso_utc",
     "lateral_within",
     "notice_schema",
     "notices_to_geojson",

@@ -27,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 from airparley.geo import M_PER_NM, LocalFrame
 from airparley.strategic._model import Buffers, NoticeRef, Volume4D
 
-__all__ = ["Conflict", "VolumeConflict", "VolumePair", "conflict_id", "footprint_distance_nm", "volume_conflict"]
+__all__ = ["Conflict", "VolumeConflict", "VolumePair", "geojson_of", "iso_utc", "conflict_id", "footprint_distance_nm", "volume_conflict"]
 
 #: How far past the lateral buffer a pair the index found may measure (touching in lon/lat, apart in metres).
 _EDGE_NM = 1e-6
@@ -60,13 +60,13 @@ def footprint_distance_nm(a: BaseGeometry, b: BaseGeometry) -> float:
     return float(shapely.distance(frame.project(a), frame.project(b))) / M_PER_NM
 
 
-def _geojson(geometry: BaseGeometry) -> dict[str, Any]:
+def geojson_of(geometry: BaseGeometry) -> dict[str, Any]:
     """GeoJSON of a lon/lat geometry, rounded to 1e-6 degree (about 0.1 m): more digits are noise."""
     mapping: dict[str, Any] = shapely.geometry.mapping(shapely.transform(geometry, lambda c: np.round(c, 6)))
     return mapping
 
 
-def _iso(seconds: float) -> str:
+def iso_utc(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -105,11 +105,11 @@ class VolumeConflict:
         return {
             "a_volume": self.a_volume,
             "b_volume": self.b_volume,
-            "footprint": _geojson(self.footprint),
+            "footprint": geojson_of(self.footprint),
             "lower_ft": round(self.lower_ft, 1),
             "upper_ft": round(self.upper_ft, 1),
-            "start": _iso(self.start_s),
-            "end": _iso(self.end_s),
+            "start": iso_utc(self.start_s),
+            "end": iso_utc(self.end_s),
             "gaps": {
                 "lateral_nm": round(self.lateral_gap_nm, 3),
                 "vertical_ft": round(self.vertical_gap_ft, 1),
@@ -228,11 +228,11 @@ class Conflict:
             "a": self.a.as_dict(),
             "b": self.b.as_dict(),
             "overlap": {
-                "footprint": _geojson(self.footprint()),
+                "footprint": geojson_of(self.footprint()),
                 "lower_ft": round(self.lower_ft, 1),
                 "upper_ft": round(self.upper_ft, 1),
-                "start": _iso(self.start_s),
-                "end": _iso(self.end_s),
+                "start": iso_utc(self.start_s),
+                "end": iso_utc(self.end_s),
             },
             "buffers": self.buffers.as_dict(),
             "volumes": [v.as_dict() for v in self.volumes],

@@ -1,0 +1,267 @@
+"""The FastAPI application: REST under ``/api/v1``, OpenAPI at ``/docs``, WebSocket ``/api/v1/events``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from airparley import __version__
+from airparley.errors import AirparleyError, PermissionDenied
+from airparley.node._core import WRITERS, Node
+from airparley.node._http import BodyLimit, RateLimiter, Unauthorized, problem_for, token_key, validation_problem
+from airparley.store import Officer
+from airparley.strategic import NoticeState
+
+__all__ = ["create_app"]
+
+_log = logging.getLogger("airparley.node")
+
+GeoJSON = Annotated[dict[str, Any], Body(description="A GeoJSON FeatureCollection of notices (docs/formats.md).")]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", description="Retrying with the same key returns the first answer.")
+]
+
+
+def _bearer(authorization: str | None, token: str | None = None) -> str:
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Unauthorized("use 'Authorization: Bearer <token>'")
+        return value.strip()
+    if token:
+        return token
+    raise Unauthorized("missing bearer token")
+
+
+def _json(status: int, body: Any) -> JSONResponse:
+    return JSONResponse(body, status_code=status)
+
+
+def _body_bytes(body: Any) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def current_officer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Officer:
+    """The officer whose bearer token came with the request (after the per-token rate limit)."""
+    token = _bearer(authorization)
+    request.app.state.limiter.check(token_key(token))
+    found: Officer | None = request.app.state.node.authenticate(token)
+    if found is None:
+        raise Unauthorized("unknown or revoked token")
+    return found
+
+
+Me = Annotated[Officer, Depends(current_officer)]
+
+
+def create_app(node: Node) -> FastAPI:
+    """The app for one node. The scheduler runs while the app is served (see lifespan)."""
+
+    limiter = RateLimiter(node.settings.rate_per_s, node.settings.rate_burst)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_scheduler(node))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(
+        title="airparley node",
+        version=__version__,
+        description="Operation notices, conflicts with minimal disclosure, the hotline and negotiation cases.",
+        lifespan=lifespan,
+    )
+    app.state.node = node
+    app.state.limiter = limiter
+    app.add_middleware(BodyLimit, max_bytes=node.settings.max_body_bytes)
+
+    @app.exception_handler(AirparleyError)
+    async def _airparley_error(_request: Request, error: AirparleyError) -> JSONResponse:
+        return problem_for(error)
+
+    app.add_exception_handler(RequestValidationError, validation_problem)
+
+    api = APIRouter(prefix="/api/v1")
+
+    @api.get("/me", summary="Who the token belongs to")
+    def me(who: Me) -> dict[str, Any]:
+        with node.store.begin() as tx:
+            party = tx.party(who.party)
+        return {"officer": who.as_dict(), "party": party.as_dict() if party else None}
+
+    @api.get("/parties", summary="The parties on this node")
+    def parties(_who: Me) -> list[dict[str, Any]]:
+        with node.store.begin() as tx:
+            return [{"code": p.code, "name": p.name, "language": p.language} for p in tx.parties()]
+
+    # -- notices ---------------------------------------------------------------------------------------
+    @api.post("/notices", status_code=201, summary="File new notices (GeoJSON FeatureCollection)")
+    def file_notices(who: Me, document: GeoJSON, key: IdempotencyKey = None) -> JSONResponse:
+        status, body = node.idempotent(
+            who,
+            key,
+            "POST",
+            "/notices",
+            _body_bytes(document),
+            lambda tx: (201, {"filed": node.file_notices(tx, who, document)}),
+        )
+        return _json(status, body)
+
+    @api.get("/notices", summary="Your party's notices, in full (GeoJSON)")
+    def list_notices(who: Me) -> dict[str, Any]:
+        return node.notices_for(who)
+
+    @api.get("/notices/{notice_id}", summary="One of your party's notices (GeoJSON)")
+    def get_notice(who: Me, notice_id: str) -> dict[str, Any]:
+        return node.notice_for(who, notice_id)
+
+    @api.put("/notices/{notice_id}", summary="Revise a notice: a new version, numbered by the node")
+    def revise_notice(who: Me, notice_id: str, document: GeoJSON, key: IdempotencyKey = None) -> JSONResponse:
+        status, body = node.idempotent(
+            who,
+            key,
+            "PUT",
+            f"/notices/{notice_id}",
+            _body_bytes(document),
+            lambda tx: (200, node.revise_notice(tx, who, notice_id, document)),
+        )
+        return _json(status, body)
+
+    @api.post("/notices/{notice_id}/cancel", summary="Cancel a notice")
+    def cancel_notice(who: Me, notice_id: str, key: IdempotencyKey = None) -> JSONResponse:
+        status, body = node.idempotent(
+            who,
+            key,
+            "POST",
+            f"/notices/{notice_id}/cancel",
+            b"",
+            lambda tx: (200, node.end_notice(tx, who, notice_id, NoticeState.CANCELLED)),
+        )
+        return _json(status, body)
+
+    @api.post("/notices/{notice_id}/close", summary="Close a notice (the activity is over)")
+    def close_notice(who: Me, notice_id: str, key: IdempotencyKey = None) -> JSONResponse:
+        status, body = node.idempotent(
+            who,
+            key,
+            "POST",
+            f"/notices/{notice_id}/close",
+            b"",
+            lambda tx: (200, node.end_notice(tx, who, notice_id, NoticeState.CLOSED)),
+        )
+        return _json(status, body)
+
+    # -- conflicts -------------------------------------------------------------------------------------
+    @api.get("/conflicts", summary="Conflicts of your party's notices: your side in full, the other's overlap only")
+    def list_conflicts(who: Me) -> list[dict[str, Any]]:
+        return node.conflicts_for(who)
+
+    @api.get("/conflicts/{conflict_id}", summary="One conflict")
+    def get_conflict(who: Me, conflict_id: str) -> dict[str, Any]:
+        return node.conflict_for(who, conflict_id)
+
+    # -- frequencies -----------------------------------------------------------------------------------
+    @api.get("/frequencies", summary="The agreed frequencies (121.5 and 243.0 MHz guard by default)")
+    def list_frequencies(_who: Me) -> list[dict[str, Any]]:
+        with node.store.begin() as tx:
+            return tx.frequencies()
+
+    @api.post("/frequencies", status_code=201, summary="Register an agreed frequency")
+    def add_frequency(
+        who: Me,
+        name: Annotated[str, Body()],
+        mhz: Annotated[float, Body()],
+        area: Annotated[str, Body()] = "",
+        notes: Annotated[str, Body()] = "",
+    ) -> dict[str, Any]:
+        if who.tier not in WRITERS:
+            raise PermissionDenied(f"a {who.tier} officer may not register frequencies")
+        with node.write() as tx:
+            added = tx.add_frequency(name, mhz, area, notes)
+            tx.append_event(
+                "frequency.added", [p.code for p in tx.parties()], {p.code: added for p in tx.parties()}, node.clock()
+            )
+        return added
+
+    # -- events ----------------------------------------------------------------------------------------
+    @api.get("/events", summary="Events after a cursor (the same feed as the WebSocket, for polling)")
+    def poll_events(
+        who: Me, after: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 500
+    ) -> dict[str, Any]:
+        events, cursor = node.events_for(who.party, after, limit)
+        return {"events": events, "cursor": cursor}
+
+    @api.websocket("/events")
+    async def events(socket: WebSocket, after: int = 0, token: str | None = None) -> None:
+        try:
+            who = await run_in_threadpool(node.authenticate, _bearer(socket.headers.get("authorization"), token))
+        except Unauthorized:
+            who = None
+        if who is None:
+            await socket.close(code=4401, reason="unknown, revoked or missing token")
+            return
+        await socket.accept()
+        await _stream(node, socket, who, max(0, after))
+
+    app.include_router(api)
+    return app
+
+
+async def _stream(node: Node, socket: WebSocket, who: Officer, cursor: int) -> None:
+    """Send every event after ``cursor`` the officer's party may see, then each new one as it commits."""
+    loop = asyncio.get_running_loop()
+    wake = asyncio.Event()
+
+    def listener() -> None:
+        loop.call_soon_threadsafe(wake.set)
+
+    node.subscribe(listener)
+    closed = asyncio.create_task(_until_closed(socket))
+    try:
+        while not closed.done():
+            wake.clear()
+            batch, next_cursor = await run_in_threadpool(node.events_for, who.party, cursor)
+            for event in batch:
+                await socket.send_json(event)
+            if next_cursor != cursor:
+                cursor = next_cursor
+                continue
+            waiter = asyncio.create_task(wake.wait())
+            await asyncio.wait({waiter, closed}, timeout=30.0, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        node.unsubscribe(listener)
+        closed.cancel()
+
+
+async def _until_closed(socket: WebSocket) -> None:
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            message = await socket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+
+
+async def _scheduler(node: Node) -> None:
+    """Deadlines, re-rings and escalations: state lives in the store, so a restart loses none."""
+    while True:
+        await asyncio.sleep(node.settings.scheduler_interval_s)
+        try:
+            await run_in_threadpool(node.tick)
+        except Exception:  # a failed tick must not stop the next one; it is logged, then retried
+            _log.exception("scheduler tick failed")

@@ -1,0 +1,288 @@
+"""The node's core: the store, the live conflict index, and every act a desk can take, one lock wide.
+
+Acts are written in one transaction with the events they cause, and the in-memory index follows the
+database: it is changed first (to learn the conflicts), and put back if the transaction fails.
+Listeners (the WebSocket hub) are told after each commit that new events exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from airparley.errors import InvalidInput, InvalidInputs, NotFound, PermissionDenied
+from airparley.node._settings import NodeSettings
+from airparley.node._visibility import conflict_for, notice_for
+from airparley.store import Event, Officer, Store, Tx
+from airparley.strategic import Buffers, Conflict, ConflictIndex, Notice, NoticeState, parse_notices_data
+
+__all__ = ["Node", "utc_now"]
+
+WRITERS = frozenset({"duty", "senior"})
+READERS = frozenset({"duty", "senior", "observer"})
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _require(officer: Officer, tiers: frozenset[str], action: str) -> None:
+    if officer.tier not in tiers:
+        raise PermissionDenied(f"a {officer.tier} officer may not {action}")
+
+
+class Node:
+    """One running node: parties, officers, notices, conflicts, and (later) hotline and ledger."""
+
+    def __init__(
+        self, store: Store, settings: NodeSettings | None = None, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self.store = store
+        self.settings = settings or NodeSettings()
+        self.clock = clock
+        self.buffers = Buffers(self.settings.lateral_nm, self.settings.vertical_ft, self.settings.time_min)
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[], None]] = []
+        with store.begin() as tx:
+            stored = tx.notices()
+        self.index = ConflictIndex.build((s.notice for s in stored), self.buffers)
+
+    # -- listeners -----------------------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """One act: the lock, one transaction, and the listeners told once it is committed."""
+        with self._lock:
+            with self.store.begin() as tx:
+                yield tx
+            self._notify()
+
+    # -- officers ------------------------------------------------------------------------------------
+    def authenticate(self, token: str) -> Officer | None:
+        with self.store.begin() as tx:
+            return tx.officer_by_token(token)
+
+    # -- idempotency ---------------------------------------------------------------------------------
+    def idempotent(
+        self,
+        officer: Officer,
+        key: str | None,
+        method: str,
+        path: str,
+        body: bytes,
+        act: Callable[[Tx], tuple[int, Any]],
+    ) -> tuple[int, Any]:
+        """Run ``act`` once per (officer, Idempotency-Key); a retry gets the first answer back.
+
+        The remembered answer is written in the same transaction as the act, so a crash can never
+        leave an act done whose key would let it be done twice.
+        """
+        if key is None:
+            with self.write() as tx:
+                return act(tx)
+        if not 1 <= len(key) <= 200:
+            raise InvalidInput("Idempotency-Key", "must be 1 to 200 characters")
+        request_hash = hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+        with self.write() as tx:
+            seen = tx.idempotent_response(officer.id, key)
+            if seen is not None:
+                if seen["request_hash"] != request_hash:
+                    raise InvalidInput(
+                        "Idempotency-Key", "this key was already used for a different request; use a new key"
+                    )
+                return int(seen["status_code"]), seen["response"]
+            status, response = act(tx)
+            tx.remember_response(officer.id, key, method, path, request_hash, status, response, self.clock())
+            return status, response
+
+    # -- notices -------------------------------------------------------------------------------------
+    def _parse_own(self, officer: Officer, document: Any) -> tuple[list[Notice], dict[str, dict[str, Any]]]:
+        parsed = parse_notices_data(document)
+        if parsed.errors:
+            raise parsed.errors[0] if len(parsed.errors) == 1 else InvalidInputs(parsed.errors)
+        if not parsed.notices:
+            raise InvalidInput("features", "no notice in the document")
+        for notice in parsed.notices:
+            if notice.party != officer.party:
+                raise PermissionDenied(
+                    f"{officer.party} officers file notices for {officer.party} only, not {notice.party}"
+                )
+        return parsed.notices, parsed.private
+
+    def _apply(
+        self, tx: Tx, officer: Officer, notice: Notice, private: Mapping[str, Any] | None, kind: str
+    ) -> dict[str, Any]:
+        """Store one notice version and record what it changes; returns the party's view of the result."""
+        now = self.clock()
+        previous = self.index.get(notice.notice_id)
+        before = {c.id: c for c in self.index.conflicts_of(notice.notice_id)} if previous else {}
+        after_list = self.index.add(notice)
+        try:
+            after = {c.id: c for c in after_list}
+            tx.put_notice(notice, private, officer.id, now)
+            tx.append_event(
+                kind,
+                [officer.party],
+                {officer.party: {"notice": notice.ref.as_dict(), "state": str(notice.state)}},
+                now,
+            )
+            notices = {n.notice_id: n for n in self.index.notices()}
+            notices[notice.notice_id] = notice
+            if previous is not None:
+                notices.setdefault(previous.notice_id, previous)
+            for cid in before.keys() - after.keys():
+                gone = before[cid]
+                tx.append_event(
+                    "conflict.cleared",
+                    gone.parties,
+                    {party: {"id": cid, "because": notice.ref.as_dict()} for party in gone.parties},
+                    now,
+                )
+            for cid in after.keys() - before.keys():
+                new = after[cid]
+                tx.append_event(
+                    "conflict.detected", new.parties, {p: conflict_for(p, new, notices) for p in new.parties}, now
+                )
+        except BaseException:
+            if previous is not None:
+                self.index.add(previous)
+            else:
+                self.index.remove(notice.notice_id)
+            raise
+        return {
+            "notice": notice.ref.as_dict(),
+            "state": str(notice.state),
+            "conflicts": [
+                conflict_for(officer.party, c, {**{n.notice_id: n for n in self.index.notices()}}) for c in after_list
+            ],
+        }
+
+    def file_notices(self, tx: Tx, officer: Officer, document: Any) -> list[dict[str, Any]]:
+        """File new notices (version 1) from a GeoJSON FeatureCollection."""
+        _require(officer, WRITERS, "file notices")
+        notices, private = self._parse_own(officer, document)
+        results = []
+        for notice in notices:
+            if tx.notice(notice.notice_id) is not None:
+                raise InvalidInput("notice_id", f"notice {notice.notice_id} exists already; revise it instead")
+            if notice.version != 1:
+                raise InvalidInput("version", "a new notice starts at version 1")
+            if notice.state not in (NoticeState.DRAFT, NoticeState.FILED, NoticeState.ACTIVE):
+                raise InvalidInput("state", f"a new notice cannot be {notice.state}")
+            results.append(self._apply(tx, officer, notice, private.get(notice.notice_id), "notice.filed"))
+        return results
+
+    def revise_notice(self, tx: Tx, officer: Officer, notice_id: str, document: Any) -> dict[str, Any]:
+        """A new version of an existing notice of the officer's party (the node numbers it)."""
+        _require(officer, WRITERS, "revise notices")
+        current = self._own_notice(tx, officer, notice_id)
+        notices, private = self._parse_own(officer, document)
+        if len(notices) != 1 or notices[0].notice_id != notice_id:
+            raise InvalidInput("notice_id", f"the document must hold exactly notice {notice_id}")
+        if current.notice.state in (NoticeState.CLOSED, NoticeState.CANCELLED):
+            raise InvalidInput("state", f"notice {notice_id} is {current.notice.state} and cannot be revised")
+        revised = dataclasses.replace(notices[0], version=current.notice.version + 1)
+        return self._apply(tx, officer, revised, private.get(notice_id, current.private), "notice.revised")
+
+    def end_notice(self, tx: Tx, officer: Officer, notice_id: str, state: NoticeState) -> dict[str, Any]:
+        """Cancel or close a notice: a new version in that state, which takes no more part in checks."""
+        _require(officer, WRITERS, "cancel notices")
+        current = self._own_notice(tx, officer, notice_id)
+        if current.notice.state in (NoticeState.CLOSED, NoticeState.CANCELLED):
+            raise InvalidInput("state", f"notice {notice_id} is already {current.notice.state}")
+        ended = dataclasses.replace(current.notice, version=current.notice.version + 1, state=state)
+        kind = "notice.cancelled" if state is NoticeState.CANCELLED else "notice.closed"
+        return self._apply(tx, officer, ended, current.private, kind)
+
+    def _own_notice(self, tx: Tx, officer: Officer, notice_id: str) -> Any:
+        stored = tx.notice(notice_id)
+        if stored is None or stored.notice.party != officer.party:
+            raise NotFound("notice", notice_id)
+        return stored
+
+    def notices_for(self, officer: Officer) -> dict[str, Any]:
+        _require(officer, READERS, "read notices")
+        with self.store.begin() as tx:
+            features: list[Any] = []
+            for stored in tx.notices(officer.party):
+                view = notice_for(officer.party, stored)
+                if view is not None:
+                    features.extend(view["features"])
+        return {"type": "FeatureCollection", "features": features}
+
+    def notice_for(self, officer: Officer, notice_id: str) -> dict[str, Any]:
+        _require(officer, READERS, "read notices")
+        with self.store.begin() as tx:
+            stored = tx.notice(notice_id)
+        view = notice_for(officer.party, stored) if stored is not None else None
+        if view is None:
+            raise NotFound("notice", notice_id)
+        return view
+
+    # -- conflicts -----------------------------------------------------------------------------------
+    def _conflicts_of_party(self, party: str) -> list[Conflict]:
+        with self._lock:
+            seen: dict[str, Conflict] = {}
+            for notice in self.index.notices():
+                if notice.party == party:
+                    for conflict in self.index.conflicts_of(notice.notice_id):
+                        seen[conflict.id] = conflict
+            return sorted(seen.values(), key=lambda c: c.id)
+
+    def conflicts_for(self, officer: Officer) -> list[dict[str, Any]]:
+        _require(officer, READERS, "read conflicts")
+        notices = {n.notice_id: n for n in self.index.notices()}
+        views = [conflict_for(officer.party, c, notices) for c in self._conflicts_of_party(officer.party)]
+        return [v for v in views if v is not None]
+
+    def conflict_for(self, officer: Officer, conflict_id: str) -> dict[str, Any]:
+        for view in self.conflicts_for(officer):
+            if view["id"] == conflict_id:
+                return view
+        raise NotFound("conflict", conflict_id)
+
+    def current_conflict_ids(self) -> set[str]:
+        with self._lock:
+            return {c.id for c in self.index.conflicts()}
+
+    # -- events --------------------------------------------------------------------------------------
+    def events_for(self, party: str, after: int, limit: int = 500) -> tuple[list[dict[str, Any]], int]:
+        """Events after the cursor that this party may see, shaped for it, and the new cursor."""
+        with self.store.begin() as tx:
+            events = tx.events_after(after, limit)
+        visible = [_shaped(e, party) for e in events if party in e.audience]
+        cursor = events[-1].seq if events else after
+        return [v for v in visible if v is not None], cursor
+
+    def tick(self) -> None:
+        """One scheduler pass (every ``scheduler_interval_s``): what is due now is done now."""
+        now = self.clock()
+        with self.write() as tx:
+            tx.forget_responses_before(now - timedelta(hours=self.settings.idempotency_keep_h))
+
+
+def _shaped(event: Event, party: str) -> dict[str, Any] | None:
+    payload = event.payload.get(party)
+    if payload is None:
+        return None
+    return {
+        "seq": event.seq,
+        "kind": event.kind,
+        "time": event.created_at.isoformat().replace("+00:00", "Z"),
+        "data": payload,
+    }

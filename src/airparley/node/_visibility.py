@@ -1,0 +1,103 @@
+"""Who may see what: the one place that shapes every read and every event for a party.
+
+Rules (DESIGN section 3):
+
+* A party sees its own notices in full, private part included.
+* It sees another party's notice only through a conflict with one of its own, and then only the
+  overlap: the part of the other side's footprint within the lateral buffer of its own, the band and the
+  window in conflict, and the shared fields the other side filed for others to see (kind, callsigns,
+  contact frequency, priority, remarks). Never the other side's private part, never the rest of its
+  volume.
+* Messages are seen by their author's party and their recipients; cases by their parties.
+* Events carry, per party of their audience, a payload already shaped by these functions.
+
+Every function here returns plain JSON-ready data, or ``None`` for "this party may not see it".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from airparley.store import StoredNotice
+from airparley.strategic import Conflict, Notice, geojson_of, iso_utc, notices_to_geojson
+
+__all__ = ["conflict_for", "may_see_case", "may_see_message", "notice_for", "notice_summary_for_other"]
+
+
+def notice_for(viewer: str, stored: StoredNotice) -> dict[str, Any] | None:
+    """The notice as GeoJSON, private part included, for its own party; ``None`` for anyone else."""
+    if stored.notice.party != viewer:
+        return None
+    private = {stored.notice.notice_id: stored.private} if stored.private else None
+    document: dict[str, Any] = notices_to_geojson([stored.notice], private)
+    document["updated_at"] = stored.updated_at.isoformat().replace("+00:00", "Z")
+    return document
+
+
+def notice_summary_for_other(notice: Notice) -> dict[str, Any]:
+    """What the other side filed *to be shared* about a notice: never volumes, never private."""
+    return {
+        "notice_id": notice.notice_id,
+        "party": notice.party,
+        "version": notice.version,
+        "kind": str(notice.kind),
+        "callsigns": list(notice.callsigns),
+        "frequency_mhz": notice.frequency_mhz,
+        "priority": str(notice.priority),
+        "remarks": notice.remarks,
+    }
+
+
+def conflict_for(viewer: str, conflict: Conflict, notices: Mapping[str, Notice]) -> dict[str, Any] | None:
+    """A conflict as one of its two parties sees it: its own side in full, the other side's overlap only."""
+    if viewer not in (conflict.a.party, conflict.b.party):
+        return None
+    own_is_a = conflict.a.party == viewer
+    own_ref, other_ref = (conflict.a, conflict.b) if own_is_a else (conflict.b, conflict.a)
+    other_notice = notices.get(other_ref.notice_id)
+    volumes = []
+    for detail in conflict.volumes:
+        own_part, other_part = (
+            (detail.footprint_a, detail.footprint_b) if own_is_a else (detail.footprint_b, detail.footprint_a)
+        )
+        volumes.append(
+            {
+                "own_volume": detail.a_volume if own_is_a else detail.b_volume,
+                "other_volume": detail.b_volume if own_is_a else detail.a_volume,
+                "own_footprint": geojson_of(own_part),
+                "other_footprint": geojson_of(other_part),
+                "lower_ft": round(detail.lower_ft, 1),
+                "upper_ft": round(detail.upper_ft, 1),
+                "start": iso_utc(detail.start_s),
+                "end": iso_utc(detail.end_s),
+                "gaps": {
+                    "lateral_nm": round(detail.lateral_gap_nm, 3),
+                    "vertical_ft": round(detail.vertical_gap_ft, 1),
+                    "time_min": round(detail.time_gap_min, 2),
+                },
+            }
+        )
+    other = notice_summary_for_other(other_notice) if other_notice is not None else other_ref.as_dict()
+    return {
+        "id": conflict.id,
+        "own": own_ref.as_dict(),
+        "other": other,
+        "overlap": {
+            "footprint": geojson_of(conflict.footprint()),
+            "lower_ft": round(conflict.lower_ft, 1),
+            "upper_ft": round(conflict.upper_ft, 1),
+            "start": iso_utc(conflict.start_s),
+            "end": iso_utc(conflict.end_s),
+        },
+        "buffers": conflict.buffers.as_dict(),
+        "volumes": volumes,
+    }
+
+
+def may_see_message(viewer: str, author_party: str, recipients: list[str]) -> bool:
+    return viewer == author_party or viewer in recipients
+
+
+def may_see_case(viewer: str, parties: list[str]) -> bool:
+    return viewer in parties
