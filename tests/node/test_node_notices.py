@@ -5,8 +5,8 @@ import json
 import httpx
 import pytest
 import shapely
-from conftest import Running
-from notices import collection, feature, rus_strike, usa_strike
+from node_support import Running
+from palmyra import collection, feature, rus_strike, usa_strike
 from shapely.geometry import shape
 
 
