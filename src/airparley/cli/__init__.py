@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from airparley.cli import _tactical_alerting as _tactical_alerting  # registers alert and bands
+from airparley.cli._client import register as _register_client
 from airparley.cli._node import officer_app, party_app, serve_command
 from airparley.cli._strategic import check_command, notice_app
 from airparley.cli._tactical import tactical_app
@@ -27,6 +28,7 @@ app.add_typer(tactical_app, name="tactical")
 app.command("serve")(serve_command)
 app.add_typer(party_app, name="party")
 app.add_typer(officer_app, name="officer")
+_register_client(notice_app, app)
 
 
 def main() -> None:

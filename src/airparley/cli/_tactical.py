@@ -6,5 +6,6 @@ import typer
 
 __all__ = ["tactical_app"]
 
-tactical_app = typer.Typer(help="Predicted conflicts, alerts, bands, intrusions and incidents from track states.",
-                           no_args_is_help=True)
+tactical_app = typer.Typer(
+    help="Predicted conflicts, alerts, bands, intrusions and incidents from track states.", no_args_is_help=True
+)

@@ -1,0 +1,54 @@
+"""The CLI against a real node: file, list, revise, cancel, conflicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from node_support import Running
+from palmyra import rus_strike, usa_strike
+from typer.testing import CliRunner
+
+from airparley.cli import app
+
+runner = CliRunner()
+
+
+def _run(running: Running, desk: str, *args: str):  # type: ignore[no-untyped-def]
+    env = {"AIRPARLEY_URL": running.url, "AIRPARLEY_TOKEN": running.desk(desk).token}
+    return runner.invoke(app, list(args), env=env)
+
+
+def test_desks_file_revise_and_cancel_from_the_command_line(running: Running, tmp_path: Path) -> None:
+    usa, rus = tmp_path / "usa.geojson", tmp_path / "rus.geojson"
+    usa.write_text(json.dumps(usa_strike()))
+    rus.write_text(json.dumps(rus_strike()))
+    assert _run(running, "usa_duty", "notice", "file", str(usa)).exit_code == 0
+    filed = _run(running, "rus_duty", "notice", "file", str(rus), "--json")
+    assert filed.exit_code == 0, filed.output
+    assert len(json.loads(filed.stdout)["conflicts"]) == 1
+    table = _run(running, "usa_duty", "conflicts")
+    assert "RUS-0201" in table.stdout
+    lines = _run(running, "usa_duty", "conflicts", "--json").stdout.splitlines()
+    assert json.loads(lines[0])["own"]["notice_id"] == "USA-0101"
+    listed = _run(running, "usa_duty", "notice", "list")
+    assert "USA-0101" in listed.stdout
+    higher = tmp_path / "higher.geojson"
+    higher.write_text(json.dumps(rus_strike(lower={"value": 320, "ref": "FL"}, upper={"value": 350, "ref": "FL"})))
+    revised = _run(running, "rus_duty", "notice", "revise", "RUS-0201", str(higher))
+    assert "RUS-0201 v2 filed: 0 conflict(s)" in revised.stdout
+    assert "cancelled" in _run(running, "rus_duty", "notice", "cancel", "RUS-0201").stdout
+
+
+def test_refusals_and_unreachable_nodes_are_clear(running: Running, tmp_path: Path) -> None:
+    usa = tmp_path / "usa.geojson"
+    usa.write_text(json.dumps(usa_strike()))
+    refused = _run(running, "rus_duty", "notice", "file", str(usa))
+    assert refused.exit_code == 2
+    assert "403" in refused.stderr
+    no_token = runner.invoke(app, ["conflicts"], env={"AIRPARLEY_URL": running.url, "AIRPARLEY_TOKEN": ""})
+    assert no_token.exit_code == 2
+    assert "no token" in no_token.stderr
+    away = runner.invoke(app, ["conflicts", "--url", "http://127.0.0.1:9", "--token", "x"])
+    assert away.exit_code == 1
+    assert "cannot reach the node" in away.stderr
