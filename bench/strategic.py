@@ -38,7 +38,9 @@ def random_volume(rng: np.random.Generator) -> Volume4D:
     if shape == "polygon":
         w, h = rng.uniform(0.1, 0.5, 2)
         ring = [[lon, lat], [lon + w, lat], [lon + w, lat + h], [lon, lat + h], [lon, lat]]
-        return Volume4D(Shape.POLYGON, {"type": "Polygon", "coordinates": [ring]}, Altitude(lower), Altitude(upper), start, end)
+        return Volume4D(
+            Shape.POLYGON, {"type": "Polygon", "coordinates": [ring]}, Altitude(lower), Altitude(upper), start, end
+        )
     heading = rng.uniform(0, 2 * np.pi)
     length_deg = rng.uniform(0.3, 3.0) if shape == "corridor" else rng.uniform(0.3, 1.0)
     end_point = [lon + length_deg * np.sin(heading), lat + length_deg * np.cos(heading)]
@@ -116,7 +118,17 @@ def main() -> None:
         return
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     for size in args.sizes:
-        command = [sys.executable, __file__, "--one", "--sizes", str(size), "--seed", str(args.seed), "--adds", str(args.adds)]
+        command = [
+            sys.executable,
+            __file__,
+            "--one",
+            "--sizes",
+            str(size),
+            "--seed",
+            str(args.seed),
+            "--adds",
+            str(args.adds),
+        ]
         # taskset pins the run to one core when available, as the targets are stated for one core.
         if os.path.exists("/usr/bin/taskset"):
             command = ["/usr/bin/taskset", "-c", "0", *command]

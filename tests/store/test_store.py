@@ -92,9 +92,14 @@ def test_events_are_a_resumable_sequence(db_url: str) -> None:
 
 def test_a_failed_transaction_leaves_nothing_behind(db_url: str) -> None:
     store = Store.open(db_url)
-    with pytest.raises(RuntimeError), store.begin() as tx:
-        tx.add_party("USA", "Coalition", "en", NOW)
-        raise RuntimeError("crash in the middle of a request")
+
+    def crash_in_the_middle_of_a_request() -> None:
+        with store.begin() as tx:
+            tx.add_party("USA", "Coalition", "en", NOW)
+            raise RuntimeError("crash")
+
+    with pytest.raises(RuntimeError):
+        crash_in_the_middle_of_a_request()
     with store.begin() as tx:
         assert tx.parties() == []
     store.close()

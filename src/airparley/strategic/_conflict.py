@@ -27,7 +27,16 @@ from shapely.geometry.base import BaseGeometry
 from airparley.geo import M_PER_NM, LocalFrame
 from airparley.strategic._model import Buffers, NoticeRef, Volume4D
 
-__all__ = ["Conflict", "VolumeConflict", "VolumePair", "geojson_of", "iso_utc", "conflict_id", "footprint_distance_nm", "volume_conflict"]
+__all__ = [
+    "Conflict",
+    "VolumeConflict",
+    "VolumePair",
+    "conflict_id",
+    "footprint_distance_nm",
+    "geojson_of",
+    "iso_utc",
+    "volume_conflict",
+]
 
 #: How far past the lateral buffer a pair the index found may measure (touching in lon/lat, apart in metres).
 _EDGE_NM = 1e-6
