@@ -1,1 +1,41 @@
-"""(to be written)"""
+"""The hotline: messages, acknowledgements, negotiation cases, deadlines and escalation (pure state machines).
+
+Plain data in, plain data out: every value is a frozen dataclass with ``as_dict()``/``from_dict()`` JSON
+round trips, every move returns a new value, and every deadline takes ``now`` from the caller. The only
+thing read is the package's own phrase catalogue (``load_catalogue``). See ``docs/hotline.md``.
+
+Each private module declares ``__all__``; this package re-exports them.
+"""
+
+from airparley.hotline import (
+    _alarms,
+    _cases,
+    _common,
+    _messages,
+    _negotiation,
+    _params,
+    _phrases,
+    _proposals,
+    _settings,
+)
+from airparley.hotline._alarms import *  # noqa: F403
+from airparley.hotline._cases import *  # noqa: F403
+from airparley.hotline._common import *  # noqa: F403
+from airparley.hotline._messages import *  # noqa: F403
+from airparley.hotline._negotiation import *  # noqa: F403
+from airparley.hotline._params import *  # noqa: F403
+from airparley.hotline._phrases import *  # noqa: F403
+from airparley.hotline._proposals import *  # noqa: F403
+from airparley.hotline._settings import *  # noqa: F403
+
+__all__ = [
+    *_alarms.__all__,
+    *_cases.__all__,
+    *_common.__all__,
+    *_messages.__all__,
+    *_negotiation.__all__,
+    *_params.__all__,
+    *_phrases.__all__,
+    *_proposals.__all__,
+    *_settings.__all__,
+]

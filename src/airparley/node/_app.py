@@ -196,6 +196,85 @@ def create_app(node: Node) -> FastAPI:
             )
         return added
 
+    # -- hotline: messages ----------------------------------------------------------------------------
+    @api.post("/messages", status_code=201, summary="Send a hotline message (a phrase + params, or free text)")
+    def send_message(who: Me, message: Annotated[dict[str, Any], Body()], key: IdempotencyKey = None) -> JSONResponse:
+        status, body = node.idempotent(
+            who,
+            key,
+            "POST",
+            "/messages",
+            _body_bytes(message),
+            lambda tx: (201, node.hotline.send(tx, who, message, node.clock())),
+        )
+        return _json(status, body)
+
+    @api.get("/messages", summary="Messages your party sent or received, newest first, in your language")
+    def list_messages(who: Me) -> list[dict[str, Any]]:
+        with node.store.begin() as tx:
+            return node.hotline.messages_for(tx, who)
+
+    @api.get("/messages/{message_id}", summary="One message")
+    def get_message(who: Me, message_id: str) -> dict[str, Any]:
+        with node.store.begin() as tx:
+            return node.hotline.message_for(tx, who, message_id)
+
+    @api.post("/messages/{message_id}/read", summary="Mark a received message read")
+    def read_message(who: Me, message_id: str) -> dict[str, Any]:
+        with node.write() as tx:
+            return node.hotline.mark(tx, who, message_id, "read", node.clock())
+
+    @api.post("/messages/{message_id}/ack", summary="Acknowledge a received message")
+    def ack_message(who: Me, message_id: str) -> dict[str, Any]:
+        with node.write() as tx:
+            return node.hotline.mark(tx, who, message_id, "acknowledge", node.clock())
+
+    @api.get("/phrases", summary="The phrase catalogue: ids, parameters and text in every language")
+    def phrases(_who: Me) -> dict[str, Any]:
+        return node.hotline.catalogue.as_dict()
+
+    # -- hotline: cases -------------------------------------------------------------------------------
+    @api.post("/cases", status_code=201, summary="Open a case about a conflict, or a contention with a party")
+    def open_case(who: Me, case: Annotated[dict[str, Any], Body()], key: IdempotencyKey = None) -> JSONResponse:
+        status, body = node.idempotent(
+            who,
+            key,
+            "POST",
+            "/cases",
+            _body_bytes(case),
+            lambda tx: (201, node.hotline.open(tx, who, case, node.clock())),
+        )
+        return _json(status, body)
+
+    @api.get("/cases", summary="Your party's cases")
+    def list_cases(who: Me) -> list[dict[str, Any]]:
+        with node.store.begin() as tx:
+            return node.hotline.cases_for(tx, who)
+
+    @api.get("/cases/{case_id}", summary="One case, with the moves you may make")
+    def get_case(who: Me, case_id: str) -> dict[str, Any]:
+        with node.store.begin() as tx:
+            return node.hotline.case_for(tx, who, case_id)
+
+    @api.post("/cases/{case_id}/{action}", summary="propose, counter, accept, reject, escalate or resolve")
+    def act_on_case(
+        who: Me,
+        case_id: str,
+        action: str,
+        move: Annotated[dict[str, Any] | None, Body()] = None,
+        key: IdempotencyKey = None,
+    ) -> JSONResponse:
+        payload = move or {}
+        status, body = node.idempotent(
+            who,
+            key,
+            "POST",
+            f"/cases/{case_id}/{action}",
+            _body_bytes(payload),
+            lambda tx: (200, node.hotline.act(tx, who, case_id, action, payload, node.clock())),
+        )
+        return _json(status, body)
+
     # -- events ----------------------------------------------------------------------------------------
     @api.get("/events", summary="Events after a cursor (the same feed as the WebSocket, for polling)")
     def poll_events(

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airparley.errors import InvalidInput, InvalidInputs, NotFound, PermissionDenied
+from airparley.hotline import HotlineSettings
+from airparley.node._hotline import Hotline
 from airparley.node._settings import NodeSettings
 from airparley.node._visibility import conflict_for, notice_for
 from airparley.store import Event, Officer, Store, Tx
@@ -40,7 +42,11 @@ class Node:
     """One running node: parties, officers, notices, conflicts, and (later) hotline and ledger."""
 
     def __init__(
-        self, store: Store, settings: NodeSettings | None = None, clock: Callable[[], datetime] = utc_now
+        self,
+        store: Store,
+        settings: NodeSettings | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        hotline_settings: HotlineSettings | None = None,
     ) -> None:
         self.store = store
         self.settings = settings or NodeSettings()
@@ -51,6 +57,9 @@ class Node:
         with store.begin() as tx:
             stored = tx.notices()
         self.index = ConflictIndex.build((s.notice for s in stored), self.buffers)
+        # The conflicts in force, kept up to date notice by notice (a full check only at start-up).
+        self._live: dict[str, Conflict] = {c.id: c for c in self.index.conflicts()}
+        self.hotline = Hotline(hotline_settings or HotlineSettings(), self._conflict_windows)
 
     # -- listeners -----------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[], None]) -> None:
@@ -132,8 +141,12 @@ class Node:
         previous = self.index.get(notice.notice_id)
         before = {c.id: c for c in self.index.conflicts_of(notice.notice_id)} if previous else {}
         after_list = self.index.add(notice)
+        live_before = dict(self._live)
         try:
             after = {c.id: c for c in after_list}
+            for cid in before.keys() - after.keys():
+                self._live.pop(cid, None)
+            self._live.update(after)
             tx.put_notice(notice, private, officer.id, now)
             tx.append_event(
                 kind,
@@ -158,7 +171,9 @@ class Node:
                 tx.append_event(
                     "conflict.detected", new.parties, {p: conflict_for(p, new, notices) for p in new.parties}, now
                 )
+            self.hotline.on_conflicts_changed(tx, self._live.keys(), now)
         except BaseException:
+            self._live = live_before
             if previous is not None:
                 self.index.add(previous)
             else:
@@ -237,12 +252,7 @@ class Node:
     # -- conflicts -----------------------------------------------------------------------------------
     def _conflicts_of_party(self, party: str) -> list[Conflict]:
         with self._lock:
-            seen: dict[str, Conflict] = {}
-            for notice in self.index.notices():
-                if notice.party == party:
-                    for conflict in self.index.conflicts_of(notice.notice_id):
-                        seen[conflict.id] = conflict
-            return sorted(seen.values(), key=lambda c: c.id)
+            return sorted((c for c in self._live.values() if party in c.parties), key=lambda c: c.id)
 
     def conflicts_for(self, officer: Officer) -> list[dict[str, Any]]:
         _require(officer, READERS, "read conflicts")
@@ -256,9 +266,9 @@ class Node:
                 return view
         raise NotFound("conflict", conflict_id)
 
-    def current_conflict_ids(self) -> set[str]:
-        with self._lock:
-            return {c.id for c in self.index.conflicts()}
+    def _conflict_windows(self) -> dict[str, tuple[frozenset[str], datetime]]:
+        """Each live conflict's parties and the end of its window (cases lapse after it)."""
+        return {cid: (c.parties, datetime.fromtimestamp(c.end_s, UTC)) for cid, c in self._live.items()}
 
     # -- events --------------------------------------------------------------------------------------
     def events_for(self, party: str, after: int, limit: int = 500) -> tuple[list[dict[str, Any]], int]:
@@ -274,6 +284,7 @@ class Node:
         now = self.clock()
         with self.write() as tx:
             tx.forget_responses_before(now - timedelta(hours=self.settings.idempotency_keep_h))
+            self.hotline.tick(tx, now)
 
 
 def _shaped(event: Event, party: str) -> dict[str, Any] | None:

@@ -8,7 +8,8 @@ Rules (DESIGN section 3):
   window in conflict, and the shared fields the other side filed for others to see (kind, callsigns,
   contact frequency, priority, remarks). Never the other side's private part, never the rest of its
   volume.
-* Messages are seen by their author's party and their recipients; cases by their parties.
+* Messages are seen by their author's party and their recipients (a recipient sees its own receipt
+  only, the author every one), rendered in the reader's language; cases by their parties.
 * Events carry, per party of their audience, a payload already shaped by these functions.
 
 Every function here returns plain JSON-ready data, or ``None`` for "this party may not see it".
@@ -19,10 +20,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from airparley import hotline as hl
 from airparley.store import StoredNotice
 from airparley.strategic import Conflict, Notice, geojson_of, iso_utc, notices_to_geojson
 
-__all__ = ["conflict_for", "may_see_case", "may_see_message", "notice_for", "notice_summary_for_other"]
+__all__ = ["case_for", "conflict_for", "message_for", "notice_for", "notice_summary_for_other"]
 
 
 def notice_for(viewer: str, stored: StoredNotice) -> dict[str, Any] | None:
@@ -95,9 +97,22 @@ def conflict_for(viewer: str, conflict: Conflict, notices: Mapping[str, Notice])
     }
 
 
-def may_see_message(viewer: str, author_party: str, recipients: list[str]) -> bool:
-    return viewer == author_party or viewer in recipients
+def message_for(viewer: str, message: hl.Message, language: str, catalogue: hl.Catalogue) -> dict[str, Any] | None:
+    """A message for its author's party or a recipient party, rendered in the reader's language.
+
+    A recipient sees its own receipt only; the author's party sees every recipient's.
+    """
+    if viewer != message.author.party and viewer not in message.recipients:
+        return None
+    document = message.as_dict()
+    if viewer != message.author.party:
+        document["receipts"] = [r for r in document.get("receipts", []) if r.get("party") == viewer]
+    rendered = hl.render(message, language, catalogue)
+    return {"message": document, "rendered": rendered.as_dict()}
 
 
-def may_see_case(viewer: str, parties: list[str]) -> bool:
-    return viewer in parties
+def case_for(viewer: str, case: hl.Case) -> dict[str, Any] | None:
+    """A case for one of its parties (both parties see the whole negotiation); ``None`` for others."""
+    if viewer not in case.parties:
+        return None
+    return {"case": case.as_dict(), "awaiting": list(hl.awaiting_parties(case))}

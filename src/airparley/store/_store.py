@@ -7,6 +7,7 @@ before the call answers: an act, its event and (later) its ledger entry are stor
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -37,6 +38,8 @@ __all__ = [
 ]
 
 TIERS: Final = ("duty", "senior", "observer", "sensor")
+#: The same rule as the hotline's and the ledger's: short, upper case, starting with a letter.
+_PARTY_CODE: Final = re.compile(r"[A-Z][A-Z0-9]{1,7}")
 LANGUAGES: Final = ("en", "ru", "tr", "ar")
 #: The international guard frequencies every registry starts with.
 GUARD_FREQUENCIES: Final = (
@@ -111,8 +114,11 @@ class Tx:
     # -- parties and officers ------------------------------------------------------------------------
     def add_party(self, code: str, name: str, language: str, now: datetime, public_key: str | None = None) -> Party:
         code = code.strip().upper()
-        if not code.isalnum() or not 2 <= len(code) <= 16:
-            raise InvalidInput("code", f"a party code is 2-16 letters or digits (e.g. USA), got {code!r}")
+        if not _PARTY_CODE.fullmatch(code):
+            raise InvalidInput(
+                "code",
+                f"a party code is 2-8 capital letters or digits, starting with a letter (e.g. USA), got {code!r}",
+            )
         if language not in LANGUAGES:
             raise InvalidInput("language", f"unknown language {language!r}; use one of {', '.join(LANGUAGES)}")
         if not name.strip():

@@ -1,0 +1,310 @@
+"""The hotline in the node: messages and negotiation cases stored, shaped per party, and scheduled.
+
+The pure ``airparley.hotline`` decides every move; this module persists the results in the caller's
+transaction, records the events each party is entitled to (shaped by ``_visibility``), and runs the
+deadlines: safety messages that ring again and escalate, cases that escalate or lapse, agreed cases that
+resolve when their conflict disappears.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from airparley import hotline as hl
+from airparley.errors import InvalidInput, NotFound, PermissionDenied
+from airparley.node._visibility import case_for, message_for
+from airparley.store import Officer, Tx
+
+__all__ = ["Hotline"]
+
+READERS = frozenset({"duty", "senior", "observer"})
+#: The end of a conflict's window is known only while the conflict exists; the case lapses this long after.
+_TINY = timedelta(microseconds=1)
+
+
+def _acting(officer: Officer) -> hl.Officer:
+    return hl.Officer(officer.party, officer.id, hl.Tier(officer.tier))
+
+
+def _require_reader(officer: Officer) -> None:
+    if officer.tier not in READERS:
+        raise PermissionDenied(f"a {officer.tier} officer has no access to the hotline")
+
+
+def _require_actor(officer: Officer) -> None:
+    if officer.tier not in ("duty", "senior"):
+        raise PermissionDenied(f"a {officer.tier} officer may read the hotline but not act on it")
+
+
+class Hotline:
+    """Messages and cases of one node. ``conflicts`` answers the live conflict ids and window ends."""
+
+    def __init__(
+        self,
+        settings: hl.HotlineSettings,
+        conflict_windows: Callable[[], Mapping[str, tuple[frozenset[str], datetime]]],
+    ) -> None:
+        self.settings = settings
+        self.catalogue = hl.load_catalogue()
+        self._conflict_windows = conflict_windows
+
+    # -- shaping -------------------------------------------------------------------------------------
+    def _languages(self, tx: Tx) -> dict[str, str]:
+        return {p.code: p.language for p in tx.parties()}
+
+    def _message_event(
+        self, tx: Tx, kind: str, message: hl.Message, now: datetime, extra: Mapping[str, Any] | None = None
+    ) -> None:
+        languages = self._languages(tx)
+        audience = {message.author.party, *message.recipients}
+        payloads = {}
+        for party in audience:
+            view = message_for(party, message, languages.get(party, "en"), self.catalogue)
+            if view is not None:
+                payloads[party] = {**view, **(extra or {})}
+        tx.append_event(kind, payloads.keys(), payloads, now)
+
+    def _case_event(
+        self, tx: Tx, kind: str, case: hl.Case, now: datetime, extra: Mapping[str, Any] | None = None
+    ) -> None:
+        payloads = {party: {**(case_for(party, case) or {}), **(extra or {})} for party in case.parties}
+        tx.append_event(kind, case.parties, payloads, now)
+
+    def _store_message(self, tx: Tx, message: hl.Message, now: datetime) -> None:
+        due = hl.next_alarm_at(message, now=now, settings=self.settings)
+        tx.put_message(
+            message.message_id,
+            message.author.party,
+            message.urgency.value,
+            message.recipients,
+            message.as_dict(),
+            message.created_at,
+            due,
+        )
+
+    def _store_case(self, tx: Tx, case: hl.Case, now: datetime) -> None:
+        subject = case.subject.conflict_id if isinstance(case.subject, hl.ConflictSubject) else None
+        due = case.deadline if case.escalated_at is None and not case.state.is_final else None
+        tx.put_case(case.case_id, case.state.value, subject, case.parties, case.as_dict(), now, due)
+
+    # -- messages ------------------------------------------------------------------------------------
+    def send(self, tx: Tx, officer: Officer, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        _require_actor(officer)
+        known = {p.code for p in tx.parties()}
+        recipients = body.get("recipients")
+        if not isinstance(recipients, list) or not recipients:
+            raise InvalidInput("recipients", "a list of one or more party codes")
+        for index, party in enumerate(recipients):
+            if party not in known:
+                raise InvalidInput(f"recipients.{index}", f"unknown party {party!r}")
+            if party == officer.party:
+                raise InvalidInput(f"recipients.{index}", "the hotline is for other parties' desks")
+        unknown = set(body) - {"recipients", "urgency", "template", "params", "text", "language", "references"}
+        if unknown:
+            raise InvalidInput(sorted(unknown)[0], "unknown field")
+        references = []
+        for index, item in enumerate(body.get("references") or []):
+            try:
+                references.append(hl.Reference.from_dict(item))
+            except InvalidInput as error:
+                raise InvalidInput(f"references.{index}.{error.field}", error.reason) from None
+        message = hl.compose_message(
+            message_id=f"msg-{uuid.uuid4().hex[:16]}",
+            author=_acting(officer),
+            recipients=sorted(set(recipients)),
+            created_at=now,
+            urgency=body.get("urgency", "routine"),
+            template=body.get("template"),
+            params=body.get("params"),
+            text=body.get("text"),
+            language=body.get("language"),
+            references=references,
+            catalogue=self.catalogue,
+        )
+        self._store_message(tx, message, now)
+        self._message_event(tx, "message.sent", message, now)
+        view = message_for(officer.party, message, self._languages(tx).get(officer.party, "en"), self.catalogue)
+        assert view is not None  # the author always sees their own message
+        return view
+
+    def _message(self, tx: Tx, officer: Officer, message_id: str) -> hl.Message:
+        document = tx.message(message_id)
+        if document is None:
+            raise NotFound("message", message_id)
+        message = hl.Message.from_dict(document, self.catalogue)
+        if officer.party != message.author.party and officer.party not in message.recipients:
+            raise NotFound("message", message_id)
+        return message
+
+    def mark(self, tx: Tx, officer: Officer, message_id: str, action: str, now: datetime) -> dict[str, Any]:
+        """``read`` or ``acknowledge`` a message received by the officer's party."""
+        _require_actor(officer)
+        message = self._message(tx, officer, message_id)
+        if officer.party not in message.recipients:
+            raise PermissionDenied("only a recipient party reads or acknowledges a message")
+        moved = (hl.read_message if action == "read" else hl.acknowledge_message)(message, _acting(officer), now=now)
+        self._store_message(tx, moved, now)
+        self._message_event(tx, "message.read" if action == "read" else "message.acknowledged", moved, now)
+        view = message_for(officer.party, moved, self._languages(tx).get(officer.party, "en"), self.catalogue)
+        assert view is not None
+        return view
+
+    def messages_for(self, tx: Tx, officer: Officer) -> list[dict[str, Any]]:
+        _require_reader(officer)
+        language = self._languages(tx).get(officer.party, "en")
+        views = []
+        for document in tx.messages_for(officer.party):
+            view = message_for(officer.party, hl.Message.from_dict(document, self.catalogue), language, self.catalogue)
+            if view is not None:
+                views.append(view)
+        return views
+
+    def message_for(self, tx: Tx, officer: Officer, message_id: str) -> dict[str, Any]:
+        _require_reader(officer)
+        message = self._message(tx, officer, message_id)
+        view = message_for(officer.party, message, self._languages(tx).get(officer.party, "en"), self.catalogue)
+        if view is None:
+            raise NotFound("message", message_id)
+        return view
+
+    # -- cases ---------------------------------------------------------------------------------------
+    def open(self, tx: Tx, officer: Officer, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        _require_actor(officer)
+        subject = hl.subject_from_dict(body.get("subject"))
+        if isinstance(subject, hl.ConflictSubject):
+            live = self._conflict_windows()
+            if subject.conflict_id not in live or officer.party not in live[subject.conflict_id][0]:
+                raise NotFound("conflict", subject.conflict_id)
+            parties = sorted(live[subject.conflict_id][0])
+        else:
+            other = body.get("with")
+            if not isinstance(other, str) or tx.party(other) is None or other == officer.party:
+                raise InvalidInput("with", "a contention names the other party's code (e.g. RUS)")
+            parties = sorted({officer.party, other})
+        urgent = body.get("urgent", False)
+        if not isinstance(urgent, bool):
+            raise InvalidInput("urgent", "must be true or false")
+        case = hl.open_case(
+            case_id=f"case-{uuid.uuid4().hex[:16]}",
+            parties=parties,
+            subject=subject,
+            opened_by=_acting(officer),
+            now=now,
+            urgent=urgent,
+            note=str(body.get("note", "")),
+            settings=self.settings,
+        )
+        self._store_case(tx, case, now)
+        self._case_event(tx, "case.opened", case, now)
+        return self._view(case, officer)
+
+    def _case(self, tx: Tx, officer: Officer, case_id: str) -> hl.Case:
+        document = tx.case(case_id)
+        if document is None:
+            raise NotFound("case", case_id)
+        case = hl.Case.from_dict(document)
+        if officer.party not in case.parties:
+            raise NotFound("case", case_id)
+        return case
+
+    def _view(self, case: hl.Case, officer: Officer) -> dict[str, Any]:
+        view = case_for(officer.party, case) or {}
+        view["permitted"] = sorted(e.value for e in hl.permitted_events(case, _acting(officer)))
+        return view
+
+    def act(
+        self, tx: Tx, officer: Officer, case_id: str, action: str, body: Mapping[str, Any], now: datetime
+    ) -> dict[str, Any]:
+        """``propose``, ``counter``, ``accept``, ``reject``, ``escalate`` or ``resolve`` a case."""
+        _require_actor(officer)
+        case = self._case(tx, officer, case_id)
+        who = _acting(officer)
+        note = str(body.get("note", body.get("text", "")))
+        escalation: hl.CaseEscalation | None = None
+        if action in ("propose", "counter"):
+            if "terms" not in body:
+                raise InvalidInput("terms", "missing: the structured proposal (shift_time, altitude_split, ...)")
+            terms = hl.terms_from_dict(body["terms"])
+            move = hl.propose if action == "propose" else hl.counter
+            moved = move(case, who, terms, now=now, text=note, settings=self.settings)
+        elif action == "accept":
+            moved = hl.accept(case, who, now=now, note=note)
+        elif action == "reject":
+            moved = hl.reject(case, who, now=now, note=note, settings=self.settings)
+        elif action == "escalate":
+            moved, escalation = hl.escalate(case, who, now=now, note=note, settings=self.settings)
+        elif action == "resolve":
+            moved = hl.resolve(case, who, now=now, note=note)
+        else:
+            raise NotFound("case action", action)
+        self._store_case(tx, moved, now)
+        self._case_event(tx, f"case.{moved.history[-1].event.value}", moved, now)
+        if escalation is not None:
+            self._case_event(tx, "case.escalated", moved, now, {"escalation": escalation.as_dict()})
+        return self._view(moved, officer)
+
+    def cases_for(self, tx: Tx, officer: Officer) -> list[dict[str, Any]]:
+        _require_reader(officer)
+        return [self._view(hl.Case.from_dict(d), officer) for d in tx.cases_for(officer.party)]
+
+    def case_for(self, tx: Tx, officer: Officer, case_id: str) -> dict[str, Any]:
+        _require_reader(officer)
+        return self._view(self._case(tx, officer, case_id), officer)
+
+    # -- what time and the notices do to the hotline -------------------------------------------------
+    def on_conflicts_changed(self, tx: Tx, current: Collection[str], now: datetime) -> None:
+        """Cases whose conflict disappeared resolve (an agreement carried out, or plans changed)."""
+        for document in tx.open_cases():
+            case = hl.Case.from_dict(document)
+            moved = hl.on_conflicts_changed(case, current, now=now)
+            if moved is not case:
+                self._store_case(tx, moved, now)
+                self._case_event(tx, "case.resolved", moved, now)
+
+    def tick(self, tx: Tx, now: datetime) -> None:
+        """Ring again, escalate unacknowledged safety messages, escalate overdue cases, lapse old ones."""
+        for document in tx.messages_due(now):
+            message = hl.Message.from_dict(document, self.catalogue)
+            previous_due = hl.next_alarm_at(message, now=now - self.settings.ring_interval, settings=self.settings)
+            after = (previous_due - _TINY) if previous_due is not None else None
+            for receipt in message.receipts:
+                rings = hl.ring_times_due(message, receipt.party, after=after, now=now, settings=self.settings)
+                if rings:
+                    view = message_for(
+                        receipt.party, message, self._languages(tx).get(receipt.party, "en"), self.catalogue
+                    )
+                    tx.append_event(
+                        "message.ring",
+                        [receipt.party],
+                        {
+                            receipt.party: {
+                                **(view or {}),
+                                "rings": [r.isoformat().replace("+00:00", "Z") for r in rings],
+                            }
+                        },
+                        now,
+                    )
+            escalated, escalations = hl.escalate_unacknowledged(message, now=now, settings=self.settings)
+            for escalation in escalations:
+                self._message_event(tx, "message.escalated", escalated, now, {"escalation": escalation.as_dict()})
+            self._store_message(tx, escalated, now)
+        for document in tx.cases_due(now):
+            case = hl.Case.from_dict(document)
+            moved, missed = hl.check_deadline(case, now=now, settings=self.settings)
+            if missed is not None:
+                self._store_case(tx, moved, now)
+                self._case_event(tx, "case.escalated", moved, now, {"escalation": missed.as_dict()})
+            elif moved.deadline is not None and moved.deadline <= now:
+                self._store_case(tx, moved, now)  # nothing more to do: stop looking at it
+        live = self._conflict_windows()
+        for document in tx.open_cases():
+            case = hl.Case.from_dict(document)
+            if not isinstance(case.subject, hl.ConflictSubject) or case.subject.conflict_id not in live:
+                continue
+            lapsed = hl.check_lapse(case, window_end=live[case.subject.conflict_id][1], now=now)
+            if lapsed is not case:
+                self._store_case(tx, lapsed, now)
+                self._case_event(tx, "case.lapsed", lapsed, now)
