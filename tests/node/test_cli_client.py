@@ -52,3 +52,57 @@ def test_refusals_and_unreachable_nodes_are_clear(running: Running, tmp_path: Pa
     away = runner.invoke(app, ["conflicts", "--url", "http://127.0.0.1:9", "--token", "x"])
     assert away.exit_code == 1
     assert "cannot reach the node" in away.stderr
+
+
+def test_the_hotline_from_the_command_line(running: Running, tmp_path: Path) -> None:
+    sent = _run(
+        running,
+        "usa_duty",
+        "msg",
+        "send",
+        "RUS",
+        "--template",
+        "traffic_turn",
+        "--param",
+        "callsign=GRACH31",
+        "--param",
+        "distance_nm=0.5",
+        "--param",
+        "direction=right",
+        "--urgency",
+        "safety",
+        "--json",
+    )
+    assert sent.exit_code == 0, sent.output
+    message_id = json.loads(sent.stdout)["message"]["message_id"]
+    inbox = _run(running, "rus_duty", "msg", "list")
+    assert "GRACH31" in inbox.stdout
+    assert "SAFETY" in inbox.stdout
+    assert "acknowledged" in _run(running, "rus_duty", "msg", "ack", message_id).stdout
+    assert "traffic_turn(callsign, distance_nm, direction)" in _run(running, "rus_duty", "msg", "phrases").stdout
+    bad = _run(running, "usa_duty", "msg", "send", "RUS", "--template", "traffic_turn")
+    assert bad.exit_code == 2
+    assert "params" in bad.stderr
+    free = _run(running, "usa_duty", "msg", "send", "TUR", "--text", "Call us on 251.3", "--language", "en")
+    assert "[untranslated]" in free.stdout
+
+    usa, rus = tmp_path / "usa.geojson", tmp_path / "rus.geojson"
+    usa.write_text(json.dumps(usa_strike()))
+    rus.write_text(json.dumps(rus_strike()))
+    _run(running, "usa_duty", "notice", "file", str(usa))
+    _run(running, "rus_duty", "notice", "file", str(rus))
+    conflict_id = json.loads(_run(running, "usa_duty", "conflicts", "--json").stdout.splitlines()[0])["id"]
+    opened = _run(running, "usa_duty", "case", "open", "--conflict", conflict_id, "--json")
+    assert opened.exit_code == 0, opened.output
+    case_id = json.loads(opened.stdout)["case"]["case_id"]
+    proposed = _run(
+        running, "usa_duty", "case", "propose", case_id, '{"kind": "shift_time", "party": "RUS", "minutes": 180}'
+    )
+    assert "proposed" in proposed.stdout
+    assert "agreed" in _run(running, "rus_duty", "case", "accept", case_id).stdout
+    assert case_id in _run(running, "rus_duty", "case", "list").stdout
+    history = _run(running, "usa_duty", "case", "show", case_id).stdout
+    assert "propose" in history
+    assert "accept" in history
+    own_proposal = _run(running, "usa_duty", "case", "propose", case_id, "not json")
+    assert own_proposal.exit_code == 2

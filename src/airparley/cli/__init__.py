@@ -9,6 +9,7 @@ import typer
 
 from airparley.cli import _tactical_alerting as _tactical_alerting  # registers alert and bands
 from airparley.cli._client import register as _register_client
+from airparley.cli._client import register_hotline as _register_hotline
 from airparley.cli._node import officer_app, party_app, serve_command
 from airparley.cli._strategic import check_command, notice_app
 from airparley.cli._tactical import tactical_app
@@ -29,6 +30,11 @@ app.command("serve")(serve_command)
 app.add_typer(party_app, name="party")
 app.add_typer(officer_app, name="officer")
 _register_client(notice_app, app)
+msg_app = typer.Typer(help="Hotline messages on a node.", no_args_is_help=True)
+case_app = typer.Typer(help="Negotiation cases on a node.", no_args_is_help=True)
+_register_hotline(msg_app, case_app)
+app.add_typer(msg_app, name="msg")
+app.add_typer(case_app, name="case")
 
 
 def main() -> None:

@@ -160,3 +160,203 @@ def register(notice_app: typer.Typer, app: typer.Typer) -> None:
                 f"{c['overlap']['start']} - {c['overlap']['end']}",
             )
         out_console.print(table)
+
+
+def _params(pairs: list[str]) -> dict[str, Any]:
+    """``name=value`` pairs; values that read as JSON (numbers, lists) are taken as such."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            err_console.print(f"error: --param wants name=value, got {pair!r}")
+            raise typer.Exit(EXIT_BAD_INPUT)
+        try:
+            params[name] = json.loads(value)
+        except json.JSONDecodeError:
+            params[name] = value
+    return params
+
+
+def _print_message(view: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        out_console.out(json_line(view))
+        return
+    message, rendered = view["message"], view["rendered"]
+    states = ", ".join(f"{r['party']} {r['state']}" for r in message.get("receipts", []))
+    flag = " [untranslated]" if rendered["untranslated"] else ""
+    out_console.print(
+        f"{message['message_id']} {message['created_at']} {message['urgency'].upper()} "
+        f"from {message['author']['party']}: {rendered['text']}{flag} ({states})",
+        markup=False,
+    )
+
+
+def _print_case(view: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        out_console.out(json_line(view))
+        return
+    case = view["case"]
+    subject = case["subject"]
+    about = subject.get("conflict_id", "")[:12] if subject["kind"] == "conflict" else subject.get("reason", "")
+    out_console.print(
+        f"{case['case_id']} {case['state']} {'/'.join(case['parties'])} about {subject['kind']} {about}; "
+        f"deadline {case.get('deadline') or '-'}; you may: {', '.join(view.get('permitted', [])) or '-'}",
+        markup=False,
+    )
+
+
+def register_hotline(msg_app: typer.Typer, case_app: typer.Typer) -> None:
+    """``airparley msg send|list|read|ack|phrases`` and ``airparley case open|propose|...|list|show``."""
+
+    @msg_app.command("send")
+    def msg_send(
+        recipients: Annotated[list[str], typer.Argument(help="Party codes, e.g. RUS.")],
+        template: Annotated[str | None, typer.Option(help="Phrase id (see `airparley msg phrases`).")] = None,
+        param: Annotated[list[str] | None, typer.Option(help="Phrase parameter name=value; repeat.")] = None,
+        text: Annotated[str | None, typer.Option(help="Free text instead of a phrase (sent untranslated).")] = None,
+        language: Annotated[str | None, typer.Option(help="Language of free text: en, ru, tr, ar.")] = None,
+        urgency: Annotated[str, typer.Option(help="routine, urgent or safety.")] = "routine",
+        url: Url = DEFAULT_URL,
+        token: Token = "",
+        as_json: AsJson = False,
+    ) -> None:
+        """Send a hotline message: a phrase rendered in each reader's language, or free text."""
+        body: dict[str, Any] = {"recipients": [r.upper() for r in recipients], "urgency": urgency}
+        if template is not None:
+            body["template"] = template
+            body["params"] = _params(param or [])
+        if text is not None:
+            body["text"] = text
+            body["language"] = language
+        with node_client(url, token) as client:
+            _print_message(request(client, "POST", "/messages", json=body), as_json)
+
+    @msg_app.command("list")
+    def msg_list(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
+        """Messages your party sent or received, newest first, in your language."""
+        with node_client(url, token) as client:
+            for view in request(client, "GET", "/messages"):
+                _print_message(view, as_json)
+
+    @msg_app.command("read")
+    def msg_read(message_id: str, url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
+        """Mark a received message read."""
+        with node_client(url, token) as client:
+            _print_message(request(client, "POST", f"/messages/{message_id}/read"), as_json)
+
+    @msg_app.command("ack")
+    def msg_ack(message_id: str, url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
+        """Acknowledge a received message (stops a safety message ringing)."""
+        with node_client(url, token) as client:
+            _print_message(request(client, "POST", f"/messages/{message_id}/ack"), as_json)
+
+    @msg_app.command("phrases")
+    def msg_phrases(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
+        """The phrase catalogue: ids and parameters."""
+        with node_client(url, token) as client:
+            catalogue = request(client, "GET", "/phrases")
+        if as_json:
+            out_console.out(json_line(catalogue))
+            return
+        for phrase in catalogue.get("phrases", []):
+            names = ", ".join(phrase.get("params", {}))
+            out_console.print(f"{phrase['id']}({names}): {phrase.get('text', {}).get('en', '')}", markup=False)
+
+    @case_app.command("open")
+    def case_open(
+        conflict: Annotated[str | None, typer.Option(help="The conflict id the case is about.")] = None,
+        with_party: Annotated[str | None, typer.Option("--with", help="For a contention: the other party.")] = None,
+        reason: Annotated[str | None, typer.Option(help="For a contention: what it is about.")] = None,
+        urgent: Annotated[bool, typer.Option(help="3-minute response deadline instead of 15.")] = False,
+        note: Annotated[str, typer.Option(help="A note for the other desk.")] = "",
+        url: Url = DEFAULT_URL,
+        token: Token = "",
+        as_json: AsJson = False,
+    ) -> None:
+        """Open a negotiation case about a conflict (or a contention with another party)."""
+        if (conflict is None) == (reason is None):
+            err_console.print("error: give --conflict ID, or --with PARTY --reason TEXT")
+            raise typer.Exit(EXIT_BAD_INPUT)
+        body: dict[str, Any] = {"urgent": urgent, "note": note}
+        if conflict is not None:
+            body["subject"] = {"kind": "conflict", "conflict_id": conflict}
+        else:
+            body["subject"] = {"kind": "contention", "reason": reason}
+            body["with"] = (with_party or "").upper()
+        with node_client(url, token) as client:
+            _print_case(request(client, "POST", "/cases", json=body), as_json)
+
+    def _move(action: str, case_id: str, body: dict[str, Any], url: str, token: str, as_json: bool) -> None:
+        with node_client(url, token) as client:
+            _print_case(request(client, "POST", f"/cases/{case_id}/{action}", json=body), as_json)
+
+    for action in ("propose", "counter"):
+
+        def proposal_command(
+            case_id: str,
+            terms: Annotated[
+                str,
+                typer.Argument(help='Terms as JSON, e.g. \'{"kind": "shift_time", "party": "RUS", "minutes": 30}\'.'),
+            ],
+            text: Annotated[str, typer.Option(help="Explanation sent with the proposal.")] = "",
+            url: Url = DEFAULT_URL,
+            token: Token = "",
+            as_json: AsJson = False,
+            _action: str = typer.Option(action, hidden=True),
+        ) -> None:
+            try:
+                parsed = json.loads(terms)
+            except json.JSONDecodeError as error:
+                err_console.print(f"error: terms: not valid JSON ({error.msg})")
+                raise typer.Exit(EXIT_BAD_INPUT) from None
+            _move(_action, case_id, {"terms": parsed, "text": text}, url, token, as_json)
+
+        proposal_command.__doc__ = (
+            "Propose structured terms (shift_time, altitude_split, reroute, yield, time_share)."
+            if action == "propose"
+            else "Answer the other party's pending proposal with terms of your own."
+        )
+        case_app.command(action)(proposal_command)
+
+    for action, help_text in (
+        ("accept", "Accept the other party's pending proposal."),
+        ("reject", "Reject the other party's pending proposal."),
+        ("escalate", "Hand the case to the senior tier of both parties now."),
+        ("resolve", "Mark an agreed contention settled."),
+    ):
+
+        def move_command(
+            case_id: str,
+            note: Annotated[str, typer.Option(help="A note for the other desk.")] = "",
+            url: Url = DEFAULT_URL,
+            token: Token = "",
+            as_json: AsJson = False,
+            _action: str = typer.Option(action, hidden=True),
+        ) -> None:
+            _move(_action, case_id, {"note": note}, url, token, as_json)
+
+        move_command.__doc__ = help_text
+        case_app.command(action)(move_command)
+
+    @case_app.command("list")
+    def case_list(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
+        """Your party's cases."""
+        with node_client(url, token) as client:
+            for view in request(client, "GET", "/cases"):
+                _print_case(view, as_json)
+
+    @case_app.command("show")
+    def case_show(case_id: str, url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
+        """One case with its history and the moves you may make."""
+        with node_client(url, token) as client:
+            view = request(client, "GET", f"/cases/{case_id}")
+        if as_json:
+            out_console.out(json_line(view))
+            return
+        _print_case(view, False)
+        for entry in view["case"].get("history", []):
+            actor = entry.get("actor") or {}
+            who = f"{actor.get('party', 'system')} {actor.get('tier', '')}".strip()
+            out_console.print(
+                f"  {entry.get('at', '')} {entry.get('event', '')} by {who} {entry.get('note', '')}", markup=False
+            )

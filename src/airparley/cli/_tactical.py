@@ -1,11 +1,283 @@
-"""``airparley tactical ...``: scan, intrusions, incidents (alert and bands live in ``_tactical_alerting``)."""
+"""``airparley tactical ...``: scan, intrusions, incidents (alert and bands live in ``_tactical_alerting``).
+
+Track files are JSON lines (docs/tactical.md). Every bad line is reported on stderr with its line number and
+field and skipped; a count follows. Exit 0 on success (conflicts found are a result, not a failure), 2 when a
+file cannot be read, holds no valid state, or an option is out of range. ``--json`` prints one JSON object
+per line (``null`` for an unbounded time); otherwise a rich table.
+"""
 
 from __future__ import annotations
 
-import typer
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
 
-__all__ = ["tactical_app"]
+import typer
+from rich.table import Table
+
+from airparley.cli._common import EXIT_BAD_INPUT, err_console, json_line, out_console, read_text, report_errors
+from airparley.errors import InvalidInput
+from airparley.strategic import parse_notices
+from airparley.tactical import (
+    Conflicts,
+    Incident,
+    IncidentSettings,
+    Intrusions,
+    IntrusionSettings,
+    ScanSettings,
+    TrackStates,
+    find_incidents,
+    find_intrusions,
+    latest_per_id,
+    parse_track_lines,
+    scan_conflicts,
+)
+
+__all__ = ["incidents_command", "intrusions_command", "scan_command", "tactical_app"]
 
 tactical_app = typer.Typer(
     help="Predicted conflicts, alerts, bands, intrusions and incidents from track states.", no_args_is_help=True
 )
+
+_SCAN = ScanSettings()
+_INCIDENT = IncidentSettings()
+_INTRUSION = IntrusionSettings()
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON object per line instead of a table.")]
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _load_states(path: Path) -> TrackStates:
+    """The valid states of a track file; bad lines reported; exit 2 if unreadable or nothing valid."""
+    parsed = parse_track_lines(read_text(path).splitlines())
+    bad = report_errors(str(path), parsed.errors)
+    if bad:
+        err_console.print(f"{path}: skipped {bad} bad line(s) of {parsed.lines}", markup=False)
+    if len(parsed.states) == 0:
+        err_console.print(f"error: {path}: no valid track state", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return parsed.states
+
+
+def _settings_or_exit(build: Any, **values: Any) -> Any:
+    try:
+        return build(**values)
+    except InvalidInput as error:
+        report_errors("options", [error])
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _state_record(states: TrackStates, k: int) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": str(states.id[k]),
+        "party": str(states.party[k]),
+        "time": _iso(float(states.time_s[k])),
+    }
+    for name in ("lat", "lon", "alt_ft", "gs_kt", "trk_deg", "vs_fpm"):
+        record[name] = float(getattr(states, name)[k])
+    for name in ("callsign", "source"):
+        if getattr(states, name)[k]:
+            record[name] = str(getattr(states, name)[k])
+    return record
+
+
+# -- scan -------------------------------------------------------------------------------------------------------
+
+
+def _conflict_records(conflicts: Conflicts) -> list[dict[str, Any]]:
+    records = []
+    for k in range(len(conflicts)):
+        a, b = str(conflicts.id_a[k]), str(conflicts.id_b[k])
+        records.append(
+            {
+                "a": min(a, b),
+                "b": max(a, b),
+                "tin_s": round(float(conflicts.tin_s[k]), 3),
+                "tout_s": round(float(conflicts.tout_s[k]), 3),
+                "tcpa_s": round(float(conflicts.tcpa_s[k]), 3),
+                "dcpa_nm": round(float(conflicts.dcpa_nm[k]), 4),
+                "dist_nm": round(float(conflicts.dist_nm[k]), 4),
+                "dalt_ft": round(float(conflicts.dalt_ft[k]), 1),
+            }
+        )
+    records.sort(key=lambda r: (r["tin_s"], r["a"], r["b"]))
+    return records
+
+
+def _seconds(value: float) -> str:
+    if value == float("inf"):
+        return "never"
+    if value == float("-inf"):
+        return "always"
+    return f"{value:.0f}"
+
+
+@tactical_app.command("scan")
+def scan_command(
+    tracks: Annotated[Path, typer.Argument(help="Track states as JSON lines (docs/tactical.md); - for stdin.")],
+    rpz_nm: Annotated[float, typer.Option(help="Horizontal protected radius, NM.")] = _SCAN.rpz_nm,
+    hpz_ft: Annotated[float, typer.Option(help="Vertical protected half-height, ft.")] = _SCAN.hpz_ft,
+    lookahead_s: Annotated[float, typer.Option(help="Straight-line lookahead, seconds.")] = _SCAN.lookahead_s,
+    party: Annotated[
+        str | None, typer.Option(help="Only pairs with at least one aircraft of this party (own x all).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Predicted conflicts between every pair of aircraft (the newest state of each id).
+
+    A pair conflicts when, flying straight on, it is within --rpz-nm horizontally and --hpz-ft vertically
+    at some time within --lookahead-s. States of different times are first flown on to the newest one.
+    """
+    settings = _settings_or_exit(ScanSettings, rpz_nm=rpz_nm, hpz_ft=hpz_ft, lookahead_s=lookahead_s)
+    states = latest_per_id(_load_states(tracks))
+    conflicts = scan_conflicts(states, settings, party=party)
+    records = _conflict_records(conflicts)
+    if as_json:
+        for record in records:
+            out_console.out(json_line(record), highlight=False)
+        return
+    table = Table(
+        title=f"{len(records)} conflict(s) among {len(states)} aircraft at {_iso(conflicts.time_s)} - "
+        f"{settings.rpz_nm:g} NM / {settings.hpz_ft:g} ft / {settings.lookahead_s:g} s",
+        title_justify="left",
+    )
+    for column in ("a", "b", "tin s", "tout s", "tcpa s", "dcpa NM", "dist NM", "dalt ft"):
+        table.add_column(column, justify="left" if column in ("a", "b") else "right")
+    for r in records:
+        table.add_row(
+            r["a"],
+            r["b"],
+            _seconds(r["tin_s"]),
+            _seconds(r["tout_s"]),
+            f"{r['tcpa_s']:.0f}",
+            f"{r['dcpa_nm']:.2f}",
+            f"{r['dist_nm']:.2f}",
+            f"{r['dalt_ft']:.0f}",
+        )
+    out_console.print(table)
+
+
+# -- intrusions -------------------------------------------------------------------------------------------------
+
+
+def _intrusion_records(found: Intrusions) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(found.id[k]),
+            "party": str(found.party[k]),
+            "notice_id": str(found.notice_id[k]),
+            "notice_party": str(found.notice_party[k]),
+            "volume": int(found.volume[k]),
+            "entry_s": round(float(found.entry_s[k]), 3),
+            "entry_time": _iso(float(found.entry_time_s[k])),
+            "inside_now": bool(found.inside_now[k]),
+        }
+        for k in range(len(found))
+    ]
+
+
+@tactical_app.command("intrusions")
+def intrusions_command(
+    tracks: Annotated[Path, typer.Option("--tracks", help="Track states as JSON lines (docs/tactical.md).")],
+    notices: Annotated[Path, typer.Option("--notices", help="Notices as GeoJSON (docs/formats.md).")],
+    lookahead_s: Annotated[float, typer.Option(help="Straight-line lookahead, seconds.")] = _INTRUSION.lookahead_s,
+    as_json: JsonFlag = False,
+) -> None:
+    """Aircraft inside, or predicted to enter within the lookahead, an active volume of another party.
+
+    Only notices that take part in checks (filed or active) count. Bad notices are reported and left out.
+    """
+    settings = _settings_or_exit(IntrusionSettings, lookahead_s=lookahead_s)
+    states = latest_per_id(_load_states(tracks))
+    parsed = parse_notices(read_text(notices))
+    bad = report_errors(str(notices), parsed.errors)
+    if bad and not parsed.notices:
+        err_console.print(f"error: {notices}: no valid notice", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    active = [n for n in parsed.notices if getattr(n, "takes_part", True)]
+    found = find_intrusions(states, active, settings)
+    records = _intrusion_records(found)
+    if as_json:
+        for record in records:
+            out_console.out(json_line(record), highlight=False)
+        return
+    table = Table(
+        title=f"{len(records)} intrusion(s): {len(states)} aircraft, {len(active)} active notice(s), "
+        f"lookahead {settings.lookahead_s:g} s from {_iso(found.time_s)}",
+        title_justify="left",
+    )
+    for column in ("aircraft", "party", "notice", "of", "volume", "entry", "in s"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(
+            r["id"],
+            r["party"],
+            r["notice_id"],
+            r["notice_party"],
+            str(r["volume"]),
+            "inside now" if r["inside_now"] else r["entry_time"],
+            f"{r['entry_s']:.0f}",
+        )
+    out_console.print(table)
+
+
+# -- incidents --------------------------------------------------------------------------------------------------
+
+
+def _incident_record(incident: Incident) -> dict[str, Any]:
+    return {
+        "a": incident.id_a,
+        "b": incident.id_b,
+        "party_a": incident.party_a,
+        "party_b": incident.party_b,
+        "start": _iso(incident.start_s),
+        "end": _iso(incident.end_s),
+        "duration_s": round(incident.duration_s, 3),
+        "min_time": _iso(incident.min_time_s),
+        "min_h_nm": round(incident.min_h_nm, 4),
+        "min_v_ft": round(incident.min_v_ft, 1),
+        "history_a": [_state_record(incident.history_a, k) for k in range(len(incident.history_a))],
+        "history_b": [_state_record(incident.history_b, k) for k in range(len(incident.history_b))],
+    }
+
+
+@tactical_app.command("incidents")
+def incidents_command(
+    states_file: Annotated[Path, typer.Argument(help="A time series of track states as JSON lines; - for stdin.")],
+    h_nm: Annotated[float, typer.Option(help="Horizontal minimum, NM.")] = _INCIDENT.h_nm,
+    v_ft: Annotated[float, typer.Option(help="Vertical minimum, ft.")] = _INCIDENT.v_ft,
+    step_s: Annotated[float, typer.Option(help="Interpolation step, seconds.")] = _INCIDENT.step_s,
+    history_s: Annotated[float, typer.Option(help="History kept before each incident, seconds.")] = _INCIDENT.history_s,
+    as_json: JsonFlag = False,
+) -> None:
+    """Encounters whose actual separation fell below --h-nm horizontally and --v-ft vertically.
+
+    Tracks are interpolated linearly to common steps; one incident per continuous encounter, with its
+    minimum separation and both tracks' states from --history-s before it to its end.
+    """
+    settings = _settings_or_exit(IncidentSettings, h_nm=h_nm, v_ft=v_ft, step_s=step_s, history_s=history_s)
+    incidents = find_incidents(_load_states(states_file), settings)
+    if as_json:
+        for incident in incidents:
+            out_console.out(json_line(_incident_record(incident)), highlight=False)
+        return
+    table = Table(
+        title=f"{len(incidents)} incident(s) below {settings.h_nm:g} NM and {settings.v_ft:g} ft",
+        title_justify="left",
+    )
+    for column in ("a", "b", "start", "end", "closest at", "h NM", "v ft"):
+        table.add_column(column)
+    for i in incidents:
+        table.add_row(
+            f"{i.id_a} ({i.party_a})",
+            f"{i.id_b} ({i.party_b})",
+            _iso(i.start_s),
+            _iso(i.end_s),
+            _iso(i.min_time_s),
+            f"{i.min_h_nm:.3f}",
+            f"{i.min_v_ft:.0f}",
+        )
+    out_console.print(table)
