@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from airparley.hotline import HotlineSettings
 from airparley.node._hotline import Hotline
 from airparley.node._settings import NodeSettings
 from airparley.node._visibility import conflict_for, notice_for
-from airparley.store import Event, Officer, Store, Tx
+from airparley.store import Event, Officer, Store, Tx, hash_token
 from airparley.strategic import Buffers, Conflict, ConflictIndex, Notice, NoticeState, parse_notices_data
 
 __all__ = ["Node", "utc_now"]
@@ -54,6 +55,7 @@ class Node:
         self.buffers = Buffers(self.settings.lateral_nm, self.settings.vertical_ft, self.settings.time_min)
         self._lock = threading.RLock()
         self._listeners: list[Callable[[], None]] = []
+        self._auth_cache: dict[str, tuple[Officer, float]] = {}
         with store.begin() as tx:
             stored = tx.notices()
         self.index = ConflictIndex.build((s.notice for s in stored), self.buffers)
@@ -83,8 +85,20 @@ class Node:
 
     # -- officers ------------------------------------------------------------------------------------
     def authenticate(self, token: str) -> Officer | None:
+        """The officer of a bearer token. Answers are kept for ``auth_cache_s`` seconds, so a revoked
+        token (``airparley officer revoke``, possibly from another process) stops working within that."""
+        key = hash_token(token)
+        now = time.monotonic()
+        cached = self._auth_cache.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
         with self.store.begin() as tx:
-            return tx.officer_by_token(token)
+            officer = tx.officer_by_token(token)
+        if officer is not None:
+            if len(self._auth_cache) > 10_000:
+                self._auth_cache.clear()
+            self._auth_cache[key] = (officer, now + self.settings.auth_cache_s)
+        return officer
 
     # -- idempotency ---------------------------------------------------------------------------------
     def idempotent(

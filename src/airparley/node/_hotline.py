@@ -50,19 +50,31 @@ class Hotline:
         self.settings = settings
         self.catalogue = hl.load_catalogue()
         self._conflict_windows = conflict_windows
+        self._language_of: dict[str, str] | None = None
 
     # -- shaping -------------------------------------------------------------------------------------
     def _languages(self, tx: Tx) -> dict[str, str]:
-        return {p.code: p.language for p in tx.parties()}
+        """Each party's language; parties are few and rarely added, so the answer is kept until one
+        appears that it does not know (added by ``airparley party add`` while the node runs)."""
+        if self._language_of is None:
+            self._language_of = {p.code: p.language for p in tx.parties()}
+        return self._language_of
+
+    def _knows(self, tx: Tx, party: str) -> bool:
+        if party not in self._languages(tx):
+            self._language_of = None  # perhaps added since: look again
+        return party in self._languages(tx)
+
+    def _language(self, tx: Tx, party: str) -> str:
+        return self._languages(tx).get(party, "en") if self._knows(tx, party) else "en"
 
     def _message_event(
         self, tx: Tx, kind: str, message: hl.Message, now: datetime, extra: Mapping[str, Any] | None = None
     ) -> None:
-        languages = self._languages(tx)
         audience = {message.author.party, *message.recipients}
         payloads = {}
         for party in audience:
-            view = message_for(party, message, languages.get(party, "en"), self.catalogue)
+            view = message_for(party, message, self._language(tx, party), self.catalogue)
             if view is not None:
                 payloads[party] = {**view, **(extra or {})}
         tx.append_event(kind, payloads.keys(), payloads, now)
@@ -93,12 +105,11 @@ class Hotline:
     # -- messages ------------------------------------------------------------------------------------
     def send(self, tx: Tx, officer: Officer, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         _require_actor(officer)
-        known = {p.code for p in tx.parties()}
         recipients = body.get("recipients")
         if not isinstance(recipients, list) or not recipients:
             raise InvalidInput("recipients", "a list of one or more party codes")
         for index, party in enumerate(recipients):
-            if party not in known:
+            if not isinstance(party, str) or not self._knows(tx, party):
                 raise InvalidInput(f"recipients.{index}", f"unknown party {party!r}")
             if party == officer.party:
                 raise InvalidInput(f"recipients.{index}", "the hotline is for other parties' desks")
@@ -126,7 +137,7 @@ class Hotline:
         )
         self._store_message(tx, message, now)
         self._message_event(tx, "message.sent", message, now)
-        view = message_for(officer.party, message, self._languages(tx).get(officer.party, "en"), self.catalogue)
+        view = message_for(officer.party, message, self._language(tx, officer.party), self.catalogue)
         assert view is not None  # the author always sees their own message
         return view
 
@@ -148,13 +159,13 @@ class Hotline:
         moved = (hl.read_message if action == "read" else hl.acknowledge_message)(message, _acting(officer), now=now)
         self._store_message(tx, moved, now)
         self._message_event(tx, "message.read" if action == "read" else "message.acknowledged", moved, now)
-        view = message_for(officer.party, moved, self._languages(tx).get(officer.party, "en"), self.catalogue)
+        view = message_for(officer.party, moved, self._language(tx, officer.party), self.catalogue)
         assert view is not None
         return view
 
     def messages_for(self, tx: Tx, officer: Officer) -> list[dict[str, Any]]:
         _require_reader(officer)
-        language = self._languages(tx).get(officer.party, "en")
+        language = self._language(tx, officer.party)
         views = []
         for document in tx.messages_for(officer.party):
             view = message_for(officer.party, hl.Message.from_dict(document, self.catalogue), language, self.catalogue)
@@ -165,7 +176,7 @@ class Hotline:
     def message_for(self, tx: Tx, officer: Officer, message_id: str) -> dict[str, Any]:
         _require_reader(officer)
         message = self._message(tx, officer, message_id)
-        view = message_for(officer.party, message, self._languages(tx).get(officer.party, "en"), self.catalogue)
+        view = message_for(officer.party, message, self._language(tx, officer.party), self.catalogue)
         if view is None:
             raise NotFound("message", message_id)
         return view
@@ -273,9 +284,7 @@ class Hotline:
             for receipt in message.receipts:
                 rings = hl.ring_times_due(message, receipt.party, after=after, now=now, settings=self.settings)
                 if rings:
-                    view = message_for(
-                        receipt.party, message, self._languages(tx).get(receipt.party, "en"), self.catalogue
-                    )
+                    view = message_for(receipt.party, message, self._language(tx, receipt.party), self.catalogue)
                     tx.append_event(
                         "message.ring",
                         [receipt.party],

@@ -38,6 +38,7 @@ SETTINGS: Final = (
     Setting("rate_burst", 200, "requests", "Burst of requests allowed per bearer token."),
     Setting("scheduler_interval_s", 1.0, "s", "How often deadlines, re-rings and escalations are checked."),
     Setting("idempotency_keep_h", 24.0, "h", "How long an Idempotency-Key's response is remembered."),
+    Setting("auth_cache_s", 5.0, "s", "How long a token's officer is remembered; a revoked token stops within this."),
 )
 
 
@@ -51,6 +52,7 @@ class NodeSettings:
     rate_burst: int = 200
     scheduler_interval_s: float = 1.0
     idempotency_keep_h: float = 24.0
+    auth_cache_s: float = 5.0
 
     def __post_init__(self) -> None:
         for item in fields(self):

@@ -1,0 +1,154 @@
+"""Benchmark of the hotline: POST -> the other party's WebSocket, at a steady rate, on SQLite and PostgreSQL.
+
+Usage: ``python bench/hotline.py [--rate 200] [--seconds 60] [--backends sqlite postgresql]``.
+One node runs as a real ``airparley serve`` process on 127.0.0.1; the USA desk POSTs free-text messages
+to RUS at ``--rate`` per second; the RUS desk's WebSocket times each arrival. One JSON line per backend:
+latency p50/p99/max in ms, messages sent, acknowledged (2xx), received, lost (acknowledged, never
+received). The per-token rate limit is raised for the run (AIRPARLEY_RATE_PER_S).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import numpy as np
+import websockets
+
+from airparley.store import Store
+from airparley.store._local_postgres import create_database, local_postgres
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _prepare(db_url: str) -> tuple[str, str]:
+    store = Store.open(db_url)
+    now = datetime.now(UTC)
+    with store.begin() as tx:
+        tx.add_party("USA", "Coalition desk", "en", now)
+        tx.add_party("RUS", "Russian desk", "ru", now)
+        _, usa = tx.add_officer("USA", "Col. A", "duty", now)
+        _, rus = tx.add_officer("RUS", "Col. B", "duty", now)
+    store.close()
+    return usa, rus
+
+
+async def _run(url: str, usa: str, rus: str, rate: float, seconds: float) -> dict[str, object]:
+    sent_at: dict[str, float] = {}
+    acknowledged: set[str] = set()
+    latencies: dict[str, float] = {}
+    ws_url = url.replace("http://", "ws://") + "/api/v1/events"
+    async with websockets.connect(ws_url, additional_headers={"Authorization": f"Bearer {rus}"}) as socket_:
+
+        async def receive() -> None:
+            async for raw in socket_:
+                event = json.loads(raw)
+                if event["kind"] != "message.sent":
+                    continue
+                tag = event["data"]["rendered"]["text"]
+                if tag in sent_at and tag not in latencies:
+                    latencies[tag] = time.perf_counter() - sent_at[tag]
+
+        receiver = asyncio.create_task(receive())
+        limits = httpx.Limits(max_connections=64)
+        async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {usa}"}, limits=limits) as client:
+
+            async def post(tag: str) -> None:
+                sent_at[tag] = time.perf_counter()
+                body = {"recipients": ["RUS"], "text": tag, "language": "en"}
+                response = await client.post("/api/v1/messages", json=body, timeout=30)
+                if response.status_code == 201:
+                    acknowledged.add(tag)
+
+            tasks = []
+            start = time.perf_counter()
+            count = int(rate * seconds)
+            for i in range(count):
+                delay = start + i / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(post(f"bench-{i:07d}")))
+            await asyncio.gather(*tasks)
+        deadline = time.perf_counter() + 10
+        while len(latencies) < len(acknowledged) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+        receiver.cancel()
+    ms = np.array(sorted(latencies.values())) * 1000.0 if latencies else np.array([np.nan])
+    return {
+        "sent": len(sent_at),
+        "acknowledged": len(acknowledged),
+        "received": len(latencies),
+        "lost": len(acknowledged - latencies.keys()),
+        "latency_p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "latency_p99_ms": round(float(np.percentile(ms, 99)), 2),
+        "latency_max_ms": round(float(ms.max()), 2),
+    }
+
+
+def bench(backend: str, db_url: str, rate: float, seconds: float) -> dict[str, object]:
+    usa, rus = _prepare(db_url)
+    port = _free_port()
+    env = {**os.environ, "AIRPARLEY_RATE_PER_S": "100000", "AIRPARLEY_RATE_BURST": "100000"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "airparley.cli", "serve", "--db", db_url, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{url}/docs", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        result = asyncio.run(_run(url, usa, rus, rate, seconds))
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "bench": "hotline",
+        "backend": backend,
+        "rate_per_s": rate,
+        "seconds": seconds,
+        **result,
+        "server_cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    with ExitStack() as stack:
+        for backend in args.backends:
+            if backend == "sqlite":
+                folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+                db_url = f"sqlite:///{folder / 'bench.db'}"
+            else:
+                db_url = create_database(stack.enter_context(local_postgres()))
+            print(json.dumps(bench(backend, db_url, args.rate, args.seconds)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""A throwaway PostgreSQL cluster on 127.0.0.1, for tests, benchmarks and trying the node on PostgreSQL.
+
+It runs Debian's (or any) ``initdb``/``pg_ctl`` from a temporary folder. PostgreSQL refuses to run as
+root, so as root the cluster is made and run by the ``postgres`` user (Debian's package creates it).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["create_database", "local_postgres", "postgres_bindir"]
+
+
+def postgres_bindir() -> Path | None:
+    """Where the server binaries are, or None when PostgreSQL is not installed."""
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
+    if candidates:
+        return Path(candidates[0]).parent
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def local_postgres() -> Iterator[str]:
+    """Start a cluster; yield its server URL (``postgresql+psycopg://postgres@127.0.0.1:PORT``); stop it."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        raise RuntimeError("no PostgreSQL server binaries (on Debian: apt-get install postgresql)")
+    as_root = os.geteuid() == 0
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+    home = Path(tempfile.mkdtemp(prefix="airparley-pg-"))
+    data = home / "data"
+    if as_root:
+        shutil.chown(home, "postgres", "postgres")
+    port = _free_port()
+    initdb = [*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"]
+    subprocess.run(initdb, check=True, capture_output=True)
+    options = f"-p {port} -h 127.0.0.1 -k {home}"
+    start = [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(home / "log"), "-w", "start"]
+    subprocess.run(start, check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        stop = [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+        subprocess.run(stop, capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def create_database(server_url: str, name: str | None = None) -> str:
+    """A new empty database on the server; returns its URL."""
+    import psycopg
+
+    name = name or f"airparley_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')  # name is ours: letters, digits and underscores only
+    return f"{server_url}/{name}"
