@@ -44,3 +44,13 @@ def test_every_command_and_option_is_in_the_readme(path: str, command: click.Com
 
 def test_no_placeholder_is_left_in_the_readme() -> None:
     assert "_SECTION" not in README
+
+
+def test_every_setting_is_in_the_readme() -> None:
+    from airparley.hotline import HOTLINE_SETTINGS
+    from airparley.node import SETTINGS
+
+    for setting in SETTINGS:
+        assert f"`{setting.env}`" in README, f"README does not list {setting.env}"
+    for hotline_setting in HOTLINE_SETTINGS:
+        assert f"`AIRPARLEY_{hotline_setting.name.upper()}`" in README

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
 from airparley.cli._common import EXIT_BAD_INPUT, json_line, out_console, report_errors
 from airparley.errors import InvalidInput
+from airparley.hotline import HOTLINE_SETTINGS, HotlineSettings
 from airparley.node import SETTINGS, Node, NodeSettings, create_app, utc_now
 from airparley.store import Store
 
@@ -115,5 +117,16 @@ def serve_command(
     except InvalidInput as error:
         report_errors("settings", [error])
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    node = Node(_open(db), settings)
+    try:
+        hotline_settings = HotlineSettings.from_dict(
+            {
+                s.name: int(os.environ[f"AIRPARLEY_{s.name.upper()}"])
+                for s in HOTLINE_SETTINGS
+                if f"AIRPARLEY_{s.name.upper()}" in os.environ
+            }
+        )
+    except (InvalidInput, ValueError) as error:
+        report_errors("settings", [error if isinstance(error, InvalidInput) else InvalidInput("hotline", str(error))])
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    node = Node(_open(db), settings, hotline_settings=hotline_settings)
     uvicorn.run(create_app(node), host=host, port=port, log_level="info")
