@@ -27,6 +27,7 @@ import httpx
 import numpy as np
 import websockets
 
+from airparley.ledger import generate_key, private_key_to_pem, public_key_to_text
 from airparley.store import Store
 from airparley.store._local_postgres import create_database, local_postgres
 
@@ -37,12 +38,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _prepare(db_url: str) -> tuple[str, str]:
+def _prepare(db_url: str, keys: Path) -> tuple[str, str]:
     store = Store.open(db_url)
     now = datetime.now(UTC)
     with store.begin() as tx:
-        tx.add_party("USA", "Coalition desk", "en", now)
-        tx.add_party("RUS", "Russian desk", "ru", now)
+        for code, name, language in (("USA", "Coalition desk", "en"), ("RUS", "Russian desk", "ru")):
+            key = generate_key()
+            (keys / f"{code}.pem").write_bytes(private_key_to_pem(key))
+            tx.add_party(code, name, language, now, public_key=public_key_to_text(key))
         _, usa = tx.add_officer("USA", "Col. A", "duty", now)
         _, rus = tx.add_officer("RUS", "Col. B", "duty", now)
     store.close()
@@ -101,12 +104,12 @@ async def _run(url: str, usa: str, rus: str, rate: float, seconds: float) -> dic
     }
 
 
-def bench(backend: str, db_url: str, rate: float, seconds: float) -> dict[str, object]:
-    usa, rus = _prepare(db_url)
+def bench(backend: str, db_url: str, rate: float, seconds: float, keys: Path) -> dict[str, object]:
+    usa, rus = _prepare(db_url, keys)
     port = _free_port()
     env = {**os.environ, "AIRPARLEY_RATE_PER_S": "100000", "AIRPARLEY_RATE_BURST": "100000"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "airparley.cli", "serve", "--db", db_url, "--port", str(port)],
+        [sys.executable, "-m", "airparley.cli", "serve", "--db", db_url, "--port", str(port), "--keys", str(keys)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -147,7 +150,8 @@ def main() -> None:
                 db_url = f"sqlite:///{folder / 'bench.db'}"
             else:
                 db_url = create_database(stack.enter_context(local_postgres()))
-            print(json.dumps(bench(backend, db_url, args.rate, args.seconds)), flush=True)
+            keys = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            print(json.dumps(bench(backend, db_url, args.rate, args.seconds, keys)), flush=True)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import pytest
 import uvicorn
 from node_support import PARTIES, Clock, Desk, Running, _free_port
 
+from airparley.ledger import generate_key
 from airparley.node import Node, NodeSettings, create_app
 from airparley.store import Store
 
@@ -26,7 +27,9 @@ def running(db_url: str) -> Iterator[Running]:
             for tier in ("duty", "senior", "observer", "sensor"):
                 _, token = tx.add_officer(code, f"{code} {tier}", tier, clock())
                 desks_tokens[f"{code.lower()}_{tier}"] = (code, tier, token)
-    node = Node(store, NodeSettings(rate_per_s=1000, rate_burst=5000, scheduler_interval_s=3600), clock)
+    keys = {code: generate_key() for code, _, _ in PARTIES}
+    settings = NodeSettings(rate_per_s=1000, rate_burst=5000, scheduler_interval_s=3600)
+    node = Node(store, settings, clock, keys=keys)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

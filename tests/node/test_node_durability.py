@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,12 +17,13 @@ import pytest
 from node_support import _free_port
 from palmyra import collection, feature
 
+from airparley.ledger import generate_key, private_key_to_pem, public_key_to_text
 from airparley.store import Store
 
 
-def _serve(db_url: str, port: int) -> subprocess.Popen[bytes]:
+def _serve(db_url: str, port: int, keys: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "airparley.cli", "serve", "--db", db_url, "--port", str(port)],
+        [sys.executable, "-m", "airparley.cli", "serve", "--db", db_url, "--port", str(port), "--keys", str(keys)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -46,13 +48,17 @@ def _notice(i: int) -> dict:  # type: ignore[type-arg]
 
 @pytest.mark.slow
 def test_every_acknowledged_write_survives_kill_9(db_url: str, tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    key = generate_key()
+    (keys / "USA.pem").write_bytes(private_key_to_pem(key))
     store = Store.open(db_url)
     with store.begin() as tx:
-        tx.add_party("USA", "Coalition", "en", datetime.now(UTC))
+        tx.add_party("USA", "Coalition", "en", datetime.now(UTC), public_key=public_key_to_text(key))
         _, token = tx.add_officer("USA", "Col. Smith", "duty", datetime.now(UTC))
     store.close()
     port = _free_port()
-    process = _serve(db_url, port)
+    process = _serve(db_url, port, keys)
     acknowledged: list[str] = []
     stop = threading.Event()
 
@@ -78,13 +84,21 @@ def test_every_acknowledged_write_survives_kill_9(db_url: str, tmp_path: Path) -
     stop.set()
     thread.join(timeout=10)
     assert len(acknowledged) >= 40
-    restarted = _serve(db_url, port)
+    restarted = _serve(db_url, port, keys)
     try:
         listed = httpx.get(
             f"http://127.0.0.1:{port}/api/v1/notices", headers={"Authorization": f"Bearer {token}"}
         ).json()
         stored = {f["properties"]["notice_id"] for f in listed["features"]}
         assert set(acknowledged) <= stored
+        # ...and every one of them has its signed entry: no act without its entry.
+        check = Store.open(db_url)
+        with check.begin() as tx:
+            lines = tx.ledger_lines("USA")
+        check.close()
+        filed = {json.loads(line)["body"]["notice"]["features"][0]["properties"]["notice_id"] for line in lines}
+        assert set(acknowledged) <= filed
+        assert filed <= stored
     finally:
         restarted.terminate()
         restarted.wait(timeout=10)

@@ -10,7 +10,7 @@ import typer
 from airparley.cli import _tactical_alerting as _tactical_alerting  # registers alert and bands
 from airparley.cli._client import register as _register_client
 from airparley.cli._client import register_hotline as _register_hotline
-from airparley.cli._node import officer_app, party_app, serve_command
+from airparley.cli._node import keys_app, officer_app, party_app, serve_command
 from airparley.cli._strategic import check_command, notice_app
 from airparley.cli._tactical import tactical_app
 
@@ -29,6 +29,7 @@ app.add_typer(tactical_app, name="tactical")
 app.command("serve")(serve_command)
 app.add_typer(party_app, name="party")
 app.add_typer(officer_app, name="officer")
+app.add_typer(keys_app, name="keys")
 _register_client(notice_app, app)
 msg_app = typer.Typer(help="Hotline messages on a node.", no_args_is_help=True)
 case_app = typer.Typer(help="Negotiation cases on a node.", no_args_is_help=True)

@@ -3,24 +3,90 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from airparley.cli._common import EXIT_BAD_INPUT, json_line, out_console, report_errors
 from airparley.errors import InvalidInput
 from airparley.hotline import HOTLINE_SETTINGS, HotlineSettings
+from airparley.ledger import generate_key, private_key_from_pem, private_key_to_pem, public_key_to_text
 from airparley.node import SETTINGS, Node, NodeSettings, create_app, utc_now
 from airparley.store import Store
 
-__all__ = ["officer_app", "party_app", "serve_command"]
+__all__ = ["keys_app", "load_keys", "officer_app", "party_app", "serve_command"]
 
 DEFAULT_DB = "sqlite:///airparley.db"
 Db = Annotated[
     str, typer.Option("--db", envvar="AIRPARLEY_DB", help="Database URL (sqlite:///... or postgresql://...).")
 ]
 
+KeysDir = Annotated[
+    Path,
+    typer.Option("--keys", envvar="AIRPARLEY_KEYS", help="Folder of the signing keys of the parties this node hosts."),
+]
+DEFAULT_KEYS = Path("keys")
+PASSPHRASE_ENV = "AIRPARLEY_KEY_PASSPHRASE"
+
 party_app = typer.Typer(help="Parties hosted on a node.", no_args_is_help=True)
+keys_app = typer.Typer(help="Ed25519 signing keys of the parties a node hosts.", no_args_is_help=True)
+
+
+def _passphrase() -> str | None:
+    return os.environ.get(PASSPHRASE_ENV) or None
+
+
+def _write_key(keys: Path, party: str, force: bool = False) -> Ed25519PrivateKey:
+    """A new key in ``keys/PARTY.pem``, readable by its owner only (0600)."""
+    path = keys / f"{party}.pem"
+    if path.exists() and not force:
+        report_errors("keys", [InvalidInput("party", f"{path} exists already; use --force to replace it")])
+        raise typer.Exit(EXIT_BAD_INPUT)
+    keys.mkdir(parents=True, exist_ok=True)
+    key = generate_key()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(private_key_to_pem(key, _passphrase()))
+    os.chmod(path, 0o600)
+    return key
+
+
+def load_keys(keys: Path, parties: list[str]) -> dict[str, Ed25519PrivateKey]:
+    """The keys found in ``keys/`` for the given parties (a node hosts those it has keys for)."""
+    loaded = {}
+    for party in parties:
+        path = keys / f"{party}.pem"
+        if path.exists():
+            try:
+                loaded[party] = private_key_from_pem(path.read_bytes(), _passphrase())
+            except InvalidInput as error:
+                report_errors(str(path), [error])
+                raise typer.Exit(EXIT_BAD_INPUT) from None
+    return loaded
+
+
+@keys_app.command("generate")
+def keys_generate(
+    party: Annotated[str, typer.Argument(help="The party code the key signs for.")],
+    keys: KeysDir = DEFAULT_KEYS,
+    db: Db = DEFAULT_DB,
+    force: Annotated[bool, typer.Option(help="Replace an existing key file.")] = False,
+) -> None:
+    """Write PARTY's private key to KEYS/PARTY.pem (mode 0600; encrypted with $AIRPARLEY_KEY_PASSPHRASE
+    if set), register its public key on the node's database, and print the public key."""
+    party = party.upper()
+    key = _write_key(keys, party, force)
+    public = public_key_to_text(key)
+    store = _open(db)
+    with store.begin() as tx:
+        known = tx.party(party)
+        if known is not None:
+            tx.set_party_key(party, public)
+    out_console.out(public)
+
+
 officer_app = typer.Typer(help="Officers and their bearer tokens.", no_args_is_help=True)
 
 
@@ -38,16 +104,20 @@ def party_add(
     name: Annotated[str, typer.Argument(help="Full name, e.g. 'Coalition CAOC, Al Udeid'.")],
     language: Annotated[str, typer.Option(help="Language its desk reads: en, ru, tr or ar.")] = "en",
     db: Db = DEFAULT_DB,
+    keys: KeysDir = DEFAULT_KEYS,
 ) -> None:
-    """Add a party to the node."""
+    """Add a party to the node, with its signing key (KEYS/CODE.pem, made if missing)."""
     store = _open(db)
     try:
         with store.begin() as tx:
             party = tx.add_party(code, name, language, utc_now())
+            path = keys / f"{party.code}.pem"
+            key = load_keys(keys, [party.code]).get(party.code) or _write_key(keys, party.code)
+            tx.set_party_key(party.code, public_key_to_text(key))
     except InvalidInput as error:
         report_errors("party", [error])
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    out_console.print(f"added party {party.code} ({party.name}, {party.language})")
+    out_console.print(f"added party {party.code} ({party.name}, {party.language}); signing key {path}")
 
 
 @party_app.command("list")
@@ -103,13 +173,16 @@ def officer_revoke(officer_id: Annotated[str, typer.Argument()], db: Db = DEFAUL
 
 def serve_command(
     db: Db = DEFAULT_DB,
+    keys: KeysDir = DEFAULT_KEYS,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8787,
     lateral_nm: Annotated[float | None, typer.Option(help=SETTINGS[0].help)] = None,
     vertical_ft: Annotated[float | None, typer.Option(help=SETTINGS[1].help)] = None,
     time_min: Annotated[float | None, typer.Option(help=SETTINGS[2].help)] = None,
 ) -> None:
-    """Run a node: the REST API under /api/v1, OpenAPI at /docs, WebSocket events at /api/v1/events."""
+    """Run a node: the REST API under /api/v1, OpenAPI at /docs, WebSocket events at /api/v1/events.
+
+    It signs the acts of the parties whose keys are in KEYS (PARTY.pem); acts of other parties are refused."""
     import uvicorn
 
     try:
@@ -128,5 +201,12 @@ def serve_command(
     except (InvalidInput, ValueError) as error:
         report_errors("settings", [error if isinstance(error, InvalidInput) else InvalidInput("hotline", str(error))])
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    node = Node(_open(db), settings, hotline_settings=hotline_settings)
+    store = _open(db)
+    with store.begin() as tx:
+        codes = [p.code for p in tx.parties()]
+    try:
+        node = Node(store, settings, hotline_settings=hotline_settings, keys=load_keys(keys, codes))
+    except InvalidInput as error:
+        report_errors("keys", [error])
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     uvicorn.run(create_app(node), host=host, port=port, log_level="info")

@@ -16,13 +16,25 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from airparley.errors import InvalidInput, InvalidInputs, NotFound, PermissionDenied
 from airparley.hotline import HotlineSettings
+from airparley.ledger import Kind, public_key_to_text
 from airparley.node._hotline import Hotline
+from airparley.node._ledger import LedgerWriter
 from airparley.node._settings import NodeSettings
 from airparley.node._visibility import conflict_for, notice_for
 from airparley.store import Event, Officer, Store, Tx, hash_token
-from airparley.strategic import Buffers, Conflict, ConflictIndex, Notice, NoticeState, parse_notices_data
+from airparley.strategic import (
+    Buffers,
+    Conflict,
+    ConflictIndex,
+    Notice,
+    NoticeState,
+    notices_to_geojson,
+    parse_notices_data,
+)
 
 __all__ = ["Node", "utc_now"]
 
@@ -48,6 +60,7 @@ class Node:
         settings: NodeSettings | None = None,
         clock: Callable[[], datetime] = utc_now,
         hotline_settings: HotlineSettings | None = None,
+        keys: Mapping[str, Ed25519PrivateKey] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings or NodeSettings()
@@ -56,12 +69,22 @@ class Node:
         self._lock = threading.RLock()
         self._listeners: list[Callable[[], None]] = []
         self._auth_cache: dict[str, tuple[Officer, float]] = {}
+        self.ledger = LedgerWriter(keys or {})
         with store.begin() as tx:
             stored = tx.notices()
+            for party, key in (keys or {}).items():
+                known = tx.party(party)
+                public = public_key_to_text(key)
+                if known is None:
+                    raise InvalidInput("keys", f"a key was given for {party}, which is not a party on this node")
+                if known.public_key is None:
+                    tx.set_party_key(party, public)
+                elif known.public_key != public:
+                    raise InvalidInput("keys", f"the key given for {party} is not the one registered for it")
         self.index = ConflictIndex.build((s.notice for s in stored), self.buffers)
         # The conflicts in force, kept up to date notice by notice (a full check only at start-up).
         self._live: dict[str, Conflict] = {c.id: c for c in self.index.conflicts()}
-        self.hotline = Hotline(hotline_settings or HotlineSettings(), self._conflict_windows)
+        self.hotline = Hotline(hotline_settings or HotlineSettings(), self._conflict_windows, self.ledger)
 
     # -- listeners -----------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[], None]) -> None:
@@ -162,6 +185,8 @@ class Node:
                 self._live.pop(cid, None)
             self._live.update(after)
             tx.put_notice(notice, private, officer.id, now)
+            # The shared part only: a private part never enters the ledger.
+            self.ledger.record(tx, notice.party, Kind(kind), {"notice": notices_to_geojson([notice])}, now)
             tx.append_event(
                 kind,
                 [officer.party],

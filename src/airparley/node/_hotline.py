@@ -15,6 +15,8 @@ from typing import Any
 
 from airparley import hotline as hl
 from airparley.errors import InvalidInput, NotFound, PermissionDenied
+from airparley.ledger import Kind
+from airparley.node._ledger import LedgerWriter
 from airparley.node._visibility import case_for, message_for
 from airparley.store import Officer, Tx
 
@@ -46,8 +48,10 @@ class Hotline:
         self,
         settings: hl.HotlineSettings,
         conflict_windows: Callable[[], Mapping[str, tuple[frozenset[str], datetime]]],
+        ledger: LedgerWriter,
     ) -> None:
         self.settings = settings
+        self.ledger = ledger
         self.catalogue = hl.load_catalogue()
         self._conflict_windows = conflict_windows
         self._language_of: dict[str, str] | None = None
@@ -136,6 +140,7 @@ class Hotline:
             catalogue=self.catalogue,
         )
         self._store_message(tx, message, now)
+        self.ledger.record(tx, officer.party, Kind.MESSAGE_SENT, {"message": message.as_dict()}, now)
         self._message_event(tx, "message.sent", message, now)
         view = message_for(officer.party, message, self._language(tx, officer.party), self.catalogue)
         assert view is not None  # the author always sees their own message
@@ -158,7 +163,10 @@ class Hotline:
             raise PermissionDenied("only a recipient party reads or acknowledges a message")
         moved = (hl.read_message if action == "read" else hl.acknowledge_message)(message, _acting(officer), now=now)
         self._store_message(tx, moved, now)
-        self._message_event(tx, "message.read" if action == "read" else "message.acknowledged", moved, now)
+        kind = Kind.MESSAGE_READ if action == "read" else Kind.MESSAGE_ACKNOWLEDGED
+        receipt = moved.receipt(officer.party).as_dict()
+        self.ledger.record(tx, officer.party, kind, {"message_id": message_id, "receipt": receipt}, now)
+        self._message_event(tx, kind.value, moved, now)
         view = message_for(officer.party, moved, self._language(tx, officer.party), self.catalogue)
         assert view is not None
         return view
@@ -209,6 +217,7 @@ class Hotline:
             settings=self.settings,
         )
         self._store_case(tx, case, now)
+        self.ledger.record(tx, officer.party, Kind.CASE_OPENED, _case_body(case), now)
         self._case_event(tx, "case.opened", case, now)
         return self._view(case, officer)
 
@@ -252,6 +261,8 @@ class Hotline:
         else:
             raise NotFound("case action", action)
         self._store_case(tx, moved, now)
+        body = _case_body(moved, {"escalation": escalation.as_dict()} if escalation is not None else None)
+        self.ledger.record(tx, officer.party, _CASE_KINDS[action], body, now)
         self._case_event(tx, f"case.{moved.history[-1].event.value}", moved, now)
         if escalation is not None:
             self._case_event(tx, "case.escalated", moved, now, {"escalation": escalation.as_dict()})
@@ -273,6 +284,7 @@ class Hotline:
             moved = hl.on_conflicts_changed(case, current, now=now)
             if moved is not case:
                 self._store_case(tx, moved, now)
+                self.ledger.record_hosted(tx, moved.parties, Kind.CASE_RESOLVED, _case_body(moved), now)
                 self._case_event(tx, "case.resolved", moved, now)
 
     def tick(self, tx: Tx, now: datetime) -> None:
@@ -298,6 +310,8 @@ class Hotline:
                     )
             escalated, escalations = hl.escalate_unacknowledged(message, now=now, settings=self.settings)
             for escalation in escalations:
+                body = {"message_id": message.message_id, "escalation": escalation.as_dict()}
+                self.ledger.record_hosted(tx, (message.author.party,), Kind.MESSAGE_ESCALATED, body, now)
                 self._message_event(tx, "message.escalated", escalated, now, {"escalation": escalation.as_dict()})
             self._store_message(tx, escalated, now)
         for document in tx.cases_due(now):
@@ -305,6 +319,8 @@ class Hotline:
             moved, missed = hl.check_deadline(case, now=now, settings=self.settings)
             if missed is not None:
                 self._store_case(tx, moved, now)
+                body = _case_body(moved, {"escalation": missed.as_dict()})
+                self.ledger.record_hosted(tx, moved.parties, Kind.CASE_ESCALATED, body, now)
                 self._case_event(tx, "case.escalated", moved, now, {"escalation": missed.as_dict()})
             elif moved.deadline is not None and moved.deadline <= now:
                 self._store_case(tx, moved, now)  # nothing more to do: stop looking at it
@@ -316,4 +332,29 @@ class Hotline:
             lapsed = hl.check_lapse(case, window_end=live[case.subject.conflict_id][1], now=now)
             if lapsed is not case:
                 self._store_case(tx, lapsed, now)
+                self.ledger.record_hosted(tx, lapsed.parties, Kind.CASE_LAPSED, _case_body(lapsed), now)
                 self._case_event(tx, "case.lapsed", lapsed, now)
+
+
+_CASE_KINDS = {
+    "propose": Kind.CASE_PROPOSAL,
+    "counter": Kind.CASE_PROPOSAL,
+    "accept": Kind.CASE_ACCEPTED,
+    "reject": Kind.CASE_REJECTED,
+    "escalate": Kind.CASE_ESCALATED,
+    "resolve": Kind.CASE_RESOLVED,
+}
+
+
+def _case_body(case: hl.Case, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What a case entry records: which case, its subject and parties, the move just made, the state after."""
+    body: dict[str, Any] = {
+        "case_id": case.case_id,
+        "subject": case.subject.as_dict(),
+        "parties": list(case.parties),
+        "state": case.state.value,
+        "entry": case.history[-1].as_dict(),
+    }
+    if case.agreement is not None:
+        body["agreement"] = case.agreement.as_dict()
+    return {**body, **(extra or {})}

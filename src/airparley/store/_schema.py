@@ -33,6 +33,7 @@ __all__ = [
     "events",
     "frequencies",
     "idempotency",
+    "ledger_entries",
     "message_recipients",
     "messages",
     "metadata",
@@ -185,6 +186,19 @@ events = Table(
     # Parties entitled to the event; the visibility module shapes the payload per party on the way out.
     Column("audience", JSON, nullable=False),
     Column("payload", JSON, nullable=False),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("party", String(16), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("hash", String(64), nullable=False, unique=True),
+    Column("time", UTCDateTime, nullable=False),
+    Column("kind", String(40), nullable=False),
+    # The entry exactly as signed and exported: one canonical JSON line (docs/ledger.md).
+    Column("line", Text, nullable=False),
+    Index("ix_ledger_entries_time", "time"),
 )
 
 idempotency = Table(

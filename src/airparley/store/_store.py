@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, sele
 from sqlalchemy.exc import IntegrityError
 
 from airparley.errors import InvalidInput
+from airparley.ledger import Entry
 from airparley.store import _schema as t
 from airparley.store._engine import make_engine, upgrade
 from airparley.strategic import Notice, notices_to_geojson, parse_notices_data
@@ -387,6 +388,53 @@ class Tx:
 
     def last_event_seq(self) -> int:
         return int(self.connection.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one())
+
+    # -- ledger ----------------------------------------------------------------------------------------
+    def add_entry(self, entry: Entry) -> None:
+        """Store a signed entry; a second entry with the same party and seq is refused by the key."""
+        self.connection.execute(
+            insert(t.ledger_entries).values(
+                party=entry.party,
+                seq=entry.seq,
+                hash=entry.hash,
+                time=entry.time,
+                kind=entry.kind.value,
+                line=entry.to_json(),
+            )
+        )
+
+    def ledger_head(self, party: str) -> Entry | None:
+        row = self.connection.execute(
+            select(t.ledger_entries.c.line)
+            .where(t.ledger_entries.c.party == party)
+            .order_by(t.ledger_entries.c.seq.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else Entry.from_json(row.line)
+
+    def ledger_heads(self) -> dict[str, str]:
+        """Each party's newest entry hash (what this node has seen of every feed)."""
+        newest = (
+            select(t.ledger_entries.c.party, func.max(t.ledger_entries.c.seq).label("seq"))
+            .group_by(t.ledger_entries.c.party)
+            .subquery()
+        )
+        rows = self.connection.execute(
+            select(t.ledger_entries.c.party, t.ledger_entries.c.hash).join(
+                newest,
+                and_(t.ledger_entries.c.party == newest.c.party, t.ledger_entries.c.seq == newest.c.seq),
+            )
+        )
+        return {r.party: r.hash for r in rows}
+
+    def ledger_lines(self, party: str | None = None) -> list[str]:
+        """Entries as their canonical lines, in time order (then party, seq): the export."""
+        query = select(t.ledger_entries.c.line).order_by(
+            t.ledger_entries.c.time, t.ledger_entries.c.party, t.ledger_entries.c.seq
+        )
+        if party is not None:
+            query = query.where(t.ledger_entries.c.party == party)
+        return [r.line for r in self.connection.execute(query)]
 
     # -- idempotency ---------------------------------------------------------------------------------
     def idempotent_response(self, officer_id: str, key: str) -> dict[str, Any] | None:

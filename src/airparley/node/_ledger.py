@@ -1,0 +1,49 @@
+"""The node's side of the ledger: every shared act is signed by its party and stored in the act's transaction.
+
+A node holds the private keys only of the parties it hosts. An act by a party whose key the node does not
+hold is refused, because an act without its entry would be an act that party could later deny.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from airparley.errors import PermissionDenied
+from airparley.ledger import Entry, Kind, append
+from airparley.store import Tx
+
+__all__ = ["LedgerWriter"]
+
+
+class LedgerWriter:
+    def __init__(self, keys: Mapping[str, Ed25519PrivateKey]) -> None:
+        self._keys = dict(keys)
+
+    @property
+    def hosted(self) -> frozenset[str]:
+        return frozenset(self._keys)
+
+    def record(self, tx: Tx, party: str, kind: Kind, body: Mapping[str, Any], now: datetime) -> Entry:
+        """Sign ``body`` as ``party``'s next entry of ``kind`` and store it in ``tx``."""
+        key = self._keys.get(party)
+        if key is None:
+            raise PermissionDenied(f"this node does not hold {party}'s signing key, so it cannot record {party}'s acts")
+        head = tx.ledger_head(party)
+        seen = {other: digest for other, digest in tx.ledger_heads().items() if other != party}
+        # A feed's time never goes back: a clock stepped back is clamped to the newest entry's time.
+        moment = max(now, head.time) if head is not None else now
+        entry = append(head if head is not None else party, kind, body, seen=seen, now=moment, signing_key=key)
+        tx.add_entry(entry)
+        return entry
+
+    def record_hosted(
+        self, tx: Tx, parties: list[str] | tuple[str, ...], kind: Kind, body: Mapping[str, Any], now: datetime
+    ) -> None:
+        """A system act (a deadline, a lapse) recorded by every one of ``parties`` this node hosts."""
+        for party in parties:
+            if party in self._keys:
+                self.record(tx, party, kind, body, now)
