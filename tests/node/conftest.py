@@ -47,7 +47,7 @@ def running(db_url: str) -> Iterator[Running]:
         for name, (code, tier, token) in desks_tokens.items()
     }
     try:
-        yield Running(url, node, clock, desks)
+        yield Running(url, db_url, node, clock, desks)
     finally:
         for desk in desks.values():
             desk.client.close()

@@ -35,6 +35,7 @@ class Desk:
 @dataclass
 class Running:
     url: str
+    db_url: str
     node: Node
     clock: Clock
     desks: dict[str, Desk]

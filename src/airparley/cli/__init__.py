@@ -10,6 +10,7 @@ import typer
 from airparley.cli import _tactical_alerting as _tactical_alerting  # registers alert and bands
 from airparley.cli._client import register as _register_client
 from airparley.cli._client import register_hotline as _register_hotline
+from airparley.cli._ledger import case_report_command, ledger_app
 from airparley.cli._node import keys_app, officer_app, party_app, serve_command
 from airparley.cli._strategic import check_command, notice_app
 from airparley.cli._tactical import tactical_app
@@ -36,6 +37,8 @@ case_app = typer.Typer(help="Negotiation cases on a node.", no_args_is_help=True
 _register_hotline(msg_app, case_app)
 app.add_typer(msg_app, name="msg")
 app.add_typer(case_app, name="case")
+case_app.command("report")(case_report_command)
+app.add_typer(ledger_app, name="ledger")
 
 
 def main() -> None:

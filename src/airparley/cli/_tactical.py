@@ -144,8 +144,11 @@ def scan_command(
         f"{settings.rpz_nm:g} NM / {settings.hpz_ft:g} ft / {settings.lookahead_s:g} s",
         title_justify="left",
     )
-    for column in ("a", "b", "tin s", "tout s", "tcpa s", "dcpa NM", "dist NM", "dalt ft"):
-        table.add_column(column, justify="left" if column in ("a", "b") else "right")
+    widest = max((len(r["b"]) for r in records), default=1)
+    table.add_column("a", no_wrap=True, min_width=max((len(r["a"]) for r in records), default=1))
+    table.add_column("b", no_wrap=True, min_width=widest)
+    for column in ("tin s", "tout s", "tcpa s", "dcpa NM", "dist NM", "dalt ft"):
+        table.add_column(column, justify="right")
     for r in records:
         table.add_row(
             r["a"],
