@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from airparley.cli._common import EXIT_BAD_INPUT, EXIT_FOUND, err_console, json_line, out_console, report_errors
-from airparley.cli._node import DEFAULT_DB, Db, _open
+from airparley.cli._node import DEFAULT_DB, Db, transaction
 from airparley.errors import InvalidInput
 from airparley.ledger import Entry, check_export, parse_export, public_key_from_text
 from airparley.strategic import NoticeRef, conflict_id
@@ -27,7 +27,7 @@ ledger_app = typer.Typer(help="The signed ledger: export, verify, show.", no_arg
 
 
 def _db_keys(db: str) -> dict[str, str]:
-    with _open(db).begin() as tx:
+    with transaction(db) as tx:
         return {p.code: p.public_key for p in tx.parties() if p.public_key}
 
 
@@ -36,7 +36,7 @@ def ledger_export(
     db: Db = DEFAULT_DB, party: Annotated[str | None, typer.Option(help="One party's feed only.")] = None
 ) -> None:
     """Every entry of the node's ledger as JSON lines (one canonical entry per line), in time order."""
-    with _open(db).begin() as tx:
+    with transaction(db) as tx:
         lines = tx.ledger_lines(party.upper() if party else None)
     for line in lines:
         typer.echo(line)
@@ -141,7 +141,7 @@ def ledger_show(
     if file is not None:
         data, _ = _split_report(_read_bytes(file))
     else:
-        with _open(db).begin() as tx:
+        with transaction(db) as tx:
             data = "".join(line + "\n" for line in tx.ledger_lines()).encode()
     try:
         entries = parse_export(data)
@@ -183,7 +183,7 @@ def case_report_command(
     """A self-contained, verifiable JSON report of one case: its entries, every entry they depend on
     (the notices in conflict, the messages about it, each feed's chain), and the parties' public keys.
     Check it with `airparley ledger verify REPORT.json`."""
-    with _open(db).begin() as tx:
+    with transaction(db) as tx:
         document = tx.case(case_id)
         lines = tx.ledger_lines()
         keys = {p.code: p.public_key for p in tx.parties() if p.public_key}

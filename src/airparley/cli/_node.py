@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -14,9 +16,9 @@ from airparley.errors import InvalidInput
 from airparley.hotline import HOTLINE_SETTINGS, HotlineSettings
 from airparley.ledger import generate_key, private_key_from_pem, private_key_to_pem, public_key_to_text
 from airparley.node import SETTINGS, Node, NodeSettings, create_app, utc_now
-from airparley.store import Store
+from airparley.store import Store, Tx
 
-__all__ = ["keys_app", "load_keys", "officer_app", "party_app", "serve_command"]
+__all__ = ["keys_app", "load_keys", "officer_app", "party_app", "serve_command", "transaction"]
 
 DEFAULT_DB = "sqlite:///airparley.db"
 Db = Annotated[
@@ -79,8 +81,7 @@ def keys_generate(
     party = party.upper()
     key = _write_key(keys, party, force)
     public = public_key_to_text(key)
-    store = _open(db)
-    with store.begin() as tx:
+    with transaction(db) as tx:
         known = tx.party(party)
         if known is not None:
             tx.set_party_key(party, public)
@@ -88,6 +89,17 @@ def keys_generate(
 
 
 officer_app = typer.Typer(help="Officers and their bearer tokens.", no_args_is_help=True)
+
+
+@contextmanager
+def transaction(db: str) -> Iterator[Tx]:
+    """One transaction on the node's database, closing it afterwards (commands are short-lived)."""
+    store = _open(db)
+    try:
+        with store.begin() as tx:
+            yield tx
+    finally:
+        store.close()
 
 
 def _open(db: str) -> Store:
@@ -107,9 +119,8 @@ def party_add(
     keys: KeysDir = DEFAULT_KEYS,
 ) -> None:
     """Add a party to the node, with its signing key (KEYS/CODE.pem, made if missing)."""
-    store = _open(db)
     try:
-        with store.begin() as tx:
+        with transaction(db) as tx:
             party = tx.add_party(code, name, language, utc_now())
             path = keys / f"{party.code}.pem"
             key = load_keys(keys, [party.code]).get(party.code) or _write_key(keys, party.code)
@@ -123,7 +134,7 @@ def party_add(
 @party_app.command("list")
 def party_list(db: Db = DEFAULT_DB, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the node's parties."""
-    with _open(db).begin() as tx:
+    with transaction(db) as tx:
         for party in tx.parties():
             out_console.out(json_line(party.as_dict()) if as_json else f"{party.code}\t{party.language}\t{party.name}")
 
@@ -137,9 +148,8 @@ def officer_add(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Add an officer and print their bearer token, once: only its hash is stored."""
-    store = _open(db)
     try:
-        with store.begin() as tx:
+        with transaction(db) as tx:
             officer, token = tx.add_officer(party.upper(), name, tier, utc_now())
     except InvalidInput as error:
         report_errors("officer", [error])
@@ -155,7 +165,7 @@ def officer_add(
 @officer_app.command("list")
 def officer_list(db: Db = DEFAULT_DB, party: Annotated[str | None, typer.Option()] = None) -> None:
     """List officers (never their tokens)."""
-    with _open(db).begin() as tx:
+    with transaction(db) as tx:
         for officer in tx.officers(party.upper() if party else None):
             out_console.out(f"{officer.id}\t{officer.party}\t{officer.tier}\t{officer.name}")
 
@@ -163,7 +173,7 @@ def officer_list(db: Db = DEFAULT_DB, party: Annotated[str | None, typer.Option(
 @officer_app.command("revoke")
 def officer_revoke(officer_id: Annotated[str, typer.Argument()], db: Db = DEFAULT_DB) -> None:
     """Revoke an officer's token."""
-    with _open(db).begin() as tx:
+    with transaction(db) as tx:
         done = tx.revoke_officer(officer_id, utc_now())
     if not done:
         report_errors("officer", [InvalidInput("officer_id", f"no officer {officer_id}")])
