@@ -1,0 +1,190 @@
+"""``airparley tactical scan | intrusions | incidents`` on real files, bad lines included."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from airparley.cli import app
+from airparley.geo import destination
+from airparley.tactical import IncidentSettings, IntrusionSettings, ScanSettings
+
+runner = CliRunner()
+T0 = 1795662000.0
+DOCS = (Path(__file__).resolve().parents[2] / "docs" / "tactical.md").read_text(encoding="utf-8")
+
+
+def record(track_id: str, party: str, lat: float, lon: float, **changes: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "id": track_id,
+        "party": party,
+        "time": "2026-11-26T03:00:00Z",
+        "lat": lat,
+        "lon": lon,
+        "alt_ft": 20000,
+        "gs_kt": 480,
+        "trk_deg": 90,
+        "vs_fpm": 0,
+    }
+    values.update(changes)
+    return values
+
+
+def write(path: Path, lines: list[Any]) -> Path:
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tracks(tmp_path: Path) -> Path:
+    return write(
+        tmp_path / "tracks.jsonl",
+        [
+            record("USA-F16-1", "USA", 34.0, 38.0, time="2026-11-26T02:59:50Z"),
+            record("USA-F16-1", "USA", 34.0, 38.0),  # the newest state of an id is the one scanned
+            record("RUS-SU35-1", "RUS", 34.0, 38.5, trk_deg=270),
+            record("TUR-F16-2", "TUR", 36.0, 38.0),
+            record("TUR-F16-3", "TUR", 36.0, 38.05, trk_deg=270),
+            '{"id": "BAD-1", "party": "RUS", "time": "2026-11-26T03:00:00Z"}',
+            "this is not json",
+            json.dumps(record("BAD-2", "SYR", 91.0, 38.0)),
+            "",
+        ],
+    )
+
+
+def test_scan_json_lines_and_bad_lines_on_stderr(tracks: Path) -> None:
+    result = runner.invoke(app, ["tactical", "scan", str(tracks), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["a"], r["b"]) for r in rows] == [("TUR-F16-2", "TUR-F16-3"), ("RUS-SU35-1", "USA-F16-1")]
+    head_on = rows[1]
+    assert set(head_on) == {"a", "b", "tin_s", "tout_s", "tcpa_s", "dcpa_nm", "dist_nm", "dalt_ft"}
+    assert head_on["dcpa_nm"] == pytest.approx(0.0, abs=1e-3)
+    assert head_on["tcpa_s"] == pytest.approx(head_on["dist_nm"] / (960 / 3600), rel=1e-3)
+    assert "line 6: lat: is missing" in result.stderr
+    assert "line 7: (line): not valid JSON" in result.stderr
+    assert "line 8: lat:" in result.stderr
+    assert "skipped 3 bad line(s)" in result.stderr
+
+
+def test_scan_options_and_table(tracks: Path) -> None:
+    only_rus = runner.invoke(app, ["tactical", "scan", str(tracks), "--json", "--party", "RUS"])
+    assert [json.loads(x)["b"] for x in only_rus.stdout.splitlines()] == ["USA-F16-1"]
+    tight = runner.invoke(app, ["tactical", "scan", str(tracks), "--json", "--lookahead-s", "10"])
+    assert [json.loads(x)["a"] for x in tight.stdout.splitlines()] == ["TUR-F16-2"]  # already within 5 NM
+    assert json.loads(tight.stdout.splitlines()[0])["tin_s"] < 0
+    wide = runner.invoke(app, ["tactical", "scan", str(tracks), "--json", "--rpz-nm", "150", "--hpz-ft", "2000"])
+    assert len(wide.stdout.splitlines()) == 6
+    table = runner.invoke(app, ["tactical", "scan", str(tracks)])
+    assert table.exit_code == 0
+    assert "2 conflict(s) among 4 aircraft" in table.stdout
+    assert "RUS-SU35-1" in table.stdout
+
+
+def test_scan_bad_input_exits_2(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["tactical", "scan", str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == 2
+    assert "no such file" in missing.stderr
+    nothing = runner.invoke(app, ["tactical", "scan", str(write(tmp_path / "bad.jsonl", ["{", "[]"]))])
+    assert nothing.exit_code == 2
+    assert "no valid track state" in nothing.stderr
+    assert "line 2" in nothing.stderr
+    empty = runner.invoke(app, ["tactical", "scan", str(write(tmp_path / "empty.jsonl", []))])
+    assert empty.exit_code == 2
+    option = runner.invoke(
+        app, ["tactical", "scan", str(write(tmp_path / "ok.jsonl", [record("A", "USA", 34, 38)])), "--rpz-nm", "-1"]
+    )
+    assert option.exit_code == 2
+    assert "rpz_nm" in option.stderr
+    assert "Traceback" not in missing.output + nothing.output + option.output
+
+
+def test_intrusions(tmp_path: Path, tracks: Path) -> None:
+    notices = tmp_path / "notices.geojson"
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [38.25, 34.0]},
+        "properties": {
+            "notice_id": "SYR-0001",
+            "party": "SYR",
+            "kind": "cap",
+            "shape": "circle",
+            "radius_nm": 3,
+            "lower": 10000,
+            "upper": 30000,
+            "start": "2026-11-26T02:00:00Z",
+            "end": "2026-11-26T04:00:00Z",
+        },
+    }
+    broken = {"type": "Feature", "geometry": None, "properties": {"notice_id": "X"}}
+    notices.write_text(json.dumps({"type": "FeatureCollection", "features": [feature, broken]}), encoding="utf-8")
+    result = runner.invoke(
+        app, ["tactical", "intrusions", "--tracks", str(tracks), "--notices", str(notices), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {r["id"] for r in rows} == {"USA-F16-1", "RUS-SU35-1"}
+    assert all(r["notice_id"] == "SYR-0001" and not r["inside_now"] and 0 < r["entry_s"] < 300 for r in rows)
+    assert rows[0]["entry_time"].startswith("2026-11-26T03:0")
+    assert "feature 1" in result.stderr
+    short = runner.invoke(
+        app, ["tactical", "intrusions", "--tracks", str(tracks), "--notices", str(notices), "--lookahead-s", "30"]
+    )
+    assert short.exit_code == 0
+    assert "0 intrusion(s)" in short.stdout
+    bad = write(tmp_path / "bad.geojson", ["{"])
+    assert runner.invoke(app, ["tactical", "intrusions", "--tracks", str(tracks), "--notices", str(bad)]).exit_code == 2
+
+
+def test_incidents(tmp_path: Path) -> None:
+    lines: list[Any] = []
+    for t in np.arange(-120.0, 120.0, 4.0):
+        lon_a, lat_a = destination(38.27, 34.56, 0.0 if t >= 0 else 180.0, abs(t) * 360.0 / 3600.0)
+        lon_b, lat_b = destination(38.27, 34.56, 90.0 if t >= 0 else 270.0, abs(t + 1.0) * 450.0 / 3600.0)
+        lines.append(
+            record("USA-E3-1", "USA", float(lat_a), float(lon_a), time=T0 + t, trk_deg=0, gs_kt=360, alt_ft=29000)
+        )
+        lines.append(
+            record("RUS-SU35-1", "RUS", float(lat_b), float(lon_b), time=T0 + t + 1.0, gs_kt=450, alt_ft=29200)
+        )
+    lines.append('{"id": "RUS-SU35-1", "time": "yesterday"}')
+    path = write(tmp_path / "series.jsonl", lines)
+    result = runner.invoke(app, ["tactical", "incidents", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 1
+    incident = rows[0]
+    assert (incident["a"], incident["b"]) == ("RUS-SU35-1", "USA-E3-1")
+    assert incident["min_time"] == "2026-11-26T03:00:00Z"
+    assert incident["min_v_ft"] == pytest.approx(200.0)
+    assert incident["history_a"][0]["id"] == "RUS-SU35-1"
+    assert 25 <= len(incident["history_b"]) <= 32
+    assert "line 121: time: not an ISO 8601 time" in result.stderr
+    loose = runner.invoke(app, ["tactical", "incidents", str(path), "--v-ft", "100"])
+    assert loose.exit_code == 0
+    assert "0 incident(s)" in loose.stdout
+    table = runner.invoke(app, ["tactical", "incidents", str(path), "--h-nm", "2"])
+    assert "1 incident(s) below 2 NM" in table.stdout
+
+
+@pytest.mark.parametrize("command", ["scan", "intrusions", "incidents"])
+def test_docs_name_every_command_option_and_setting(command: str) -> None:
+    import typer.main
+
+    # typer's groups carry their sub-commands in ``commands`` (typer vendors its own click)
+    tactical = typer.main.get_command(app).commands["tactical"]  # type: ignore[attr-defined]
+    assert f"airparley tactical {command}" in DOCS
+    for parameter in tactical.commands[command].params:
+        options = [o for o in parameter.opts if o.startswith("--") and o != "--help"]
+        if options:
+            assert max(options, key=len) in DOCS, options
+    for settings in (ScanSettings, IntrusionSettings, IncidentSettings):
+        for item in dataclasses.fields(settings):
+            assert f"`{item.name}`" in DOCS, item.name
