@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint typecheck contracts pytest bench clean
+.PHONY: setup web demo test lint typecheck contracts pytest bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
@@ -16,9 +16,25 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-demo: setup
+# The desk UI's third-party files (Leaflet, Leaflet-Geoman) and its offline basemap (Natural Earth via
+# world-atlas) come from the npm registry at set-up time, never from a CDN at run time: `npm ci` installs
+# the versions pinned in web/package-lock.json, web/build.mjs copies and converts them into
+# src/airparley/web/static/{vendor,basemap}/ (build outputs, not committed). docs/ui.md.
+WEB_STAMP := src/airparley/web/static/vendor/.built
+
+$(WEB_STAMP): web/package.json web/package-lock.json web/build.mjs
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "npm is missing: on Debian run 'sudo apt-get install nodejs npm'"; exit 1; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	node web/build.mjs
+	@touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
+
+demo: setup web
 	$(BIN)/airparley notice validate examples/syria-iraq.geojson
 	$(BIN)/airparley check examples/syria-iraq.geojson
+	@echo "The desk UI: '$(BIN)/airparley serve', then open http://127.0.0.1:8787/ and log in with an officer's token (docs/ui.md)."
 
 lint: setup
 	$(BIN)/ruff check src tests bench
@@ -29,7 +45,7 @@ typecheck: setup
 contracts: setup
 	$(BIN)/lint-imports
 
-pytest: setup
+pytest: setup web
 	$(BIN)/pytest -n 2
 
 test: lint typecheck contracts pytest
@@ -41,3 +57,4 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf web/node_modules src/airparley/web/static/vendor src/airparley/web/static/basemap

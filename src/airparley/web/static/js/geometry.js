@@ -1,0 +1,79 @@
+// Notice volumes as Leaflet layers. Shapes (docs/formats.md): polygon, circle (centre + radius_nm),
+// corridor (centreline + half_width_nm, round ends), orbit (two points + radius_nm, a racetrack).
+// Curved shapes are drawn in a local flat frame per segment: for display only, the node's geometry
+// (geodesic, WGS84) is what conflicts are computed on.
+
+const NM_PER_DEG_LAT = 60.0;
+const METRES_PER_NM = 1852.0;
+
+function capsule(a, b, radiusNm, steps = 24) {
+  const lat0 = ((a[1] + b[1]) / 2) * (Math.PI / 180);
+  const kx = NM_PER_DEG_LAT * Math.cos(lat0);
+  const toXY = ([lon, lat]) => [lon * kx, lat * NM_PER_DEG_LAT];
+  const toLatLng = ([x, y]) => [y / NM_PER_DEG_LAT, x / kx];
+  const pa = toXY(a);
+  const pb = toXY(b);
+  const heading = Math.atan2(pb[1] - pa[1], pb[0] - pa[0]);
+  const ring = [];
+  for (const [centre, from] of [[pb, heading - Math.PI / 2], [pa, heading + Math.PI / 2]]) {
+    for (let i = 0; i <= steps; i++) {
+      const angle = from + (Math.PI * i) / steps;
+      ring.push(toLatLng([centre[0] + radiusNm * Math.cos(angle), centre[1] + radiusNm * Math.sin(angle)]));
+    }
+  }
+  return ring;
+}
+
+const ringLatLngs = (ring) => ring.map(([lon, lat]) => [lat, lon]);
+
+/** A Leaflet layer for one notice volume (a GeoJSON Feature of the node's notices document). */
+export function volumeLayer(feature, style) {
+  const props = feature.properties || {};
+  const geometry = feature.geometry || {};
+  const shape = props.shape || "polygon";
+  const options = { ...style, pmIgnore: true };
+  if (shape === "circle" && geometry.type === "Point") {
+    const [lon, lat] = geometry.coordinates;
+    return L.circle([lat, lon], { ...options, radius: props.radius_nm * METRES_PER_NM });
+  }
+  if ((shape === "corridor" || shape === "orbit") && geometry.type === "LineString") {
+    const radius = shape === "corridor" ? props.half_width_nm : props.radius_nm;
+    const points = geometry.coordinates;
+    const parts = [];
+    for (let i = 0; i + 1 < points.length; i++) parts.push(capsule(points[i], points[i + 1], radius));
+    return L.polygon(parts.length === 1 ? parts[0] : parts.map((p) => [p]), options);
+  }
+  if (geometry.type === "Polygon") return L.polygon(geometry.coordinates.map(ringLatLngs), options);
+  if (geometry.type === "MultiPolygon") {
+    return L.polygon(geometry.coordinates.map((polygon) => polygon.map(ringLatLngs)), options);
+  }
+  return L.geoJSON(geometry, { ...options, style: () => style });
+}
+
+/** A GeoJSON geometry (a conflict's overlap footprint) as a Leaflet layer. */
+export function footprintLayer(geometry, style) {
+  return L.geoJSON(geometry, { pmIgnore: true, style: () => style, interactive: true });
+}
+
+/** A drawn layer (Leaflet-Geoman) as a notice's geometry and shape properties. */
+export function drawnGeometry(layer) {
+  if (layer instanceof L.Circle) {
+    const centre = layer.getLatLng();
+    return {
+      geometry: { type: "Point", coordinates: [round(centre.lng), round(centre.lat)] },
+      shape: "circle",
+      radius_nm: Math.round((layer.getRadius() / METRES_PER_NM) * 100) / 100,
+    };
+  }
+  const latlngs = layer.getLatLngs();
+  const outer = Array.isArray(latlngs[0]) ? latlngs[0] : latlngs;
+  const ring = outer.map((p) => [round(p.lng), round(p.lat)]);
+  if (ring.length && (ring[0][0] !== ring[ring.length - 1][0] || ring[0][1] !== ring[ring.length - 1][1])) {
+    ring.push([...ring[0]]);
+  }
+  return { geometry: { type: "Polygon", coordinates: [ring] }, shape: "polygon" };
+}
+
+function round(value) {
+  return Math.round(value * 1e5) / 1e5;
+}

@@ -1,0 +1,234 @@
+// The hotline beside the map: messages rendered by the node in this officer's language (with the
+// writing direction it gives), receipts (read, acknowledge), the composer, and the safety alarm: an
+// unacknowledged safety message shows a flashing banner (no sound) until it is acknowledged.
+
+import { post } from "./api.js";
+import { fmtZ } from "./clock.js";
+import { $, h, keyedRender, replaceChildren } from "./dom.js";
+import { dirOf, lang, t } from "./i18n.js";
+import { clearErrors, fieldError, showErrors } from "./forms.js";
+import { emit, myParty, state } from "./state.js";
+
+export function upsertMessage(view) {
+  if (view && view.message && view.message.message_id) state.messages.set(view.message.message_id, view);
+}
+
+function myReceipt(message) {
+  return (message.receipts || []).find((r) => r.party === myParty()) || null;
+}
+
+function received(message) {
+  return message.recipients.includes(myParty()) && message.author.party !== myParty();
+}
+
+/** Safety messages sent to this party that it has not acknowledged yet. */
+export function unacknowledgedSafety() {
+  return [...state.messages.values()].filter(({ message }) => {
+    if (message.urgency !== "safety" || !received(message)) return false;
+    const receipt = myReceipt(message);
+    return !receipt || receipt.state !== "acknowledged";
+  });
+}
+
+async function mark(messageId, action, button) {
+  if (button) button.disabled = true;
+  try {
+    upsertMessage(await post(`/messages/${encodeURIComponent(messageId)}/${action}`));
+    emit("messages");
+  } catch (error) {
+    if (button) {
+      button.disabled = false;
+      button.title = error.reason || String(error);
+    }
+  }
+}
+
+function messageText(rendered) {
+  return h(
+    "p",
+    { class: "text", dir: rendered.direction || dirOf(rendered.language), lang: rendered.language },
+    rendered.text,
+  );
+}
+
+function messageItem({ message, rendered }) {
+  const mine = message.author.party === myParty();
+  const receipt = myReceipt(message);
+  const unacked = message.urgency === "safety" && received(message) && (!receipt || receipt.state !== "acknowledged");
+  const meta = [
+    h("span", { class: `badge ${message.urgency}` }, t(message.urgency)),
+    mine
+      ? h("span", {}, `→ ${message.recipients.join(", ")}`)
+      : h("span", {}, `${t("from")} ${message.author.party}`),
+    h("bdi", { dir: "ltr" }, fmtZ(message.created_at)),
+  ];
+  if (rendered.untranslated) meta.push(h("span", { class: "badge" }, t("untranslated")));
+  const receipts = mine
+    ? (message.receipts || []).map((r) => h("span", { class: `badge state-${r.state}` }, `${r.party}: ${t(r.state)}`))
+    : receipt
+      ? [h("span", { class: `badge state-${receipt.state}` }, t(receipt.state))]
+      : [];
+  const actions = [];
+  if (!mine && receipt) {
+    if (receipt.state === "delivered") {
+      actions.push(h("button", {
+        type: "button", class: "secondary", dataset: { action: "read", message: message.message_id },
+        onclick: (event) => mark(message.message_id, "read", event.currentTarget),
+      }, t("mark_read")));
+    }
+    if (receipt.state !== "acknowledged") {
+      actions.push(h("button", {
+        type: "button", class: unacked ? "ack" : "", dataset: { action: "ack", message: message.message_id },
+        onclick: (event) => mark(message.message_id, "ack", event.currentTarget),
+      }, t("acknowledge")));
+    }
+  }
+  return h(
+    "li",
+    {
+      class: `msg ${message.urgency}${unacked ? " unacked" : ""}`,
+      dataset: { message: message.message_id, urgency: message.urgency },
+    },
+    h("div", { class: "meta" }, meta, receipts),
+    messageText(rendered),
+    actions.length ? h("div", { class: "actions" }, actions) : null,
+  );
+}
+
+export function renderMessages() {
+  // Newest first; messages of the same instant in reverse order of arrival (a stable sort).
+  const list = [...state.messages.values()].reverse().sort((a, b) =>
+    Date.parse(b.message.created_at) - Date.parse(a.message.created_at));
+  keyedRender($("#messages"), list, (view) => view.message.message_id, messageItem,
+    () => h("li", { class: "muted" }, t("no_messages")));
+  renderAlarm();
+}
+
+export function renderAlarm() {
+  const pending = unacknowledgedSafety();
+  const banner = $("#alarm");
+  banner.hidden = pending.length === 0;
+  document.body.classList.toggle("alarmed", pending.length > 0);
+  document.title = pending.length ? `⚠ SAFETY (${pending.length}) — airparley desk` : "airparley desk";
+  $("#alarm-title").textContent = t("alarm");
+  banner.setAttribute("dir", dirOf(lang()));
+  replaceChildren($("#alarm-list"), pending.map(({ message, rendered }) => h(
+    "li",
+    { dataset: { message: message.message_id } },
+    h("span", { class: "badge safety" }, message.author.party),
+    h("span", { class: "text", dir: rendered.direction || dirOf(rendered.language), lang: rendered.language }, rendered.text),
+    h("button", {
+      type: "button", class: "ack", dataset: { action: "ack", message: message.message_id },
+      onclick: (event) => mark(message.message_id, "ack", event.currentTarget),
+    }, t("acknowledge")),
+  )));
+}
+
+/** A message rang again (message.ring): restart the banner's flashing so it draws the eye anew. */
+export function ring() {
+  const banner = $("#alarm");
+  banner.dataset.rings = String(Number(banner.dataset.rings || 0) + 1);
+  banner.style.animation = "none";
+  void banner.offsetWidth;
+  banner.style.animation = "";
+}
+
+// -- composer ---------------------------------------------------------------------------------------
+
+const NUMBER_PARAMS = new Set(["distance_nm", "minutes", "frequency", "fl", "altitude_ft", "heading"]);
+
+function paramInput(name, kind) {
+  if (kind === "direction") {
+    const directions = (state.phrases && state.phrases.enums && state.phrases.enums.direction) || {};
+    return h("select", { name: `params.${name}` }, Object.entries(directions).map(([value, words]) =>
+      h("option", { value }, (words[lang()] && (words[lang()].imperative || words[lang()].future)) || value)));
+  }
+  if (kind === "position") return h("input", { name: `params.${name}`, placeholder: "lon, lat (e.g. 38.27, 34.56)" });
+  if (NUMBER_PARAMS.has(kind)) return h("input", { name: `params.${name}`, type: "number", step: "any" });
+  return h("input", { name: `params.${name}` });
+}
+
+function paramValue(kind, raw) {
+  if (kind === "position") {
+    const parts = raw.split(/[,\s]+/).filter(Boolean).map(Number);
+    return parts.length === 2 && parts.every(Number.isFinite) ? parts : raw;
+  }
+  if (NUMBER_PARAMS.has(kind)) {
+    const value = Number(raw);
+    return raw.trim() !== "" && Number.isFinite(value) ? value : raw;
+  }
+  return raw;
+}
+
+export function renderComposer() {
+  const form = $("#compose");
+  const others = state.parties.filter((p) => p.code !== myParty());
+  const phrases = (state.phrases && state.phrases.phrases) || [];
+  const phraseSelect = h("select", { name: "template" },
+    h("option", { value: "" }, `— ${t("free_text")} —`),
+    phrases.map((p) => h("option", { value: p.id }, p.text[lang()] || p.text.en)));
+  const params = h("div", { class: "full compose-params" });
+  const text = h("textarea", { name: "text", dir: "auto" });
+  const textRow = h("div", { class: "full" }, text, fieldError("text"));
+  const showParams = () => {
+    const phrase = phrases.find((p) => p.id === phraseSelect.value);
+    textRow.hidden = Boolean(phrase);
+    replaceChildren(params, phrase ? Object.entries(phrase.params).map(([name, kind]) =>
+      h("label", { class: "param" }, `${name} `, paramInput(name, kind), fieldError(`params.${name}`))) : []);
+  };
+  phraseSelect.addEventListener("change", showParams);
+  replaceChildren(form, [
+    h("label", {}, t("to")),
+    h("div", {}, others.map((p) => h("label", {}, h("input", { type: "checkbox", name: "recipients", value: p.code }), ` ${p.code} `)),
+      fieldError("recipients")),
+    h("label", {}, t("urgency")),
+    h("div", {}, h("select", { name: "urgency" }, ["routine", "urgent", "safety"].map((u) => h("option", { value: u }, t(u)))),
+      fieldError("urgency")),
+    h("label", {}, t("phrase")),
+    h("div", {}, phraseSelect, fieldError("template")),
+    params,
+    textRow,
+    h("p", { class: "field-error full", dataset: { errorFor: "" } }),
+    h("div", { class: "full" }, h("button", { type: "submit" }, t("send"))),
+  ]);
+  form.setAttribute("dir", dirOf(lang()));
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const recipients = [...form.querySelectorAll("input[name=recipients]:checked")].map((i) => i.value);
+    const body = { recipients, urgency: form.elements.urgency.value };
+    const phrase = phrases.find((p) => p.id === phraseSelect.value);
+    if (phrase) {
+      body.template = phrase.id;
+      body.params = {};
+      for (const [name, kind] of Object.entries(phrase.params)) {
+        body.params[name] = paramValue(kind, form.elements[`params.${name}`].value);
+      }
+    } else {
+      body.text = text.value;
+      body.language = lang();
+    }
+    try {
+      upsertMessage(await post("/messages", body));
+      emit("messages");
+      form.reset();
+      showParams();
+    } catch (error) {
+      showErrors(form, error);
+    }
+  };
+}
+
+export function initHotline() {
+  const toggle = $("#compose-toggle");
+  toggle.textContent = t("compose");
+  $("#hotline-title").textContent = t("hotline");
+  $("#hotline").setAttribute("dir", dirOf(lang()));
+  toggle.onclick = () => {
+    const form = $("#compose");
+    form.hidden = !form.hidden;
+    toggle.textContent = form.hidden ? t("compose") : t("close");
+  };
+  renderComposer();
+  renderMessages();
+}

@@ -1,0 +1,196 @@
+// The desk: log in with an officer's token, then the theatre map, the hotline, conflicts, cases and
+// notices, kept live by the node's event feed. docs/ui.md describes each panel.
+
+import { del, get, onUnauthorized, post } from "./api.js";
+import { fmtZ, nodeNow, syncNodeClock } from "./clock.js";
+import { $ } from "./dom.js";
+import { dirOf, setLanguage, t } from "./i18n.js";
+import { emit, on, reset, snapshot, state } from "./state.js";
+import { clearMapData, createMap, getMap, renderConflicts, renderNotices, tracksLayer } from "./map.js";
+import { connect, disconnect, onEvent } from "./events.js";
+import { initHotline, renderAlarm, renderMessages, ring, upsertMessage } from "./hotline.js";
+import { refreshCase, renderCases, tickCountdowns, upsertCase } from "./cases.js";
+import { removeConflict, renderConflictList, upsertConflict } from "./conflicts.js";
+import { initDrawing, loadNotices, renderNoticeList } from "./notices.js";
+import { initTimeline, refreshTimeLabel } from "./timeline.js";
+import { applyTrackEvent, dropStale, renderTracks } from "./tracks.js";
+
+const SESSION_CHECK_MS = 60_000;
+let timers = [];
+let wired = false;
+let drawingReady = false;
+
+function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+function showOnly(id) {
+  for (const section of ["login", "desk", "broken"]) $(`#${section}`).hidden = section !== id;
+}
+
+function showLogin(reason = "") {
+  showOnly("login");
+  $("#login-error").textContent = reason;
+  $("#login-token").value = "";
+  $("#login-token").focus();
+}
+
+export function showTab(name) {
+  for (const tab of document.querySelectorAll("[role=tab]")) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+  for (const pane of document.querySelectorAll(".pane")) pane.hidden = pane.id !== `pane-${name}`;
+}
+
+function wire() {
+  if (wired) return;
+  wired = true;
+  on("notices", () => { renderNotices(); renderNoticeList(); });
+  on("conflicts", () => { renderConflicts(); renderConflictList(); renderCases(); });
+  on("messages", renderMessages);
+  on("cases", () => { renderCases(); renderConflictList(); });
+  on("time", () => { renderNotices(); renderConflicts(); renderConflictList(); renderNoticeList(); });
+  on("tracks", () => renderTracks(tracksLayer(), state.tracks));
+
+  const reloadNotices = debounce(() => loadNotices().catch(() => {}), 150);
+  const caseRefreshers = new Map();
+  onEvent("notice.", reloadNotices);
+  onEvent("conflict.detected", (event) => { upsertConflict(event.data); emit("conflicts"); });
+  onEvent("conflict.cleared", (event) => removeConflict(event.data.id));
+  onEvent("message.", (event) => { upsertMessage(event.data); emit("messages"); });
+  onEvent("message.ring", () => ring());
+  onEvent("case.", (event) => {
+    const id = event.data && event.data.case && event.data.case.case_id;
+    if (!id) return;
+    // The event carries the case as both parties see it; the moves this officer may make come with GET.
+    upsertCase({ ...event.data, permitted: (state.cases.get(id) || {}).permitted || [] });
+    emit("cases");
+    if (!caseRefreshers.has(id)) caseRefreshers.set(id, debounce(() => refreshCase(id), 100));
+    caseRefreshers.get(id)();
+  });
+  for (const prefix of ["tracks.", "track.", "alert."]) {
+    onEvent(prefix, (event) => { if (applyTrackEvent(state.tracks, event)) emit("tracks"); });
+  }
+
+  for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
+  $("#logout").addEventListener("click", async () => {
+    try {
+      await del("/session");
+    } finally {
+      stopDesk();
+      showLogin();
+    }
+  });
+  onUnauthorized(() => {
+    if (!state.session) return;
+    stopDesk();
+    showLogin("Your session has ended: log in again.");
+  });
+}
+
+async function stillLoggedIn() {
+  try {
+    const session = await get("/session");
+    syncNodeClock(session.now);
+    return true;
+  } catch (error) {
+    if (error.status === 401) {
+      stopDesk();
+      showLogin("Your session has ended: log in again.");
+      return false;
+    }
+    return true; // the node is unreachable: keep trying
+  }
+}
+
+async function startDesk(session) {
+  reset();
+  state.session = session;
+  state.cursor = session.cursor;
+  syncNodeClock(session.now);
+  setLanguage(session.party ? session.party.language : "en");
+  document.documentElement.lang = session.party ? session.party.language : "en";
+  showOnly("desk");
+  const o = session.officer;
+  $("#who").textContent = `${o.name} · ${o.party}${session.party ? ` (${session.party.name})` : ""} · ${o.tier}`;
+  $("#logout").textContent = t("logout");
+  for (const [tab, key] of [["conflicts", "conflicts"], ["cases", "cases"], ["notices", "notices"], ["file", "file_notice"]]) {
+    const button = document.querySelector(`[data-tab=${tab}]`);
+    button.firstChild.textContent = `${t(key)} `;
+  }
+  document.querySelector(".tabs").setAttribute("dir", dirOf(session.party ? session.party.language : "en"));
+  wire();
+  createMap($("#map"));
+  getMap().invalidateSize();
+  if (!drawingReady) {
+    initDrawing(showTab);
+    drawingReady = true;
+  }
+  initTimeline();
+  const [parties, phrases, notices, conflicts, messages, cases] = await Promise.all([
+    get("/parties"), get("/phrases"), get("/notices"), get("/conflicts"), get("/messages"), get("/cases"),
+  ]);
+  state.parties = parties;
+  state.phrases = phrases;
+  state.notices = notices.features || [];
+  for (const conflict of conflicts) upsertConflict(conflict);
+  for (const message of messages) upsertMessage(message);
+  for (const view of cases) upsertCase(view);
+  initHotline();
+  for (const topic of ["notices", "conflicts", "messages", "cases"]) emit(topic);
+  renderAlarm();
+  connect(stillLoggedIn);
+  timers.push(setInterval(() => {
+    $("#clock").textContent = `${fmtZ(nodeNow())}`;
+    tickCountdowns();
+    refreshTimeLabel();
+    if (dropStale(state.tracks)) emit("tracks");
+  }, 1000));
+  timers.push(setInterval(stillLoggedIn, SESSION_CHECK_MS));
+  $("#clock").textContent = fmtZ(nodeNow());
+  document.body.dataset.ready = "true";
+}
+
+function stopDesk() {
+  disconnect();
+  for (const timer of timers) clearInterval(timer);
+  timers = [];
+  reset();
+  clearMapData();
+  for (const id of ["#messages", "#conflicts", "#cases", "#notices", "#alarm-list"]) $(id).replaceChildren();
+  $("#alarm").hidden = true;
+  document.body.classList.remove("alarmed");
+  document.title = "airparley desk";
+  delete document.body.dataset.ready;
+}
+
+async function boot() {
+  window.airparley = { state, snapshot };
+  if (!window.L || !window.L.PM) {
+    showOnly("broken");
+    return;
+  }
+  $("#login-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("#login-error").textContent = "";
+    $("#login-submit").disabled = true;
+    try {
+      await startDesk(await post("/session", { token: $("#login-token").value.trim() }));
+    } catch (error) {
+      $("#login-error").textContent = error.reason || String(error);
+      if (state.session) stopDesk();
+      showOnly("login");
+    } finally {
+      $("#login-submit").disabled = false;
+    }
+  });
+  try {
+    await startDesk(await get("/session"));
+  } catch (error) {
+    showLogin(error.status === 401 ? "" : error.reason || String(error));
+  }
+}
+
+boot();
