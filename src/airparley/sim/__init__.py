@@ -1,0 +1,76 @@
+"""Scenario files and a traffic simulator that drives a node as real sensors would.
+
+The core is pure and deterministic: ``_model`` (the frozen scenario values), ``_scenario`` (YAML document ->
+validated :class:`Scenario`), ``_types`` (kinematic limits per aircraft type),
+``_kinematics`` (the truth, flown within each type's limits), ``_sensors`` (what each sensor reports, with
+seeded noise). ``_files`` reads scenario files; ``_runner`` posts the reports to a node through its API.
+"""
+
+from airparley.sim._approaches import Approach, closest_approaches
+from airparley.sim._files import load_scenario
+from airparley.sim._kinematics import Response, Truth, orbit_waypoints, responses, simulate
+from airparley.sim._model import (
+    EVENT_TYPES,
+    IDENTIFY,
+    LANGUAGES,
+    TIERS,
+    Aircraft,
+    Coverage,
+    DeviateEvent,
+    Deviation,
+    Event,
+    Frequency,
+    IgnoreCallsEvent,
+    MessageEvent,
+    Officer,
+    Orbit,
+    Party,
+    Scenario,
+    Sensor,
+    Waypoint,
+)
+from airparley.sim._runner import CLOCKS, PartyTokens, RunSummary, parse_tokens, run_scenario
+from airparley.sim._scenario import parse_scenario
+from airparley.sim._sensors import SensorReport, sensor_reports
+from airparley.sim._types import AIRCRAFT_CLASSES, AIRCRAFT_TYPES, Limits, limits_for_type
+
+__all__ = [
+    "AIRCRAFT_CLASSES",
+    "AIRCRAFT_TYPES",
+    "CLOCKS",
+    "EVENT_TYPES",
+    "IDENTIFY",
+    "LANGUAGES",
+    "TIERS",
+    "Aircraft",
+    "Approach",
+    "Coverage",
+    "DeviateEvent",
+    "Deviation",
+    "Event",
+    "Frequency",
+    "IgnoreCallsEvent",
+    "Limits",
+    "MessageEvent",
+    "Officer",
+    "Orbit",
+    "Party",
+    "PartyTokens",
+    "Response",
+    "RunSummary",
+    "Scenario",
+    "Sensor",
+    "SensorReport",
+    "Truth",
+    "Waypoint",
+    "closest_approaches",
+    "limits_for_type",
+    "load_scenario",
+    "orbit_waypoints",
+    "parse_scenario",
+    "parse_tokens",
+    "responses",
+    "run_scenario",
+    "sensor_reports",
+    "simulate",
+]

@@ -1,0 +1,207 @@
+"""Driving a node with a simulated scenario, exactly as real sensors and desks would: through its HTTP API.
+
+Each party's sensor reports are posted with that party's ``sensor`` token (one :class:`TrackPoster` per
+party, flushed at every tick, as a radar sends a scan's plots at once); scripted ``message`` events are sent
+with the sending party's ``duty`` token when the tokens file has one. The run is paced at ``speed`` times real
+time (0: as fast as possible). The clock, the sleep and the poster are passed in, so tests never sleep.
+
+Times put on the states: ``clock="scenario"`` keeps the scenario's own (its ``start`` plus ``t``);
+``clock="now"`` stamps a report with the wall-clock time it is posted at (the run's start plus ``t / speed``),
+which is what a node that judges freshness by its own clock expects.
+
+The tokens file is JSON: ``{"USA": "ap_...", ...}`` (each party's sensor token), or
+``{"USA": {"sensor": "ap_...", "duty": "ap_..."}, ...}`` to send the scripted messages too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+import httpx
+import numpy as np
+
+from airparley.errors import InvalidInput, InvalidInputs
+from airparley.ingest import PostSummary, TrackPoster, state_record
+from airparley.sim._model import MessageEvent, Scenario
+from airparley.sim._sensors import SensorReport
+
+__all__ = ["CLOCKS", "PartyTokens", "Poster", "RunSummary", "parse_tokens", "run_scenario"]
+
+CLOCKS: Final = ("now", "scenario")
+
+
+@dataclass(frozen=True)
+class PartyTokens:
+    sensor: str
+    duty: str | None = None
+
+
+class Poster(Protocol):
+    """What the runner needs of a :class:`TrackPoster`."""
+
+    def submit(self, states: Any) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def close(self, timeout_s: float = ...) -> PostSummary: ...
+
+    @property
+    def refused(self) -> str | None: ...
+
+
+@dataclass
+class RunSummary:
+    reports: int = 0
+    states: int = 0
+    messages_sent: int = 0
+    messages_skipped: int = 0
+    message_errors: list[str] = field(default_factory=list)
+    posts: dict[str, PostSummary] = field(default_factory=dict)
+    stopped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.message_errors and all(p.ok for p in self.posts.values())
+
+
+def parse_tokens(document: Any, source: str = "") -> dict[str, PartyTokens]:
+    """Party -> tokens from the decoded tokens file (see the module docstring)."""
+    if not isinstance(document, Mapping):
+        raise InvalidInput("(file)", 'must be a JSON object {"USA": "token", ...}', source)
+    tokens: dict[str, PartyTokens] = {}
+    errors: list[InvalidInput] = []
+    for party, value in document.items():
+        if isinstance(value, str) and value:
+            tokens[str(party)] = PartyTokens(value)
+        elif isinstance(value, Mapping) and isinstance(value.get("sensor"), str) and value["sensor"]:
+            duty = value.get("duty")
+            tokens[str(party)] = PartyTokens(value["sensor"], duty if isinstance(duty, str) and duty else None)
+        else:
+            errors.append(InvalidInput(str(party), 'must be a token, or {"sensor": token, "duty": token}', source))
+    if errors:
+        raise InvalidInputs(errors)
+    return tokens
+
+
+def run_scenario(
+    scenario: Scenario,
+    reports: list[SensorReport],
+    tokens: Mapping[str, PartyTokens],
+    url: str,
+    *,
+    speed: float = 1.0,
+    clock: str = "now",
+    duration_s: float | None = None,
+    wall_time: Callable[[], float] = time.time,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    poster_factory: Callable[[str, str], Poster] | None = None,
+    transport: httpx.BaseTransport | None = None,
+    log: Callable[[str], None] = lambda _message: None,
+) -> RunSummary:
+    """Post every report and send every scripted message at its time; the summary of what reached the node."""
+    if clock not in CLOCKS:
+        raise InvalidInput("clock", f"must be one of {', '.join(CLOCKS)}, got {clock!r}")
+    if not speed >= 0:
+        raise InvalidInput("speed", f"must be >= 0 (0: as fast as possible), got {speed!r}")
+    duration = scenario.duration_s if duration_s is None else duration_s
+    missing = sorted({s.party for s in scenario.sensors} - set(tokens))
+    if missing:
+        raise InvalidInputs([InvalidInput(p, "no sensor token for this party's sensors", "tokens") for p in missing])
+    make = poster_factory or (lambda u, t: TrackPoster(u, t, max_delay_s=0.5))
+    parties = sorted({s.party for s in scenario.sensors})
+    posters: dict[str, Poster] = {party: make(url, tokens[party].sensor) for party in parties}
+    summary = RunSummary()
+    timeline: list[tuple[float, int, SensorReport | MessageEvent]]
+    timeline = [(r.t_s, 1, r) for r in reports if r.t_s <= duration]
+    timeline += [(e.at_s, 0, e) for e in scenario.events if isinstance(e, MessageEvent) and e.at_s <= duration]
+    timeline.sort(key=lambda item: (item[0], item[1]))
+    started_mono, started_wall = monotonic(), wall_time()
+
+    def wait(t_s: float) -> None:
+        if speed > 0:
+            delay = started_mono + t_s / speed - monotonic()
+            if delay > 0:
+                sleep(delay)
+
+    def stamp(t_s: float) -> float | None:
+        if clock == "scenario":
+            return None
+        return started_wall + (t_s / speed if speed > 0 else t_s)
+
+    try:
+        with httpx.Client(base_url=url.rstrip("/"), timeout=10.0, transport=transport) as client:
+            _drive(timeline, posters, client, tokens, summary, wait, stamp, log)
+    except KeyboardInterrupt:
+        summary.stopped = True
+        log("stopped: sending what is queued")
+    for party, poster in posters.items():
+        summary.posts[party] = poster.close()
+    return summary
+
+
+def _drive(
+    timeline: list[tuple[float, int, SensorReport | MessageEvent]],
+    posters: Mapping[str, Poster],
+    client: httpx.Client,
+    tokens: Mapping[str, PartyTokens],
+    summary: RunSummary,
+    wait: Callable[[float], None],
+    stamp: Callable[[float], float | None],
+    log: Callable[[str], None],
+) -> None:
+    """Each report and message at its time: reports to their party's poster, messages to the node."""
+    next_note = 0.0
+    for t_s, _, item in timeline:
+        wait(t_s)
+        if t_s >= next_note:
+            log(f"t={t_s:.0f} s: {summary.states} state(s) in {summary.reports} report(s) so far")
+            next_note = t_s + 60.0
+        if isinstance(item, MessageEvent):
+            _send_message(client, item, tokens, summary, log)
+            continue
+        poster = posters[item.party]
+        if poster.refused is not None:
+            continue
+        states = item.states
+        when = stamp(t_s)
+        if when is not None:
+            states = states.replace(time_s=np.full(len(states), when))
+        poster.submit([state_record(s) for s in states])
+        poster.flush()
+        summary.reports += 1
+        summary.states += len(states)
+
+
+def _send_message(
+    client: httpx.Client,
+    event: MessageEvent,
+    tokens: Mapping[str, PartyTokens],
+    summary: RunSummary,
+    log: Callable[[str], None],
+) -> None:
+    duty = tokens.get(event.sender, PartyTokens("")).duty
+    label = f"t={event.at_s:g} s message {event.sender} -> {', '.join(event.to)}"
+    if duty is None:
+        summary.messages_skipped += 1
+        log(f"{label}: skipped (no duty token for {event.sender} in the tokens file)")
+        return
+    try:
+        response = client.post("/api/v1/messages", json=event.body(), headers={"Authorization": f"Bearer {duty}"})
+    except httpx.TransportError as error:
+        summary.message_errors.append(f"{label}: cannot reach the node: {error}")
+        log(summary.message_errors[-1])
+        return
+    if response.status_code >= 400:
+        try:
+            detail = response.json().get("detail", response.text)
+        except ValueError:
+            detail = response.text
+        summary.message_errors.append(f"{label}: {response.status_code} {detail}")
+        log(summary.message_errors[-1])
+        return
+    summary.messages_sent += 1
+    log(f"{label}: sent")

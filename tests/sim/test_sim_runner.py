@@ -1,0 +1,226 @@
+"""Driving a node with the scenario (against the CONTRACT STAND-IN of the tracks endpoint), and ``sim`` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from ingest_support import contract_node
+from typer.testing import CliRunner
+
+from airparley.cli._sim import sim_app
+from airparley.errors import InvalidInput, InvalidInputs
+from airparley.ingest import PostSummary
+from airparley.sim import PartyTokens, Scenario, Truth, parse_tokens, run_scenario, sensor_reports
+from airparley.tactical import parse_track_lines
+
+EXAMPLE = Path(__file__).resolve().parent.parent.parent / "examples" / "syria-iraq.yaml"
+TOKENS = {"usa-sensor": "USA", "rus-sensor": "RUS", "tur-sensor": "TUR", "syr-sensor": "SYR", "usa-duty": "USA"}
+TOKEN_FILE = {
+    "USA": {"sensor": "usa-sensor", "duty": "usa-duty"},
+    "RUS": "rus-sensor",
+    "TUR": "tur-sensor",
+    "SYR": "syr-sensor",
+}
+
+app = typer.Typer()
+app.add_typer(sim_app, name="sim")
+runner = CliRunner()
+
+
+def test_each_party_posts_its_own_sensors_reports_with_its_own_token(
+    syria_iraq: Scenario, syria_iraq_truth: Truth
+) -> None:
+    reports = sensor_reports(syria_iraq, syria_iraq_truth, seed=1)
+    within = [r for r in reports if r.t_s <= 280]
+    with contract_node(TOKENS) as node:
+        summary = run_scenario(
+            syria_iraq, reports, parse_tokens(TOKEN_FILE), node.url, speed=0, clock="scenario", duration_s=280
+        )
+        stored = {party: node.states_of(party) for party in ("USA", "RUS", "TUR", "SYR")}
+        messages = list(node.messages)
+    assert summary.ok
+    for party in stored:
+        expected = sum(len(r.states) for r in within if r.party == party)
+        assert len(stored[party]) == expected > 0
+        assert summary.posts[party].accepted == expected
+    assert {s["source"] for s in stored["RUS"]} == {"KHMEIMIM"}
+    assert {s["source"] for s in stored["USA"]} == {"SENTRY60"}
+    assert stored["USA"][0]["time"] == "2026-11-26T03:00:00.000Z"
+    # the two calls about BERKUT21 (t = 255 and 270 s) went out with the USA duty token
+    assert [(party, body["template"]) for party, body in messages] == [
+        ("USA", "traffic_turn"),
+        ("USA", "your_aircraft_not_responding"),
+    ]
+    assert summary.messages_sent == 2
+
+
+def test_the_run_is_paced_by_the_injected_clock_and_stamped_with_the_wall_clock(
+    syria_iraq: Scenario, syria_iraq_truth: Truth
+) -> None:
+    now = [1000.0]
+    slept: list[float] = []
+    posted: dict[str, list[dict[str, Any]]] = {}
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    class Recorder:
+        def __init__(self, token: str) -> None:
+            self.token = token
+
+        def submit(self, states: Any) -> None:
+            posted.setdefault(self.token, []).extend(states)
+
+        def flush(self) -> None:
+            pass
+
+        def close(self, timeout_s: float = 30.0) -> PostSummary:
+            return PostSummary(submitted=len(posted.get(self.token, [])))
+
+        @property
+        def refused(self) -> str | None:
+            return None
+
+    reports = sensor_reports(syria_iraq, syria_iraq_truth, seed=1)
+    tokens = {p: PartyTokens(f"{p}-token") for p in ("USA", "RUS", "TUR", "SYR")}
+    summary = run_scenario(
+        syria_iraq,
+        reports,
+        tokens,
+        "http://127.0.0.1:9",
+        speed=10.0,
+        clock="now",
+        duration_s=60.0,
+        wall_time=lambda: 1_800_000_000.0,
+        monotonic=lambda: now[0],
+        sleep=sleep,
+        poster_factory=lambda _url, token: Recorder(token),
+    )
+    assert sum(slept) == pytest.approx(6.0)  # 60 s of scenario at 10x
+    assert summary.reports == sum(1 for r in reports if r.t_s <= 60.0)
+    times = sorted({s["time"] for s in posted["RUS-token"]})
+    assert times[0] == "2027-01-15T08:00:00.000Z"  # the wall clock at the start
+    assert times[1] == "2027-01-15T08:00:00.600Z"  # KHMEIMIM's 6 s tick, 0.6 s later at 10x
+    assert {s["source"] for s in posted["RUS-token"]} == {"KHMEIMIM"}
+
+
+def test_ctrl_c_stops_the_run_and_still_closes_the_posters(syria_iraq: Scenario, syria_iraq_truth: Truth) -> None:
+    closed: list[str] = []
+    sleeps = [0]
+
+    def sleep(_seconds: float) -> None:
+        sleeps[0] += 1
+        if sleeps[0] == 5:
+            raise KeyboardInterrupt
+
+    class Recorder:
+        def __init__(self, token: str) -> None:
+            self.token = token
+
+        def submit(self, states: Any) -> None:
+            pass
+
+        def flush(self) -> None:
+            pass
+
+        def close(self, timeout_s: float = 30.0) -> PostSummary:
+            closed.append(self.token)
+            return PostSummary()
+
+        @property
+        def refused(self) -> str | None:
+            return None
+
+    reports = sensor_reports(syria_iraq, syria_iraq_truth, seed=1)
+    tokens = {p: PartyTokens(p) for p in ("USA", "RUS", "TUR", "SYR")}
+    summary = run_scenario(
+        syria_iraq,
+        reports,
+        tokens,
+        "http://127.0.0.1:9",
+        speed=1.0,
+        monotonic=lambda: 0.0,  # time stands still: every report after t = 0 is waited for
+        sleep=sleep,
+        poster_factory=lambda _url, token: Recorder(token),
+    )
+    assert summary.stopped
+    assert 0 < summary.reports < len(reports)
+    assert sorted(closed) == ["RUS", "SYR", "TUR", "USA"]
+
+
+def test_tokens_are_checked_before_anything_is_sent(syria_iraq: Scenario) -> None:
+    with pytest.raises(InvalidInputs) as caught:
+        run_scenario(syria_iraq, [], {"USA": PartyTokens("x")}, "http://127.0.0.1:9", speed=0)
+    assert sorted(e.field for e in caught.value.errors) == ["RUS", "SYR", "TUR"]
+    with pytest.raises(InvalidInputs, match="USA"):
+        parse_tokens({"USA": {"duty": "x"}})
+    with pytest.raises(InvalidInput):
+        parse_tokens(["x"])
+
+
+def test_sim_check_lists_the_close_pass() -> None:
+    result = runner.invoke(app, ["sim", "check", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "15 aircraft, 4 sensors, 5 events" in result.stdout
+    assert "RUS-SU35-1 (BERKUT21): does not answer" in result.stdout
+    assert "RUS-SU34-1 (GRACH31): complies" in result.stdout
+    as_json = runner.invoke(app, ["sim", "check", str(EXAMPLE), "--json", "--h-nm", "1", "--v-ft", "500"])
+    assert [json.loads(line) for line in as_json.stdout.splitlines()] == [
+        {"a": "USA-E3-1", "b": "RUS-SU35-1", "t_s": 302.0, "dist_nm": 0.152, "dalt_ft": 300}
+    ]
+
+
+def test_sim_tracks_writes_what_the_sensors_report(tmp_path: Path) -> None:
+    out = tmp_path / "tracks.jsonl"
+    result = runner.invoke(app, ["sim", "tracks", str(EXAMPLE), "--out", str(out), "--duration", "120", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    parsed = parse_track_lines(lines)
+    assert parsed.ok
+    assert {json.loads(line)["reported_by"] for line in lines} == {"USA", "RUS", "TUR", "SYR"}
+    assert max(parsed.states.time_s) - min(parsed.states.time_s) <= 120
+    again = runner.invoke(app, ["sim", "tracks", str(EXAMPLE), "--out", "-", "--duration", "120", "--seed", "3"])
+    assert again.stdout.splitlines() == lines
+    rus = runner.invoke(app, ["sim", "tracks", str(EXAMPLE), "--party", "RUS", "--duration", "30"])
+    assert {json.loads(line)["source"] for line in rus.stdout.splitlines()} == {"KHMEIMIM"}
+    truth = runner.invoke(app, ["sim", "tracks", str(EXAMPLE), "--truth", "--duration", "10"])
+    truth_lines = truth.stdout.splitlines()
+    assert len(truth_lines) == 11 * 11  # 11 steps of the 11 aircraft flying from t = 0 (4 start later)
+    assert {json.loads(line)["source"] for line in truth_lines} == {"truth"}
+
+
+def test_sim_run_against_the_stand_in(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text(json.dumps(TOKEN_FILE), encoding="utf-8")
+    with contract_node(TOKENS) as node:
+        args = ["sim", "run", str(EXAMPLE), "--url", node.url, "--tokens", str(tokens), "--speed", "0"]
+        result = runner.invoke(app, [*args, "--duration", "30"])
+        assert result.exit_code == 0, result.output
+        assert len(node.states_of("TUR")) > 0
+    assert "USA: " in result.stderr
+    assert "messages: 0 sent, 0 skipped, 0 failed" in result.stderr
+
+
+def test_sim_commands_refuse_bad_input(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nstart: 2026-11-26T03:00:00Z\nparties: []\naircraft: [{id: A}]\n", encoding="utf-8")
+    result = runner.invoke(app, ["sim", "check", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}: parties: must not be empty" in result.stderr
+    assert f"{bad}: aircraft.0.party: is missing" in result.stderr
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text("{not json", encoding="utf-8")
+    no_tokens = runner.invoke(app, ["sim", "run", str(EXAMPLE), "--tokens", str(tokens)])
+    assert no_tokens.exit_code == 2
+    assert "not valid JSON" in no_tokens.stderr
+    tokens.write_text(json.dumps({"USA": "x"}), encoding="utf-8")
+    missing = runner.invoke(app, ["sim", "run", str(EXAMPLE), "--tokens", str(tokens), "--speed", "0"])
+    assert missing.exit_code == 2
+    assert "RUS: no sensor token" in missing.stderr
+    refused_party = runner.invoke(app, ["sim", "tracks", str(EXAMPLE), "--party", "FRA"])
+    assert refused_party.exit_code == 2
