@@ -57,7 +57,9 @@ async def _run(url: str, usa: str, rus: str, rate: float, seconds: float) -> dic
     acknowledged: set[str] = set()
     latencies: dict[str, float] = {}
     ws_url = url.replace("http://", "ws://") + "/api/v1/events"
-    async with websockets.connect(ws_url, additional_headers={"Authorization": f"Bearer {rus}"}) as socket_:
+    async with websockets.connect(
+        ws_url, additional_headers={"Authorization": f"Bearer {rus}"}, ping_interval=None, max_size=None
+    ) as socket_:
 
         async def receive() -> None:
             async for raw in socket_:
