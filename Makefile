@@ -31,10 +31,12 @@ $(WEB_STAMP): web/package.json web/package-lock.json web/build.mjs
 
 web: $(WEB_STAMP)
 
+# The main job: the Syria/Iraq scenario played live on one node (embedded SQLite), in real time, with the
+# desk UI at http://127.0.0.1:8787/ and a login token printed for each desk; Ctrl-C stops it.
 demo: setup web
 	$(BIN)/airparley notice validate examples/syria-iraq.geojson
 	$(BIN)/airparley check examples/syria-iraq.geojson
-	@echo "The desk UI: '$(BIN)/airparley serve', then open http://127.0.0.1:8787/ and log in with an officer's token (docs/ui.md)."
+	$(BIN)/airparley demo examples/syria-iraq.yaml
 
 lint: setup
 	$(BIN)/ruff check src tests bench

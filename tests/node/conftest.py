@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
-from node_support import PARTIES, Clock, Desk, Running, _free_port
+from node_support import PARTIES, Clock, Desk, FedNode, Running, _free_port, federate
 
 from airparley.ledger import generate_key
 from airparley.node import Node, NodeSettings, create_app
@@ -54,3 +55,34 @@ def running(db_url: str) -> Iterator[Running]:
         server.should_exit = True
         thread.join(timeout=10)
         store.close()
+
+
+@pytest.fixture
+def fed_nodes(tmp_path: Path) -> Iterator[Callable[..., list[FedNode]]]:
+    """Make federated nodes: ``fed_nodes("USA", "RUS", db={"RUS": url}, poll_s=...)`` -> started nodes, one
+    party each, on their own SQLite file (or the URL given), sharing one clock (NTP-synchronised desks)."""
+    made: list[FedNode] = []
+    clock = Clock()
+    names = {code: (name, language) for code, name, language in PARTIES}
+
+    def make(*parties: str, db: dict[str, str] | None = None, poll_s: float = 3600.0) -> list[FedNode]:
+        settings = NodeSettings(rate_per_s=1000, rate_burst=5000, scheduler_interval_s=3600, peer_poll_s=poll_s)
+        nodes = [
+            FedNode(
+                code,
+                *names[code],
+                (db or {}).get(code, f"sqlite:///{tmp_path / f'{code.lower()}.db'}"),
+                clock,
+                settings,
+            )
+            for code in parties
+        ]
+        federate(nodes)
+        for node in nodes:
+            made.append(node)
+            node.start()
+        return nodes
+
+    yield make
+    for node in made:
+        node.stop()

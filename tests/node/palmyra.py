@@ -24,23 +24,19 @@ def collection(*features: dict[str, Any]) -> dict[str, Any]:
 
 
 def usa_strike(**props: Any) -> dict[str, Any]:
-    return collection(
-        feature(
-            "USA-0101",
-            "USA",
-            {"type": "Point", "coordinates": [38.35, 34.60]},
-            shape="circle",
-            radius_nm=15,
-            lower={"value": 200, "ref": "FL"},
-            upper={"value": 300, "ref": "FL"},
-            start="2026-11-26T02:00:00Z",
-            end="2026-11-26T04:00:00Z",
-            callsigns=["VIPER11"],
-            frequency_mhz=243.0,
-            private={"targets": ["TGT-4471"], "mission": "Interdiction of a supply depot"},
-            **props,
-        )
-    )
+    details: dict[str, Any] = {
+        "shape": "circle",
+        "radius_nm": 15,
+        "lower": {"value": 200, "ref": "FL"},
+        "upper": {"value": 300, "ref": "FL"},
+        "start": "2026-11-26T02:00:00Z",
+        "end": "2026-11-26T04:00:00Z",
+        "callsigns": ["VIPER11"],
+        "frequency_mhz": 243.0,
+        "private": {"targets": ["TGT-4471"], "mission": "Interdiction of a supply depot"},
+    }
+    details.update(props)
+    return collection(feature("USA-0101", "USA", {"type": "Point", "coordinates": [38.35, 34.60]}, **details))
 
 
 def rus_strike(**props: Any) -> dict[str, Any]:

@@ -10,8 +10,11 @@ import typer
 from airparley.cli import _tactical_alerting as _tactical_alerting  # registers alert and bands
 from airparley.cli._client import register as _register_client
 from airparley.cli._client import register_hotline as _register_hotline
+from airparley.cli._demo import demo_command
+from airparley.cli._ingest import ingest_app
 from airparley.cli._ledger import case_report_command, ledger_app
-from airparley.cli._node import keys_app, officer_app, party_app, serve_command
+from airparley.cli._node import keys_app, officer_app, party_app, peer_app, serve_command
+from airparley.cli._sim import sim_app
 from airparley.cli._strategic import check_command, notice_app
 from airparley.cli._tactical import tactical_app
 
@@ -31,6 +34,7 @@ app.command("serve")(serve_command)
 app.add_typer(party_app, name="party")
 app.add_typer(officer_app, name="officer")
 app.add_typer(keys_app, name="keys")
+app.add_typer(peer_app, name="peer")
 _register_client(notice_app, app)
 msg_app = typer.Typer(help="Hotline messages on a node.", no_args_is_help=True)
 case_app = typer.Typer(help="Negotiation cases on a node.", no_args_is_help=True)
@@ -39,6 +43,9 @@ app.add_typer(msg_app, name="msg")
 app.add_typer(case_app, name="case")
 case_app.command("report")(case_report_command)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(sim_app, name="sim")
+app.command("demo")(demo_command)
 
 
 def main() -> None:

@@ -42,6 +42,33 @@ def ledger_export(
         typer.echo(line)
 
 
+@ledger_app.command("evidence")
+def ledger_evidence(
+    db: Db = DEFAULT_DB,
+    party: Annotated[str | None, typer.Option(help="Only entries of this party.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per record, with the lines.")] = False,
+) -> None:
+    """What peers presented and this node refused (federation): forged signatures, equivocation (two signed
+    entries at one seq, both kept), broken chains, malformed lines. Exits 1 if there is any, else 0."""
+    with transaction(db) as tx:
+        records = tx.evidence(party.upper() if party else None, limit=100_000)
+    for record in records:
+        if as_json:
+            out_console.out(json_line(record.as_dict()))
+            continue
+        name = f"{record.party}#{record.seq}" if record.seq is not None else record.party
+        out_console.print(
+            f"{record.received_at:%Y-%m-%d %H:%M:%SZ}  {record.kind:<14} {name:<10} from peer {record.peer}"
+            f" ({record.url}): {record.reason}",
+            markup=False,
+        )
+        out_console.out(f"  served:   {record.line}")
+        if record.other_line is not None:
+            out_console.out(f"  accepted: {record.other_line}")
+    if records:
+        raise typer.Exit(EXIT_FOUND)
+
+
 @ledger_app.command("keys")
 def ledger_keys(db: Db = DEFAULT_DB) -> None:
     """The parties' public keys as JSON ({"USA": "<hex>", ...}), for `airparley ledger verify --keys`."""

@@ -14,11 +14,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from airparley.cli._common import EXIT_BAD_INPUT, json_line, out_console, report_errors
 from airparley.errors import InvalidInput
 from airparley.hotline import HOTLINE_SETTINGS, HotlineSettings
-from airparley.ledger import generate_key, private_key_from_pem, private_key_to_pem, public_key_to_text
+from airparley.ledger import (
+    generate_key,
+    private_key_from_pem,
+    private_key_to_pem,
+    public_key_from_text,
+    public_key_to_text,
+)
 from airparley.node import SETTINGS, Node, NodeSettings, create_app, utc_now
 from airparley.store import Store, Tx
 
-__all__ = ["keys_app", "load_keys", "officer_app", "party_app", "serve_command", "transaction"]
+__all__ = ["keys_app", "load_keys", "officer_app", "party_app", "peer_app", "serve_command", "transaction"]
 
 DEFAULT_DB = "sqlite:///airparley.db"
 Db = Annotated[
@@ -117,18 +123,35 @@ def party_add(
     language: Annotated[str, typer.Option(help="Language its desk reads: en, ru, tr or ar.")] = "en",
     db: Db = DEFAULT_DB,
     keys: KeysDir = DEFAULT_KEYS,
+    public_key: Annotated[
+        str | None,
+        typer.Option(
+            "--public-key",
+            help="A party this node does not host (federation): its Ed25519 public key, 64 hex digits, "
+            "agreed out of band. No private key is made or read.",
+        ),
+    ] = None,
 ) -> None:
-    """Add a party to the node, with its signing key (KEYS/CODE.pem, made if missing)."""
+    """Add a party to the node: one it hosts, with its signing key (KEYS/CODE.pem, made if missing), or,
+    with --public-key, another party's whose node this one replicates."""
     try:
-        with transaction(db) as tx:
-            party = tx.add_party(code, name, language, utc_now())
-            path = keys / f"{party.code}.pem"
-            key = load_keys(keys, [party.code]).get(party.code) or _write_key(keys, party.code)
-            tx.set_party_key(party.code, public_key_to_text(key))
+        if public_key is not None:
+            remote = public_key_to_text(public_key_from_text(public_key.strip().lower(), "public_key"))
+            with transaction(db) as tx:
+                party = tx.add_party(code, name, language, utc_now(), public_key=remote)
+        else:
+            with transaction(db) as tx:
+                party = tx.add_party(code, name, language, utc_now())
+                path = keys / f"{party.code}.pem"
+                key = load_keys(keys, [party.code]).get(party.code) or _write_key(keys, party.code)
+                tx.set_party_key(party.code, public_key_to_text(key))
     except InvalidInput as error:
         report_errors("party", [error])
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    out_console.print(f"added party {party.code} ({party.name}, {party.language}); signing key {path}")
+    if public_key is not None:
+        out_console.print(f"added party {party.code} ({party.name}, {party.language}); public key {party.public_key}")
+    else:
+        out_console.print(f"added party {party.code} ({party.name}, {party.language}); signing key {path}")
 
 
 @party_app.command("list")
@@ -143,7 +166,9 @@ def party_list(db: Db = DEFAULT_DB, as_json: Annotated[bool, typer.Option("--jso
 def officer_add(
     party: Annotated[str, typer.Argument(help="The officer's party code.")],
     name: Annotated[str, typer.Argument(help="The officer's name, e.g. 'Col. Smith'.")],
-    tier: Annotated[str, typer.Option(help="duty, senior, observer or sensor.")] = "duty",
+    tier: Annotated[
+        str, typer.Option(help="duty, senior, observer, sensor, or peer (another node reading this one's feeds).")
+    ] = "duty",
     db: Db = DEFAULT_DB,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -179,6 +204,64 @@ def officer_revoke(officer_id: Annotated[str, typer.Argument()], db: Db = DEFAUL
         report_errors("officer", [InvalidInput("officer_id", f"no officer {officer_id}")])
         raise typer.Exit(EXIT_BAD_INPUT)
     out_console.print(f"revoked {officer_id}")
+
+
+peer_app = typer.Typer(help="Other parties' nodes whose feeds this node replicates (federation).", no_args_is_help=True)
+
+
+@peer_app.command("add")
+def peer_add(
+    party: Annotated[str, typer.Argument(help="The party whose node it is, e.g. RUS (added first with party add).")],
+    url: Annotated[str, typer.Argument(help="The peer node's base URL, e.g. https://rus-node.example:8787.")],
+    public_key: Annotated[
+        str, typer.Option("--public-key", help="The party's public key (64 hex); must be the one registered here.")
+    ],
+    token: Annotated[
+        str,
+        typer.Option(
+            "--token",
+            envvar="AIRPARLEY_PEER_TOKEN",
+            help="The peer-tier token the peer's operator issued to this node (officer add ... --tier peer).",
+            show_default=False,
+        ),
+    ],
+    db: Db = DEFAULT_DB,
+) -> None:
+    """Replicate PARTY's feed from its node at URL: pulled every peer_poll_s, and at once on its hints."""
+    try:
+        with transaction(db) as tx:
+            peer = tx.add_peer(party.upper(), url, public_key, token, utc_now())
+    except InvalidInput as error:
+        report_errors("peer", [error])
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    out_console.print(f"peer {peer.party} at {peer.url}")
+
+
+@peer_app.command("list")
+def peer_list(db: Db = DEFAULT_DB, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the peers, with when each was last pulled and its last error (never their tokens)."""
+    with transaction(db) as tx:
+        peers = tx.peers()
+        heads = {peer.party: tx.ledger_head(peer.party) for peer in peers}
+    for peer in peers:
+        head = heads[peer.party]
+        data = {**peer.as_dict(), "head_seq": None if head is None else head.seq}
+        if as_json:
+            out_console.out(json_line(data))
+        else:
+            error = f"\tlast error {data['last_error_at']}: {peer.last_error}" if peer.last_error else ""
+            out_console.out(f"{peer.party}\t{peer.url}\thead {data['head_seq']}\tlast ok {data['last_ok_at']}{error}")
+
+
+@peer_app.command("remove")
+def peer_remove(party: Annotated[str, typer.Argument(help="The peer's party code.")], db: Db = DEFAULT_DB) -> None:
+    """Stop replicating PARTY's node (entries already replicated stay: they are part of the record)."""
+    with transaction(db) as tx:
+        done = tx.remove_peer(party.upper())
+    if not done:
+        report_errors("peer", [InvalidInput("party", f"{party.upper()} is not a peer")])
+        raise typer.Exit(EXIT_BAD_INPUT)
+    out_console.print(f"removed peer {party.upper()}")
 
 
 def serve_command(

@@ -14,10 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from airparley import __version__
-from airparley.errors import AirparleyError, PermissionDenied
+from airparley import __version__, web
+from airparley.errors import AirparleyError, InvalidInput, PermissionDenied
 from airparley.node._core import WRITERS, Node
+from airparley.node._federation import federation_router
 from airparley.node._http import BodyLimit, RateLimiter, Unauthorized, problem_for, token_key, validation_problem
+from airparley.node._tracks import state_dict
 from airparley.store import Officer
 from airparley.strategic import NoticeState
 
@@ -51,7 +53,10 @@ def _body_bytes(body: Any) -> bytes:
 
 
 def current_officer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Officer:
-    """The officer whose bearer token came with the request (after the per-token rate limit)."""
+    """The officer whose bearer token (or, with no Authorization header, whose UI session cookie:
+    airparley.web) came with the request, after the per-token (or per-session) rate limit."""
+    if authorization is None and (session := web.session_officer(request)) is not None:
+        return session
     token = _bearer(authorization)
     request.app.state.limiter.check(token_key(token))
     found: Officer | None = request.app.state.node.authenticate(token)
@@ -275,6 +280,24 @@ def create_app(node: Node) -> FastAPI:
         )
         return _json(status, body)
 
+    # -- tracks ----------------------------------------------------------------------------------------
+    @api.post("/tracks", status_code=202, summary="Track states from your party's sensors (private to your party)")
+    def post_tracks(who: Me, batch: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+        if who.tier not in ("sensor", "duty", "senior"):
+            raise PermissionDenied(f"a {who.tier} officer may not post tracks")
+        unknown = set(batch) - {"states"}
+        if unknown or "states" not in batch:
+            raise InvalidInput("states", "the body is {\"states\": [track state, ...]}")
+        accepted, rejected = node.pictures.post(who.party, batch["states"])
+        return {"accepted": accepted, "rejected": [r.as_dict() for r in rejected]}
+
+    @api.get("/tracks", summary="Your party's live air picture: the newest state of each track")
+    def get_tracks(who: Me) -> list[dict[str, Any]]:
+        if who.tier not in ("duty", "senior", "observer"):
+            raise PermissionDenied(f"a {who.tier} officer may not read the air picture")
+        picture = node.pictures.latest(who.party, node.clock().timestamp())
+        return [state_dict(s) for s in picture]
+
     # -- events ----------------------------------------------------------------------------------------
     @api.get("/events", summary="Events after a cursor (the same feed as the WebSocket, for polling)")
     def poll_events(
@@ -287,8 +310,8 @@ def create_app(node: Node) -> FastAPI:
     async def events(socket: WebSocket, after: int = 0, token: str | None = None) -> None:
         try:
             who = await run_in_threadpool(node.authenticate, _bearer(socket.headers.get("authorization"), token))
-        except Unauthorized:
-            who = None
+        except Unauthorized:  # no token: perhaps the desk UI's session cookie
+            who = await run_in_threadpool(web.websocket_officer, socket)
         if who is None:
             await socket.close(code=4401, reason="unknown, revoked or missing token")
             return
@@ -296,6 +319,8 @@ def create_app(node: Node) -> FastAPI:
         await _stream(node, socket, who, max(0, after))
 
     app.include_router(api)
+    app.include_router(federation_router(node))  # feeds, hints, evidence; the puller and pusher run with the app
+    web.mount(app, node)
     return app
 
 
@@ -308,6 +333,7 @@ async def _stream(node: Node, socket: WebSocket, who: Officer, cursor: int) -> N
         loop.call_soon_threadsafe(wake.set)
 
     node.subscribe(listener)
+    live_seen = 0
     closed = asyncio.create_task(_until_closed(socket))
     try:
         while not closed.done():
@@ -315,6 +341,11 @@ async def _stream(node: Node, socket: WebSocket, who: Officer, cursor: int) -> N
             batch, next_cursor = await run_in_threadpool(node.events_for, who.party, cursor)
             for event in batch:
                 await socket.send_json(event)
+            live = node.tactical.live.get(who.party)
+            if live is not None and live[0] != live_seen and who.tier in ("duty", "senior", "observer"):
+                # The live air picture is replaced every second: pushed, never stored, never replayed.
+                live_seen = live[0]
+                await socket.send_json({"seq": None, "kind": "tracks.update", "data": live[1]})
             if next_cursor != cursor:
                 cursor = next_cursor
                 continue

@@ -24,6 +24,8 @@ from airparley.ledger import Kind, public_key_to_text
 from airparley.node._hotline import Hotline
 from airparley.node._ledger import LedgerWriter
 from airparley.node._settings import NodeSettings
+from airparley.node._tactical import TacticalRunner
+from airparley.node._tracks import Pictures
 from airparley.node._visibility import conflict_for, notice_for
 from airparley.store import Event, Officer, Store, Tx, hash_token
 from airparley.strategic import (
@@ -36,9 +38,11 @@ from airparley.strategic import (
     parse_notices_data,
 )
 
-__all__ = ["Node", "utc_now"]
+__all__ = ["PEER_TIER", "Node", "utc_now"]
 
 WRITERS = frozenset({"duty", "senior"})
+#: Another node reading this one's feeds (federation); see ``authenticate``.
+PEER_TIER = "peer"
 READERS = frozenset({"duty", "senior", "observer"})
 
 
@@ -84,6 +88,8 @@ class Node:
         self.index = ConflictIndex.build((s.notice for s in stored), self.buffers)
         # The conflicts in force, kept up to date notice by notice (a full check only at start-up).
         self._live: dict[str, Conflict] = {c.id: c for c in self.index.conflicts()}
+        self.pictures = Pictures()
+        self.tactical = TacticalRunner(self.pictures, self.ledger)
         self.hotline = Hotline(hotline_settings or HotlineSettings(), self._conflict_windows, self.ledger)
 
     # -- listeners -----------------------------------------------------------------------------------
@@ -107,20 +113,26 @@ class Node:
             self._notify()
 
     # -- officers ------------------------------------------------------------------------------------
-    def authenticate(self, token: str) -> Officer | None:
+    def authenticate(self, token: str, *, peer: bool = False) -> Officer | None:
         """The officer of a bearer token. Answers are kept for ``auth_cache_s`` seconds, so a revoked
-        token (``airparley officer revoke``, possibly from another process) stops working within that."""
+        token (``airparley officer revoke``, possibly from another process) stops working within that.
+
+        A ``peer`` token (another node, federation) is accepted only where ``peer=True`` is asked for, and an
+        officer's token only where it is not: a peer token opens no officer endpoint, whatever its route."""
         key = hash_token(token)
         now = time.monotonic()
         cached = self._auth_cache.get(key)
         if cached is not None and cached[1] > now:
-            return cached[0]
-        with self.store.begin() as tx:
-            officer = tx.officer_by_token(token)
-        if officer is not None:
-            if len(self._auth_cache) > 10_000:
-                self._auth_cache.clear()
-            self._auth_cache[key] = (officer, now + self.settings.auth_cache_s)
+            officer: Officer | None = cached[0]
+        else:
+            with self.store.begin() as tx:
+                officer = tx.officer_by_token(token)
+            if officer is not None:
+                if len(self._auth_cache) > 10_000:
+                    self._auth_cache.clear()
+                self._auth_cache[key] = (officer, now + self.settings.auth_cache_s)
+        if officer is None or (officer.tier == PEER_TIER) != peer:
+            return None
         return officer
 
     # -- idempotency ---------------------------------------------------------------------------------
@@ -171,9 +183,18 @@ class Node:
         return parsed.notices, parsed.private
 
     def _apply(
-        self, tx: Tx, officer: Officer, notice: Notice, private: Mapping[str, Any] | None, kind: str
+        self,
+        tx: Tx,
+        officer: Officer,
+        notice: Notice,
+        private: Mapping[str, Any] | None,
+        kind: str,
+        *,
+        sign: bool = True,
     ) -> dict[str, Any]:
-        """Store one notice version and record what it changes; returns the party's view of the result."""
+        """Store one notice version and record what it changes; returns the party's view of the result.
+
+        ``sign=False`` for a version another node's party signed (federation): its entry is that party's."""
         now = self.clock()
         previous = self.index.get(notice.notice_id)
         before = {c.id: c for c in self.index.conflicts_of(notice.notice_id)} if previous else {}
@@ -185,8 +206,9 @@ class Node:
                 self._live.pop(cid, None)
             self._live.update(after)
             tx.put_notice(notice, private, officer.id, now)
-            # The shared part only: a private part never enters the ledger.
-            self.ledger.record(tx, notice.party, Kind(kind), {"notice": notices_to_geojson([notice])}, now)
+            if sign:
+                # The shared part only: a private part never enters the ledger.
+                self.ledger.record(tx, notice.party, Kind(kind), {"notice": notices_to_geojson([notice])}, now)
             tx.append_event(
                 kind,
                 [officer.party],
@@ -263,6 +285,12 @@ class Node:
         kind = "notice.cancelled" if state is NoticeState.CANCELLED else "notice.closed"
         return self._apply(tx, officer, ended, current.private, kind)
 
+    def apply_replicated(self, tx: Tx, notice: Notice, kind: str, source: str) -> None:
+        """A notice version another node's party filed and signed (federation): stored, indexed and checked
+        exactly like a local act, so both nodes derive the same conflicts, but not signed again here.
+        ``source`` names the entry it came from (``USA#12``), kept as the version's author."""
+        self._apply(tx, Officer(source, notice.party, "replicated", PEER_TIER), notice, None, kind, sign=False)
+
     def _own_notice(self, tx: Tx, officer: Officer, notice_id: str) -> Any:
         stored = tx.notice(notice_id)
         if stored is None or stored.notice.party != officer.party:
@@ -299,6 +327,11 @@ class Node:
         views = [conflict_for(officer.party, c, notices) for c in self._conflicts_of_party(officer.party)]
         return [v for v in views if v is not None]
 
+    def conflicts_for_all(self) -> list[Conflict]:
+        """Every conflict in force (for the operator of a hub; never shown to an officer as is)."""
+        with self._lock:
+            return list(self._live.values())
+
     def conflict_for(self, officer: Officer, conflict_id: str) -> dict[str, Any]:
         for view in self.conflicts_for(officer):
             if view["id"] == conflict_id:
@@ -324,6 +357,7 @@ class Node:
         with self.write() as tx:
             tx.forget_responses_before(now - timedelta(hours=self.settings.idempotency_keep_h))
             self.hotline.tick(tx, now)
+            self.tactical.tick(tx, now, lambda: [n for n in self.index.notices() if n.takes_part])
 
 
 def _shaped(event: Event, party: str) -> dict[str, Any] | None:

@@ -276,6 +276,21 @@ class Hotline:
         _require_reader(officer)
         return self._view(self._case(tx, officer, case_id), officer)
 
+    # -- replicated acts (federation): stored and announced like local ones, never signed again ---------
+    def put_replicated_message(
+        self, tx: Tx, message: hl.Message, kind: str, now: datetime, extra: Mapping[str, Any] | None = None
+    ) -> None:
+        """A message (or its receipts) as another node's party signed it: stored here, and its parties told."""
+        self._store_message(tx, message, now)
+        self._message_event(tx, kind, message, now, extra)
+
+    def put_replicated_case(
+        self, tx: Tx, case: hl.Case, kind: str, now: datetime, extra: Mapping[str, Any] | None = None
+    ) -> None:
+        """A case as replicated from another node (already merged with this node's copy by the caller)."""
+        self._store_case(tx, case, now)
+        self._case_event(tx, kind, case, now, extra)
+
     # -- what time and the notices do to the hotline -------------------------------------------------
     def on_conflicts_changed(self, tx: Tx, current: Collection[str], now: datetime) -> None:
         """Cases whose conflict disappeared resolve (an agreement carried out, or plans changed)."""
@@ -347,13 +362,17 @@ _CASE_KINDS = {
 
 
 def _case_body(case: hl.Case, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """What a case entry records: which case, its subject and parties, the move just made, the state after."""
+    """What a case entry records: which case, its subject and parties, the move just made, the state after.
+
+    ``case`` is the whole case document after the move (both parties see it in full anyway): the other
+    party's node takes it as is when it replicates the entry (federation), with nothing to recompute."""
     body: dict[str, Any] = {
         "case_id": case.case_id,
         "subject": case.subject.as_dict(),
         "parties": list(case.parties),
         "state": case.state.value,
         "entry": case.history[-1].as_dict(),
+        "case": case.as_dict(),
     }
     if case.agreement is not None:
         body["agreement"] = case.agreement.as_dict()

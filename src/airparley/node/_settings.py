@@ -39,6 +39,12 @@ SETTINGS: Final = (
     Setting("scheduler_interval_s", 1.0, "s", "How often deadlines, re-rings and escalations are checked."),
     Setting("idempotency_keep_h", 24.0, "h", "How long an Idempotency-Key's response is remembered."),
     Setting("auth_cache_s", 5.0, "s", "How long a token's officer is remembered; a revoked token stops within this."),
+    Setting(
+        "peer_poll_s",
+        10.0,
+        "s",
+        "How often each peer's feed is pulled even without a push hint (federation); a cut link heals within this.",
+    ),
 )
 
 
@@ -53,6 +59,7 @@ class NodeSettings:
     scheduler_interval_s: float = 1.0
     idempotency_keep_h: float = 24.0
     auth_cache_s: float = 5.0
+    peer_poll_s: float = 10.0
 
     def __post_init__(self) -> None:
         for item in fields(self):

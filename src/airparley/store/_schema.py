@@ -31,6 +31,7 @@ __all__ = [
     "case_parties",
     "cases",
     "events",
+    "evidence",
     "frequencies",
     "idempotency",
     "ledger_entries",
@@ -41,6 +42,7 @@ __all__ = [
     "notices",
     "officers",
     "parties",
+    "peers",
 ]
 
 
@@ -199,6 +201,42 @@ ledger_entries = Table(
     # The entry exactly as signed and exported: one canonical JSON line (docs/ledger.md).
     Column("line", Text, nullable=False),
     Index("ix_ledger_entries_time", "time"),
+)
+
+peers = Table(
+    "peers",
+    metadata,
+    # Federation: another party's node, whose feed this node pulls. One peer per party.
+    Column("party", String(16), ForeignKey("parties.code"), primary_key=True),
+    Column("url", String(500), nullable=False),
+    # The peer-tier bearer token the other node issued to this one; kept in clear because it must be presented.
+    Column("token", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # What the puller last saw of it, so `airparley peer list` can tell a link that is down.
+    Column("last_ok_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("last_error_at", UTCDateTime, nullable=True),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    # Entries a peer presented and this node refused: forged, equivocating, unchained or unusable.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("party", String(16), nullable=False),
+    Column("seq", Integer, nullable=True),
+    Column("kind", String(32), nullable=False),
+    # The peer (party code) that served it, and its URL at the time.
+    Column("peer", String(16), nullable=False),
+    Column("url", String(500), nullable=False),
+    Column("reason", Text, nullable=False),
+    # SHA-256 of the refused line: the same line served again is recorded once.
+    Column("line_hash", String(64), nullable=False, unique=True),
+    Column("line", Text, nullable=False),
+    # For equivocation: the entry this node had already accepted at the same party and seq.
+    Column("other_line", Text, nullable=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_evidence_party_seq", "party", "seq"),
 )
 
 idempotency = Table(

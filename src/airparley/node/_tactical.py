@@ -1,0 +1,261 @@
+"""Tactical alerting in the node: every scheduler tick, each party's own air picture is scanned.
+
+For each party (its picture is private to it, and so is everything derived from it):
+
+* pairs that may come close are found by the pruned conflict scan (5 NM / 1,000 ft over 180 s, a
+  superset of every DO-365 and caution alert), then alerted exactly as DAIDALUS' ``DO_365B_no_SUM`` does
+  (levels 0-3) plus the military caution cylinder; a new or higher alert is an ``alert.raised`` event, a
+  pair that clears an ``alert.cleared`` event;
+* aircraft of other parties inside, or predicted to enter, one of the party's own active notices give an
+  ``intrusion.detected`` event (a party's picture is checked against its own notices only: checking it
+  against another party's notices would tell it where those notices are);
+* an actual separation below 0.5 NM and 500 ft opens an encounter; when it ends the incident is recorded:
+  an ``incident.recorded`` event with both tracks' preceding 120 s and a signed ``incident.recorded``
+  ledger entry of the party;
+* the live picture (newest state of each track with its alert level) is pushed to the party's WebSocket
+  clients as ``tracks.update``, without being stored: it is replaced every second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import numpy as np
+
+from airparley.ledger import Kind
+from airparley.node._ledger import LedgerWriter
+from airparley.node._tracks import Pictures, state_dict
+from airparley.store import Tx
+from airparley.strategic import Notice
+from airparley.tactical import (
+    AlertingSettings,
+    FlightStates,
+    ScanSettings,
+    TrackStates,
+    alert_encounters,
+    extrapolate_to,
+    find_intrusions,
+    scan_conflicts,
+)
+
+__all__ = ["TacticalRunner"]
+
+LEVEL_NAMES: Final = ("none", "preventive", "corrective", "warning")
+#: The candidate scan: wide enough to contain every DO-365 level and the caution cylinder.
+CANDIDATES: Final = ScanSettings(rpz_nm=5.0, hpz_ft=1000.0, lookahead_s=180.0)
+INCIDENT_H_NM: Final = 0.5
+INCIDENT_V_FT: Final = 500.0
+INCIDENT_HISTORY_S: Final = 120.0
+
+
+def _severity(level: int, caution: bool) -> int:
+    """One ordering of everything a desk can be told: none < caution < preventive < corrective < warning."""
+    return 1 + level if level > 0 else (1 if caution else 0)
+
+
+@dataclass
+class _Encounter:
+    started_s: float
+    min_h_nm: float
+    min_v_ft: float
+    min_at_s: float
+
+
+@dataclass
+class _PartyState:
+    severities: dict[tuple[str, str], int] = field(default_factory=dict)
+    intrusions: set[tuple[str, str]] = field(default_factory=set)
+    encounters: dict[tuple[str, str], _Encounter] = field(default_factory=dict)
+
+
+class TacticalRunner:
+    def __init__(self, pictures: Pictures, ledger: LedgerWriter, alerting: AlertingSettings | None = None) -> None:
+        self.pictures = pictures
+        self.ledger = ledger
+        self.alerting = alerting or AlertingSettings()
+        self._state: dict[str, _PartyState] = {}
+        self.live: dict[str, tuple[int, dict[str, Any]]] = {}
+
+    def tick(self, tx: Tx, now: datetime, notices: Callable[[], list[Notice]]) -> bool:
+        """One pass over every party's picture; True if a live picture changed."""
+        changed = False
+        now_s = now.timestamp()
+        for party in self.pictures.parties():
+            states = self.pictures.latest(party, now_s)
+            memory = self._state.setdefault(party, _PartyState())
+            alerts = self._alerts(tx, party, states, now, memory) if len(states) >= 2 else []
+            if len(states) < 2:
+                self._clear_all(tx, party, memory, now)
+            self._intrusions(tx, party, states, now, memory, [n for n in notices() if n.party == party])
+            self._publish(party, states, alerts, now_s)
+            changed = True
+        return changed
+
+    # -- alerts and incidents ----------------------------------------------------------------------
+    def _alerts(
+        self, tx: Tx, party: str, states: TrackStates, now: datetime, memory: _PartyState
+    ) -> list[dict[str, Any]]:
+        now_s = now.timestamp()
+        flown = extrapolate_to(states, now_s)
+        found = scan_conflicts(flown, CANDIDATES, at_s=now_s)
+        current: dict[tuple[str, str], dict[str, Any]] = {}
+        if len(found):
+            rows_a, rows_b = found.a, found.b
+            own = FlightStates(
+                flown.lat[rows_a],
+                flown.lon[rows_a],
+                flown.alt_ft[rows_a],
+                flown.gs_kt[rows_a],
+                flown.trk_deg[rows_a],
+                flown.vs_fpm[rows_a],
+            )
+            other = FlightStates(
+                flown.lat[rows_b],
+                flown.lon[rows_b],
+                flown.alt_ft[rows_b],
+                flown.gs_kt[rows_b],
+                flown.trk_deg[rows_b],
+                flown.vs_fpm[rows_b],
+            )
+            alerts = alert_encounters(own, other, self.alerting)
+            for k in range(len(found)):
+                a, b = int(rows_a[k]), int(rows_b[k])
+                level, caution = int(alerts.level[k]), bool(alerts.caution[k])
+                key = (str(flown.id[a]), str(flown.id[b]))
+                current[key] = {
+                    "a": {"id": key[0], "party": str(flown.party[a]), "callsign": str(flown.callsign[a])},
+                    "b": {"id": key[1], "party": str(flown.party[b]), "callsign": str(flown.callsign[b])},
+                    "level": level,
+                    "level_name": LEVEL_NAMES[level],
+                    "caution": caution,
+                    "severity": _severity(level, caution),
+                    "time_to_lowc_s": _finite(alerts.time_to_lowc_s[k]),
+                    "hmd_nm": _finite(alerts.hmd_nm[k]),
+                    "tcpa_s": _finite(alerts.tcpa_s[k]),
+                    "dcpa_nm": _finite(alerts.dcpa_nm[k]),
+                    "horizontal_sep_nm": _finite(alerts.horizontal_sep_nm[k]),
+                    "vertical_sep_ft": _finite(alerts.vertical_sep_ft[k]),
+                }
+                self._encounter(tx, party, key, float(found.dist_nm[k]), float(found.dalt_ft[k]), now, memory)
+        for key in list(memory.encounters):
+            if key not in current:
+                self._close_encounter(tx, party, key, now, memory)
+        for key, alert in current.items():
+            before = memory.severities.get(key, 0)
+            if alert["severity"] > before:
+                tx.append_event("alert.raised", [party], {party: alert}, now)
+            if alert["severity"] > 0:
+                memory.severities[key] = alert["severity"]
+            elif before:
+                memory.severities.pop(key, None)
+                tx.append_event("alert.cleared", [party], {party: {"a": alert["a"], "b": alert["b"]}}, now)
+        for key in [k for k in memory.severities if k not in current]:
+            memory.severities.pop(key)
+            tx.append_event("alert.cleared", [party], {party: {"a": {"id": key[0]}, "b": {"id": key[1]}}}, now)
+        return [a for a in current.values() if a["severity"] > 0]
+
+    def _clear_all(self, tx: Tx, party: str, memory: _PartyState, now: datetime) -> None:
+        for key in list(memory.encounters):
+            self._close_encounter(tx, party, key, now, memory)
+        for key in list(memory.severities):
+            memory.severities.pop(key)
+            tx.append_event("alert.cleared", [party], {party: {"a": {"id": key[0]}, "b": {"id": key[1]}}}, now)
+
+    def _encounter(
+        self, tx: Tx, party: str, key: tuple[str, str], h_nm: float, v_ft: float, now: datetime, memory: _PartyState
+    ) -> None:
+        inside = h_nm < INCIDENT_H_NM and v_ft < INCIDENT_V_FT
+        encounter = memory.encounters.get(key)
+        if inside and encounter is None:
+            memory.encounters[key] = _Encounter(now.timestamp(), h_nm, v_ft, now.timestamp())
+        elif encounter is not None:
+            if (h_nm, v_ft) < (encounter.min_h_nm, encounter.min_v_ft):
+                encounter.min_h_nm, encounter.min_v_ft, encounter.min_at_s = h_nm, v_ft, now.timestamp()
+            if not inside:
+                self._close_encounter(tx, party, key, now, memory)
+
+    def _close_encounter(self, tx: Tx, party: str, key: tuple[str, str], now: datetime, memory: _PartyState) -> None:
+        encounter = memory.encounters.pop(key)
+        history = self.pictures.history(party, list(key))
+        tracks = {
+            track_id: [
+                state_dict(s)
+                for s in trail
+                if encounter.min_at_s - INCIDENT_HISTORY_S <= s.time_s <= encounter.min_at_s
+            ]
+            for track_id, trail in history.items()
+        }
+        record = {
+            "tracks": list(key),
+            "started": _iso(encounter.started_s),
+            "ended": _iso(now.timestamp()),
+            "min_separation": {
+                "at": _iso(encounter.min_at_s),
+                "horizontal_nm": round(encounter.min_h_nm, 3),
+                "vertical_ft": round(encounter.min_v_ft, 1),
+            },
+            "thresholds": {"horizontal_nm": INCIDENT_H_NM, "vertical_ft": INCIDENT_V_FT},
+            "history": tracks,
+        }
+        if party in self.ledger.hosted:
+            entry = self.ledger.record(tx, party, Kind.INCIDENT_RECORDED, record, now)
+            record = {**record, "entry": {"party": entry.party, "seq": entry.seq, "hash": entry.hash}}
+        tx.append_event("incident.recorded", [party], {party: record}, now)
+
+    # -- intrusions --------------------------------------------------------------------------------
+    def _intrusions(
+        self, tx: Tx, party: str, states: TrackStates, now: datetime, memory: _PartyState, own_notices: list[Notice]
+    ) -> None:
+        if not len(states) or not own_notices:
+            memory.intrusions.clear()
+            return
+        found = find_intrusions(states, own_notices, at_s=now.timestamp())
+        current = set()
+        for k in range(len(found)):
+            key = (str(found.id[k]), str(found.notice_id[k]))
+            current.add(key)
+            if key not in memory.intrusions:
+                row = int(found.track[k])
+                tx.append_event(
+                    "intrusion.detected",
+                    [party],
+                    {
+                        party: {
+                            "track": {
+                                "id": key[0],
+                                "party": str(found.party[k]),
+                                "callsign": str(states.callsign[row]),
+                            },
+                            "notice_id": key[1],
+                            "volume": int(found.volume[k]),
+                            "inside_now": bool(found.entry_s[k] == 0.0),
+                            "entry_s": round(float(found.entry_s[k]), 1),
+                            "entry_time": _iso(float(found.entry_time_s[k])),
+                        }
+                    },
+                    now,
+                )
+        memory.intrusions = current
+
+    # -- the live picture --------------------------------------------------------------------------
+    def _publish(self, party: str, states: TrackStates, alerts: list[dict[str, Any]], now_s: float) -> None:
+        worst: dict[str, int] = {}
+        for alert in alerts:
+            for side in ("a", "b"):
+                track = alert[side]["id"]
+                worst[track] = max(worst.get(track, 0), alert["severity"])
+        tracks = [{**state_dict(s), "severity": worst.get(s.id, 0)} for s in states]
+        counter = self.live.get(party, (0, {}))[0] + 1
+        self.live[party] = (counter, {"time": _iso(now_s), "tracks": tracks, "alerts": alerts})
+
+
+def _finite(value: Any) -> float | None:
+    number = float(value)
+    return round(number, 3) if np.isfinite(number) else None
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
