@@ -1,0 +1,83 @@
+"""Benchmark of the ledger: entries signed and verified per second, against the raw Ed25519 rate.
+
+Usage: ``python bench/ledger.py [--entries 10000]``. One JSON line: the rate of ``ledger.append`` (canonical
+JSON, SHA-256 chain, Ed25519 signature), of ``ledger.check_export`` over the exported feeds (parse,
+canonical check, chain, signature, seen references), and in the same run the library's raw Ed25519
+sign and verify rates on messages of the same size; the ratios are the cost of everything around the
+signature. One core (BLAS threads 1; the work is single-threaded anyway).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+from airparley.ledger import Kind, append, check_export, export, generate_key
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entries", type=int, default=10_000)
+    args = parser.parse_args()
+    keys = {party: generate_key() for party in ("USA", "RUS")}
+    body = {
+        "message": {
+            "message_id": "msg-0000",
+            "urgency": "routine",
+            "recipients": ["RUS"],
+            "content": {"template": "stand_by", "params": {}},
+        }
+    }
+    now = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    heads: dict[str, object] = {"USA": "USA", "RUS": "RUS"}
+    entries = []
+    began = time.perf_counter()
+    for i in range(args.entries):
+        party = "USA" if i % 2 == 0 else "RUS"
+        other = "RUS" if party == "USA" else "USA"
+        seen = [heads[other]] if not isinstance(heads[other], str) else {}
+        entry = append(
+            heads[party],
+            Kind.MESSAGE_SENT,
+            body,
+            seen=seen,
+            now=now + timedelta(milliseconds=i),  # type: ignore[arg-type]
+            signing_key=keys[party],
+        )
+        heads[party] = entry
+        entries.append(entry)
+    sign_s = time.perf_counter() - began
+    data = export(entries)
+    public = {party: key.public_key() for party, key in keys.items()}
+    began = time.perf_counter()
+    report = check_export(data, public)
+    verify_s = time.perf_counter() - began
+    assert report.ok, report.first
+    message = entries[0].signed_bytes
+    raw_key = keys["USA"]
+    began = time.perf_counter()
+    signatures = [raw_key.sign(message) for _ in range(args.entries)]
+    raw_sign_s = time.perf_counter() - began
+    raw_public = raw_key.public_key()
+    began = time.perf_counter()
+    for signature in signatures:
+        raw_public.verify(signature, message)
+    raw_verify_s = time.perf_counter() - began
+    result = {
+        "bench": "ledger",
+        "entries": args.entries,
+        "entry_bytes": len(entries[0].to_json()),
+        "signed_per_s": round(args.entries / sign_s),
+        "verified_per_s": round(args.entries / verify_s),
+        "raw_sign_per_s": round(args.entries / raw_sign_s),
+        "raw_verify_per_s": round(args.entries / raw_verify_s),
+        "sign_ratio": round(raw_sign_s / sign_s, 3),
+        "verify_ratio": round(raw_verify_s / verify_s, 3),
+    }
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
