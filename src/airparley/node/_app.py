@@ -89,6 +89,13 @@ def create_app(node: Node) -> FastAPI:
         description="Operation notices, conflicts with minimal disclosure, the hotline and negotiation cases.",
         lifespan=lifespan,
     )
+
+    def once(who: Officer, key: str | None, method: str, path: str, payload: Any, act: Any) -> JSONResponse:
+        """A write acted on once per Idempotency-Key (a retry gets the first answer back)."""
+        body = _body_bytes(payload) if payload is not None else b""
+        status, answer = node.idempotent(who, key, method, path, body, act)
+        return _json(status, answer)
+
     app.state.node = node
     app.state.limiter = limiter
     app.add_middleware(BodyLimit, max_bytes=node.settings.max_body_bytes)
@@ -115,15 +122,9 @@ def create_app(node: Node) -> FastAPI:
     # -- notices ---------------------------------------------------------------------------------------
     @api.post("/notices", status_code=201, summary="File new notices (GeoJSON FeatureCollection)")
     def file_notices(who: Me, document: GeoJSON, key: IdempotencyKey = None) -> JSONResponse:
-        status, body = node.idempotent(
-            who,
-            key,
-            "POST",
-            "/notices",
-            _body_bytes(document),
-            lambda tx: (201, {"filed": node.file_notices(tx, who, document)}),
+        return once(
+            who, key, "POST", "/notices", document, lambda tx: (201, {"filed": node.file_notices(tx, who, document)})
         )
-        return _json(status, body)
 
     @api.get("/notices", summary="Your party's notices, in full (GeoJSON)")
     def list_notices(who: Me) -> dict[str, Any]:
@@ -135,39 +136,36 @@ def create_app(node: Node) -> FastAPI:
 
     @api.put("/notices/{notice_id}", summary="Revise a notice: a new version, numbered by the node")
     def revise_notice(who: Me, notice_id: str, document: GeoJSON, key: IdempotencyKey = None) -> JSONResponse:
-        status, body = node.idempotent(
+        return once(
             who,
             key,
             "PUT",
             f"/notices/{notice_id}",
-            _body_bytes(document),
+            document,
             lambda tx: (200, node.revise_notice(tx, who, notice_id, document)),
         )
-        return _json(status, body)
 
     @api.post("/notices/{notice_id}/cancel", summary="Cancel a notice")
     def cancel_notice(who: Me, notice_id: str, key: IdempotencyKey = None) -> JSONResponse:
-        status, body = node.idempotent(
+        return once(
             who,
             key,
             "POST",
             f"/notices/{notice_id}/cancel",
-            b"",
+            None,
             lambda tx: (200, node.end_notice(tx, who, notice_id, NoticeState.CANCELLED)),
         )
-        return _json(status, body)
 
     @api.post("/notices/{notice_id}/close", summary="Close a notice (the activity is over)")
     def close_notice(who: Me, notice_id: str, key: IdempotencyKey = None) -> JSONResponse:
-        status, body = node.idempotent(
+        return once(
             who,
             key,
             "POST",
             f"/notices/{notice_id}/close",
-            b"",
+            None,
             lambda tx: (200, node.end_notice(tx, who, notice_id, NoticeState.CLOSED)),
         )
-        return _json(status, body)
 
     # -- conflicts -------------------------------------------------------------------------------------
     @api.get("/conflicts", summary="Conflicts of your party's notices: your side in full, the other's overlap only")
@@ -204,15 +202,9 @@ def create_app(node: Node) -> FastAPI:
     # -- hotline: messages ----------------------------------------------------------------------------
     @api.post("/messages", status_code=201, summary="Send a hotline message (a phrase + params, or free text)")
     def send_message(who: Me, message: Annotated[dict[str, Any], Body()], key: IdempotencyKey = None) -> JSONResponse:
-        status, body = node.idempotent(
-            who,
-            key,
-            "POST",
-            "/messages",
-            _body_bytes(message),
-            lambda tx: (201, node.hotline.send(tx, who, message, node.clock())),
+        return once(
+            who, key, "POST", "/messages", message, lambda tx: (201, node.hotline.send(tx, who, message, node.clock()))
         )
-        return _json(status, body)
 
     @api.get("/messages", summary="Messages your party sent or received, newest first, in your language")
     def list_messages(who: Me) -> list[dict[str, Any]]:
@@ -241,15 +233,7 @@ def create_app(node: Node) -> FastAPI:
     # -- hotline: cases -------------------------------------------------------------------------------
     @api.post("/cases", status_code=201, summary="Open a case about a conflict, or a contention with a party")
     def open_case(who: Me, case: Annotated[dict[str, Any], Body()], key: IdempotencyKey = None) -> JSONResponse:
-        status, body = node.idempotent(
-            who,
-            key,
-            "POST",
-            "/cases",
-            _body_bytes(case),
-            lambda tx: (201, node.hotline.open(tx, who, case, node.clock())),
-        )
-        return _json(status, body)
+        return once(who, key, "POST", "/cases", case, lambda tx: (201, node.hotline.open(tx, who, case, node.clock())))
 
     @api.get("/cases", summary="Your party's cases")
     def list_cases(who: Me) -> list[dict[str, Any]]:
@@ -270,15 +254,14 @@ def create_app(node: Node) -> FastAPI:
         key: IdempotencyKey = None,
     ) -> JSONResponse:
         payload = move or {}
-        status, body = node.idempotent(
+        return once(
             who,
             key,
             "POST",
             f"/cases/{case_id}/{action}",
-            _body_bytes(payload),
+            payload,
             lambda tx: (200, node.hotline.act(tx, who, case_id, action, payload, node.clock())),
         )
-        return _json(status, body)
 
     # -- tracks ----------------------------------------------------------------------------------------
     @api.post("/tracks", status_code=202, summary="Track states from your party's sensors (private to your party)")
@@ -287,7 +270,7 @@ def create_app(node: Node) -> FastAPI:
             raise PermissionDenied(f"a {who.tier} officer may not post tracks")
         unknown = set(batch) - {"states"}
         if unknown or "states" not in batch:
-            raise InvalidInput("states", "the body is {\"states\": [track state, ...]}")
+            raise InvalidInput("states", 'the body is {"states": [track state, ...]}')
         accepted, rejected = node.pictures.post(who.party, batch["states"])
         return {"accepted": accepted, "rejected": [r.as_dict() for r in rejected]}
 
