@@ -215,10 +215,7 @@ class Node:
                 {officer.party: {"notice": notice.ref.as_dict(), "state": str(notice.state)}},
                 now,
             )
-            notices = {n.notice_id: n for n in self.index.notices()}
-            notices[notice.notice_id] = notice
-            if previous is not None:
-                notices.setdefault(previous.notice_id, previous)
+            notices = self._notices_in(after_list)
             for cid in before.keys() - after.keys():
                 gone = before[cid]
                 tx.append_event(
@@ -243,9 +240,7 @@ class Node:
         return {
             "notice": notice.ref.as_dict(),
             "state": str(notice.state),
-            "conflicts": [
-                conflict_for(officer.party, c, {**{n.notice_id: n for n in self.index.notices()}}) for c in after_list
-            ],
+            "conflicts": [conflict_for(officer.party, c, notices) for c in after_list],
         }
 
     def file_notices(self, tx: Tx, officer: Officer, document: Any) -> list[dict[str, Any]]:
@@ -323,9 +318,20 @@ class Node:
 
     def conflicts_for(self, officer: Officer) -> list[dict[str, Any]]:
         _require(officer, READERS, "read conflicts")
-        notices = {n.notice_id: n for n in self.index.notices()}
-        views = [conflict_for(officer.party, c, notices) for c in self._conflicts_of_party(officer.party)]
+        conflicts = self._conflicts_of_party(officer.party)
+        notices = self._notices_in(conflicts)
+        views = [conflict_for(officer.party, c, notices) for c in conflicts]
         return [v for v in views if v is not None]
+
+    def _notices_in(self, conflicts: list[Conflict]) -> dict[str, Notice]:
+        """The indexed notices these conflicts are between (not a copy of the whole index per request)."""
+        found: dict[str, Notice] = {}
+        for conflict in conflicts:
+            for ref in (conflict.a, conflict.b):
+                indexed = self.index.get(ref.notice_id)
+                if indexed is not None:
+                    found[ref.notice_id] = indexed
+        return found
 
     def conflicts_for_all(self) -> list[Conflict]:
         """Every conflict in force (for the operator of a hub; never shown to an officer as is)."""
