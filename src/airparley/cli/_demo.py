@@ -102,7 +102,7 @@ def _palmyra_case(node: Node, duty: dict[str, Officer]) -> str | None:
 def _summary(node: Node) -> dict[str, Any]:
     with node.store.begin() as tx:
         events = tx.events_after(0, 1_000_000)
-        cases = tx.open_cases() + [c for p in tx.parties() for c in tx.cases_for(p.code)]
+        cases = [c for p in tx.parties() for c in tx.cases_for(p.code)]
     kinds = collections.Counter(e.kind for e in events)
     levels: collections.Counter[str] = collections.Counter()
     for event in events:
