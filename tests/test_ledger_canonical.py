@@ -6,10 +6,12 @@ import csv
 import json
 import math
 import struct
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import pytest
+import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -145,3 +147,46 @@ def test_canonical_bytes_are_a_fixed_point(value: Any) -> None:
     # standard reader alone would not give: it reads the double 7.113571158447717e16, written by JCS as
     # 71135711584477170, as a different (big) integer.
     assert again == value
+
+
+# Floats near the fast path's edges (1e-4 and 1e16, where repr changes notation) and integral ones.
+edge_floats = st.sampled_from([1e-4, 9.999999999999999e-5, 1e16, 9999999999999998.0, 1e21, 1e-7, 25000.0, -0.0])
+mixed_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**60), 2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | edge_floats
+    | st.text(
+        st.characters(codec="utf-8") | st.sampled_from(["\x00", "\x1f", "\x7f", "\u2028", "\ue000", "\U0001f600"])
+    ),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.tuples(children, children)
+        | st.dictionaries(st.text(st.characters(codec="utf-8"), max_size=6), children, max_size=4)
+    ),
+    max_leaves=16,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(mixed_values)
+def test_fast_path_agrees_with_rfc8785_byte_for_byte(value: Any) -> None:
+    # canonical() writes most values with the C json encoder; rfc8785 is the reference for every one.
+    try:
+        expected = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        with pytest.raises(InvalidInput):
+            canonical(value)
+    else:
+        assert canonical(value) == expected
+
+
+class _Urgency(StrEnum):
+    SAFETY = "safety"
+
+
+def test_fast_path_writes_str_enums_and_lone_surrogates_as_the_reference_does() -> None:
+    assert canonical({"urgency": _Urgency.SAFETY}) == rfc8785.dumps({"urgency": "safety"})
+    with pytest.raises(InvalidInput, match="lone surrogate"):
+        canonical({"text": "\ud800"}, "body")

@@ -109,8 +109,66 @@ def _check_unicode(text: str, field: str) -> None:
         raise InvalidInput(field, "string contains a lone surrogate, which UTF-8 cannot encode") from None
 
 
+class _NeedsReference(Exception):
+    """The value has something the fast path does not write exactly as RFC 8785 does."""
+
+
+# Within this range ``repr(float)`` is positional (no exponent) and, once a trailing ``.0`` is dropped, it is
+# what RFC 8785 writes: both are the shortest round-trip digits, and ``rfc8785`` itself starts from ``str()``.
+_POSITIONAL_MIN = 1e-4
+_POSITIONAL_MAX = 1e16
+
+
+def _json_ready(value: Any) -> Any:
+    """``value`` as plain types that ``json`` writes byte for byte as RFC 8785 does, or ``_NeedsReference``.
+
+    Floats outside the positional range, integers beyond the exact range, non-ASCII object keys (sorted by
+    UTF-16 code units in JCS, by code points in Python) and anything that is not JSON go to the reference
+    implementation, which writes them or names what is wrong.
+    """
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return value
+    if kind is dict or isinstance(value, Mapping):
+        ready: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii():
+                raise _NeedsReference
+            ready[key] = _json_ready(item)
+        return ready
+    if kind is list or kind is tuple:
+        return [_json_ready(item) for item in value]
+    if kind is int:
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return value
+        raise _NeedsReference
+    if kind is float:
+        magnitude = abs(value)
+        if magnitude == 0.0:
+            return 0
+        if _POSITIONAL_MIN <= magnitude < _POSITIONAL_MAX:
+            return int(value) if value.is_integer() else value
+        raise _NeedsReference
+    if isinstance(value, str):  # a StrEnum member: its value, as rfc8785 writes it
+        return str.__str__(value)
+    # Other subclasses (int enums among them) and other types: the reference decides.
+    raise _NeedsReference
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, check_circular=False)
+
+
 def canonical(value: Any, field: str = "") -> bytes:
-    """RFC 8785 canonical bytes of ``value``; ``InvalidInput`` naming the offending path if it has none."""
+    """RFC 8785 canonical bytes of ``value``; ``InvalidInput`` naming the offending path if it has none.
+
+    Most ledger values take a fast path through the C ``json`` encoder (``rfc8785`` is pure Python and was
+    most of the time spent signing and verifying); the rest, and every error, go through ``rfc8785``. The
+    two agree byte for byte (tests/test_ledger_canonical.py checks them against each other).
+    """
+    try:
+        return _ENCODER.encode(_json_ready(value)).encode("utf-8")
+    except (_NeedsReference, UnicodeEncodeError, RecursionError):
+        pass
     try:
         data: bytes = rfc8785.dumps(value)
     except rfc8785.CanonicalizationError:
