@@ -59,6 +59,8 @@ __all__ = ["EVIDENCE_KINDS", "FEED_PAGE", "Federation", "PullResult", "federatio
 _log = logging.getLogger("airparley.federation")
 
 FEED_PAGE: Final = 500
+#: Replicated entries accepted per transaction.
+ACCEPT_BATCH: Final = 250
 """Entries asked for per request while pulling (the feed route serves at most ``_FEED_LIMIT_MAX``)."""
 _FEED_LIMIT_MAX: Final = 1000
 #: A pull or a hint that takes longer than this counts as a failed link; the next poll tries again.
@@ -141,73 +143,100 @@ class Federation:
 
     # -- accepting what a peer served ----------------------------------------------------------------
     def accept(self, peer: Peer, lines: Sequence[str]) -> PullResult:
-        """Verify, store and apply a peer's lines in order, one transaction each; stop at the first refused.
+        """Verify, store and apply a peer's lines in order; stop at the first refused.
+
+        Lines are taken ``ACCEPT_BATCH`` to a transaction (one commit, one fsync, for many entries: catching up
+        after a partition is otherwise bound by the disk). If applying one of them fails (a bug, the
+        database), that batch is rolled back and taken again one line to a transaction, so that everything
+        before the failing line is kept, as it would be line by line.
 
         A refused line is kept as evidence and nothing after it is taken from this peer in this batch: a feed
         is a chain, and what follows a bad link cannot be placed."""
         accepted = 0
-        for line in lines:
-            outcome = self._accept_line(peer, line)
-            if outcome == "refused":
+        for start in range(0, len(lines), ACCEPT_BATCH):
+            batch = lines[start : start + ACCEPT_BATCH]
+            try:
+                taken, refused = self._accept_batch(peer, batch)
+            except Exception:  # rolled back: line by line keeps what precedes the failing line
+                taken, refused = 0, False
+                for line in batch:
+                    one, refused = self._accept_batch(peer, [line])  # the failing line raises again, to the caller
+                    taken += one
+                    if refused:
+                        break
+            accepted += taken
+            if refused:
                 return PullResult(accepted, refused=True)
-            if outcome == "accepted":
-                accepted += 1
         return PullResult(accepted, refused=False)
 
-    def _accept_line(self, peer: Peer, line: str) -> str:
+    def _accept_batch(self, peer: Peer, lines: Sequence[str]) -> tuple[int, bool]:
+        """Lines in one transaction: how many were accepted, and whether one was refused (it ends the batch)."""
+        accepted, refused = 0, False
+        keys: dict[str, tuple[str, Ed25519PublicKey]] = {}
         with self.node.write() as tx:
-            now = self.node.clock()
-
-            def refuse(kind: str, reason: str, entry: Entry | None = None, other: Entry | None = None) -> str:
-                recorded = tx.add_evidence(
-                    party=entry.party if entry is not None else peer.party,
-                    seq=entry.seq if entry is not None else None,
-                    kind=kind,
-                    peer=peer.party,
-                    url=peer.url,
-                    reason=reason,
-                    line=line,
-                    other_line=other.to_json() if other is not None else None,
-                    now=now,
-                )
-                if recorded:
-                    _log.warning("refused from peer %s (%s): %s: %s", peer.party, peer.url, kind, reason)
-                return "refused"
-
-            try:
-                entry = Entry.from_json(line)
-            except InvalidInput as error:
-                return refuse(MALFORMED, error.describe())
-            if entry.party != peer.party:
-                return refuse(MISPLACED, f"{entry.party}#{entry.seq} was served as the feed of {peer.party}", entry)
-            first_key = self._first_key(tx, peer.party)
-            stored = tx.ledger_entry(entry.party, entry.seq)
-            if stored is not None:
-                if stored == entry:
-                    return "known"
-                kind, reason = self._contradiction(tx, entry, first_key)
-                return refuse(kind, reason, entry, stored)
-            head = tx.ledger_head(entry.party)
-            key = self._key_in_force(tx, head, first_key)
-            try:
-                verify_next(head if head is not None else entry.party, entry, key)
-            except LedgerError as error:
-                return refuse(_error_kind(error), str(error), entry)
-            try:
-                writes = self.replicator.prepare(tx, entry)
-            except (AirparleyError, TypeError, ValueError, KeyError, AttributeError) as error:
-                # Authentic and chained, so it is part of the party's feed and is kept (refusing it would stop
-                # the feed here for good); what it says is not applied, and it is kept as evidence too.
-                writes = None
-                if not isinstance(error, InvalidInput):
-                    _log.warning("entry %s#%s: body not understood", entry.party, entry.seq, exc_info=error)
-                reason = error.describe() if isinstance(error, InvalidInput) else f"{type(error).__name__}: {error}"
-                refuse(UNUSABLE, reason, entry)
-            tx.add_entry(entry)
-            if writes is not None:
-                writes(tx)
+            for line in lines:
+                outcome = self._accept_line(tx, peer, line, keys)
+                if outcome == "refused":
+                    refused = True
+                    break
+                if outcome == "accepted":
+                    accepted += 1
         # Only once committed: a rolled-back entry must not move the key on.
-        self._keys[entry.party] = (entry.hash, key_after(entry, key))
+        self._keys.update(keys)
+        return accepted, refused
+
+    def _accept_line(self, tx: Tx, peer: Peer, line: str, keys: dict[str, tuple[str, Ed25519PublicKey]]) -> str:
+        now = self.node.clock()
+
+        def refuse(kind: str, reason: str, entry: Entry | None = None, other: Entry | None = None) -> str:
+            recorded = tx.add_evidence(
+                party=entry.party if entry is not None else peer.party,
+                seq=entry.seq if entry is not None else None,
+                kind=kind,
+                peer=peer.party,
+                url=peer.url,
+                reason=reason,
+                line=line,
+                other_line=other.to_json() if other is not None else None,
+                now=now,
+            )
+            if recorded:
+                _log.warning("refused from peer %s (%s): %s: %s", peer.party, peer.url, kind, reason)
+            return "refused"
+
+        try:
+            entry = Entry.from_json(line)
+        except InvalidInput as error:
+            return refuse(MALFORMED, error.describe())
+        if entry.party != peer.party:
+            return refuse(MISPLACED, f"{entry.party}#{entry.seq} was served as the feed of {peer.party}", entry)
+        first_key = self._first_key(tx, peer.party)
+        stored = tx.ledger_entry(entry.party, entry.seq)
+        if stored is not None:
+            if stored == entry:
+                return "known"
+            kind, reason = self._contradiction(tx, entry, first_key)
+            return refuse(kind, reason, entry, stored)
+        head = tx.ledger_head(entry.party)
+        key = self._key_in_force(tx, head, first_key, keys)
+        try:
+            verify_next(head if head is not None else entry.party, entry, key)
+        except LedgerError as error:
+            return refuse(_error_kind(error), str(error), entry)
+        try:
+            writes = self.replicator.prepare(tx, entry)
+        except (AirparleyError, TypeError, ValueError, KeyError, AttributeError) as error:
+            # Authentic and chained, so it is part of the party's feed and is kept (refusing it would stop
+            # the feed here for good); what it says is not applied, and it is kept as evidence too.
+            writes = None
+            if not isinstance(error, InvalidInput):
+                _log.warning("entry %s#%s: body not understood", entry.party, entry.seq, exc_info=error)
+            reason = error.describe() if isinstance(error, InvalidInput) else f"{type(error).__name__}: {error}"
+            refuse(UNUSABLE, reason, entry)
+        tx.add_entry(entry)
+        if writes is not None:
+            writes(tx)
+        keys[entry.party] = (entry.hash, key_after(entry, key))
         return "accepted"
 
     @staticmethod
@@ -217,14 +246,22 @@ class Federation:
             raise InvalidInput("public_key", f"no public key is registered for {party} on this node")
         return public_key_from_text(known.public_key, f"parties.{party}.public_key")
 
-    def _key_in_force(self, tx: Tx, head: Entry | None, first_key: Ed25519PublicKey) -> Ed25519PublicKey:
+    def _key_in_force(
+        self,
+        tx: Tx,
+        head: Entry | None,
+        first_key: Ed25519PublicKey,
+        pending: dict[str, tuple[str, Ed25519PublicKey]],
+    ) -> Ed25519PublicKey:
         """The key that must sign the entry after ``head``: the party's first key, or the one its last accepted
-        ``key.rotated`` entry announced (accepted rotations were signed by the key in force before them)."""
+        ``key.rotated`` entry announced (accepted rotations were signed by the key in force before them).
+        ``pending`` holds what entries accepted earlier in the same, uncommitted, transaction moved it to."""
         if head is None:
             return first_key
-        cached = self._keys.get(head.party)
-        if cached is not None and cached[0] == head.hash:
-            return cached[1]
+        for known in (pending, self._keys):
+            cached = known.get(head.party)
+            if cached is not None and cached[0] == head.hash:
+                return cached[1]
         rotations = tx.ledger_feed(head.party, -1, kind=Kind.KEY_ROTATED.value)
         key = key_after(Entry.from_json(rotations[-1]), first_key) if rotations else first_key
         self._keys[head.party] = (head.hash, key)

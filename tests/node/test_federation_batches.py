@@ -1,0 +1,112 @@
+"""Catch-up takes a peer's lines many to a transaction, and keeps exactly what line by line would keep."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from airparley.ledger import Entry, generate_key, public_key_to_text
+from airparley.ledger._canonical import canonical
+from airparley.node import Node
+from airparley.node._federation import ACCEPT_BATCH, Federation
+from airparley.store import Peer, Store
+
+NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+MESSAGES = ACCEPT_BATCH * 2 + 17  # three batches, the last one short
+
+
+@dataclass
+class Catchup:
+    lines: list[str]
+    store: Store
+    federation: Federation
+    peer: Peer
+
+    def head(self) -> int | None:
+        with self.store.begin() as tx:
+            head = tx.ledger_head("USA")
+        return None if head is None else head.seq
+
+    def messages(self) -> int:
+        with self.store.begin() as tx:
+            return len(tx.messages_for("RUS", limit=MESSAGES + 10))
+
+
+@pytest.fixture
+def catchup(tmp_path: Path) -> Iterator[Catchup]:
+    usa_key, rus_key = generate_key(), generate_key()
+    source = Store.open(f"sqlite:///{tmp_path / 'usa.db'}")
+    with source.begin() as tx:
+        tx.add_party("USA", "Coalition", "en", NOW, public_key=public_key_to_text(usa_key))
+        tx.add_party("RUS", "Russian desk", "ru", NOW, public_key=public_key_to_text(rus_key))
+        officer, _ = tx.add_officer("USA", "Col. A", "duty", NOW)
+    usa = Node(source, clock=lambda: NOW, keys={"USA": usa_key})
+    for i in range(MESSAGES):
+        with usa.write() as tx:
+            usa.hotline.send(tx, officer, {"recipients": ["RUS"], "text": f"message {i}", "language": "en"}, NOW)
+    with source.begin() as tx:
+        lines = tx.ledger_feed("USA", -1, MESSAGES + 10)
+    source.close()
+
+    target = Store.open(f"sqlite:///{tmp_path / 'rus.db'}")
+    with target.begin() as tx:
+        tx.add_party("RUS", "Russian desk", "ru", NOW, public_key=public_key_to_text(rus_key))
+        tx.add_party("USA", "Coalition", "en", NOW, public_key=public_key_to_text(usa_key))
+        peer = tx.add_peer("USA", "http://127.0.0.1:9", public_key_to_text(usa_key), "unused", NOW)
+    rus = Node(target, clock=lambda: NOW, keys={"RUS": rus_key})
+    try:
+        yield Catchup(lines, target, Federation(rus), peer)
+    finally:
+        target.close()
+
+
+def test_every_line_is_taken_and_applied_across_batches(catchup: Catchup) -> None:
+    assert len(catchup.lines) == MESSAGES
+    result = catchup.federation.accept(catchup.peer, catchup.lines)
+    assert (result.accepted, result.refused) == (len(catchup.lines), False)
+    assert catchup.head() == MESSAGES - 1
+    assert catchup.messages() == MESSAGES
+    again = catchup.federation.accept(catchup.peer, catchup.lines)  # known lines change nothing
+    assert (again.accepted, again.refused) == (0, False)
+
+
+def test_a_refused_line_keeps_what_precedes_it_and_stops_the_feed(catchup: Catchup) -> None:
+    bad = ACCEPT_BATCH + 40
+    forged = json.loads(catchup.lines[bad])
+    forged["sig"] = Ed25519PrivateKey.generate().sign(b"not this entry").hex()
+    lines = [*catchup.lines[:bad], canonical(forged).decode("utf-8"), *catchup.lines[bad + 1 :]]
+    result = catchup.federation.accept(catchup.peer, lines)
+    assert (result.accepted, result.refused) == (bad, True)
+    assert catchup.head() == bad - 1
+    with catchup.store.begin() as tx:
+        (evidence,) = tx.evidence("USA")
+    assert (evidence.kind, evidence.seq) == ("forged", Entry.from_json(catchup.lines[bad]).seq)
+
+
+def test_a_failure_while_applying_keeps_the_lines_before_it(catchup: Catchup, monkeypatch: pytest.MonkeyPatch) -> None:
+    failing = ACCEPT_BATCH + 40
+    failing_seq = Entry.from_json(catchup.lines[failing]).seq
+    replicator = catchup.federation.replicator
+    prepare = replicator.prepare
+
+    def broken(tx: Any, entry: Entry) -> Any:
+        if entry.seq == failing_seq:
+            raise RuntimeError("the database went away")
+        return prepare(tx, entry)
+
+    monkeypatch.setattr(replicator, "prepare", broken)
+    with pytest.raises(RuntimeError, match="went away"):
+        catchup.federation.accept(catchup.peer, catchup.lines)
+    # The first batch was committed whole; the second was rolled back and retaken line by line up to the failure.
+    assert catchup.head() == failing_seq - 1
+    monkeypatch.setattr(replicator, "prepare", prepare)
+    result = catchup.federation.accept(catchup.peer, catchup.lines)
+    assert (result.accepted, result.refused) == (len(catchup.lines) - failing, False)
+    assert catchup.messages() == MESSAGES
