@@ -22,7 +22,7 @@ def test_the_demo_tells_the_story() -> None:
             "examples/syria-iraq.yaml",
             "--headless",
             "--speed",
-            "25",
+            "8",
             "--duration",
             "470",
             "--port",
@@ -40,4 +40,13 @@ def test_the_demo_tells_the_story() -> None:
     assert summary["incidents"] >= 1  # ...within half a mile and 500 ft
     assert summary["case_escalations"] == 1  # the Palmyra case nobody answers goes to the generals
     assert summary["safety_calls_escalated"] >= 1  # the Russian pilot who does not answer
+    # ...is flagged non-responsive (no acknowledgement, no manoeuvre in 180 s); GRACH31, who turns, is not.
+    flagged = [f["callsign"] for f in summary["non_responsive_flags"]]
+    assert flagged == ["BERKUT21"], summary["non_responsive_flags"]
+    assert summary["non_responsive_flags"][0] == {
+        "callsign": "BERKUT21",
+        "track": "RUS-SU35-1",
+        "owner": "RUS",
+        "caller": "USA",
+    }
     assert "USA duty   token: ap_" in result.stdout

@@ -86,6 +86,25 @@ def _play_the_whole_story(running: Running) -> None:
     moved = rus_strike(start="2026-11-26T09:00:00Z", end="2026-11-26T11:00:00Z")
     assert running.desk("rus_duty").client.put("/api/v1/notices/RUS-0201", json=moved).status_code == 200
     assert post("tur_duty", "/notices/TUR-0301/cancel").status_code == 200
+    # A Russian Su-34 in the American picture, over the Palmyra overlap, called and never answering: flagged.
+    for second in range(0, 200, 10):
+        state = {
+            "id": "RUS-SU34-1",
+            "party": "RUS",
+            "callsign": "GRACH31",
+            "time": running.clock().isoformat().replace("+00:00", "Z"),
+            "lat": 34.62,
+            "lon": 38.40,
+            "alt_ft": 22000,
+            "gs_kt": 480,
+            "trk_deg": 120,
+            "vs_fpm": 0,
+        }
+        assert running.desk("usa_sensor").client.post("/api/v1/tracks", json={"states": [state]}).status_code == 202
+        if second == 0:
+            assert post("usa_duty", "/alerts/safety-call", {"track": "RUS-SU34-1"}).status_code == 201
+        running.clock.advance(seconds=10)
+        running.node.tick()
 
 
 def test_no_desk_sees_more_than_it_is_entitled_to(running: Running) -> None:
@@ -103,7 +122,7 @@ def test_no_desk_sees_more_than_it_is_entitled_to(running: Running) -> None:
             continue
         documents = [
             desk.client.get(f"/api/v1{p}").json()
-            for p in ("/me", "/parties", "/notices", "/conflicts", "/messages", "/cases", "/frequencies")
+            for p in ("/me", "/parties", "/notices", "/conflicts", "/messages", "/cases", "/frequencies", "/flags")
         ]
         events = desk.client.get("/api/v1/events").json()["events"]
         kinds_seen |= {e["kind"] for e in events}
@@ -145,4 +164,5 @@ def test_no_desk_sees_more_than_it_is_entitled_to(running: Running) -> None:
         "message.read",
         "message.acknowledged",
         "frequency.added",
+        "track.non_responsive",
     }, kinds_seen

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import typer
 from ingest_support import contract_node
@@ -31,18 +32,43 @@ app.add_typer(sim_app, name="sim")
 runner = CliRunner()
 
 
+class _SafetyCalls(httpx.BaseTransport):
+    """Records ``POST /api/v1/alerts/safety-call`` (the stand-in node serves tracks and messages only)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.calls: list[tuple[str, Any]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/alerts/safety-call":
+            self.calls.append((request.headers["authorization"], json.loads(request.content)))
+            return httpx.Response(201, json={})
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def test_each_party_posts_its_own_sensors_reports_with_its_own_token(
     syria_iraq: Scenario, syria_iraq_truth: Truth
 ) -> None:
     reports = sensor_reports(syria_iraq, syria_iraq_truth, seed=1)
     within = [r for r in reports if r.t_s <= 280]
+    calls = _SafetyCalls()
     with contract_node(TOKENS) as node:
         summary = run_scenario(
-            syria_iraq, reports, parse_tokens(TOKEN_FILE), node.url, speed=0, clock="scenario", duration_s=280
+            syria_iraq,
+            reports,
+            parse_tokens(TOKEN_FILE),
+            node.url,
+            speed=0,
+            clock="scenario",
+            duration_s=280,
+            transport=calls,
         )
         stored = {party: node.states_of(party) for party in ("USA", "RUS", "TUR", "SYR")}
         messages = list(node.messages)
-    assert summary.ok
+    assert summary.ok, summary.message_errors
     for party in stored:
         expected = sum(len(r.states) for r in within if r.party == party)
         assert len(stored[party]) == expected > 0
@@ -50,11 +76,10 @@ def test_each_party_posts_its_own_sensors_reports_with_its_own_token(
     assert {s["source"] for s in stored["RUS"]} == {"KHMEIMIM"}
     assert {s["source"] for s in stored["USA"]} == {"SENTRY60"}
     assert stored["USA"][0]["time"] == "2026-11-26T03:00:00.000Z"
-    # the two calls about BERKUT21 (t = 255 and 270 s) went out with the USA duty token
-    assert [(party, body["template"]) for party, body in messages] == [
-        ("USA", "traffic_turn"),
-        ("USA", "your_aircraft_not_responding"),
-    ]
+    # the two calls about BERKUT21 (t = 255 and 270 s) went out with the USA duty token: a safety call about
+    # the track as the USA picture holds it, then a message
+    assert calls.calls == [("Bearer usa-duty", {"track": "RUS-SU35-1", "frequency_mhz": 243.0})]
+    assert [(party, body["template"]) for party, body in messages] == [("USA", "your_aircraft_not_responding")]
     assert summary.messages_sent == 2
 
 
@@ -166,7 +191,7 @@ def test_tokens_are_checked_before_anything_is_sent(syria_iraq: Scenario) -> Non
 def test_sim_check_lists_the_close_pass() -> None:
     result = runner.invoke(app, ["sim", "check", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
-    assert "15 aircraft, 4 sensors, 5 events" in result.stdout
+    assert "15 aircraft, 4 sensors, 6 events" in result.stdout
     assert "RUS-SU35-1 (BERKUT21): does not answer" in result.stdout
     assert "RUS-SU34-1 (GRACH31): complies" in result.stdout
     as_json = runner.invoke(app, ["sim", "check", str(EXAMPLE), "--json", "--h-nm", "1", "--v-ft", "500"])

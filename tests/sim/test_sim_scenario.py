@@ -14,6 +14,7 @@ from airparley.sim import (
     AIRCRAFT_CLASSES,
     IgnoreCallsEvent,
     MessageEvent,
+    SafetyCallEvent,
     Scenario,
     _types,
     limits_for_type,
@@ -64,9 +65,19 @@ def test_the_syria_iraq_scenario(syria_iraq: Scenario) -> None:
     assert message.body() == {
         "recipients": ["RUS"],
         "urgency": "safety",
-        "template": "traffic_turn",
-        "params": {"callsign": "BERKUT21", "distance_nm": 7, "direction": "right"},
+        "template": "your_aircraft_not_responding",
+        "params": {"callsign": "BERKUT21", "frequency": 243.0},
     }
+    calls = [e for e in s.events if isinstance(e, SafetyCallEvent)]
+    # The track ids as the USA picture knows them: SENTRY60 identifies every aircraft (identify: all).
+    assert [(e.at_s, e.sender, e.track, e.about) for e in calls] == [
+        (255.0, "USA", "RUS-SU35-1", "RUS-SU35-1"),
+        (340.0, "USA", "RUS-SU34-1", "RUS-SU34-1"),
+    ]
+    assert next(sensor for sensor in s.sensors if sensor.party == "USA").identify == "all"
+    assert calls[0].body() == {"track": "RUS-SU35-1", "frequency_mhz": 243.0}
+    assert calls[0].response is not None
+    assert calls[0].response.turn_deg == 60
 
 
 def _valid() -> dict[str, Any]:
@@ -125,7 +136,17 @@ def test_a_minimal_scenario_and_its_defaults() -> None:
          "duty, senior"),
         (lambda d: d.update(events=[{"at_s": 5, "type": "ignore_calls", "aircraft": "Q"}]), "events.0.aircraft",
          "no aircraft 'Q'"),
-        (lambda d: d.update(events=[{"at_s": 5, "type": "dance"}]), "events.0.type", "message, ignore_calls, deviate"),
+        (lambda d: d.update(events=[{"at_s": 5, "type": "dance"}]), "events.0.type",
+         "message, safety_call, ignore_calls, deviate"),
+        (lambda d: d.update(events=[{"at_s": 5, "type": "safety_call", "from": "USA"}]), "events.0.track", "missing"),
+        (lambda d: d.update(events=[{"at_s": 5, "type": "safety_call", "from": "USA", "track": "R-T002",
+                                     "to": "XXX"}]), "events.0.to", "no party 'XXX'"),
+        (lambda d: d.update(events=[{"at_s": 5, "type": "safety_call", "from": "USA", "track": "B",
+                                     "frequency_mhz": 50}]), "events.0.frequency_mhz", ">= 118"),
+        (lambda d: d.update(events=[{"at_s": 5, "type": "safety_call", "from": "USA", "track": "B",
+                                     "response": {"turn_deg": 30}}]), "events.0.about", "needs the aircraft"),
+        (lambda d: d.update(events=[{"at_s": 5, "type": "safety_call", "from": "USA", "track": "B",
+                                     "about": "Q"}]), "events.0.about", "no aircraft 'Q'"),
         (lambda d: d.update(events=[{"at_s": 5, "type": "deviate", "aircraft": "A"}]), "events.0", "at least one of"),
         (lambda d: d.update(events=[{"at_s": 5, "type": "message", "from": "USA", "to": ["RUS"],
                                      "template": "traffic_turn", "params": {"callsign": "GRACH31", "distance_nm": 2,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from airparley.cli import _tactical_alerting as _tactical_alerting  # registers alert and bands
+from airparley.cli._alerts import alerts_app
 from airparley.cli._client import register as _register_client
 from airparley.cli._client import register_hotline as _register_hotline
 from airparley.cli._demo import demo_command
@@ -42,6 +43,7 @@ _register_hotline(msg_app, case_app)
 app.add_typer(msg_app, name="msg")
 app.add_typer(case_app, name="case")
 case_app.command("report")(case_report_command)
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(sim_app, name="sim")

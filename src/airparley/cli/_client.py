@@ -19,7 +19,7 @@ from rich.table import Table
 
 from airparley.cli._common import EXIT_BAD_INPUT, EXIT_FOUND, err_console, json_line, out_console, read_text
 
-__all__ = ["Token", "Url", "node_client", "request"]
+__all__ = ["DEFAULT_URL", "AsJson", "Token", "Url", "node_client", "request"]
 
 Url = Annotated[str, typer.Option("--url", envvar="AIRPARLEY_URL", help="The node's base URL.")]
 Token = Annotated[str, typer.Option("--token", envvar="AIRPARLEY_TOKEN", help="Your bearer token.", show_default=False)]

@@ -5,7 +5,8 @@ The node runs on embedded SQLite with a clock that follows the scenario (time 0 
 simulator drives it exactly as real sensors would, through the HTTP API with each party's sensor token.
 The story the scenario tells: strikes near Palmyra in overlapping windows (a conflict), a Russian fighter
 passing within half a mile of the E-3 (a warning-level alert, then an incident), a Russian pilot who does
-not answer the safety calls (they ring, then escalate to the generals), and a Palmyra case the colonels
+not answer the safety calls (they ring, then escalate to the generals, and the aircraft is flagged
+non-responsive when it has not manoeuvred by the deadline), and a Palmyra case the colonels
 cannot settle (its deadline passes and it escalates to the generals).
 """
 
@@ -109,6 +110,17 @@ def _summary(node: Node) -> dict[str, Any]:
         if event.kind == "alert.raised":
             for payload in event.payload.values():
                 levels["caution" if payload["level"] == 0 else payload["level_name"]] += 1
+    flags: dict[tuple[str, str], dict[str, str]] = {}
+    for event in events:
+        if event.kind == "track.non_responsive":
+            for payload in event.payload.values():
+                track = payload["track"]
+                flags[(payload["message_id"], track["id"])] = {
+                    "callsign": track["callsign"],
+                    "track": track["id"],
+                    "owner": payload["owner"],
+                    "caller": payload["caller"],
+                }
     states = {c["case_id"]: c["state"] for c in cases}
     return {
         "conflicts": len(node.conflicts_for_all()),
@@ -118,6 +130,7 @@ def _summary(node: Node) -> dict[str, Any]:
         "incidents": kinds["incident.recorded"],
         "intrusions": kinds["intrusion.detected"],
         "safety_calls_escalated": kinds["message.escalated"],
+        "non_responsive_flags": sorted(flags.values(), key=lambda f: (f["callsign"], f["track"])),
         "messages": kinds["message.sent"],
     }
 

@@ -18,7 +18,7 @@ import typer
 from airparley.cli._common import EXIT_BAD_INPUT, EXIT_FOUND, err_console, json_line, out_console, report_errors
 from airparley.cli._node import DEFAULT_DB, Db, transaction
 from airparley.errors import InvalidInput
-from airparley.ledger import Entry, check_export, parse_export, public_key_from_text
+from airparley.ledger import Entry, Kind, check_export, parse_export, public_key_from_text
 from airparley.strategic import NoticeRef, conflict_id
 
 __all__ = ["case_report_command", "ledger_app"]
@@ -150,6 +150,8 @@ def _summary(entry: Entry) -> str:
         content = message.get("content", {})
         what = content.get("template") or repr(content.get("text", ""))[:60]
         return f"{message['message_id']} {message['urgency']} to {','.join(message['recipients'])}: {what}"
+    if entry.kind is Kind.TRACK_NON_RESPONSIVE:
+        return f"{body['callsign'] or body['track']} of {body['owner']} non-responsive to {body['message_id']}"
     if "case_id" in body:
         step = body.get("entry", {})
         return f"{body['case_id']} {step.get('event', '')} -> {body.get('state', '')} {step.get('note', '')}".strip()

@@ -40,6 +40,8 @@ _POP_ISOLATE = "\u2069"
 _NO_BREAK_SPACE = "\u00a0"
 
 _CALLSIGN = re.compile(r"[A-Z0-9](?:[A-Z0-9 -]{0,14}[A-Z0-9])")
+# A callsign (which may hold spaces) or a track id (which may hold . _ :), whichever the picture has.
+_AIRCRAFT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ._:-]{0,126}[A-Za-z0-9])?")
 _TIME = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]Z")
 
 # (decimal mark, thousands separator) per language, following CLDR for Western-digit numbering.
@@ -68,6 +70,7 @@ class ParamKind(StrEnum):
     CONFLICT_ID = "conflict_id"
     NOTICE_ID = "notice_id"
     TRACK_ID = "track_id"
+    AIRCRAFT = "aircraft"
 
     @property
     def help(self) -> str:
@@ -93,6 +96,8 @@ _HELP: Mapping[ParamKind, str] = {
     ParamKind.CONFLICT_ID: "id of a conflict",
     ParamKind.NOTICE_ID: "id of an operation notice",
     ParamKind.TRACK_ID: "id of a track",
+    ParamKind.AIRCRAFT: "an aircraft as the caller's picture names it: its callsign, or its track id when it has none"
+    " (1-128 letters, digits, spaces and . _ : -), shown as written",
 }
 
 _UNIT_KINDS = frozenset({ParamKind.MINUTES, ParamKind.DISTANCE_NM, ParamKind.FREQUENCY, ParamKind.ALTITUDE_FT})
@@ -135,6 +140,10 @@ def check_param(kind: ParamKind, value: Any, field: str) -> ParamValue:
             if not isinstance(value, list | tuple) or len(value) != 2:
                 raise InvalidInput(field, f"must be [lon, lat], got {value!r}")
             return parse_position(value, field)
+        case ParamKind.AIRCRAFT:
+            if not isinstance(value, str) or _AIRCRAFT.fullmatch(value.strip()) is None:
+                raise InvalidInput(field, f"must be a callsign or a track id, got {value!r}")
+            return value.strip()
         case ParamKind.CASE_ID | ParamKind.CONFLICT_ID | ParamKind.NOTICE_ID | ParamKind.TRACK_ID:
             return record_id(value, field)
 

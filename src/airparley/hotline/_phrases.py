@@ -54,6 +54,7 @@ _EXAMPLES: Mapping[ParamKind, ParamValue] = MappingProxyType(
         ParamKind.CONFLICT_ID: "C-7f3a9e",
         ParamKind.NOTICE_ID: "RUS-0042",
         ParamKind.TRACK_ID: "T-4411",
+        ParamKind.AIRCRAFT: "BERKUT21",
     }
 )
 

@@ -83,6 +83,7 @@ class Kind(StrEnum):
     AGREEMENT_SIGNED = "agreement.signed"
     TRACK_SHARED = "track.shared"
     INCIDENT_RECORDED = "incident.recorded"
+    TRACK_NON_RESPONSIVE = "track.non_responsive"
     KEY_ROTATED = "key.rotated"
 
 

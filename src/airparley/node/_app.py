@@ -202,9 +202,7 @@ def create_app(node: Node) -> FastAPI:
     # -- hotline: messages ----------------------------------------------------------------------------
     @api.post("/messages", status_code=201, summary="Send a hotline message (a phrase + params, or free text)")
     def send_message(who: Me, message: Annotated[dict[str, Any], Body()], key: IdempotencyKey = None) -> JSONResponse:
-        return once(
-            who, key, "POST", "/messages", message, lambda tx: (201, node.hotline.send(tx, who, message, node.clock()))
-        )
+        return once(who, key, "POST", "/messages", message, lambda tx: (201, node.send_message(tx, who, message)))
 
     @api.get("/messages", summary="Messages your party sent or received, newest first, in your language")
     def list_messages(who: Me) -> list[dict[str, Any]]:
@@ -280,6 +278,23 @@ def create_app(node: Node) -> FastAPI:
             raise PermissionDenied(f"a {who.tier} officer may not read the air picture")
         picture = node.pictures.latest(who.party, node.clock().timestamp())
         return [state_dict(s) for s in picture]
+
+    # -- alerts, safety calls and non-response flags ---------------------------------------------------
+    @api.get("/alerts", summary="Your party's tactical alerts in force (from its own picture), most severe first")
+    def list_alerts(who: Me) -> list[dict[str, Any]]:
+        return node.alerts_for(who)
+
+    @api.post(
+        "/alerts/safety-call",
+        status_code=201,
+        summary="Call another party about its aircraft in your picture: a safety message, watched for a response",
+    )
+    def safety_call(who: Me, call: Annotated[dict[str, Any], Body()], key: IdempotencyKey = None) -> JSONResponse:
+        return once(who, key, "POST", "/alerts/safety-call", call, lambda tx: (201, node.safety_call(tx, who, call)))
+
+    @api.get("/flags", summary="Aircraft flagged non-responsive that your party called or owns, newest first")
+    def list_flags(who: Me) -> list[dict[str, Any]]:
+        return node.flags_for(who)
 
     # -- events ----------------------------------------------------------------------------------------
     @api.get("/events", summary="Events after a cursor (the same feed as the WebSocket, for polling)")

@@ -23,6 +23,7 @@ from airparley.hotline import HotlineSettings
 from airparley.ledger import Kind, public_key_to_text
 from airparley.node._hotline import Hotline
 from airparley.node._ledger import LedgerWriter
+from airparley.node._nonresponse import Criteria, NonResponse, agreed_frequency, call_params, parse_safety_call
 from airparley.node._settings import NodeSettings
 from airparley.node._tactical import TacticalRunner
 from airparley.node._tracks import Pictures
@@ -37,6 +38,7 @@ from airparley.strategic import (
     notices_to_geojson,
     parse_notices_data,
 )
+from airparley.tactical import UNKNOWN_PARTY
 
 __all__ = ["PEER_TIER", "Node", "utc_now"]
 
@@ -91,6 +93,7 @@ class Node:
         self.pictures = Pictures()
         self.tactical = TacticalRunner(self.pictures, self.ledger)
         self.hotline = Hotline(hotline_settings or HotlineSettings(), self._conflict_windows, self.ledger)
+        self.nonresponse = NonResponse(self.pictures, self.ledger, Criteria.from_settings(self.settings), clock())
 
     # -- listeners -----------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[], None]) -> None:
@@ -348,6 +351,69 @@ class Node:
         """Each live conflict's parties and the end of its window (cases lapse after it)."""
         return {cid: (c.parties, datetime.fromtimestamp(c.end_s, UTC)) for cid, c in self._live.items()}
 
+    # -- hotline messages and safety calls -----------------------------------------------------------
+    def send_message(self, tx: Tx, officer: Officer, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Send a hotline message; a safety message about a recipient's aircraft arms a non-response watch."""
+        now = self.clock()
+        message, view = self.hotline.send_message(tx, officer, body, now)
+        self.nonresponse.arm(tx, message, now)
+        return view
+
+    def safety_call(self, tx: Tx, officer: Officer, body: Any) -> dict[str, Any]:
+        """Call another party about one of its aircraft in the officer's own picture: a ``safety`` message from
+        the ``safety_call`` phrase (callsign, position, flight level, frequency), watched for a response."""
+        _require(officer, WRITERS, "make safety calls")
+        call = parse_safety_call(body)
+        now = self.clock()
+        seen = self.nonresponse.newest(officer.party, call.track, now)
+        if seen is None:
+            raise InvalidInput("track", f"no track {call.track!r} in your party's live picture (GET /tracks)")
+        state, _ = seen
+        if state.party == officer.party:
+            raise InvalidInput("track", f"{call.track} is your own party's aircraft: a safety call is to another party")
+        to = call.to
+        if to is None:
+            if state.party == UNKNOWN_PARTY:
+                raise InvalidInput("to", f"the party of track {call.track} is unknown: say which party to call")
+            to = state.party
+        if to == officer.party:
+            raise InvalidInput("to", "a safety call is to another party")
+        if tx.party(to) is None:
+            raise InvalidInput("to", f"unknown party {to!r}")
+        if not agreed_frequency(call.frequency_mhz, [float(f["mhz"]) for f in tx.frequencies()]):
+            raise InvalidInput(
+                "frequency_mhz",
+                f"{call.frequency_mhz:g} MHz is not an agreed frequency (GET /frequencies) nor a guard (121.5, 243.0)",
+            )
+        message_body = {
+            "recipients": [to],
+            "urgency": "safety",
+            "template": "safety_call",
+            "params": call_params(state.callsign or call.track, state, call.frequency_mhz),
+            "references": [{"kind": "track", "id": call.track}],
+        }
+        try:
+            message, view = self.hotline.send_message(tx, officer, message_body, now)
+        except InvalidInput as error:
+            if error.field.startswith(("references", "params.aircraft")):
+                raise InvalidInput("track", f"{call.track!r} cannot be named in a message: {error.reason}") from None
+            raise
+        self.nonresponse.arm(tx, message, now, owners={call.track: to})
+        return view
+
+    def alerts_for(self, officer: Officer) -> list[dict[str, Any]]:
+        """The party's tactical alerts in force (from its own picture's last scan), most severe first."""
+        _require(officer, READERS, "read alerts")
+        live = self.tactical.live.get(officer.party)
+        alerts: list[dict[str, Any]] = list(live[1].get("alerts", [])) if live is not None else []
+        return sorted(alerts, key=lambda a: (-int(a.get("severity", 0)), a["a"]["id"], a["b"]["id"]))
+
+    def flags_for(self, officer: Officer) -> list[dict[str, Any]]:
+        """Aircraft flagged non-responsive that the party called or owns, newest first."""
+        _require(officer, READERS, "read flags")
+        with self.store.begin() as tx:
+            return self.nonresponse.flags_for(tx, officer.party)
+
     # -- events --------------------------------------------------------------------------------------
     def events_for(self, party: str, after: int, limit: int = 500) -> tuple[list[dict[str, Any]], int]:
         """Events after the cursor that this party may see, shaped for it, and the new cursor."""
@@ -364,6 +430,7 @@ class Node:
             tx.forget_responses_before(now - timedelta(hours=self.settings.idempotency_keep_h))
             self.hotline.tick(tx, now)
             self.tactical.tick(tx, now, lambda: [n for n in self.index.notices() if n.takes_part])
+            self.nonresponse.tick(tx, now)
 
 
 def _shaped(event: Event, party: str) -> dict[str, Any] | None:

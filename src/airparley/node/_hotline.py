@@ -108,6 +108,14 @@ class Hotline:
 
     # -- messages ------------------------------------------------------------------------------------
     def send(self, tx: Tx, officer: Officer, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        """Send a message; the author party's view of it."""
+        return self.send_message(tx, officer, body, now)[1]
+
+    def send_message(
+        self, tx: Tx, officer: Officer, body: Mapping[str, Any], now: datetime
+    ) -> tuple[hl.Message, dict[str, Any]]:
+        """Send a message; the message itself (for what the node does next, e.g. arm a non-response watch)
+        and the author party's view of it."""
         _require_actor(officer)
         recipients = body.get("recipients")
         if not isinstance(recipients, list) or not recipients:
@@ -144,7 +152,7 @@ class Hotline:
         self._message_event(tx, "message.sent", message, now)
         view = message_for(officer.party, message, self._language(tx, officer.party), self.catalogue)
         assert view is not None  # the author always sees their own message
-        return view
+        return message, view
 
     def _message(self, tx: Tx, officer: Officer, message_id: str) -> hl.Message:
         document = tx.message(message_id)

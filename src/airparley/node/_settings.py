@@ -45,6 +45,32 @@ SETTINGS: Final = (
         "s",
         "How often each peer's feed is pulled even without a push hint (federation); a cut link heals within this.",
     ),
+    Setting(
+        "non_response_s",
+        180.0,
+        "s",
+        "A safety message about another party's aircraft flags it non_responsive if, this long after it was sent,"
+        " the owner has not acknowledged it and the aircraft has not manoeuvred.",
+    ),
+    Setting(
+        "non_response_turn_deg",
+        15.0,
+        "deg",
+        "A change of track at least this large since the safety message counts as a manoeuvre.",
+    ),
+    Setting(
+        "non_response_climb_ft",
+        300.0,
+        "ft",
+        "A change of altitude at least this large (climb or descent; altitudes are the median of 30 s of reports)"
+        " counts as a manoeuvre.",
+    ),
+    Setting(
+        "non_response_speed_kt",
+        40.0,
+        "kt",
+        "A change of ground speed at least this large counts as a manoeuvre.",
+    ),
 )
 
 
@@ -60,6 +86,10 @@ class NodeSettings:
     idempotency_keep_h: float = 24.0
     auth_cache_s: float = 5.0
     peer_poll_s: float = 10.0
+    non_response_s: float = 180.0
+    non_response_turn_deg: float = 15.0
+    non_response_climb_ft: float = 300.0
+    non_response_speed_kt: float = 40.0
 
     def __post_init__(self) -> None:
         for item in fields(self):

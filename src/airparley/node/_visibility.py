@@ -10,6 +10,10 @@ Rules (DESIGN section 3):
   volume.
 * Messages are seen by their author's party and their recipients (a recipient sees its own receipt
   only, the author every one), rendered in the reader's language; cases by their parties.
+* A non-responsive flag (a safety call about another party's aircraft that got no answer) is seen by the
+  caller and by the aircraft's owner, and names that one aircraft only: the caller's track id and callsign,
+  the message, its state at the call and at the flag (position, altitude, track, speed), the deadline and
+  why. Nothing else of the caller's picture reaches the owner.
 * Events carry, per party of their audience, a payload already shaped by these functions.
 
 Every function here returns plain JSON-ready data, or ``None`` for "this party may not see it".
@@ -24,7 +28,7 @@ from airparley import hotline as hl
 from airparley.store import StoredNotice
 from airparley.strategic import Conflict, Notice, geojson_of, iso_utc, notices_to_geojson
 
-__all__ = ["case_for", "conflict_for", "message_for", "notice_for", "notice_summary_for_other"]
+__all__ = ["case_for", "conflict_for", "flag_for", "message_for", "notice_for", "notice_summary_for_other"]
 
 
 def notice_for(viewer: str, stored: StoredNotice) -> dict[str, Any] | None:
@@ -116,3 +120,31 @@ def case_for(viewer: str, case: hl.Case) -> dict[str, Any] | None:
     if viewer not in case.parties:
         return None
     return {"case": case.as_dict(), "awaiting": list(hl.awaiting_parties(case))}
+
+
+def flag_for(viewer: str, watch: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A non-responsive flag (a closed non-response watch, as ``node._nonresponse.Watch.as_dict`` writes it)
+    for the calling party or the aircraft's owner; ``None`` for anyone else."""
+    if viewer not in (watch["caller"], watch["owner"]):
+        return None
+    flagged_at = watch.get("closed_at")
+    return {
+        "track": {"id": watch["track"], "party": watch["owner"], "callsign": watch.get("callsign") or ""},
+        "message_id": watch["message_id"],
+        "caller": watch["caller"],
+        "owner": watch["owner"],
+        "state": watch["state"],
+        "called_at": watch["created_at"],
+        "deadline": watch["deadline"],
+        "flagged_at": flagged_at,
+        "at_call": watch["at_call"],
+        "now": watch.get("at_close"),
+        "reason": watch.get("reason", ""),
+        "escalated_to": "senior",
+        "escalation": {
+            "tier": "senior",
+            "parties": sorted({watch["caller"], watch["owner"]}),
+            "escalated_at": flagged_at,
+        },
+        "entry": watch.get("entry"),
+    }

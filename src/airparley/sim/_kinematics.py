@@ -15,8 +15,8 @@ the scenario's start. All aircraft advance together, as NumPy columns, one step 
 3. **Motion.** The aircraft flies ``gs * step`` along the geodesic leaving at the mean of its old and new
    track; the new track is the geodesic's azimuth on arrival plus the other half of the turn.
 
-Scripted deviations override the desired heading, altitude or speed for a while; a message ``about`` an
-aircraft makes its pilot deviate as the message's ``response`` says, unless the pilot ignores calls then.
+Scripted deviations override the desired heading, altitude or speed for a while; a message or a safety call
+``about`` an aircraft makes its pilot deviate as its ``response`` says, unless the pilot ignores calls then.
 No randomness: the same scenario always flies the same way (noise belongs to the sensors).
 """
 
@@ -32,11 +32,13 @@ import numpy.typing as npt
 from airparley.geo import M_PER_NM, WGS84, LocalFrame, inverse
 from airparley.sim._model import (
     Aircraft,
+    CallEvent,
     DeviateEvent,
     Deviation,
     IgnoreCallsEvent,
     MessageEvent,
     Orbit,
+    SafetyCallEvent,
     Scenario,
 )
 from airparley.tactical import TrackStates
@@ -102,9 +104,10 @@ class Truth:
 
 @dataclass(frozen=True)
 class Response:
-    """What came of a message about an aircraft: whether its pilot complied, and the deviation if so."""
+    """What came of a message or safety call about an aircraft: whether its pilot complied, and the deviation
+    if so."""
 
-    event: MessageEvent
+    event: CallEvent
     complied: bool
 
 
@@ -214,11 +217,11 @@ def _ignoring(scenario: Scenario, aircraft_id: str, t_s: float) -> bool:
 
 
 def responses(scenario: Scenario) -> list[Response]:
-    """For every message about an aircraft: did its pilot comply (not ignoring calls at the time)?"""
+    """For every message or safety call about an aircraft: did its pilot comply (not ignoring calls then)?"""
     return [
         Response(e, not _ignoring(scenario, e.about, e.at_s))
         for e in scenario.events
-        if isinstance(e, MessageEvent) and e.about is not None
+        if isinstance(e, MessageEvent | SafetyCallEvent) and e.about is not None
     ]
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "TIERS",
     "URGENCIES",
     "Aircraft",
+    "CallEvent",
     "Coverage",
     "DeviateEvent",
     "Deviation",
@@ -28,6 +29,7 @@ __all__ = [
     "Officer",
     "Orbit",
     "Party",
+    "SafetyCallEvent",
     "Scenario",
     "Sensor",
     "Waypoint",
@@ -35,7 +37,7 @@ __all__ = [
 
 TIERS: Final = ("duty", "senior", "observer", "sensor")
 LANGUAGES: Final = ("en", "ru", "tr", "ar")
-EVENT_TYPES: Final = ("message", "ignore_calls", "deviate")
+EVENT_TYPES: Final = ("message", "safety_call", "ignore_calls", "deviate")
 URGENCIES: Final = ("routine", "urgent", "safety")
 #: ``all``: the sensor reports every aircraft's party, callsign and id; ``own``: only its own party's.
 IDENTIFY: Final = ("all", "own")
@@ -166,6 +168,29 @@ class MessageEvent:
 
 
 @dataclass(frozen=True)
+class SafetyCallEvent:
+    """``sender``'s desk makes a safety call (``POST /api/v1/alerts/safety-call``) about ``track``, the id
+    under which its own picture holds the aircraft, on ``frequency_mhz``; ``to`` names the party called when
+    the picture does not identify the aircraft. ``about`` and ``response`` as for a message."""
+
+    at_s: float
+    sender: str
+    track: str
+    frequency_mhz: float = 243.0
+    to: str | None = None
+    about: str | None = None
+    response: Deviation | None = None
+    response_after_s: float = 10.0
+
+    def body(self) -> dict[str, Any]:
+        """The ``POST /api/v1/alerts/safety-call`` body."""
+        body: dict[str, Any] = {"track": self.track, "frequency_mhz": self.frequency_mhz}
+        if self.to is not None:
+            body["to"] = self.to
+        return body
+
+
+@dataclass(frozen=True)
 class IgnoreCallsEvent:
     """From ``at_s`` (until ``until_s``), ``aircraft``'s pilot does not answer or comply with calls."""
 
@@ -181,7 +206,9 @@ class DeviateEvent:
     deviation: Deviation
 
 
-Event = MessageEvent | IgnoreCallsEvent | DeviateEvent
+Event = MessageEvent | SafetyCallEvent | IgnoreCallsEvent | DeviateEvent
+#: The events a pilot may answer: those ``about`` an aircraft.
+CallEvent = MessageEvent | SafetyCallEvent
 
 
 @dataclass(frozen=True)

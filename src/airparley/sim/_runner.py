@@ -1,8 +1,9 @@
 """Driving a node with a simulated scenario, exactly as real sensors and desks would: through its HTTP API.
 
 Each party's sensor reports are posted with that party's ``sensor`` token (one :class:`TrackPoster` per
-party, flushed at every tick, as a radar sends a scan's plots at once); scripted ``message`` events are sent
-with the sending party's ``duty`` token when the tokens file has one. The run is paced at ``speed`` times real
+party, flushed at every tick, as a radar sends a scan's plots at once); scripted ``message`` events (``POST
+/api/v1/messages``) and ``safety_call`` events (``POST /api/v1/alerts/safety-call``) are sent with the sending
+party's ``duty`` token when the tokens file has one. The run is paced at ``speed`` times real
 time (0: as fast as possible). The clock, the sleep and the poster are passed in, so tests never sleep.
 
 Times put on the states: ``clock="scenario"`` keeps the scenario's own (its ``start`` plus ``t``);
@@ -25,7 +26,7 @@ import numpy as np
 
 from airparley.errors import InvalidInput, InvalidInputs
 from airparley.ingest import PostSummary, TrackPoster, state_record
-from airparley.sim._model import MessageEvent, Scenario
+from airparley.sim._model import CallEvent, MessageEvent, SafetyCallEvent, Scenario
 from airparley.sim._sensors import SensorReport
 
 __all__ = ["CLOCKS", "PartyTokens", "Poster", "RunSummary", "parse_tokens", "run_scenario"]
@@ -115,9 +116,11 @@ def run_scenario(
     parties = sorted({s.party for s in scenario.sensors})
     posters: dict[str, Poster] = {party: make(url, tokens[party].sensor) for party in parties}
     summary = RunSummary()
-    timeline: list[tuple[float, int, SensorReport | MessageEvent]]
+    timeline: list[tuple[float, int, SensorReport | CallEvent]]
     timeline = [(r.t_s, 1, r) for r in reports if r.t_s <= duration]
-    timeline += [(e.at_s, 0, e) for e in scenario.events if isinstance(e, MessageEvent) and e.at_s <= duration]
+    timeline += [
+        (e.at_s, 0, e) for e in scenario.events if isinstance(e, MessageEvent | SafetyCallEvent) and e.at_s <= duration
+    ]
     timeline.sort(key=lambda item: (item[0], item[1]))
     started_mono, started_wall = monotonic(), wall_time()
 
@@ -144,7 +147,7 @@ def run_scenario(
 
 
 def _drive(
-    timeline: list[tuple[float, int, SensorReport | MessageEvent]],
+    timeline: list[tuple[float, int, SensorReport | CallEvent]],
     posters: Mapping[str, Poster],
     client: httpx.Client,
     tokens: Mapping[str, PartyTokens],
@@ -160,7 +163,7 @@ def _drive(
         if t_s >= next_note:
             log(f"t={t_s:.0f} s: {summary.states} state(s) in {summary.reports} report(s) so far")
             next_note = t_s + 60.0
-        if isinstance(item, MessageEvent):
+        if isinstance(item, MessageEvent | SafetyCallEvent):
             _send_message(client, item, tokens, summary, log)
             continue
         poster = posters[item.party]
@@ -178,19 +181,25 @@ def _drive(
 
 def _send_message(
     client: httpx.Client,
-    event: MessageEvent,
+    event: CallEvent,
     tokens: Mapping[str, PartyTokens],
     summary: RunSummary,
     log: Callable[[str], None],
 ) -> None:
+    """A scripted message (``POST /messages``) or safety call (``POST /alerts/safety-call``) from a duty desk."""
     duty = tokens.get(event.sender, PartyTokens("")).duty
-    label = f"t={event.at_s:g} s message {event.sender} -> {', '.join(event.to)}"
+    if isinstance(event, SafetyCallEvent):
+        label = f"t={event.at_s:g} s safety call {event.sender} about track {event.track}"
+        path = "/api/v1/alerts/safety-call"
+    else:
+        label = f"t={event.at_s:g} s message {event.sender} -> {', '.join(event.to)}"
+        path = "/api/v1/messages"
     if duty is None:
         summary.messages_skipped += 1
         log(f"{label}: skipped (no duty token for {event.sender} in the tokens file)")
         return
     try:
-        response = client.post("/api/v1/messages", json=event.body(), headers={"Authorization": f"Bearer {duty}"})
+        response = client.post(path, json=event.body(), headers={"Authorization": f"Bearer {duty}"})
     except httpx.TransportError as error:
         summary.message_errors.append(f"{label}: cannot reach the node: {error}")
         log(summary.message_errors[-1])

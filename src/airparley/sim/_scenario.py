@@ -31,6 +31,7 @@ from airparley.sim._model import (
     Officer,
     Orbit,
     Party,
+    SafetyCallEvent,
     Scenario,
     Sensor,
     Waypoint,
@@ -220,9 +221,7 @@ def _frequencies(r: _Reader, value: Any, codes: set[str]) -> tuple[Frequency, ..
     return tuple(frequencies)
 
 
-def _notices(
-    r: _Reader, value: Any, codes: set[str], load_geojson: Callable[[str], Any] | None
-) -> dict[str, Any]:
+def _notices(r: _Reader, value: Any, codes: set[str], load_geojson: Callable[[str], Any] | None) -> dict[str, Any]:
     features: list[Any] = []
     for i, item in enumerate(r.items(value, "notices")):
         path = f"notices.{i}"
@@ -449,6 +448,30 @@ def _events(r: _Reader, value: Any, codes: set[str], aircraft_ids: set[str]) -> 
                     response_after_s=after,
                 )
             )
+        elif kind == "safety_call":
+            call_keys = ("type", "at_s", "from", "track", "frequency_mhz", "to", "about", "response")
+            m = r.mapping(item, path, call_keys, ("at_s", "from", "track"))
+            to_party = _party_ref(r, codes, m, "to", path) if "to" in m else None
+            call_response: Deviation | None = None
+            call_after = 10.0
+            if "response" in m:
+                rm = r.mapping(m["response"], f"{path}.response", (*_DEVIATION_KEYS, "after_s"))
+                call_response = _deviation(r, rm, f"{path}.response")
+                call_after = r.number(rm, "after_s", f"{path}.response", 10.0, lo=0.0)
+                if "about" not in m:
+                    r.error(f"{path}.about", "a response needs the aircraft the call is about")
+            events.append(
+                SafetyCallEvent(
+                    at_s=r.number(m, "at_s", path, lo=0.0),
+                    sender=_party_ref(r, codes, m, "from", path),
+                    track=r.text(m, "track", path),
+                    frequency_mhz=r.number(m, "frequency_mhz", path, 243.0, lo=118.0, hi=400.0),
+                    to=to_party,
+                    about=aircraft_ref(m, "about") if "about" in m else None,
+                    response=call_response,
+                    response_after_s=call_after,
+                )
+            )
         elif kind == "ignore_calls":
             m = r.mapping(item, path, ("type", "at_s", "aircraft", "until_s"), ("at_s", "aircraft"))
             at = r.number(m, "at_s", path, lo=0.0)
@@ -479,9 +502,7 @@ _TOP_KEYS: Final = (
 )
 
 
-def parse_scenario(
-    document: Any, source: str = "", load_geojson: Callable[[str], Any] | None = None
-) -> Scenario:
+def parse_scenario(document: Any, source: str = "", load_geojson: Callable[[str], Any] | None = None) -> Scenario:
     """A validated :class:`Scenario` from a decoded YAML document, or ``InvalidInputs`` listing every error.
 
     ``load_geojson(path)`` returns the decoded GeoJSON of a notices file named in ``notices`` (relative

@@ -43,6 +43,7 @@ __all__ = [
     "officers",
     "parties",
     "peers",
+    "watches",
 ]
 
 
@@ -250,4 +251,22 @@ idempotency = Table(
     Column("status_code", Integer, nullable=False),
     Column("response", JSON, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+watches = Table(
+    "watches",
+    metadata,
+    # Non-response watches (DESIGN 5.5): a safety message about another party's aircraft, the aircraft's
+    # state when it was sent, and what came of it. One row per (message, track in the caller's picture).
+    Column("message_id", String(64), primary_key=True),
+    Column("track", String(128), primary_key=True),
+    Column("caller", String(16), nullable=False),
+    Column("owner", String(16), nullable=False),
+    # watching, then acknowledged, manoeuvred, lost or non_responsive.
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
+    Column("document", JSON, nullable=False),
+    Index("ix_watches_state", "state"),
 )

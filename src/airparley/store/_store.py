@@ -446,6 +446,54 @@ class Tx:
         query = select(t.cases.c.document).where(and_(t.cases.c.due_at.is_not(None), t.cases.c.due_at <= now))
         return [dict(r.document) for r in self.connection.execute(query)]
 
+    # -- non-response watches ------------------------------------------------------------------------
+    def put_watch(
+        self,
+        message_id: str,
+        track: str,
+        caller: str,
+        owner: str,
+        state: str,
+        created_at: datetime,
+        deadline: datetime,
+        closed_at: datetime | None,
+        document: Mapping[str, Any],
+    ) -> None:
+        """Insert or update a non-response watch (its state changes once, when it closes)."""
+        key = and_(t.watches.c.message_id == message_id, t.watches.c.track == track)
+        values = {"state": state, "closed_at": closed_at, "document": dict(document)}
+        if self.connection.execute(select(t.watches.c.message_id).where(key)).first() is None:
+            self.connection.execute(
+                insert(t.watches).values(
+                    message_id=message_id,
+                    track=track,
+                    caller=caller,
+                    owner=owner,
+                    created_at=created_at,
+                    deadline=deadline,
+                    **values,
+                )
+            )
+        else:
+            self.connection.execute(update(t.watches).where(key).values(**values))
+
+    def open_watches(self) -> list[dict[str, Any]]:
+        """The watches still waiting for an acknowledgement, a manoeuvre or their deadline, oldest first."""
+        query = select(t.watches.c.document).where(t.watches.c.state == "watching").order_by(t.watches.c.created_at)
+        return [dict(r.document) for r in self.connection.execute(query)]
+
+    def watches_of_message(self, message_id: str) -> list[dict[str, Any]]:
+        query = select(t.watches.c.document).where(t.watches.c.message_id == message_id)
+        return [dict(r.document) for r in self.connection.execute(query)]
+
+    def watches_for(self, party: str, state: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        """The watches ``party`` called or owns the aircraft of, newest closed first (then newest opened)."""
+        query = select(t.watches.c.document).where(or_(t.watches.c.caller == party, t.watches.c.owner == party))
+        if state is not None:
+            query = query.where(t.watches.c.state == state)
+        query = query.order_by(t.watches.c.closed_at.desc(), t.watches.c.created_at.desc()).limit(limit)
+        return [dict(r.document) for r in self.connection.execute(query)]
+
     # -- events --------------------------------------------------------------------------------------
     def append_event(self, kind: str, audience: Iterable[str], payload: Mapping[str, Any], now: datetime) -> int:
         result = self.connection.execute(

@@ -1,0 +1,133 @@
+"""The non-response rules as pure functions: what counts as a manoeuvre, and what a watch decides when."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from airparley.errors import InvalidInput
+from airparley.node._nonresponse import (
+    Criteria,
+    Observation,
+    Outcome,
+    Watch,
+    agreed_frequency,
+    decide,
+    manoeuvre,
+    observe,
+    parse_safety_call,
+)
+from airparley.tactical import TrackState
+
+CRITERIA = Criteria()
+CALLED = datetime(2026, 11, 26, 3, 4, 15, tzinfo=UTC)
+AT_CALL = Observation(CALLED.timestamp(), 35.47, 40.49, 30300.0, 480.0, 340.0)
+WATCH = Watch("msg-1", "RUS-SU35-1", "USA", "RUS", "BERKUT21", CALLED, CALLED + timedelta(seconds=180), AT_CALL)
+
+tracks = st.floats(0, 360, allow_nan=False, exclude_max=True)
+
+
+def _at(**change: float) -> Observation:
+    fields = {**AT_CALL.__dict__, **change}
+    return Observation(**fields)
+
+
+@given(before=tracks, turn=st.floats(-179, 179))
+def test_a_turn_is_measured_the_short_way_round_either_side(before: float, turn: float) -> None:
+    assume(abs(abs(turn) - CRITERIA.turn_deg) > 1e-6)  # wrapping at 360° costs a few ulps
+    after = (before + turn) % 360.0
+    moved = manoeuvre(_at(trk_deg=before), _at(trk_deg=after), CRITERIA)
+    assert (moved is not None) == (abs(turn) >= CRITERIA.turn_deg)
+    assert (moved is None) == (manoeuvre(_at(trk_deg=after), _at(trk_deg=before), CRITERIA) is None)  # symmetric
+
+
+@given(climb=st.floats(-5000, 5000), faster=st.floats(-200, 200))
+def test_climbs_descents_and_speed_changes_beyond_the_thresholds_are_manoeuvres(climb: float, faster: float) -> None:
+    now = _at(alt_ft=AT_CALL.alt_ft + climb, gs_kt=AT_CALL.gs_kt + faster)
+    expected = abs(climb) >= CRITERIA.climb_ft or abs(faster) >= CRITERIA.speed_kt
+    assert (manoeuvre(AT_CALL, now, CRITERIA) is not None) == expected
+
+
+def test_the_reason_says_what_changed() -> None:
+    assert manoeuvre(AT_CALL, _at(trk_deg=20.0), CRITERIA) == "turned 40° (track 340° -> 020°)"
+    assert manoeuvre(AT_CALL, _at(alt_ft=29800.0), CRITERIA) == "descended 500 ft (30300 -> 29800 ft)"
+    assert manoeuvre(AT_CALL, _at(gs_kt=420.0), CRITERIA) == "slowed by 60 kt (480 -> 420 kt)"
+    assert manoeuvre(AT_CALL, _at(trk_deg=350.0, alt_ft=30500.0, gs_kt=500.0), CRITERIA) is None
+
+
+def _state(t_s: float, alt_ft: float) -> TrackState:
+    return TrackState("T1", "RUS", t_s, 35.0, 40.0, alt_ft, 480.0, 340.0, 0.0, "BERKUT21", "E-3")
+
+
+def test_observe_smooths_altitude_over_30_s_and_drops_stale_tracks() -> None:
+    trail = [_state(0, 30000), _state(10, 30400), _state(20, 30050), _state(30, 29900)]
+    observed = observe(trail, now_s=35, stale_s=30)
+    assert observed is not None
+    assert observed.alt_ft == 30050  # median of t = 10, 20, 30: one noisy report is not a climb
+    assert observed.time_s == 30
+    assert observe(trail, now_s=61, stale_s=30) is None
+    assert observe([], now_s=0, stale_s=30) is None
+
+
+def _decide(now_s: float, **kwargs: object) -> Watch:
+    args: dict[str, object] = {"acknowledged_at": None, "current": AT_CALL, "lost": False, "criteria": CRITERIA}
+    args.update(kwargs)
+    return decide(WATCH, now=CALLED + timedelta(seconds=now_s), **args)  # type: ignore[arg-type]
+
+
+def test_a_watch_waits_then_flags_at_the_deadline() -> None:
+    assert _decide(179.9) is WATCH
+    flagged = _decide(180)
+    assert flagged.state is Outcome.NON_RESPONSIVE
+    assert flagged.at_close == AT_CALL
+    assert "msg-1" in flagged.reason
+    assert decide(flagged, now=CALLED, acknowledged_at=CALLED, current=None, lost=True, criteria=CRITERIA) is flagged
+
+
+@given(ack_s=st.floats(0, 400), now_s=st.floats(0, 400))
+def test_an_acknowledgement_by_the_deadline_always_wins(ack_s: float, now_s: float) -> None:
+    acknowledged = CALLED + timedelta(seconds=ack_s)
+    decided = _decide(max(now_s, ack_s), acknowledged_at=acknowledged, current=_at(trk_deg=0.0), lost=True)
+    if ack_s <= 180:
+        assert decided.state is Outcome.ACKNOWLEDGED
+    else:
+        assert decided.state is Outcome.MANOEUVRED  # too late to count: the turn does
+
+
+def test_a_manoeuvre_closes_the_watch_and_a_lost_track_closes_it_without_a_flag() -> None:
+    assert _decide(60, current=_at(alt_ft=31000.0)).state is Outcome.MANOEUVRED
+    assert _decide(60, current=None, lost=True).state is Outcome.LOST
+    assert _decide(400, current=None, lost=False) is WATCH  # a gap in the picture: wait for the next report
+
+
+def test_the_watch_round_trips_through_its_stored_form() -> None:
+    flagged = _decide(200)
+    assert Watch.from_dict(flagged.as_dict()) == flagged
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ([], "(body)"),
+        ({}, "track"),
+        ({"track": " "}, "track"),
+        ({"track": "T", "frequency_mhz": True}, "frequency_mhz"),
+        ({"track": "T", "to": 3}, "to"),
+        ({"track": "T", "via": "x"}, "via"),
+    ],
+)
+def test_a_bad_call_body_names_the_field(body: object, field: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        parse_safety_call(body)
+    assert raised.value.field == field
+
+
+def test_a_call_goes_out_on_guard_unless_told_and_only_on_agreed_frequencies() -> None:
+    assert parse_safety_call({"track": "T1", "to": "rus"}).frequency_mhz == 243.0
+    assert parse_safety_call({"track": "T1", "to": "rus"}).to == "RUS"
+    assert agreed_frequency(121.5, [])
+    assert agreed_frequency(251.3, [251.3])
+    assert not agreed_frequency(251.3, [251.35])
