@@ -427,15 +427,24 @@ class NonResponse:
         return None
 
     def _flag(self, tx: Tx, watch: Watch, now: datetime) -> Watch:
-        parties = sorted({watch.caller, watch.owner})
         if watch.caller in self.ledger.hosted:
             body = {**flag_body(watch), "criteria": self.criteria.as_dict()}
             entry = self.ledger.record(tx, watch.caller, Kind.TRACK_NON_RESPONSIVE, body, now)
             watch = replace(watch, entry={"party": entry.party, "seq": entry.seq, "hash": entry.hash})
+        self._announce(tx, watch, now)
+        return watch
+
+    @staticmethod
+    def _announce(tx: Tx, watch: Watch, now: datetime) -> None:
         document = watch.as_dict()
+        parties = sorted({watch.caller, watch.owner})
         payloads = {party: view for party in parties if (view := flag_for(party, document)) is not None}
         tx.append_event("track.non_responsive", payloads.keys(), payloads, now)
-        return watch
+
+    def put_replicated_flag(self, tx: Tx, watch: Watch, now: datetime) -> None:
+        """Keep a flag another node raised (its caller's ledger entry) and tell the parties here."""
+        self._store(tx, watch)
+        self._announce(tx, watch, now)
 
     def flags_for(self, tx: Tx, party: str) -> list[dict[str, Any]]:
         """The aircraft flagged non-responsive that ``party`` called or owns, newest first, shaped for it."""

@@ -29,6 +29,7 @@ from airparley import hotline as hl
 from airparley.errors import IllegalTransition, InvalidInput, PermissionDenied
 from airparley.ledger import Entry, Kind
 from airparley.node._core import Node
+from airparley.node._nonresponse import Outcome, Watch
 from airparley.store import Tx
 from airparley.strategic import NoticeState, parse_notices_data
 
@@ -107,6 +108,8 @@ class Replicator:
             return self._receipt(tx, entry, body)
         if entry.kind in _CASE_KINDS:
             return self._case(tx, entry, body)
+        if entry.kind is Kind.TRACK_NON_RESPONSIVE:
+            return self._flag(tx, entry, body)
         # message.delivered/escalated, agreement, track, incident, key rotation: recorded in the ledger only.
         # (Each node rings and escalates safety messages by its own clock, for its own desks.)
         return None
@@ -137,6 +140,21 @@ class Replicator:
         source = f"{entry.party}#{entry.seq}"
         kind = entry.kind.value
         return lambda tx: self.node.apply_replicated(tx, notice, kind, source)
+
+    # -- non-response flags ----------------------------------------------------------------------------
+    def _flag(self, tx: Tx, entry: Entry, body: Mapping[str, Any]) -> Writes | None:
+        """A caller's flag, kept here too: the owner's desks on this node see their aircraft flagged (an event
+        and a row in ``GET /flags``) as they would on the caller's node. The watch itself ran there."""
+        document = {key: value for key, value in body.items() if key != "criteria"}
+        watch = Watch.from_dict({**document, "entry": {"party": entry.party, "seq": entry.seq, "hash": entry.hash}})
+        if watch.caller != entry.party:
+            raise InvalidInput("body.caller", f"{entry.party} may record its own calls only, not {watch.caller}'s")
+        if watch.state is not Outcome.NON_RESPONSIVE:
+            raise InvalidInput("body.state", f"a {entry.kind.value} entry records a flag, not {watch.state.value!r}")
+        if any(w["track"] == watch.track for w in tx.watches_of_message(watch.message_id)):
+            return None
+        now = self.node.clock()
+        return lambda tx: self.node.nonresponse.put_replicated_flag(tx, watch, now)
 
     # -- messages ------------------------------------------------------------------------------------
     def _message(self, tx: Tx, entry: Entry, body: Mapping[str, Any]) -> Writes | None:
