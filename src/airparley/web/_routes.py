@@ -133,10 +133,23 @@ def _require_header(request: Request) -> None:
         raise PermissionDenied(f"send the header '{CSRF_HEADER}: 1' with this request")
 
 
+def _api_routes(app: Any) -> dict[str, list[str]]:
+    """The REST paths this node serves and their methods (``{"/api/v1/alerts": ["get"]}``), from its OpenAPI
+    document (built once, then cached by FastAPI), so the page offers only what the node can do: a newer page
+    on an older node shows a feature as unavailable instead of calling it."""
+    verbs = {"get", "post", "put", "patch", "delete"}
+    paths = app.openapi().get("paths", {})
+    return {
+        path: sorted(verb for verb in item if verb in verbs)
+        for path, item in sorted(paths.items())
+        if path.startswith("/api/v1/")
+    }
+
+
 def _router(node: Node, auth: SessionAuth) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["session"])
 
-    def describe(officer: Officer, expires_s: int) -> dict[str, Any]:
+    def describe(request: Request, officer: Officer, expires_s: int) -> dict[str, Any]:
         with node.store.begin() as tx:
             party = tx.party(officer.party)
             cursor = tx.last_event_seq()
@@ -147,6 +160,7 @@ def _router(node: Node, auth: SessionAuth) -> APIRouter:
             "now": node.clock().isoformat().replace("+00:00", "Z"),
             "cursor": cursor,
             "buffers": node.buffers.as_dict(),
+            "routes": _api_routes(request.app),
         }
 
     @router.post("/session", summary="Log in with a bearer token: sets the session cookie (needs X-Airparley: 1)")
@@ -160,7 +174,7 @@ def _router(node: Node, auth: SessionAuth) -> APIRouter:
         if officer.tier not in DESK_TIERS:
             raise PermissionDenied(f"a {officer.tier} token opens no desk: log in with an officer's token")
         value, expires_s = auth.sessions.issue(officer.id)
-        response = JSONResponse(describe(officer, expires_s))
+        response = JSONResponse(describe(request, officer, expires_s))
         _cookie(request, response, value, int(auth.sessions.lifetime_s))
         return response
 
@@ -170,7 +184,7 @@ def _router(node: Node, auth: SessionAuth) -> APIRouter:
         officer = auth.officer(session) if session is not None else None
         if session is None or officer is None:
             raise Unauthorized("not logged in")
-        return describe(officer, session.expires_s)
+        return describe(request, officer, session.expires_s)
 
     @router.delete("/session", status_code=204, summary="Log out: the cookie is cleared and refused from now on")
     def logout(request: Request) -> Response:

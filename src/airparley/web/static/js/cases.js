@@ -2,7 +2,10 @@
 // time), and a button for each move the node says this officer may make now (`permitted`).
 
 import { get, post } from "./api.js";
-import { fmtBand, fmtDuration, fmtWindow, fmtZ, nodeNow } from "./clock.js";
+import { fmtBand, fmtDuration, fmtWindow, fmtZ, isoMinute, nodeNow } from "./clock.js";
+import { formatPositions, parsePositions } from "./geometry.js";
+import { getMap } from "./map.js";
+import { cancelDrawFor, drawFor } from "./notices.js";
 import { $, h, keyedRender, replaceChildren } from "./dom.js";
 import { clearErrors, fieldError, showErrors } from "./forms.js";
 import { dirOf, lang, t } from "./i18n.js";
@@ -10,7 +13,7 @@ import { emit, myParty, state } from "./state.js";
 
 const FINAL = new Set(["resolved", "rejected", "lapsed"]);
 const MOVE_ORDER = ["accept", "propose", "counter", "reject", "escalate", "resolve"];
-const TERM_KINDS = ["shift_time", "altitude_split", "yield"];
+const TERM_KINDS = ["shift_time", "altitude_split", "reroute", "yield", "time_share"];
 
 export function upsertCase(view) {
   if (view && view.case && view.case.case_id) state.cases.set(view.case.case_id, view);
@@ -87,54 +90,215 @@ export function tickCountdowns() {
   }
 }
 
-function termsForm(view, move) {
+function partySelect(c, name, id, selected) {
+  return h("select", { name, id }, c.parties.map((p) => h("option", { value: p, selected: p === selected }, p)));
+}
+
+/** One labelled field of a terms form: its label (for its input), the input, the error slot by it. */
+function termField(formId, name, label, input) {
+  input.id = input.id || `${formId}-${name.replace(/\./g, "-")}`;
+  return h("div", { class: "case-field" }, h("label", { for: input.id }, label), input, fieldError(name));
+}
+
+/** The window the case is about (the conflict's overlap), for the defaults of a time share. */
+function caseWindow(c) {
+  const conflict = c.subject.kind === "conflict" ? state.conflicts.get(c.subject.conflict_id) : null;
+  if (conflict) return [Date.parse(conflict.overlap.start), Date.parse(conflict.overlap.end)];
+  const start = Math.ceil(nodeNow() / 300_000) * 300_000 + 3_600_000;
+  return [start, start + 2 * 3_600_000];
+}
+
+function slotRow(c, formId, index, slot, onRemove) {
+  const base = `terms.slots.${index}`;
+  return h("li", { class: "slot", dataset: { slot: String(index) } },
+    h("fieldset", {},
+      h("legend", {}, `${t("slot")} ${index + 1}`),
+      termField(formId, `${base}.party`, t("party"), partySelect(c, `${base}.party`, `${formId}-slot${index}-party`, slot.party)),
+      termField(formId, `${base}.start`, t("start_utc"), h("input", { name: `${base}.start`, id: `${formId}-slot${index}-start`, value: slot.start, placeholder: "2026-11-26T03:00Z" })),
+      termField(formId, `${base}.end`, t("end_utc"), h("input", { name: `${base}.end`, id: `${formId}-slot${index}-end`, value: slot.end, placeholder: "2026-11-26T04:00Z" })),
+      h("button", { type: "button", class: "secondary", dataset: { action: "remove-slot" }, onclick: onRemove }, t("remove_slot"))));
+}
+
+let formCounter = 0;
+
+function termsForm(view, move, close) {
   const c = view.case;
-  const partySelect = (name) => h("select", { name }, c.parties.map((p) => h("option", { value: p }, p)));
+  const formId = `tf${++formCounter}`;
   const fields = h("div", { class: "full" });
-  const kind = h("select", { name: "terms.kind" }, TERM_KINDS.map((k) => h("option", { value: k }, k)));
+  const kind = h("select", { name: "terms.kind", id: `${formId}-kind` }, TERM_KINDS.map((k) => h("option", { value: k }, t(`terms_${k}`))));
+  let collect = () => ({});
+  let rerouteLayer = null;
+  const dropReroute = () => {
+    cancelDrawFor();
+    if (rerouteLayer) rerouteLayer.remove();
+    rerouteLayer = null;
+  };
+  const builders = {
+    shift_time() {
+      replaceChildren(fields, [
+        termField(formId, "terms.party", t("party"), partySelect(c, "terms.party")),
+        termField(formId, "terms.minutes", t("minutes"), h("input", { name: "terms.minutes", type: "number", step: "1", value: "30" })),
+      ]);
+      collect = () => ({ party: fields.querySelector("[name='terms.party']").value, minutes: numeric(fields.querySelector("[name='terms.minutes']").value) });
+    },
+    altitude_split() {
+      replaceChildren(fields, [
+        termField(formId, "terms.at_ft", t("at_ft"), h("input", { name: "terms.at_ft", type: "number", step: "100", value: "26000" })),
+        termField(formId, "terms.above", t("above"), partySelect(c, "terms.above", undefined, c.parties[0])),
+        termField(formId, "terms.below", t("below"), partySelect(c, "terms.below", undefined, c.parties[1] || c.parties[0])),
+      ]);
+      collect = () => ({
+        at_ft: numeric(fields.querySelector("[name='terms.at_ft']").value),
+        above: fields.querySelector("[name='terms.above']").value,
+        below: fields.querySelector("[name='terms.below']").value,
+      });
+    },
+    yield() {
+      replaceChildren(fields, [termField(formId, "terms.party", t("party"), partySelect(c, "terms.party"))]);
+      collect = () => ({ party: fields.querySelector("[name='terms.party']").value });
+    },
+    reroute() {
+      const coords = h("textarea", { name: "terms.geometry", rows: "4", spellcheck: "false", placeholder: "38.1 34.4\n38.6 34.4\n38.6 34.8" });
+      const status = h("p", { class: "small muted", role: "status" }, t("reroute_help"));
+      const showLayer = (layer) => {
+        if (rerouteLayer && rerouteLayer !== layer) rerouteLayer.remove();
+        rerouteLayer = layer;
+        const ring = layer.getLatLngs()[0].map((p) => [Math.round(p.lng * 1e5) / 1e5, Math.round(p.lat * 1e5) / 1e5]);
+        coords.value = formatPositions(ring);
+        status.textContent = `${t("reroute_drawn")} (${ring.length})`;
+      };
+      const drawButton = h("button", {
+        type: "button", class: "secondary", dataset: { action: "draw-reroute" },
+        onclick: () => {
+          status.textContent = t("reroute_drawing");
+          drawFor("Polygon", (layer) => {
+            layer.setStyle({ color: "#c77dff", dashArray: "6 3" });
+            showLayer(layer);
+            drawButton.focus();
+          });
+        },
+      }, t("draw_on_map"));
+      coords.addEventListener("change", () => {
+        try {
+          const positions = parsePositions(coords.value);
+          if (positions.length >= 3) {
+            if (rerouteLayer) rerouteLayer.remove();
+            rerouteLayer = L.polygon(positions.map(([lon, lat]) => [lat, lon]), { color: "#c77dff", dashArray: "6 3", pmIgnore: true }).addTo(getMap());
+          }
+        } catch {
+          // shown on submit, by the field
+        }
+      });
+      replaceChildren(fields, [
+        termField(formId, "terms.party", t("party"), partySelect(c, "terms.party", undefined, myParty())),
+        h("div", { class: "case-field" }, drawButton, status),
+        termField(formId, "terms.geometry", t("new_footprint"), coords),
+      ]);
+      collect = () => {
+        let ring;
+        try {
+          ring = parsePositions(coords.value);
+        } catch (error) {
+          throw { field: "terms.geometry", reason: error.message };
+        }
+        if (ring.length < 3) throw { field: "terms.geometry", reason: t("reroute_need_polygon") };
+        if (ring[0][0] !== ring[ring.length - 1][0] || ring[0][1] !== ring[ring.length - 1][1]) ring.push([...ring[0]]);
+        return { party: fields.querySelector("[name='terms.party']").value, geometry: { type: "Polygon", coordinates: [ring] } };
+      };
+    },
+    time_share() {
+      const [start, end] = caseWindow(c);
+      const middle = Math.round((start + end) / 2 / 300_000) * 300_000;
+      let slots = [
+        { party: c.parties[0], start: isoMinute(start), end: isoMinute(middle) },
+        { party: c.parties[1] || c.parties[0], start: isoMinute(middle), end: isoMinute(end) },
+      ];
+      const list = h("ol", { class: "slots" });
+      const read = () => [...list.querySelectorAll("li.slot")].map((li, i) => ({
+        party: li.querySelector(`[name='terms.slots.${i}.party']`).value,
+        start: li.querySelector(`[name='terms.slots.${i}.start']`).value.trim(),
+        end: li.querySelector(`[name='terms.slots.${i}.end']`).value.trim(),
+      }));
+      const draw = () => replaceChildren(list, slots.map((slot, i) => slotRow(c, formId, i, slot, () => {
+        slots = read();
+        slots.splice(i, 1);
+        draw();
+        const add = fields.querySelector("[data-action=add-slot]");
+        if (add) add.focus();
+      })));
+      draw();
+      replaceChildren(fields, [
+        h("p", { class: "small muted" }, t("time_share_help")),
+        list, fieldError("terms.slots"),
+        h("button", {
+          type: "button", class: "secondary", dataset: { action: "add-slot" },
+          onclick: () => {
+            slots = read();
+            const last = slots[slots.length - 1];
+            const from = last ? Date.parse(last.end.replace(/Z$/, ":00Z")) || Date.parse(last.end) : start;
+            slots.push({ party: c.parties[slots.length % c.parties.length], start: isoMinute(from), end: isoMinute(from + 3_600_000) });
+            draw();
+            list.querySelector(`li.slot:last-child select`).focus();
+          },
+        }, t("add_slot")),
+      ]);
+      collect = () => ({ slots: read() });
+    },
+  };
   const show = () => {
-    const rows = {
-      shift_time: [["terms.party", partySelect("terms.party")], ["terms.minutes", h("input", { name: "terms.minutes", type: "number", step: "1", value: "30" })]],
-      altitude_split: [
-        ["terms.at_ft", h("input", { name: "terms.at_ft", type: "number", step: "100", value: "26000" })],
-        ["terms.above", partySelect("terms.above")],
-        ["terms.below", partySelect("terms.below")],
-      ],
-      yield: [["terms.party", partySelect("terms.party")]],
-    }[kind.value];
-    replaceChildren(fields, rows.map(([name, input]) => h("label", { class: "case-field" }, `${name.slice(6)} `, input, fieldError(name))));
-    if (kind.value === "altitude_split" && c.parties.length === 2) fields.querySelector("[name='terms.below']").value = c.parties[1];
+    dropReroute();
+    builders[kind.value]();
   };
   kind.addEventListener("change", show);
   show();
-  const form = h("form", { class: "case-form", dataset: { move } },
-    h("label", {}, "terms"), h("div", {}, kind, fieldError("terms.kind")),
+  const textId = `${formId}-text`;
+  const form = h("form", { class: "case-form", dataset: { move }, "aria-label": t(move) },
+    h("label", { for: kind.id }, t("terms")), h("div", {}, kind, fieldError("terms.kind")),
     fields,
-    h("label", {}, t("note")), h("input", { name: "text" }),
+    h("label", { for: textId }, t("note")), h("input", { name: "text", id: textId }),
     fieldError("", "full"),
-    h("div", { class: "full" }, h("button", { type: "submit" }, t(move))));
+    h("div", { class: "full actions" },
+      h("button", { type: "submit" }, t(move)),
+      h("button", { type: "button", class: "secondary", dataset: { action: "close-form" }, onclick: () => { dropReroute(); close(); } }, t("close"))));
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.stopPropagation();
+      dropReroute();
+      close();
+    }
+  });
   form.onsubmit = async (event) => {
     event.preventDefault();
     clearErrors(form);
-    const terms = { kind: kind.value };
-    for (const input of fields.querySelectorAll("[name^='terms.']")) {
-      const key = input.name.slice(6);
-      terms[key] = input.type === "number" && input.value.trim() !== "" ? Number(input.value) : input.value;
+    let terms;
+    try {
+      terms = { kind: kind.value, ...collect() };
+    } catch (problem) {
+      showErrors(form, { errors: [problem] });
+      return;
     }
     try {
       upsertCase(await post(`/cases/${encodeURIComponent(c.case_id)}/${move}`, { terms, text: form.elements.text.value }));
+      dropReroute();
       emit("cases");
     } catch (error) {
       showErrors(form, error);
+      const first = form.querySelector("[aria-invalid=true]");
+      if (first) first.focus();
     }
   };
   return form;
 }
 
+function numeric(raw) {
+  const value = Number(raw);
+  return String(raw).trim() !== "" && Number.isFinite(value) ? value : raw;
+}
+
 function caseCard(view) {
   const c = view.case;
   const awaiting = (view.awaiting || []).map((p) => (p === myParty() ? `${p} (${t("you")})` : p)).join(", ");
-  const note = h("input", { name: "note", placeholder: t("note"), class: "case-note" });
+  const note = h("input", { name: "note", placeholder: t("note"), class: "case-note", "aria-label": t("note") });
   const error = fieldError("");
   const formSlot = h("div", { class: "case-form-slot" });
   const act = async (move, button) => {
@@ -154,7 +318,12 @@ function caseCard(view) {
     class: move === "accept" ? "" : move === "reject" || move === "escalate" ? "danger" : "secondary",
     dataset: { move },
     onclick: (event) => {
-      if (move === "propose" || move === "counter") replaceChildren(formSlot, [termsForm(view, move)]);
+      if (move === "propose" || move === "counter") {
+        const opener = event.currentTarget;
+        const form = termsForm(view, move, () => { replaceChildren(formSlot, []); if (opener.isConnected) opener.focus(); });
+        replaceChildren(formSlot, [form]);
+        form.querySelector("select").focus();
+      }
       else act(move, event.currentTarget);
     },
   }, t(move)));

@@ -27,3 +27,31 @@ export function showErrors(form, error) {
     if (input) input.setAttribute("aria-invalid", "true");
   }
 }
+
+/** Ask a yes/no question in the page's modal dialog (Escape or "Keep" answers no). */
+export function confirmDialog(question, confirmLabel, keepLabel) {
+  const dialog = document.getElementById("confirm-dialog");
+  dialog.querySelector("#confirm-text").textContent = question;
+  const yes = dialog.querySelector("#confirm-yes");
+  const no = dialog.querySelector("#confirm-no");
+  yes.textContent = confirmLabel;
+  no.textContent = keepLabel;
+  const opener = document.activeElement;
+  return new Promise((resolve) => {
+    const done = (answer) => {
+      yes.onclick = null;
+      no.onclick = null;
+      dialog.oncancel = null;
+      dialog.onclose = null;
+      if (dialog.open) dialog.close();
+      if (opener && opener.isConnected && typeof opener.focus === "function") opener.focus();
+      resolve(answer);
+    };
+    yes.onclick = () => done(true);
+    no.onclick = () => done(false);
+    dialog.onclose = () => done(false);
+    dialog.oncancel = (event) => { event.preventDefault(); done(false); };
+    dialog.showModal();
+    no.focus();
+  });
+}

@@ -55,14 +55,32 @@ export function footprintLayer(geometry, style) {
   return L.geoJSON(geometry, { pmIgnore: true, style: () => style, interactive: true });
 }
 
-/** A drawn layer (Leaflet-Geoman) as a notice's geometry and shape properties. */
-export function drawnGeometry(layer) {
+/** Default widths for a line drawn as a corridor (half width) or an orbit (radius), NM. */
+export const DEFAULT_HALF_WIDTH_NM = 5;
+export const DEFAULT_ORBIT_RADIUS_NM = 10;
+
+function isLine(layer) {
+  return layer instanceof L.Polyline && !(layer instanceof L.Polygon);
+}
+
+/** A drawn layer (Leaflet-Geoman) as a notice's geometry and shape properties. ``shape`` says what a
+ * drawn line stands for: a corridor (its centreline) or an orbit (its two turn points). */
+export function drawnGeometry(layer, shape = null) {
   if (layer instanceof L.Circle) {
     const centre = layer.getLatLng();
     return {
       geometry: { type: "Point", coordinates: [round(centre.lng), round(centre.lat)] },
       shape: "circle",
       radius_nm: Math.round((layer.getRadius() / METRES_PER_NM) * 100) / 100,
+    };
+  }
+  if (isLine(layer)) {
+    const flat = layer.getLatLngs().flat(Infinity);
+    let coordinates = flat.map((p) => [round(p.lng), round(p.lat)]);
+    if (shape === "orbit") coordinates = coordinates.length > 2 ? [coordinates[0], coordinates[coordinates.length - 1]] : coordinates;
+    return {
+      geometry: { type: "LineString", coordinates },
+      shape: shape === "orbit" ? "orbit" : "corridor",
     };
   }
   const latlngs = layer.getLatLngs();
@@ -72,6 +90,56 @@ export function drawnGeometry(layer) {
     ring.push([...ring[0]]);
   }
   return { geometry: { type: "Polygon", coordinates: [ring] }, shape: "polygon" };
+}
+
+/** An editable Leaflet layer for a notice volume (to revise it): the polygon, the circle, or the line
+ * of a corridor or orbit (its width is a field of the form). */
+export function editableLayer(feature, style) {
+  const props = feature.properties || {};
+  const geometry = feature.geometry || {};
+  const shape = props.shape || "polygon";
+  if (shape === "circle" && geometry.type === "Point") {
+    const [lon, lat] = geometry.coordinates;
+    return L.circle([lat, lon], { ...style, radius: props.radius_nm * METRES_PER_NM });
+  }
+  if (geometry.type === "LineString") return L.polyline(ringLatLngs(geometry.coordinates), style);
+  if (geometry.type === "Polygon") return L.polygon(ringLatLngs(geometry.coordinates[0].slice(0, -1)), style);
+  return null;
+}
+
+/** The display outline of a corridor or orbit being drawn: its line widened by ``widthNm``. */
+export function widenedLayer(coordinates, shape, widthNm, style) {
+  if (!(widthNm > 0) || coordinates.length < 2) return null;
+  const properties = shape === "orbit" ? { shape, radius_nm: widthNm } : { shape: "corridor", half_width_nm: widthNm };
+  return volumeLayer({ geometry: { type: "LineString", coordinates }, properties }, { ...style, interactive: false });
+}
+
+const FT_PER_M = 1 / 0.3048;
+
+/** A notice altitude (a number of feet MSL, or {value, unit, ref}) in feet MSL; FL under the standard atmosphere. */
+export function altitudeFt(alt) {
+  if (typeof alt === "number") return alt;
+  if (!alt || typeof alt !== "object" || typeof alt.value !== "number") return null;
+  if (alt.ref === "FL") return alt.value * 100;
+  return alt.unit === "m" ? alt.value * FT_PER_M : alt.value;
+}
+
+/** "lon lat" positions, one per line (or separated by ";"), as [[lon, lat], ...]; throws on bad input. */
+export function parsePositions(text) {
+  const positions = [];
+  for (const part of String(text).split(/[\n;]+/).map((p) => p.trim()).filter(Boolean)) {
+    const numbers = part.split(/[\s,]+/).filter(Boolean).map(Number);
+    if (numbers.length !== 2 || !numbers.every(Number.isFinite)) throw new Error(`"${part}" is not "lon lat"`);
+    const [lon, lat] = numbers;
+    if (Math.abs(lon) > 180 || Math.abs(lat) > 90) throw new Error(`"${part}" is outside lon -180..180, lat -90..90`);
+    positions.push([lon, lat]);
+  }
+  return positions;
+}
+
+/** [[lon, lat], ...] as "lon lat" lines. */
+export function formatPositions(positions) {
+  return positions.map(([lon, lat]) => `${lon} ${lat}`).join("\n");
 }
 
 function round(value) {

@@ -164,11 +164,11 @@ export function renderComposer() {
   const form = $("#compose");
   const others = state.parties.filter((p) => p.code !== myParty());
   const phrases = (state.phrases && state.phrases.phrases) || [];
-  const phraseSelect = h("select", { name: "template" },
+  const phraseSelect = h("select", { name: "template", id: "compose-template" },
     h("option", { value: "" }, `— ${t("free_text")} —`),
     phrases.map((p) => h("option", { value: p.id }, p.text[lang()] || p.text.en)));
   const params = h("div", { class: "full compose-params" });
-  const text = h("textarea", { name: "text", dir: "auto" });
+  const text = h("textarea", { name: "text", id: "compose-text", dir: "auto", "aria-label": t("free_text") });
   const textRow = h("div", { class: "full" }, text, fieldError("text"));
   const showParams = () => {
     const phrase = phrases.find((p) => p.id === phraseSelect.value);
@@ -178,13 +178,13 @@ export function renderComposer() {
   };
   phraseSelect.addEventListener("change", showParams);
   replaceChildren(form, [
-    h("label", {}, t("to")),
-    h("div", {}, others.map((p) => h("label", {}, h("input", { type: "checkbox", name: "recipients", value: p.code }), ` ${p.code} `)),
+    h("span", { class: "label", id: "compose-to" }, t("to")),
+    h("div", { role: "group", "aria-labelledby": "compose-to" }, others.map((p) => h("label", {}, h("input", { type: "checkbox", name: "recipients", value: p.code }), ` ${p.code} `)),
       fieldError("recipients")),
-    h("label", {}, t("urgency")),
-    h("div", {}, h("select", { name: "urgency" }, ["routine", "urgent", "safety"].map((u) => h("option", { value: u }, t(u)))),
+    h("label", { for: "compose-urgency" }, t("urgency")),
+    h("div", {}, h("select", { name: "urgency", id: "compose-urgency" }, ["routine", "urgent", "safety"].map((u) => h("option", { value: u }, t(u)))),
       fieldError("urgency")),
-    h("label", {}, t("phrase")),
+    h("label", { for: "compose-template" }, t("phrase")),
     h("div", {}, phraseSelect, fieldError("template")),
     params,
     textRow,

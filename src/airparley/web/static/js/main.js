@@ -5,8 +5,10 @@ import { del, get, onUnauthorized, post } from "./api.js";
 import { fmtZ, nodeNow, syncNodeClock } from "./clock.js";
 import { $ } from "./dom.js";
 import { dirOf, setLanguage, t } from "./i18n.js";
-import { emit, on, reset, snapshot, state } from "./state.js";
-import { clearMapData, createMap, getMap, renderConflicts, renderNotices, tracksLayer } from "./map.js";
+import { emit, myParty, on, reset, snapshot, state } from "./state.js";
+import {
+  alertsLayer, clearMapData, createMap, frequenciesLayer, getMap, renderConflicts, renderNotices, tracksLayer,
+} from "./map.js";
 import { connect, disconnect, onEvent } from "./events.js";
 import { initHotline, renderAlarm, renderMessages, ring, upsertMessage } from "./hotline.js";
 import { refreshCase, renderCases, tickCountdowns, upsertCase } from "./cases.js";
@@ -14,6 +16,9 @@ import { removeConflict, renderConflictList, upsertConflict } from "./conflicts.
 import { initDrawing, loadNotices, renderNoticeList } from "./notices.js";
 import { initTimeline, refreshTimeLabel } from "./timeline.js";
 import { applyTrackEvent, dropStale, renderTracks } from "./tracks.js";
+import { announce, applyAlertEvent, applyFlagEvent, dropStaleAlerts, loadAlerts, renderAlertLines, renderAlerts } from "./alerts.js";
+import { loadFrequencies, renderFrequencyLayer, renderFrequencyList } from "./frequencies.js";
+import { initFilters } from "./filters.js";
 
 const SESSION_CHECK_MS = 60_000;
 let timers = [];
@@ -44,6 +49,15 @@ export function showTab(name) {
   for (const pane of document.querySelectorAll(".pane")) pane.hidden = pane.id !== `pane-${name}`;
 }
 
+const TABS = [["conflicts", "conflicts"], ["cases", "cases"], ["alerts", "alerts"], ["notices", "notices"], ["file", "file_notice"], ["frequencies", "frequencies"]];
+
+/** A safety message that just arrived for this party is said aloud (the banner shows it too). */
+function announceSafety(view) {
+  const message = view && view.message;
+  if (!message || message.urgency !== "safety" || message.author.party === myParty() || state.messages.has(message.message_id)) return;
+  announce(`${t("alarm")}: ${message.author.party}: ${(view.rendered && view.rendered.text) || ""}`, true);
+}
+
 function wire() {
   if (wired) return;
   wired = true;
@@ -52,14 +66,18 @@ function wire() {
   on("messages", renderMessages);
   on("cases", () => { renderCases(); renderConflictList(); });
   on("time", () => { renderNotices(); renderConflicts(); renderConflictList(); renderNoticeList(); });
-  on("tracks", () => renderTracks(tracksLayer(), state.tracks));
+  on("tracks", () => { renderTracks(tracksLayer(), state.tracks, state.flags); renderAlertLines(alertsLayer()); });
+  on("alerts", () => { renderAlerts(); renderAlertLines(alertsLayer()); renderTracks(tracksLayer(), state.tracks, state.flags); });
+  on("frequencies", () => { renderFrequencyLayer(frequenciesLayer()); renderFrequencyList(); renderAlerts(); });
+  on("filter", () => { emit("time"); emit("tracks"); });
 
   const reloadNotices = debounce(() => loadNotices().catch(() => {}), 150);
   const caseRefreshers = new Map();
   onEvent("notice.", reloadNotices);
   onEvent("conflict.detected", (event) => { upsertConflict(event.data); emit("conflicts"); });
   onEvent("conflict.cleared", (event) => removeConflict(event.data.id));
-  onEvent("message.", (event) => { upsertMessage(event.data); emit("messages"); });
+  onEvent("message.", (event) => { announceSafety(event.data); upsertMessage(event.data); emit("messages"); });
+  onEvent("frequency.", () => loadFrequencies().catch(() => {}));
   onEvent("message.ring", () => ring());
   onEvent("case.", (event) => {
     const id = event.data && event.data.case && event.data.case.case_id;
@@ -71,8 +89,23 @@ function wire() {
     caseRefreshers.get(id)();
   });
   for (const prefix of ["tracks.", "track.", "alert."]) {
-    onEvent(prefix, (event) => { if (applyTrackEvent(state.tracks, event)) emit("tracks"); });
+    onEvent(prefix, (event) => {
+      const tracks = applyTrackEvent(state.tracks, event);
+      const alerts = applyAlertEvent(event);
+      const flags = applyFlagEvent(event);
+      if (alerts || flags) emit("alerts");
+      else if (tracks) emit("tracks");
+    });
   }
+  onEvent("flag.", (event) => { if (applyFlagEvent(event)) emit("alerts"); });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const compose = $("#compose");
+    if (!compose.hidden && compose.contains(document.activeElement)) {
+      $("#compose-toggle").click();
+      $("#compose-toggle").focus();
+    }
+  });
 
   for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
   $("#logout").addEventListener("click", async () => {
@@ -116,22 +149,25 @@ async function startDesk(session) {
   const o = session.officer;
   $("#who").textContent = `${o.name} · ${o.party}${session.party ? ` (${session.party.name})` : ""} · ${o.tier}`;
   $("#logout").textContent = t("logout");
-  for (const [tab, key] of [["conflicts", "conflicts"], ["cases", "cases"], ["notices", "notices"], ["file", "file_notice"]]) {
+  for (const [tab, key] of TABS) {
     const button = document.querySelector(`[data-tab=${tab}]`);
     button.firstChild.textContent = `${t(key)} `;
   }
   document.querySelector(".tabs").setAttribute("dir", dirOf(session.party ? session.party.language : "en"));
+  state.routes = session.routes || null;
   wire();
   createMap($("#map"));
+  initFilters();
   getMap().invalidateSize();
   if (!drawingReady) {
     initDrawing(showTab);
     drawingReady = true;
   }
   initTimeline();
-  const [parties, phrases, notices, conflicts, messages, cases] = await Promise.all([
-    get("/parties"), get("/phrases"), get("/notices"), get("/conflicts"), get("/messages"), get("/cases"),
+  const [parties, phrases, notices, conflicts, messages, cases, frequencies] = await Promise.all([
+    get("/parties"), get("/phrases"), get("/notices"), get("/conflicts"), get("/messages"), get("/cases"), get("/frequencies"),
   ]);
+  state.frequencies = Array.isArray(frequencies) ? frequencies : [];
   state.parties = parties;
   state.phrases = phrases;
   state.notices = notices.features || [];
@@ -139,14 +175,16 @@ async function startDesk(session) {
   for (const message of messages) upsertMessage(message);
   for (const view of cases) upsertCase(view);
   initHotline();
-  for (const topic of ["notices", "conflicts", "messages", "cases"]) emit(topic);
+  for (const topic of ["notices", "conflicts", "messages", "cases", "frequencies"]) emit(topic);
   renderAlarm();
+  await loadAlerts();
   connect(stillLoggedIn);
   timers.push(setInterval(() => {
     $("#clock").textContent = `${fmtZ(nodeNow())}`;
     tickCountdowns();
     refreshTimeLabel();
-    if (dropStale(state.tracks)) emit("tracks");
+    const staleAlerts = dropStaleAlerts();
+    if (dropStale(state.tracks) || staleAlerts) emit("alerts");
   }, 1000));
   timers.push(setInterval(stillLoggedIn, SESSION_CHECK_MS));
   $("#clock").textContent = fmtZ(nodeNow());
@@ -159,8 +197,9 @@ function stopDesk() {
   timers = [];
   reset();
   clearMapData();
-  for (const id of ["#messages", "#conflicts", "#cases", "#notices", "#alarm-list"]) $(id).replaceChildren();
+  for (const id of ["#messages", "#conflicts", "#cases", "#notices", "#alarm-list", "#alerts", "#frequencies", "#flags-list"]) $(id).replaceChildren();
   $("#alarm").hidden = true;
+  $("#flags").hidden = true;
   document.body.classList.remove("alarmed");
   document.title = "airparley desk";
   delete document.body.dataset.ready;

@@ -3,8 +3,8 @@
 
 import { fmtAltitude, fmtBand, fmtWindow } from "./clock.js";
 import { h } from "./dom.js";
-import { footprintLayer, volumeLayer } from "./geometry.js";
-import { inWindow, state } from "./state.js";
+import { altitudeFt, footprintLayer, volumeLayer } from "./geometry.js";
+import { inBand, inWindow, state } from "./state.js";
 
 // Syria, Iraq, Turkey, Iran and the Caspian.
 const THEATRE_VIEW = [[27.5, 30.0], [43.5, 56.0]];
@@ -14,7 +14,11 @@ export const STYLE = {
   own: { color: "#4aa3ff", weight: 2, fillColor: "#4aa3ff", fillOpacity: 0.18 },
   conflict: { color: "#ff4d4d", weight: 2, dashArray: "6 4", fillColor: "#ff4d4d", fillOpacity: 0.45 },
   draft: { color: "#c77dff", weight: 2, fillColor: "#c77dff", fillOpacity: 0.25 },
+  frequency: { color: "#3ecf8e", weight: 2, dashArray: "2 6", fillColor: "#3ecf8e", fillOpacity: 0.08 },
 };
+
+/** The layers an officer can show or hide (the legend's checkboxes), in legend order. */
+export const TOGGLES = ["notices", "conflicts", "tracks", "alerts", "frequencies", "places"];
 
 let map = null;
 const layers = {};
@@ -31,9 +35,11 @@ export function createMap(element) {
     maxBoundsViscosity: 0.8,
     worldCopyJump: false,
   });
+  element.setAttribute("role", "region");
+  element.setAttribute("aria-roledescription", "map");
   map.attributionControl.setPrefix("Leaflet");
   map.attributionControl.addAttribution("Natural Earth");
-  for (const [name, z] of [["basemap", 200], ["graticule", 250], ["volumes", 400], ["conflicts", 450], ["tracks", 620], ["places", 640]]) {
+  for (const [name, z] of [["basemap", 200], ["graticule", 250], ["volumes", 400], ["conflicts", 450], ["frequencies", 380], ["alerts", 610], ["tracks", 620], ["places", 640]]) {
     map.createPane(name).style.zIndex = String(z);
   }
   map.getPane("places").style.pointerEvents = "none";
@@ -43,6 +49,8 @@ export function createMap(element) {
   layers.places = L.layerGroup().addTo(map);
   layers.notices = L.featureGroup().addTo(map);
   layers.conflicts = L.featureGroup().addTo(map);
+  layers.frequencies = L.featureGroup().addTo(map);
+  layers.alerts = L.layerGroup().addTo(map);
   layers.tracks = L.layerGroup().addTo(map);
   map.fitBounds(THEATRE_VIEW);
   L.control.scale({ imperial: true, metric: true, position: "bottomleft" }).addTo(map);
@@ -58,6 +66,26 @@ export function getMap() {
 export function tracksLayer() {
   return layers.tracks;
 }
+
+export function alertsLayer() {
+  return layers.alerts;
+}
+
+export function frequenciesLayer() {
+  return layers.frequencies;
+}
+
+/** Show or hide one of the TOGGLES layers. */
+export function setLayerVisible(name, visible) {
+  const layer = layers[name];
+  if (!map || !layer) return;
+  if (visible && !map.hasLayer(layer)) layer.addTo(map);
+  if (!visible && map.hasLayer(layer)) layer.remove();
+  map.getContainer().dataset[`layer${name[0].toUpperCase()}${name.slice(1)}`] = visible ? "on" : "off";
+}
+
+/** The scenario's places by name (lower case), for frequencies whose area names one. */
+export const PLACES = new Map();
 
 async function loadBasemap() {
   const response = await fetch("/static/basemap/countries.geojson");
@@ -76,6 +104,7 @@ async function loadPlaces() {
   const response = await fetch("/static/places.geojson");
   if (!response.ok) return;
   const places = await response.json();
+  for (const feature of places.features) PLACES.set(String(feature.properties.name).toLowerCase(), feature);
   for (const feature of places.features) {
     const [lon, lat] = feature.geometry.coordinates;
     const { name, kind } = feature.properties;
@@ -114,7 +143,7 @@ export function renderNotices() {
   byNotice.clear();
   for (const feature of state.notices) {
     const p = feature.properties;
-    if (ENDED.has(p.state) || !inWindow(p.start, p.end)) continue;
+    if (ENDED.has(p.state) || !inWindow(p.start, p.end) || !inBand(altitudeFt(p.lower), altitudeFt(p.upper))) continue;
     const layer = volumeLayer(feature, { ...STYLE.own, pane: "volumes" });
     layer.bindTooltip(
       lines(`${p.notice_id} v${p.version} · ${p.kind}`, `${fmtAltitude(p.lower)}–${fmtAltitude(p.upper)}`, fmtWindow(p.start, p.end)),
@@ -133,7 +162,7 @@ export function renderConflicts() {
   byConflict.clear();
   for (const conflict of state.conflicts.values()) {
     const o = conflict.overlap;
-    if (!inWindow(o.start, o.end)) continue;
+    if (!inWindow(o.start, o.end) || !inBand(o.lower_ft, o.upper_ft)) continue;
     const layer = footprintLayer(o.footprint, { ...STYLE.conflict, pane: "conflicts" });
     const other = conflict.other || {};
     layer.bindTooltip(lines(`⚠ ${other.party || "?"} · ${fmtBand(o.lower_ft, o.upper_ft)}`, fmtWindow(o.start, o.end)), {
@@ -149,6 +178,14 @@ export function zoomToNotice(noticeId) {
   if (group && group.getLayers().length) map.fitBounds(group.getBounds(), { maxZoom: 9, padding: [40, 40] });
 }
 
+export function zoomToLatLng(lat, lon) {
+  if (map) map.setView([lat, lon], Math.max(map.getZoom(), 8));
+}
+
+export function zoomToLayer(layer) {
+  if (map && layer && layer.getBounds) map.fitBounds(layer.getBounds(), { maxZoom: 9, padding: [40, 40] });
+}
+
 export function zoomToConflict(conflictId) {
   const layer = byConflict.get(conflictId);
   if (layer) map.fitBounds(layer.getBounds(), { maxZoom: 9, padding: [40, 40] });
@@ -159,6 +196,8 @@ export function clearMapData() {
   layers.notices.clearLayers();
   layers.conflicts.clearLayers();
   layers.tracks.clearLayers();
+  layers.alerts.clearLayers();
+  layers.frequencies.clearLayers();
   byNotice.clear();
   byConflict.clear();
 }

@@ -10,7 +10,12 @@ export const state = {
   messages: new Map(), // message_id -> {message, rendered}
   cases: new Map(), // case_id -> {case, awaiting, permitted}
   tracks: new Map(), // id -> {id, lat, lon, alt_ft, gs_kt, trk_deg, callsign, alert_level, seen_ms}
+  alerts: new Map(), // "a|b" track ids -> tactical alert of the party's own picture (with seen_ms)
+  flags: new Map(), // track id -> non-responsive flag {track, callsign, party, message_id, time}
+  frequencies: [], // GET /api/v1/frequencies
   time: null, // the time filter (ms since epoch), or null for all times
+  band: null, // the altitude filter {lower_ft, upper_ft}, or null for all altitudes
+  routes: null, // the API paths this node serves (from /openapi.json), or null if unknown
   cursor: 0, // the last event seq seen
 };
 
@@ -34,7 +39,11 @@ export function reset() {
   state.messages.clear();
   state.cases.clear();
   state.tracks.clear();
+  state.alerts.clear();
+  state.flags.clear();
+  state.frequencies = [];
   state.time = null;
+  state.band = null;
   state.cursor = 0;
 }
 
@@ -48,7 +57,11 @@ export function snapshot() {
     messages: [...state.messages.values()],
     cases: [...state.cases.values()],
     tracks: [...state.tracks.values()],
+    alerts: [...state.alerts.values()],
+    flags: [...state.flags.values()],
+    frequencies: state.frequencies,
     time: state.time,
+    band: state.band,
     cursor: state.cursor,
   }));
 }
@@ -61,4 +74,18 @@ export function myParty() {
 export function inWindow(start, end) {
   if (state.time === null) return true;
   return Date.parse(start) <= state.time && state.time <= Date.parse(end);
+}
+
+/** True when the altitude filter is off, or the band [lowerFt, upperFt] intersects the chosen one. */
+export function inBand(lowerFt, upperFt) {
+  if (state.band === null) return true;
+  if (typeof lowerFt !== "number" || typeof upperFt !== "number") return true;
+  return lowerFt <= state.band.upper_ft && upperFt >= state.band.lower_ft;
+}
+
+/** True when the node serves ``method path`` (as its OpenAPI document lists it), or when that is unknown. */
+export function serves(method, path) {
+  if (state.routes === null) return true;
+  const methods = state.routes[`/api/v1${path}`];
+  return Boolean(methods && methods.includes(method.toLowerCase()));
 }

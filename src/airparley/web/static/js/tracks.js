@@ -11,6 +11,7 @@
 // A track not updated for TRACK_STALE_MS is dropped from the picture.
 
 import { h } from "./dom.js";
+import { inBand } from "./state.js";
 
 export const TRACK_STALE_MS = 60_000;
 /** Length of the heading vector: where the aircraft will be in this many seconds. */
@@ -25,13 +26,25 @@ export const ALERT_COLOURS = {
   warning: "#ff3b30",
 };
 const LEVEL_NAMES = ["none", "preventive", "corrective", "warning"];
+/** The node's one ordering of everything a desk is told (node/_tactical.py): none < caution < ... < warning. */
+export const SEVERITY_NAMES = ["none", "caution", "preventive", "corrective", "warning"];
+/** The ring around a track whose pilot did not answer a safety call (track.non_responsive). */
+export const NON_RESPONSIVE_COLOUR = "#ff2bd6";
 
 export function alertName(level) {
   if (typeof level === "number") return LEVEL_NAMES[level] || "none";
   return ALERT_COLOURS[level] ? level : "none";
 }
 
-const TRACK_FIELDS = ["id", "lat", "lon", "alt_ft", "gs_kt", "trk_deg", "callsign", "alert_level"];
+/** An alert of the node (level 0-3, caution, severity 0-4) as one level name. */
+export function severityName(alert) {
+  if (typeof alert.severity === "number") return SEVERITY_NAMES[alert.severity] || "none";
+  if (alert.level_name && alert.level_name !== "none") return alertName(alert.level_name);
+  if (typeof alert.level === "number" && alert.level > 0) return alertName(alert.level);
+  return alert.caution ? "caution" : "none";
+}
+
+const TRACK_FIELDS = ["id", "lat", "lon", "alt_ft", "gs_kt", "trk_deg", "callsign", "alert_level", "party", "severity"];
 
 function upsert(tracks, raw, seenMs) {
   if (!raw || raw.id === undefined || raw.id === null) return false;
@@ -39,6 +52,8 @@ function upsert(tracks, raw, seenMs) {
   const track = { ...(tracks.get(String(raw.id)) || {}) };
   for (const key of TRACK_FIELDS) if (raw[key] !== undefined) track[key] = raw[key];
   track.id = String(raw.id);
+  // The node's live picture gives each track the severity of its worst alert (0-4) rather than a level.
+  if (raw.alert_level === undefined && typeof raw.severity === "number") track.alert_level = SEVERITY_NAMES[raw.severity] || "none";
   track.seen_ms = seenMs;
   tracks.set(track.id, track);
   return true;
@@ -50,11 +65,12 @@ export function applyTrackEvent(tracks, event, seenMs = Date.now()) {
   const data = event.data || {};
   if (kind === "tracks.update") {
     const list = Array.isArray(data.tracks) ? data.tracks : [];
-    if (data.replace) {
+    // The node's live picture ({time, tracks, alerts}) is the whole picture, pushed every second.
+    if (data.replace || Array.isArray(data.alerts)) {
       const keep = new Set(list.map((t) => String(t.id)));
       for (const id of [...tracks.keys()]) if (!keep.has(id)) tracks.delete(id);
     }
-    let changed = Boolean(data.replace);
+    let changed = Boolean(data.replace || Array.isArray(data.alerts));
     for (const raw of list) changed = upsert(tracks, raw, seenMs) || changed;
     return changed;
   }
@@ -66,8 +82,10 @@ export function applyTrackEvent(tracks, event, seenMs = Date.now()) {
     return changed;
   }
   if (kind.startsWith("alert.")) {
-    const ids = Array.isArray(data.track_ids) ? data.track_ids : [data.track_id];
-    const level = kind === "alert.cleared" ? "none" : (data.alert_level ?? data.level);
+    // Either {track_id | track_ids, alert_level | level}, or the node's alert: {a: {id}, b: {id}, severity, ...}.
+    const pair = data.a && data.b;
+    const ids = pair ? [data.a.id, data.b.id] : Array.isArray(data.track_ids) ? data.track_ids : [data.track_id];
+    const level = kind === "alert.cleared" ? "none" : pair ? severityName(data) : (data.alert_level ?? data.level);
     let changed = false;
     for (const id of ids) {
       const track = tracks.get(String(id));
@@ -117,9 +135,10 @@ function arrowIcon(colour, heading) {
 }
 
 /** Redraw the picture on ``layer`` (a Leaflet layer group). */
-export function renderTracks(layer, tracks) {
+export function renderTracks(layer, tracks, flags = new Map()) {
   layer.clearLayers();
   for (const track of tracks.values()) {
+    if (!inBand(track.alt_ft, track.alt_ft)) continue;
     const level = alertName(track.alert_level);
     const colour = ALERT_COLOURS[level];
     const position = [track.lat, track.lon];
@@ -134,5 +153,13 @@ export function renderTracks(layer, tracks) {
         permanent: true, direction: "right", offset: [10, 0], className: "track-label",
       })
       .addTo(layer);
+    if (flags.has(track.id)) {
+      L.circleMarker(position, {
+        pane: "tracks", radius: 18, color: NON_RESPONSIVE_COLOUR, weight: 4, fill: false, dashArray: "4 3",
+        className: "non-responsive-ring", interactive: false, pmIgnore: true,
+      }).addTo(layer);
+      L.tooltip({ permanent: true, direction: "left", offset: [-20, 0], className: "non-responsive-label", pane: "tracks" })
+        .setLatLng(position).setContent(h("span", {}, `⚠ NO ANSWER ${track.callsign || track.id}`)).addTo(layer);
+    }
   }
 }

@@ -1,0 +1,308 @@
+// Tactical alerts of the party's own air picture, coloured by level, with a "Safety call" on each alert
+// that involves another party's aircraft; and the non-responsive flags (a pilot who did not answer a
+// safety call), shown so that they cannot be missed: a banner, a ring on the track, a spoken announcement.
+//
+// Sources (docs/ui.md, "Alerts"): the live picture (`tracks.update` with `alerts`, the whole list every
+// second), `alert.raised` / `alert.cleared` events, and GET /api/v1/alerts at login; flags from
+// GET /api/v1/flags and `track.non_responsive` events. An endpoint this node does not serve yet is shown
+// as unavailable (never requested, so no failed request).
+
+import { get, post } from "./api.js";
+import { fmtZ } from "./clock.js";
+import { $, h, replaceChildren } from "./dom.js";
+import { dirOf, lang, t } from "./i18n.js";
+import { emit, inBand, myParty, serves, state } from "./state.js";
+import { upsertMessage } from "./hotline.js";
+import { ALERT_COLOURS, SEVERITY_NAMES, severityName, TRACK_STALE_MS } from "./tracks.js";
+import { zoomToLatLng } from "./map.js";
+
+export const DEFAULT_FREQUENCY_MHZ = 243.0;
+
+const keyOf = (alert) => `${alert.a && alert.a.id}|${alert.b && alert.b.id}`;
+const dismissed = new Set(); // flags this officer dismissed (on this page only)
+let unavailable = { alerts: false, flags: false, call: false };
+
+// -- announcements (ARIA live regions) ----------------------------------------------------------------
+
+/** Say ``text`` to screen readers: politely, or at once (``urgent``) for warnings and flags. */
+export function announce(text, urgent = false) {
+  const region = $(urgent ? "#live-assertive" : "#live-polite");
+  if (!region) return;
+  region.textContent = "";
+  // A new text node after a tick, so the same words said twice are announced twice.
+  setTimeout(() => { region.textContent = text; }, 50);
+}
+
+function callsignOf(side) {
+  return (side && (side.callsign || side.id)) || "?";
+}
+
+function describePair(alert) {
+  return `${callsignOf(alert.a)} (${alert.a.party || "?"}) × ${callsignOf(alert.b)} (${alert.b.party || "?"})`;
+}
+
+// -- state ----------------------------------------------------------------------------------------------
+
+function remember(alert, seenMs) {
+  if (!alert || !alert.a || !alert.b) return false;
+  const key = keyOf(alert);
+  const before = state.alerts.get(key);
+  const name = severityName(alert);
+  if (name === "none") return state.alerts.delete(key);
+  state.alerts.set(key, { ...alert, level_name: alert.level_name, seen_ms: seenMs });
+  const rank = SEVERITY_NAMES.indexOf(name);
+  if (!before || SEVERITY_NAMES.indexOf(severityName(before)) < rank) {
+    const lowc = typeof alert.time_to_lowc_s === "number" ? ` · ${t("lowc_in")} ${Math.round(alert.time_to_lowc_s)} s` : "";
+    announce(`${t(`level_${name}`)}: ${describePair(alert)}${lowc}`, rank >= 3);
+  }
+  return true;
+}
+
+/** Apply one event to the alerts; true when they changed. */
+export function applyAlertEvent(event, seenMs = Date.now()) {
+  const data = event.data || {};
+  if (event.kind === "tracks.update" && Array.isArray(data.alerts)) {
+    const keep = new Set(data.alerts.map(keyOf));
+    let changed = false;
+    for (const key of [...state.alerts.keys()]) if (!keep.has(key)) changed = state.alerts.delete(key) || changed;
+    for (const alert of data.alerts) changed = remember(alert, seenMs) || changed;
+    return changed;
+  }
+  if (event.kind === "alert.raised" || event.kind === "alert.updated") return remember(data, seenMs);
+  if (event.kind === "alert.cleared" && data.a && data.b) return state.alerts.delete(keyOf(data));
+  return false;
+}
+
+export function dropStaleAlerts(nowMs = Date.now()) {
+  let changed = false;
+  for (const [key, alert] of state.alerts) {
+    if (nowMs - alert.seen_ms > TRACK_STALE_MS) changed = state.alerts.delete(key) || changed;
+  }
+  return changed;
+}
+
+/** A flag as the node sends it (leniently: `track` may be an id or {id, party, callsign}). */
+function normalFlag(raw) {
+  if (!raw) return null;
+  const track = raw.track && typeof raw.track === "object" ? raw.track : {};
+  const id = track.id ?? raw.track_id ?? (typeof raw.track === "string" ? raw.track : undefined) ?? raw.id;
+  if (id === undefined || id === null) return null;
+  return {
+    track: String(id),
+    callsign: raw.callsign || track.callsign || "",
+    party: raw.party || track.party || "",
+    message_id: raw.message_id || (raw.message && (raw.message.message_id || raw.message)) || "",
+    time: raw.time || raw.at || raw.flagged_at || "",
+  };
+}
+
+export function applyFlagEvent(event) {
+  const data = event.data || {};
+  if (event.kind === "track.non_responsive") {
+    const flag = normalFlag(data);
+    if (!flag) return false;
+    const fresh = !state.flags.has(flag.track);
+    state.flags.set(flag.track, flag);
+    dismissed.delete(flag.track);
+    if (fresh) announce(`${t("non_responsive")}: ${flag.callsign || flag.track}`, true);
+    return true;
+  }
+  if (event.kind === "track.responsive" || event.kind === "flag.cleared") {
+    const flag = normalFlag(data);
+    return Boolean(flag) && state.flags.delete(flag.track);
+  }
+  return false;
+}
+
+/** GET /api/v1/alerts and /api/v1/flags, where the node serves them. */
+export async function loadAlerts() {
+  unavailable = { alerts: !serves("get", "/alerts"), flags: !serves("get", "/flags"), call: !serves("post", "/alerts/safety-call") };
+  const notes = [];
+  if (!unavailable.alerts) {
+    try {
+      const list = await get("/alerts");
+      for (const alert of Array.isArray(list) ? list : (list && list.alerts) || []) remember(alert, Date.now());
+    } catch (error) {
+      notes.push(`GET /api/v1/alerts: ${error.reason || error}`);
+    }
+  }
+  if (!unavailable.flags) {
+    try {
+      const list = await get("/flags");
+      for (const raw of Array.isArray(list) ? list : (list && list.flags) || []) {
+        const flag = normalFlag(raw);
+        if (flag) state.flags.set(flag.track, flag);
+      }
+    } catch (error) {
+      notes.push(`GET /api/v1/flags: ${error.reason || error}`);
+    }
+  }
+  status(notes);
+  emit("alerts");
+}
+
+function status(extra = []) {
+  const notes = [...extra];
+  if (unavailable.alerts) notes.push(t("alerts_unavailable"));
+  if (unavailable.call) notes.push(t("safety_call_unavailable"));
+  const node = $("#alerts-status");
+  node.textContent = notes.join(" ");
+  node.hidden = notes.length === 0;
+}
+
+// -- the panel ------------------------------------------------------------------------------------------
+
+function otherSide(alert) {
+  for (const side of [alert.b, alert.a]) {
+    if (side && side.party && side.party !== myParty() && side.party !== "unknown") return side;
+  }
+  return null;
+}
+
+function frequencyOptions(selected) {
+  const list = state.frequencies.length ? state.frequencies : [{ name: "guard", mhz: DEFAULT_FREQUENCY_MHZ, guard: true }];
+  const options = list.map((f) => h("option", { value: String(f.mhz), selected: Number(f.mhz) === selected },
+    `${Number(f.mhz).toFixed(3).replace(/0+$/, "0")} MHz · ${f.name}`));
+  if (!list.some((f) => Number(f.mhz) === selected)) {
+    options.unshift(h("option", { value: String(selected), selected: true }, `${selected.toFixed(1)} MHz`));
+  }
+  return options;
+}
+
+async function safetyCall(alert, other, select, button, result) {
+  button.disabled = true;
+  result.className = "small";
+  result.textContent = t("sending");
+  try {
+    const answer = await post("/alerts/safety-call", { track: other.id, frequency_mhz: Number(select.value) });
+    if (answer && answer.message) {
+      upsertMessage(answer);
+      emit("messages");
+    }
+    const id = answer && answer.message ? answer.message.message_id : "";
+    result.textContent = `${t("safety_call_sent")} ${callsignOf(other)} (${other.party}) · ${select.value} MHz${id ? ` · ${id}` : ""}`;
+    announce(result.textContent);
+  } catch (error) {
+    result.className = "field-error";
+    result.textContent = error.status === 404 ? `${t("safety_call_unavailable")} (404)` : (error.reason || String(error));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function figure(label, value, unit) {
+  return typeof value === "number" ? [h("dt", {}, label), h("dd", {}, `${Math.round(value * 10) / 10} ${unit}`)] : null;
+}
+
+/** A card's frame: built once per alert pair, so the frequency chosen and the focus survive the live
+ * updates (every second); only its level and figures are refreshed (fillCard). */
+function alertCard(alert) {
+  const key = keyOf(alert);
+  const other = otherSide(alert);
+  const result = h("p", { class: "small", role: "status" });
+  let call = null;
+  if (other) {
+    const selectId = `sc-freq-${key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+    const select = h("select", { id: selectId, name: "frequency_mhz" }, frequencyOptions(DEFAULT_FREQUENCY_MHZ));
+    const button = h("button", { type: "button", class: "call", dataset: { action: "safety-call", track: other.id } },
+      `${t("safety_call")} ${callsignOf(other)}`);
+    button.addEventListener("click", () => safetyCall(alert, other, select, button, result));
+    call = h("div", { class: "actions" }, h("label", { for: selectId }, t("frequency")), select, button);
+  }
+  return h("li", { class: "card alert", dataset: { alert: key, other: other ? other.id : "" } },
+    h("h3", {}), h("dl", {}), call, result);
+}
+
+function fillCard(node, alert) {
+  const name = severityName(alert);
+  const flagged = [alert.a, alert.b].some((side) => side && state.flags.has(String(side.id)));
+  node.className = `card alert level-${name}${flagged ? " flagged" : ""}`;
+  node.dataset.level = name;
+  const heading = `${name}|${describePair(alert)}`;
+  if (node.dataset.heading !== heading) {
+    node.dataset.heading = heading;
+    replaceChildren(node.querySelector("h3"), [h("span", { class: `badge level-${name}` }, t(`level_${name}`)), describePair(alert)]);
+  }
+  replaceChildren(node.querySelector("dl"), [
+    figure(t("lowc_in"), alert.time_to_lowc_s, "s"),
+    figure("tCPA", alert.tcpa_s, "s"),
+    figure("dCPA", alert.dcpa_nm, "NM"),
+    figure(t("separation"), alert.horizontal_sep_nm, "NM"),
+    figure(t("vertical"), alert.vertical_sep_ft, "ft"),
+  ]);
+  const button = node.querySelector("[data-action=safety-call]");
+  if (button) {
+    button.disabled = unavailable.call;
+    button.title = unavailable.call ? t("safety_call_unavailable") : "";
+    const select = node.querySelector("select");
+    if (Number(select.dataset.count || 0) !== state.frequencies.length) {
+      const chosen = Number(select.value) || DEFAULT_FREQUENCY_MHZ;
+      replaceChildren(select, frequencyOptions(chosen));
+      select.dataset.count = String(state.frequencies.length);
+    }
+  }
+}
+
+export function renderAlerts() {
+  const list = [...state.alerts.values()].sort((x, y) =>
+    SEVERITY_NAMES.indexOf(severityName(y)) - SEVERITY_NAMES.indexOf(severityName(x)) || keyOf(x).localeCompare(keyOf(y)));
+  const root = $("#alerts");
+  root.setAttribute("dir", dirOf(lang()));
+  const old = new Map([...root.children].filter((n) => n.dataset.alert).map((n) => [n.dataset.alert, n]));
+  const nodes = list.map((alert) => {
+    const other = otherSide(alert);
+    let node = old.get(keyOf(alert));
+    if (!node || node.dataset.other !== (other ? String(other.id) : "")) node = alertCard(alert);
+    fillCard(node, alert);
+    return node;
+  });
+  if (!nodes.length) nodes.push(h("li", { class: "muted" }, t("no_alerts")));
+  // Move nodes only when the order changed: re-inserting a node would take the focus away from it.
+  const current = [...root.children];
+  if (current.length !== nodes.length || current.some((n, i) => n !== nodes[i])) root.replaceChildren(...nodes);
+  $("#count-alerts").textContent = String(list.length);
+  const worst = list.length ? severityName(list[0]) : "none";
+  document.querySelector("[data-tab=alerts]").dataset.level = state.flags.size ? "warning" : worst;
+  renderFlags();
+  status();
+}
+
+/** The alert pairs on the map: a line between the two aircraft, in the alert's colour. */
+export function renderAlertLines(layer) {
+  layer.clearLayers();
+  for (const alert of state.alerts.values()) {
+    const a = state.tracks.get(String(alert.a.id));
+    const b = state.tracks.get(String(alert.b.id));
+    if (!a || !b || !inBand(Math.min(a.alt_ft, b.alt_ft), Math.max(a.alt_ft, b.alt_ft))) continue;
+    const name = severityName(alert);
+    L.polyline([[a.lat, a.lon], [b.lat, b.lon]], {
+      pane: "alerts", color: ALERT_COLOURS[name], weight: 3, dashArray: name === "caution" ? "6 6" : null,
+      className: `alert-line level-${name}`, interactive: false, pmIgnore: true,
+    }).addTo(layer);
+  }
+}
+
+// -- the non-responsive banner -------------------------------------------------------------------------
+
+function renderFlags() {
+  const shown = [...state.flags.values()].filter((f) => !dismissed.has(f.track));
+  const banner = $("#flags");
+  banner.hidden = shown.length === 0;
+  banner.setAttribute("dir", dirOf(lang()));
+  $("#flags-title").textContent = `${t("non_responsive_title")} (${shown.length})`;
+  replaceChildren($("#flags-list"), shown.map((flag) => {
+    const track = state.tracks.get(flag.track);
+    return h("li", { dataset: { flag: flag.track } },
+      h("span", { class: "flag-callsign" }, flag.callsign || flag.track),
+      h("span", { class: "text" }, [
+        flag.party ? `${flag.party} · ` : "", `${t("track")} ${flag.track}`,
+        flag.message_id ? ` · ${t("unanswered_call")} ${flag.message_id}` : "",
+        flag.time ? ` · ${fmtZ(flag.time)}` : "",
+      ].join("")),
+      track ? h("button", { type: "button", onclick: () => zoomToLatLng(track.lat, track.lon) }, t("show_on_map")) : null,
+      h("button", {
+        type: "button", class: "dismiss", dataset: { action: "dismiss-flag" },
+        onclick: () => { dismissed.add(flag.track); renderFlags(); emit("tracks"); },
+      }, t("dismiss")));
+  }));
+}
