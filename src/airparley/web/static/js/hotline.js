@@ -21,6 +21,73 @@ function received(message) {
   return message.recipients.includes(myParty()) && message.author.party !== myParty();
 }
 
+/** A thread is the line to one set of other parties: every message among exactly those parties and us. */
+export function threadOf(message) {
+  const parties = new Set([message.author.party, ...message.recipients]);
+  parties.delete(myParty());
+  return [...parties].sort().join(", ");
+}
+
+// The thread the list shows ("" for all) and the message being answered, if any: desk-local view state.
+const view = { thread: "", replyTo: null };
+
+function unreadIn(messages) {
+  return messages.filter(({ message }) => received(message) && (myReceipt(message) || {}).state === "delivered").length;
+}
+
+function renderThreads(all) {
+  const byThread = new Map();
+  for (const item of all) {
+    const key = threadOf(item.message);
+    if (!byThread.has(key)) byThread.set(key, []);
+    byThread.get(key).push(item);
+  }
+  if (view.thread && !byThread.has(view.thread)) view.thread = "";
+  const tab = (key, label, items) => {
+    const unread = unreadIn(items);
+    return h("button", {
+      type: "button", class: `thread${view.thread === key ? " active" : ""}`, dataset: { thread: key },
+      "aria-pressed": String(view.thread === key),
+      onclick: () => { view.thread = key; renderMessages(); },
+    }, label, unread ? h("span", { class: "count", "aria-label": `${unread} ${t("unread")}` }, String(unread)) : null);
+  };
+  replaceChildren($("#threads"), [
+    tab("", t("all_threads"), all),
+    ...[...byThread.keys()].sort().map((key) => tab(key, key, byThread.get(key))),
+  ]);
+}
+
+function quoted(message) {
+  const reference = (message.references || []).find((r) => r.kind === "message");
+  if (!reference) return null;
+  const original = state.messages.get(reference.id);
+  const text = original ? original.rendered.text : reference.id;
+  return h("p", { class: "reply-to", dataset: { replyTo: reference.id } }, `↩ ${text.length > 80 ? `${text.slice(0, 77)}…` : text}`);
+}
+
+function startReply(message) {
+  view.replyTo = message.message_id;
+  const form = $("#compose");
+  form.hidden = false;
+  $("#compose-toggle").textContent = t("close");
+  const answerTo = new Set([message.author.party, ...message.recipients]);
+  answerTo.delete(myParty());
+  for (const box of form.querySelectorAll("input[name=recipients]")) box.checked = answerTo.has(box.value);
+  renderReplyLine();
+  form.querySelector("select[name=urgency]").focus();
+}
+
+function renderReplyLine() {
+  const line = $("#compose-reply");
+  if (!line) return;
+  const original = view.replyTo && state.messages.get(view.replyTo);
+  line.hidden = !original;
+  replaceChildren(line, original ? [
+    h("span", {}, `${t("replying_to")}: ${original.rendered.text}`),
+    h("button", { type: "button", class: "secondary", onclick: () => { view.replyTo = null; renderReplyLine(); } }, t("cancel_reply")),
+  ] : []);
+}
+
 /** Safety messages sent to this party that it has not acknowledged yet. */
 export function unacknowledgedSafety() {
   return [...state.messages.values()].filter(({ message }) => {
@@ -83,6 +150,12 @@ function messageItem({ message, rendered }) {
       }, t("acknowledge")));
     }
   }
+  if (!mine) {
+    actions.push(h("button", {
+      type: "button", class: "secondary", dataset: { action: "reply", message: message.message_id },
+      onclick: () => startReply(message),
+    }, t("reply")));
+  }
   return h(
     "li",
     {
@@ -90,6 +163,7 @@ function messageItem({ message, rendered }) {
       dataset: { message: message.message_id, urgency: message.urgency },
     },
     h("div", { class: "meta" }, meta, receipts),
+    quoted(message),
     messageText(rendered),
     actions.length ? h("div", { class: "actions" }, actions) : null,
   );
@@ -97,8 +171,10 @@ function messageItem({ message, rendered }) {
 
 export function renderMessages() {
   // Newest first; messages of the same instant in reverse order of arrival (a stable sort).
-  const list = [...state.messages.values()].reverse().sort((a, b) =>
+  const all = [...state.messages.values()].reverse().sort((a, b) =>
     Date.parse(b.message.created_at) - Date.parse(a.message.created_at));
+  renderThreads(all);
+  const list = view.thread ? all.filter(({ message }) => threadOf(message) === view.thread) : all;
   keyedRender($("#messages"), list, (view) => view.message.message_id, messageItem,
     () => h("li", { class: "muted" }, t("no_messages")));
   renderAlarm();
@@ -178,6 +254,7 @@ export function renderComposer() {
   };
   phraseSelect.addEventListener("change", showParams);
   replaceChildren(form, [
+    h("p", { class: "full reply-line", id: "compose-reply", hidden: true }),
     h("span", { class: "label", id: "compose-to" }, t("to")),
     h("div", { role: "group", "aria-labelledby": "compose-to" }, others.map((p) => h("label", {}, h("input", { type: "checkbox", name: "recipients", value: p.code }), ` ${p.code} `)),
       fieldError("recipients")),
@@ -192,11 +269,13 @@ export function renderComposer() {
     h("div", { class: "full" }, h("button", { type: "submit" }, t("send"))),
   ]);
   form.setAttribute("dir", dirOf(lang()));
+  renderReplyLine();
   form.onsubmit = async (event) => {
     event.preventDefault();
     clearErrors(form);
     const recipients = [...form.querySelectorAll("input[name=recipients]:checked")].map((i) => i.value);
     const body = { recipients, urgency: form.elements.urgency.value };
+    if (view.replyTo) body.references = [{ kind: "message", id: view.replyTo }];
     const phrase = phrases.find((p) => p.id === phraseSelect.value);
     if (phrase) {
       body.template = phrase.id;
@@ -210,9 +289,11 @@ export function renderComposer() {
     }
     try {
       upsertMessage(await post("/messages", body));
+      view.replyTo = null;
       emit("messages");
       form.reset();
       showParams();
+      renderReplyLine();
     } catch (error) {
       showErrors(form, error);
     }

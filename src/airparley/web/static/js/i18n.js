@@ -4,6 +4,7 @@
 
 const WORDS = {
   en: {
+    all_threads: "All", reply: "Reply", replying_to: "Reply to", cancel_reply: "Cancel reply", unread: "unread",
     hotline: "Hotline", compose: "New message", close: "Close", to: "To", urgency: "Urgency",
     routine: "routine", urgent: "urgent", safety: "safety", phrase: "Phrase", free_text: "Free text",
     send: "Send", mark_read: "Mark read", acknowledge: "Acknowledge", delivered: "delivered", read: "read",
@@ -59,6 +60,7 @@ const WORDS = {
     dismiss: "Dismiss", guard: "guard", area: "area", notes: "notes",
   },
   ru: {
+    all_threads: "Все", reply: "Ответить", replying_to: "Ответ на", cancel_reply: "Отменить ответ", unread: "непрочитанных",
     hotline: "Горячая линия", compose: "Новое сообщение", close: "Закрыть", to: "Кому", urgency: "Срочность",
     routine: "обычное", urgent: "срочное", safety: "безопасность", phrase: "Фраза", free_text: "Свободный текст",
     send: "Отправить", mark_read: "Прочитано", acknowledge: "Подтвердить", delivered: "доставлено",
@@ -117,6 +119,7 @@ const WORDS = {
     show_on_map: "Показать на карте", dismiss: "Скрыть", guard: "аварийная", area: "район", notes: "примечания",
   },
   tr: {
+    all_threads: "Tümü", reply: "Yanıtla", replying_to: "Yanıt:", cancel_reply: "Yanıtı iptal et", unread: "okunmamış",
     hotline: "Sıcak hat", compose: "Yeni mesaj", close: "Kapat", to: "Alıcı", urgency: "Öncelik",
     routine: "rutin", urgent: "acil", safety: "emniyet", phrase: "Kalıp ifade", free_text: "Serbest metin",
     send: "Gönder", mark_read: "Okundu", acknowledge: "Onayla", delivered: "teslim edildi", read: "okundu",
@@ -173,6 +176,7 @@ const WORDS = {
     dismiss: "Gizle", guard: "acil", area: "alan", notes: "notlar",
   },
   ar: {
+    all_threads: "الكل", reply: "رد", replying_to: "رد على", cancel_reply: "إلغاء الرد", unread: "غير مقروءة",
     hotline: "الخط الساخن", compose: "رسالة جديدة", close: "إغلاق", to: "إلى", urgency: "الأولوية",
     routine: "عادية", urgent: "عاجلة", safety: "سلامة", phrase: "عبارة", free_text: "نص حر", send: "إرسال",
     mark_read: "تمت القراءة", acknowledge: "تأكيد الاستلام", delivered: "تم التسليم", read: "مقروءة",
