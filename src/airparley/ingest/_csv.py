@@ -152,7 +152,8 @@ def parse_csv(lines: Iterable[str], mapping: CsvMapping, tally: Tally, *, source
     """The states of a CSV recording, in file order, as they are read (a generator: replay can pace them).
 
     A header that lacks a mapped or required column raises :class:`InvalidInput` before any state; a bad
-    row goes to the tally with its line number.
+    row goes to the tally with its line number. A record is one line: a quoted field cannot span lines, so a
+    stray quote costs its own row only.
 
     >>> tally = Tally("demo.csv")
     >>> rows = ["hex,t,latitude,longitude,alt_m,spd,hdg", "4ca2d6,1795662000,34.5,38.2,3048,100,90", "x,,1,1,1,1,1"]
@@ -164,16 +165,15 @@ def parse_csv(lines: Iterable[str], mapping: CsvMapping, tally: Tally, *, source
     "demo.csv, line 3: time: is empty (column 't')"
     """
     source = source or tally.source
-    reader = csv.reader(iter(lines), delimiter=mapping.delimiter)
     where: dict[str, int] | None = None
-    while True:
+    for line_no, line in enumerate(lines, start=1):
+        # One reader per line: a recording has one record per line, and a single reader over the whole
+        # file would let one stray quote swallow every row after it into one field (and misnumber them).
         try:
-            row = next(reader)
-        except StopIteration:
-            return
+            row = next(csv.reader([line], delimiter=mapping.delimiter), [])
         except csv.Error as error:
             tally.records += 1
-            tally.error("(line)", f"not CSV: {error}", reader.line_num)
+            tally.error("(line)", f"not CSV: {error}", line_no)
             continue
         if not any(cell.strip() for cell in row):
             continue
@@ -186,7 +186,7 @@ def parse_csv(lines: Iterable[str], mapping: CsvMapping, tally: Tally, *, source
         try:
             state = _row_state(row, where, mapping, source)
         except Rejected as error:
-            tally.error(error.field, error.reason, reader.line_num)
+            tally.error(error.field, error.reason, line_no)
             continue
         tally.states += 1
         yield state

@@ -23,9 +23,7 @@ class Pacer:
     that. A time earlier than one already passed is due at once (recordings are not always sorted).
     """
 
-    def __init__(
-        self, speed: float, clock: Callable[[], float], sleep: Callable[[float], None]
-    ) -> None:
+    def __init__(self, speed: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
         if not math.isfinite(speed) or speed < 0:
             raise InvalidInput("speed", f"must be a number >= 0 (0: as fast as possible), got {speed!r}")
         self.speed = speed
