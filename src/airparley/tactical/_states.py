@@ -224,9 +224,13 @@ def _parse_time(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f"must be ISO 8601 text or POSIX seconds, got {value!r}")
     if isinstance(value, int | float):
-        if not math.isfinite(value):
+        try:
+            seconds = float(value)
+        except OverflowError:
+            raise ValueError("must be finite POSIX seconds, got an integer too large for a double") from None
+        if not math.isfinite(seconds):
             raise ValueError(f"must be a finite number of POSIX seconds, got {value!r}")
-        return float(value)
+        return seconds
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value)
@@ -244,7 +248,10 @@ def _number(record: dict[str, Any], name: str) -> float:
     value = record[name]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"must be a number, got {value!r}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any double: not a coordinate, and not worth echoing whole
+        raise ValueError("must be a finite number, got an integer too large for a double") from None
     if not math.isfinite(number):
         raise ValueError(f"must be a finite number, got {value!r}")
     if name == "lat" and not -90.0 <= number <= 90.0:
