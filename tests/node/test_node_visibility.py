@@ -100,11 +100,21 @@ def _play_the_whole_story(running: Running) -> None:
             "trk_deg": 120,
             "vs_fpm": 0,
         }
-        assert running.desk("usa_sensor").client.post("/api/v1/tracks", json={"states": [state]}).status_code == 202
+        e3 = {**state, "id": "USA-E3-1", "party": "USA", "callsign": "SENTRY60", "lat": 35.2, "lon": 40.0}
+        e3.update(alt_ft=30000, gs_kt=360, trk_deg=60)
+        states = [state, e3]
+        assert running.desk("usa_sensor").client.post("/api/v1/tracks", json={"states": states}).status_code == 202
         if second == 0:
             assert post("usa_duty", "/alerts/safety-call", {"track": "RUS-SU34-1"}).status_code == 201
         running.clock.advance(seconds=10)
         running.node.tick()
+    # The E-3 shared with the Russians (kept), and with the Turks (revoked): Syria learns nothing of either.
+    running.clock.advance(seconds=-10)
+    assert post("usa_duty", "/tracks/shares", {"track": "USA-E3-1", "with": ["RUS"]}).status_code == 201
+    to_turkey = post("usa_duty", "/tracks/shares", {"track": "USA-E3-1", "with": ["TUR"], "minutes": 60})
+    assert post("usa_duty", f"/tracks/shares/{to_turkey.json()['share']['share_id']}/revoke").status_code == 200
+    running.clock.advance(seconds=10)
+    running.node.tick()
 
 
 def test_no_desk_sees_more_than_it_is_entitled_to(running: Running) -> None:
@@ -122,7 +132,19 @@ def test_no_desk_sees_more_than_it_is_entitled_to(running: Running) -> None:
             continue
         documents = [
             desk.client.get(f"/api/v1{p}").json()
-            for p in ("/me", "/parties", "/notices", "/conflicts", "/messages", "/cases", "/frequencies", "/flags")
+            for p in (
+                "/me",
+                "/parties",
+                "/notices",
+                "/conflicts",
+                "/messages",
+                "/cases",
+                "/frequencies",
+                "/flags",
+                "/tracks/shares",
+                "/tracks",
+                "/alerts",
+            )
         ]
         events = desk.client.get("/api/v1/events").json()["events"]
         kinds_seen |= {e["kind"] for e in events}
@@ -131,6 +153,12 @@ def test_no_desk_sees_more_than_it_is_entitled_to(running: Running) -> None:
                 ident = item.get("message", {}).get("message_id") or item.get("case", {}).get("case_id")
                 path = "/messages/" if "message" in item else "/cases/"
                 documents.append(desk.client.get(f"/api/v1{path}{ident}").json())
+        shares, tracks = documents[8], documents[9]
+        assert all(share["with"] == [desk.party] for share in shares if share["party"] != desk.party), name
+        shared_ids = {t["id"] for t in tracks if "shared_by" in t}
+        assert shared_ids == ({"USA-E3-1"} if desk.party == "RUS" else set()), name
+        if desk.party != "USA":  # nothing of the American picture but the one track shared with it
+            assert {t["id"] for t in tracks} == shared_ids, name
         text = json.dumps(documents + events, ensure_ascii=False)
         for party, words in SECRETS.items():
             if party != desk.party:
@@ -165,4 +193,6 @@ def test_no_desk_sees_more_than_it_is_entitled_to(running: Running) -> None:
         "message.acknowledged",
         "frequency.added",
         "track.non_responsive",
+        "track.shared",
+        "track.unshared",
     }, kinds_seen

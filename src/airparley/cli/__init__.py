@@ -18,6 +18,7 @@ from airparley.cli._node import keys_app, officer_app, party_app, peer_app, serv
 from airparley.cli._sim import sim_app
 from airparley.cli._strategic import check_command, notice_app
 from airparley.cli._tactical import tactical_app
+from airparley.cli._tracks import tracks_app
 
 __all__ = ["app", "main"]
 
@@ -44,6 +45,7 @@ app.add_typer(msg_app, name="msg")
 app.add_typer(case_app, name="case")
 case_app.command("report")(case_report_command)
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(tracks_app, name="tracks")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(sim_app, name="sim")

@@ -19,7 +19,6 @@ from airparley.errors import AirparleyError, InvalidInput, PermissionDenied
 from airparley.node._core import WRITERS, Node
 from airparley.node._federation import federation_router
 from airparley.node._http import BodyLimit, RateLimiter, Unauthorized, problem_for, token_key, validation_problem
-from airparley.node._tracks import state_dict
 from airparley.store import Officer
 from airparley.strategic import NoticeState
 
@@ -272,12 +271,31 @@ def create_app(node: Node) -> FastAPI:
         accepted, rejected = node.pictures.post(who.party, batch["states"])
         return {"accepted": accepted, "rejected": [r.as_dict() for r in rejected]}
 
-    @api.get("/tracks", summary="Your party's live air picture: the newest state of each track")
+    @api.get(
+        "/tracks",
+        summary="Your party's live air picture: the newest state of each track, and of each track shared with it",
+    )
     def get_tracks(who: Me) -> list[dict[str, Any]]:
-        if who.tier not in ("duty", "senior", "observer"):
-            raise PermissionDenied(f"a {who.tier} officer may not read the air picture")
-        picture = node.pictures.latest(who.party, node.clock().timestamp())
-        return [state_dict(s) for s in picture]
+        return node.tracks_for(who)
+
+    @api.post("/tracks/shares", status_code=201, summary="Share a track of your own picture with other parties")
+    def share_track(who: Me, share: Annotated[dict[str, Any], Body()], key: IdempotencyKey = None) -> JSONResponse:
+        return once(who, key, "POST", "/tracks/shares", share, lambda tx: (201, node.share_track(tx, who, share)))
+
+    @api.get("/tracks/shares", summary="Track shares your party made and those made with it, newest first")
+    def list_shares(who: Me) -> list[dict[str, Any]]:
+        return node.shares_for(who)
+
+    @api.post("/tracks/shares/{share_id}/revoke", summary="Revoke one of your party's track shares")
+    def revoke_share(who: Me, share_id: str, key: IdempotencyKey = None) -> JSONResponse:
+        return once(
+            who,
+            key,
+            "POST",
+            f"/tracks/shares/{share_id}/revoke",
+            None,
+            lambda tx: (200, node.unshare_track(tx, who, share_id)),
+        )
 
     # -- alerts, safety calls and non-response flags ---------------------------------------------------
     @api.get("/alerts", summary="Your party's tactical alerts in force (from its own picture), most severe first")

@@ -25,8 +25,9 @@ from airparley.node._hotline import Hotline
 from airparley.node._ledger import LedgerWriter
 from airparley.node._nonresponse import Criteria, NonResponse, agreed_frequency, call_params, parse_safety_call
 from airparley.node._settings import NodeSettings
+from airparley.node._shares import MarkedLive, ShareBook, SharedPictures, TrackSharing
 from airparley.node._tactical import TacticalRunner
-from airparley.node._tracks import Pictures
+from airparley.node._tracks import Pictures, state_dict
 from airparley.node._visibility import conflict_for, notice_for
 from airparley.store import Event, Officer, Store, Tx, hash_token
 from airparley.strategic import (
@@ -90,10 +91,18 @@ class Node:
         self.index = ConflictIndex.build((s.notice for s in stored), self.buffers)
         # The conflicts in force, kept up to date notice by notice (a full check only at start-up).
         self._live: dict[str, Conflict] = {c.id: c for c in self.index.conflicts()}
+        # Sensors post to ``pictures`` (each party's own); everything that reads a party's picture reads
+        # ``view``: its own tracks plus the tracks other parties share with it (node/_shares.py).
         self.pictures = Pictures()
-        self.tactical = TacticalRunner(self.pictures, self.ledger)
+        self.shares = ShareBook()
+        with store.begin() as tx:
+            self.shares.load(tx.active_track_shares())
+        self.view = SharedPictures(self.pictures, self.shares, clock)
+        self.sharing = TrackSharing(self.pictures, self.shares, self.ledger)
+        self.tactical = TacticalRunner(self.view, self.ledger)
+        self.tactical.live = MarkedLive(self.view)
         self.hotline = Hotline(hotline_settings or HotlineSettings(), self._conflict_windows, self.ledger)
-        self.nonresponse = NonResponse(self.pictures, self.ledger, Criteria.from_settings(self.settings), clock())
+        self.nonresponse = NonResponse(self.view, self.ledger, Criteria.from_settings(self.settings), clock())
 
     # -- listeners -----------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[], None]) -> None:
@@ -401,6 +410,33 @@ class Node:
         self.nonresponse.arm(tx, message, now, owners={call.track: to})
         return view
 
+    # -- the air picture and track shares ------------------------------------------------------------
+    def tracks_for(self, officer: Officer) -> list[dict[str, Any]]:
+        """The party's live picture: its own tracks and the tracks shared with it (``shared_by``)."""
+        _require(officer, READERS, "read the air picture")
+        states, sharers = self.view.picture(officer.party, self.clock().timestamp())
+        tracks = [state_dict(s) for s in states]
+        for track in tracks:
+            if track["id"] in sharers:
+                track["shared_by"] = sharers[track["id"]]
+        return tracks
+
+    def share_track(self, tx: Tx, officer: Officer, body: Any) -> dict[str, Any]:
+        """Share a track of the officer's own picture with other parties (a signed ``track.shared`` act)."""
+        _require(officer, WRITERS, "share tracks")
+        return self.sharing.grant(tx, officer, body, self.clock())
+
+    def unshare_track(self, tx: Tx, officer: Officer, share_id: str) -> dict[str, Any]:
+        """Revoke one of the party's shares (a signed ``track.shared`` act with state ``revoked``)."""
+        _require(officer, WRITERS, "revoke track shares")
+        return self.sharing.revoke(tx, officer, share_id, self.clock())
+
+    def shares_for(self, officer: Officer) -> list[dict[str, Any]]:
+        """The shares the party made and those made with it, newest first."""
+        _require(officer, READERS, "read track shares")
+        with self.store.begin() as tx:
+            return self.sharing.shares_for(tx, officer.party, self.clock())
+
     def alerts_for(self, officer: Officer) -> list[dict[str, Any]]:
         """The party's tactical alerts in force (from its own picture's last scan), most severe first."""
         _require(officer, READERS, "read alerts")
@@ -429,6 +465,7 @@ class Node:
         with self.write() as tx:
             tx.forget_responses_before(now - timedelta(hours=self.settings.idempotency_keep_h))
             self.hotline.tick(tx, now)
+            self.shares.load(tx.active_track_shares())
             self.tactical.tick(tx, now, lambda: [n for n in self.index.notices() if n.takes_part])
             self.nonresponse.tick(tx, now)
 

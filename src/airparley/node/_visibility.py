@@ -14,6 +14,9 @@ Rules (DESIGN section 3):
   caller and by the aircraft's owner, and names that one aircraft only: the caller's track id and callsign,
   the message, its state at the call and at the flag (position, altitude, track, speed), the deadline and
   why. Nothing else of the caller's picture reaches the owner.
+* A track share is seen by the sharing party in full and by each party it names, as if it named that party
+  alone (a recipient does not learn who else was given the track); a third party sees nothing of it. The
+  shared track's states reach a recipient only through its picture (``node._shares.SharedPictures``).
 * Events carry, per party of their audience, a payload already shaped by these functions.
 
 Every function here returns plain JSON-ready data, or ``None`` for "this party may not see it".
@@ -28,7 +31,15 @@ from airparley import hotline as hl
 from airparley.store import StoredNotice
 from airparley.strategic import Conflict, Notice, geojson_of, iso_utc, notices_to_geojson
 
-__all__ = ["case_for", "conflict_for", "flag_for", "message_for", "notice_for", "notice_summary_for_other"]
+__all__ = [
+    "case_for",
+    "conflict_for",
+    "flag_for",
+    "message_for",
+    "notice_for",
+    "notice_summary_for_other",
+    "share_for",
+]
 
 
 def notice_for(viewer: str, stored: StoredNotice) -> dict[str, Any] | None:
@@ -148,3 +159,13 @@ def flag_for(viewer: str, watch: Mapping[str, Any]) -> dict[str, Any] | None:
         },
         "entry": watch.get("entry"),
     }
+
+
+def share_for(viewer: str, share: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A track share (``node._shares.Share.as_dict``) for the sharing party, or for a party it names with the
+    other recipients left out; ``None`` for anyone else."""
+    if viewer == share["party"]:
+        return dict(share)
+    if viewer not in share["with"]:
+        return None
+    return {**share, "with": [viewer]}

@@ -43,6 +43,8 @@ __all__ = [
     "officers",
     "parties",
     "peers",
+    "track_share_recipients",
+    "track_shares",
     "watches",
 ]
 
@@ -269,4 +271,29 @@ watches = Table(
     Column("closed_at", UTCDateTime, nullable=True),
     Column("document", JSON, nullable=False),
     Index("ix_watches_state", "state"),
+)
+
+track_shares = Table(
+    "track_shares",
+    metadata,
+    # A party's grant of one track of its own picture to other parties (DESIGN 5). Never deleted: a revoked
+    # or expired share stays listed, as the ledger keeps both acts.
+    Column("share_id", String(64), primary_key=True),
+    Column("party", String(16), nullable=False),
+    Column("track", String(128), nullable=False),
+    # active or revoked; "expired" is not stored: it is read off `until`, so expiry needs no write.
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("until", UTCDateTime, nullable=True),
+    Column("document", JSON, nullable=False),
+    Index("ix_track_shares_state", "state"),
+    Index("ix_track_shares_party", "party"),
+)
+
+track_share_recipients = Table(
+    "track_share_recipients",
+    metadata,
+    Column("share_id", String(64), ForeignKey("track_shares.share_id"), primary_key=True),
+    Column("party", String(16), primary_key=True),
+    Index("ix_track_share_recipients_party", "party"),
 )
