@@ -44,7 +44,7 @@ export function severityName(alert) {
   return alert.caution ? "caution" : "none";
 }
 
-const TRACK_FIELDS = ["id", "lat", "lon", "alt_ft", "gs_kt", "trk_deg", "callsign", "alert_level", "party", "severity"];
+const TRACK_FIELDS = ["id", "lat", "lon", "alt_ft", "gs_kt", "trk_deg", "callsign", "alert_level", "party", "severity", "shared_by"];
 
 function upsert(tracks, raw, seenMs) {
   if (!raw || raw.id === undefined || raw.id === null) return false;
@@ -146,7 +146,9 @@ export function renderTracks(layer, tracks, flags = new Map()) {
       pane: "tracks", color: colour, weight: level === "none" ? 1.5 : 2.5, interactive: false, pmIgnore: true,
     }).addTo(layer);
     const fl = typeof track.alt_ft === "number" ? `FL${String(Math.round(track.alt_ft / 100)).padStart(3, "0")}` : "";
-    const label = [track.callsign || track.id, fl, typeof track.gs_kt === "number" ? `${Math.round(track.gs_kt)}kt` : ""]
+    // A track another party shares is its report, not this party's sensors': say whose it is.
+    const sharedBy = track.shared_by ? `⇄ ${track.shared_by}` : "";
+    const label = [track.callsign || track.id, fl, typeof track.gs_kt === "number" ? `${Math.round(track.gs_kt)}kt` : "", sharedBy]
       .filter(Boolean).join(" ");
     L.marker(position, { icon: arrowIcon(colour, track.trk_deg), pane: "tracks", pmIgnore: true, keyboard: false })
       .bindTooltip(h("span", {}, level === "none" ? label : `${label} · ${level.toUpperCase()}`), {
