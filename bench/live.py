@@ -15,8 +15,8 @@ second, each party posts (in a request of its own) two new tracks head-on 8 NM a
 within 500 ft). The pair keeps being posted with the party's stream for 10 s, then stops.
 **Alert latency** = the wall time the party's WebSocket client receives the ``alert.raised`` naming that
 pair, minus the wall time just before the POST carrying the pair's first two states was sent. It spans
-HTTP ingest, the wait for the next scheduler tick (``scheduler_interval_s``, 1 s), the tick, the commit
-and the WebSocket fan-out.
+HTTP ingest, the wait for the party's scan (``scan_gather_s`` after its states arrive, or the next
+scheduler tick if it comes first), the scan, the commit and the WebSocket fan-out.
 
 One JSON line per N: states offered and accepted per second (offered: the background tracks plus the
 seeded pairs' updates); the ingest rate is **held** when at least 99% of the offered states were accepted,

@@ -29,7 +29,8 @@ def running(db_url: str) -> Iterator[Running]:
                 _, token = tx.add_officer(code, f"{code} {tier}", tier, clock())
                 desks_tokens[f"{code.lower()}_{tier}"] = (code, tier, token)
     keys = {code: generate_key() for code, _, _ in PARTIES}
-    settings = NodeSettings(rate_per_s=1000, rate_burst=5000, scheduler_interval_s=3600)
+    # Ticks and scans only when a test asks (node.tick()): the test drives time.
+    settings = NodeSettings(rate_per_s=1000, rate_burst=5000, scheduler_interval_s=3600, scan_gather_s=3600)
     node = Node(store, settings, clock, keys=keys)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port, log_level="warning"))
@@ -66,7 +67,9 @@ def fed_nodes(tmp_path: Path) -> Iterator[Callable[..., list[FedNode]]]:
     names = {code: (name, language) for code, name, language in PARTIES}
 
     def make(*parties: str, db: dict[str, str] | None = None, poll_s: float = 3600.0) -> list[FedNode]:
-        settings = NodeSettings(rate_per_s=1000, rate_burst=5000, scheduler_interval_s=3600, peer_poll_s=poll_s)
+        settings = NodeSettings(
+            rate_per_s=1000, rate_burst=5000, scheduler_interval_s=3600, scan_gather_s=3600, peer_poll_s=poll_s
+        )
         nodes = [
             FedNode(
                 code,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -100,6 +101,7 @@ class Node:
         self.view = SharedPictures(self.pictures, self.shares, clock)
         self.sharing = TrackSharing(self.pictures, self.shares, self.ledger)
         self.tactical = TacticalRunner(self.view, self.ledger)
+        self._scanned: dict[str, float] = {}  # party -> when (time.monotonic) its picture was last scanned
         self.tactical.live = MarkedLive(self.view)
         self.hotline = Hotline(hotline_settings or HotlineSettings(), self._conflict_windows, self.ledger)
         self.nonresponse = NonResponse(self.view, self.ledger, Criteria.from_settings(self.settings), clock())
@@ -459,15 +461,35 @@ class Node:
         cursor = events[-1].seq if events else after
         return [v for v in visible if v is not None], cursor
 
-    def tick(self) -> None:
-        """One scheduler pass (every ``scheduler_interval_s``): what is due now is done now."""
+    def tick(self, *, skip_scanned_within_s: float = 0.0, fresh: Collection[str] = ()) -> None:
+        """One scheduler pass (every ``scheduler_interval_s``): what is due now is done now.
+
+        With ``skip_scanned_within_s``, a party whose picture :meth:`scan_tracks` went over that recently (wall
+        time) is not scanned again here, unless it is one of the ``fresh`` parties, whose new states are in."""
         now = self.clock()
         with self.write() as tx:
             tx.forget_responses_before(now - timedelta(hours=self.settings.idempotency_keep_h))
             self.hotline.tick(tx, now)
             self.shares.load(tx.active_track_shares())
-            self.tactical.tick(tx, now, lambda: [n for n in self.index.notices() if n.takes_part])
+            parties = None
+            if skip_scanned_within_s > 0.0:
+                recent = time.monotonic() - skip_scanned_within_s
+                parties = {p for p in self.view.parties() if p in fresh or self._scanned.get(p, -math.inf) < recent}
+            self._scan(tx, now, parties)
             self.nonresponse.tick(tx, now)
+
+    def scan_tracks(self, parties: Collection[str]) -> None:
+        """A tactical pass over ``parties``' pictures only, as soon as their new states are in (the scheduler
+        calls it between its ticks, so an alert need not wait for the next one)."""
+        now = self.clock()
+        with self.write() as tx:
+            self._scan(tx, now, set(parties))
+
+    def _scan(self, tx: Tx, now: datetime, parties: Collection[str] | None) -> None:
+        self.tactical.tick(tx, now, lambda: [n for n in self.index.notices() if n.takes_part], parties)
+        scanned = time.monotonic()
+        for party in self.view.parties() if parties is None else parties:
+            self._scanned[party] = scanned
 
 
 def _shaped(event: Event, party: str) -> dict[str, Any] | None:

@@ -46,6 +46,13 @@ SETTINGS: Final = (
         "How often each peer's feed is pulled even without a push hint (federation); a cut link heals within this.",
     ),
     Setting(
+        "scan_gather_s",
+        0.1,
+        "s",
+        "A party's air picture is scanned this long after its new track states arrive (the rest of its second's"
+        " batches gather meanwhile), without waiting for the next tick; at least the tick interval: ticks only.",
+    ),
+    Setting(
         "non_response_s",
         180.0,
         "s",
@@ -86,6 +93,7 @@ class NodeSettings:
     idempotency_keep_h: float = 24.0
     auth_cache_s: float = 5.0
     peer_poll_s: float = 10.0
+    scan_gather_s: float = 0.1
     non_response_s: float = 180.0
     non_response_turn_deg: float = 15.0
     non_response_climb_ft: float = 300.0

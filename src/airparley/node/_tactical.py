@@ -18,7 +18,7 @@ For each party (its picture is private to it, and so is everything derived from 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -79,11 +79,15 @@ class TacticalRunner:
         self._state: dict[str, _PartyState] = {}
         self.live: dict[str, tuple[int, dict[str, Any]]] = {}
 
-    def tick(self, tx: Tx, now: datetime, notices: Callable[[], list[Notice]]) -> bool:
-        """One pass over every party's picture; True if a live picture changed."""
+    def tick(
+        self, tx: Tx, now: datetime, notices: Callable[[], list[Notice]], parties: Collection[str] | None = None
+    ) -> bool:
+        """One pass over every party's picture (or over ``parties``' only); True if a live picture changed."""
         changed = False
         now_s = now.timestamp()
         for party in self.pictures.parties():
+            if parties is not None and party not in parties:
+                continue
             states = self.pictures.latest(party, now_s)
             memory = self._state.setdefault(party, _PartyState())
             alerts = self._alerts(tx, party, states, now, memory) if len(states) >= 2 else []
