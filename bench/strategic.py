@@ -106,6 +106,7 @@ def run(size: int, seed: int, adds: int) -> dict[str, object]:
         "add_and_check_conflicts_found": found,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
         "threads": os.environ.get("OMP_NUM_THREADS", "unset"),
+        "load_avg_1min": round(os.getloadavg()[0], 2),
     }
 
 

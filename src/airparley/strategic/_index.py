@@ -6,9 +6,14 @@ rebuilt when that list grows past a fraction of the whole, so adding, revising o
 costs a query, not a recompute. Removed slots are tombstoned (``alive`` false).
 
 Candidate pairs go through, in order and all vectorised: lon/lat boxes grown by the lateral buffer
-(conservatively, in degrees), different parties, vertical gap, time gap, bounding circles (geodesic
-centre distance minus both radii), then the exact test: footprints that intersect conflict; the others
-are projected into a frame centred on each pair and their planar distance is compared with the buffer.
+(conservatively, in degrees), different parties, vertical gap, time gap, then *capsules*: each footprint
+carries a segment with an inner radius (the segment grown by it lies inside) and an outer one (the
+footprint lies inside the segment grown by it), so a segment-to-segment distance in NumPy, with a
+margin for frame distortion, decides most pairs at once. Only the pairs it leaves (and footprints with
+no capsule: bounding circles first) take the exact test: footprints that intersect conflict; the
+others are bracketed by their distance in degrees, and the rest are projected into a frame centred on
+each pair and their planar distance compared with the buffer. The full check queries one STRtree per
+slab of start times, so pairs far apart in time are never produced (:meth:`ConflictIndex.volume_pairs`).
 """
 
 from __future__ import annotations
@@ -41,12 +46,162 @@ _NM_PER_DEG_LON_EQ: Final = 60.0
 _NM_PER_DEG_MAX: Final = 60.5
 #: Relative margin kept around the degree bracket so rounding never decides a pair wrongly.
 _BRACKET_SLACK: Final = 1e-3
+#: The full check cuts the span of start times into about this many slabs (each no shorter than the
+#: time buffer), with one STRtree each.
+_TIME_SLABS: Final = 64
+#: Candidate pairs gathered before they are filtered together (amortises the per-call overhead).
+_FILTER_BATCH: Final = 262_144
 #: Query volumes per batch of the full check, to bound the memory of candidate pairs.
 _QUERY_BATCH: Final = 4096
 #: Pairs evaluated exactly per batch, to bound memory at theatre scale.
 _CHUNK: Final = 50_000
 #: Bounding circles are padded by this much so rounding never rejects a real conflict.
 _CIRCLE_SLACK_NM: Final = 0.01
+
+
+#: Footprints reaching further than this from their centre get no capsule (frame distortion grows).
+_CAPSULE_MAX_REACH_NM: Final = 100.0
+#: Capsule bounds are trusted to this much (NM) plus this fraction of the pair's extent.
+_CAPSULE_SLACK_NM: Final = 0.05
+_CAPSULE_SLACK_REL: Final = 2e-3
+#: Footprints fitted per batch.
+_CAPSULE_BATCH: Final = 8192
+#: Inserts of fewer volumes leave their capsules to the next full check.
+_CAPSULE_MIN_INSERT: Final = 64
+_WGS84_A: Final = 6378137.0
+_EARTH_RADIUS_NM: Final = 6371000.0 / 1852.0
+_WGS84_E2: Final = (1.0 / 298.257223563) * (2.0 - 1.0 / 298.257223563)
+
+
+@dataclass(frozen=True)
+class _Capsules:
+    """Per footprint: a segment (lon/lat ends) and two radii, NM: the footprint holds the segment grown
+    by ``inner`` (when ``inner`` >= 0) and lies within the segment grown by ``outer``."""
+
+    ends: FloatArray  # (n, 4): lon0, lat0, lon1, lat1
+    xy: FloatArray  # (n, 4): the same ends in the footprint's own frame, metres
+    inner: FloatArray
+    outer: FloatArray
+    usable: BoolArray
+
+
+def _capsules(
+    geoms: npt.NDArray[np.object_], centre: FloatArray, x: FloatArray, y: FloatArray, owner: IntArray, reach: FloatArray
+) -> _Capsules:
+    """Fit a capsule in and around each footprint, in the footprint's own frame (``x``/``y``, metres).
+
+    The segment runs along the principal axis of the vertices; ``outer`` is the largest distance from a
+    vertex to it (a polygon lies in the convex hull of its vertices); ``inner`` is, for a polygon of one
+    ring that holds the segment, the distance from the segment to the ring (the segment grown by it
+    then lies inside, concave or not), else -1. Footprints reaching further than
+    :data:`_CAPSULE_MAX_REACH_NM` are not ``usable``. Vectorised over footprints.
+    """
+    count = geoms.size
+    sizes = np.bincount(owner, minlength=count)
+    ends = np.zeros((count, 4))
+    inner = np.full(count, -1.0)
+    outer = np.full(count, np.inf)
+    if count == 0 or np.any(sizes < 2):
+        return _Capsules(ends, np.zeros((count, 4)), inner, outer, np.zeros(count, dtype=bool))
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    mx = np.bincount(owner, weights=x, minlength=count) / sizes
+    my = np.bincount(owner, weights=y, minlength=count) / sizes
+    dx, dy = x - mx[owner], y - my[owner]
+    sxx = np.bincount(owner, weights=dx * dx, minlength=count)
+    syy = np.bincount(owner, weights=dy * dy, minlength=count)
+    sxy = np.bincount(owner, weights=dx * dy, minlength=count)
+    theta = 0.5 * np.arctan2(2.0 * sxy, sxx - syy)
+    ux, uy = np.cos(theta), np.sin(theta)
+    t = x * ux[owner] + y * uy[owner]
+    q = -x * uy[owner] + y * ux[owner]
+    t_lo, t_hi = np.minimum.reduceat(t, first), np.maximum.reduceat(t, first)
+    q_lo, q_hi = np.minimum.reduceat(q, first), np.maximum.reduceat(q, first)
+    half = (q_hi - q_lo) / 2.0
+    q_mid = (q_hi + q_lo) / 2.0
+    s0, s1 = t_lo + half, t_hi - half
+    short = s0 > s1
+    s0 = np.where(short, (t_lo + t_hi) / 2.0, s0)
+    s1 = np.where(short, s0, s1)
+    # Back to lon/lat with the local radii of curvature; the ends are then projected again, and the
+    # radii measured from where they really land, so this inverse need not be exact.
+    lat_c = np.radians(centre[:, 1])
+    w = 1.0 - _WGS84_E2 * np.sin(lat_c) ** 2
+    m_per_deg_lat = np.radians(_WGS84_A * (1.0 - _WGS84_E2) / w**1.5)
+    m_per_deg_lon = np.radians(_WGS84_A / np.sqrt(w) * np.cos(lat_c))
+    ex0, ey0 = s0 * ux - q_mid * uy, s0 * uy + q_mid * ux
+    ex1, ey1 = s1 * ux - q_mid * uy, s1 * uy + q_mid * ux
+    ends[:, 0] = centre[:, 0] + ex0 / m_per_deg_lon
+    ends[:, 1] = centre[:, 1] + ey0 / m_per_deg_lat
+    ends[:, 2] = centre[:, 0] + ex1 / m_per_deg_lon
+    ends[:, 3] = centre[:, 1] + ey1 / m_per_deg_lat
+    ax, ay = aeqd_xy(ends[:, 0], ends[:, 1], centre[:, 0], centre[:, 1])
+    bx, by = aeqd_xy(ends[:, 2], ends[:, 3], centre[:, 0], centre[:, 1])
+    # Outer: the largest distance from a vertex to the segment.
+    segx, segy = (bx - ax)[owner], (by - ay)[owner]
+    seg2 = segx * segx + segy * segy
+    px, py = x - ax[owner], y - ay[owner]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        along = np.where(seg2 > 0.0, np.clip((px * segx + py * segy) / seg2, 0.0, 1.0), 0.0)
+    outer = np.maximum.reduceat(np.hypot(px - along * segx, py - along * segy), first) / M_PER_NM
+    # Inner: for one ring (a Polygon without holes, whose coordinates are that closed ring) holding the
+    # segment, the distance from the segment to the ring: the segment grown by it stays inside.
+    single = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0) & (sizes >= 4)
+    edge = np.ones(x.size, dtype=bool)
+    edge[first + sizes - 1] = False  # the last (closing) vertex starts no edge
+    k = np.flatnonzero(edge)
+    edge_owner = owner[k]
+    edge_first = np.concatenate([[0], np.cumsum(sizes - 1)[:-1]])
+    x0, y0, x1, y1 = x[k], y[k], x[k + 1], y[k + 1]
+    sax, say, sbx, sby = ax[edge_owner], ay[edge_owner], bx[edge_owner], by[edge_owner]
+    clearance = np.minimum.reduceat(_segment_distance(sax, say, sbx, sby, x0, y0, x1, y1), edge_first)
+    # Is the segment's first end inside the ring? (Ray to +x, crossings counted half-open.)
+    straddles = (y0 > say) != (y1 > say)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cross_x = x0 + (say - y0) * (x1 - x0) / (y1 - y0)
+    crossings = np.bincount(edge_owner, weights=straddles & (sax < cross_x), minlength=count)
+    inside = (crossings % 2) == 1
+    inner = np.where(single & inside & (clearance > 1.0), clearance / M_PER_NM, -1.0)
+    usable = (reach <= _CAPSULE_MAX_REACH_NM) & np.isfinite(outer) & np.all(np.isfinite(ends), axis=1)
+    return _Capsules(ends, np.column_stack([ax, ay, bx, by]), inner, outer, usable)
+
+
+def _segment_distance(
+    ax: FloatArray,
+    ay: FloatArray,
+    bx: FloatArray,
+    by: FloatArray,
+    cx: FloatArray,
+    cy: FloatArray,
+    dx: FloatArray,
+    dy: FloatArray,
+) -> FloatArray:
+    """Planar distance between segments AB and CD, for many pairs at once (0 where they cross)."""
+
+    def to_segment(
+        px: FloatArray, py: FloatArray, sx: FloatArray, sy: FloatArray, tx: FloatArray, ty: FloatArray
+    ) -> FloatArray:
+        vx, vy = tx - sx, ty - sy
+        length2 = vx * vx + vy * vy
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.where(length2 > 0.0, np.clip(((px - sx) * vx + (py - sy) * vy) / length2, 0.0, 1.0), 0.0)
+        distance: FloatArray = np.hypot(px - sx - f * vx, py - sy - f * vy)
+        return distance
+
+    def orient(
+        px: FloatArray, py: FloatArray, qx: FloatArray, qy: FloatArray, rx: FloatArray, ry: FloatArray
+    ) -> FloatArray:
+        turn: FloatArray = (qx - px) * (ry - py) - (qy - py) * (rx - px)
+        return turn
+
+    best = np.minimum(
+        np.minimum(to_segment(ax, ay, cx, cy, dx, dy), to_segment(bx, by, cx, cy, dx, dy)),
+        np.minimum(to_segment(cx, cy, ax, ay, bx, by), to_segment(dx, dy, ax, ay, bx, by)),
+    )
+    crossing = (orient(ax, ay, bx, by, cx, cy) * orient(ax, ay, bx, by, dx, dy) < 0.0) & (
+        orient(cx, cy, dx, dy, ax, ay) * orient(cx, cy, dx, dy, bx, by) < 0.0
+    )
+    result: FloatArray = np.where(crossing, 0.0, best)
+    return result
 
 
 def _project_pairs(geoms: npt.NDArray[np.object_], lon0: FloatArray, lat0: FloatArray) -> npt.NDArray[np.object_]:
@@ -133,6 +288,12 @@ class ConflictIndex:
         self._centre = np.zeros((0, 2))
         self._radius_nm = np.zeros(0)
         self._geoms = np.zeros(0, dtype=object)
+        self._cap_ends = np.zeros((0, 4))
+        self._cap_xy = np.zeros((0, 4))
+        self._cap_inner = np.zeros(0)
+        self._cap_outer = np.zeros(0)
+        self._cap_usable = np.zeros(0, dtype=bool)
+        self._cap_pending: list[int] = []
         self._parties: dict[str, int] = {}
         self._notices: dict[str, Notice] = {}
         self._notice_slot: dict[str, int] = {}
@@ -175,6 +336,11 @@ class ConflictIndex:
         self._bounds = resize(self._bounds)
         self._centre = resize(self._centre)
         self._radius_nm = resize(self._radius_nm)
+        self._cap_ends = resize(self._cap_ends)
+        self._cap_xy = resize(self._cap_xy)
+        self._cap_inner = resize(self._cap_inner)
+        self._cap_outer = resize(self._cap_outer)
+        self._cap_usable = resize(self._cap_usable)
         geoms = np.empty(capacity, dtype=object)
         geoms[: self._size] = self._geoms[: self._size]
         self._geoms = geoms
@@ -194,7 +360,7 @@ class ConflictIndex:
         centre = np.column_stack([(bounds[:, 0] + bounds[:, 2]) / 2.0, (bounds[:, 1] + bounds[:, 3]) / 2.0])
         coords, owner = shapely.get_coordinates(geoms, return_index=True)
         # Distances from a frame's centre are the geodesic ones, and the kernel is cheaper than Geod.
-        x, y = aeqd_xy(coords[:, 0], coords[:, 1], centre[owner, 0], centre[owner, 1])
+        x, y = aeqd_xy_grouped(coords[:, 0], coords[:, 1], owner, centre[:, 0], centre[:, 1])
         reach = np.hypot(x, y) / M_PER_NM
         radius = np.zeros(count)
         np.maximum.at(radius, owner, reach)
@@ -215,6 +381,12 @@ class ConflictIndex:
         self._centre[slots] = centre
         self._radius_nm[slots] = radius
         self._geoms[slots] = geoms
+        if count >= _CAPSULE_MIN_INSERT:
+            self._fit_capsules(slots, x, y, owner)
+        else:
+            # One notice at a time (add-and-check): fitting costs more than it saves on its few pairs,
+            # so its slots go through the bounding circles and the exact test until the next full check.
+            self._cap_pending.extend(slots.tolist())
         self._size = first + count
         cursor = first
         for notice in notices:
@@ -222,6 +394,33 @@ class ConflictIndex:
             self._slots_of[notice.notice_id] = np.arange(cursor, cursor + count_of, dtype=np.int64)
             cursor += count_of
         return slots
+
+    def _fit_capsules(self, slots: IntArray, x: FloatArray, y: FloatArray, owner: IntArray) -> None:
+        """Fit the capsules of ``slots`` (consecutive rows of ``owner``; ``x``/``y`` in their own frames)."""
+        # In batches of footprints, so the per-edge temporaries stay small at theatre scale.
+        for low in range(0, slots.size, _CAPSULE_BATCH):
+            high = min(low + _CAPSULE_BATCH, slots.size)
+            rows = slice(*np.searchsorted(owner, [low, high]))
+            part = slots[low:high]
+            capsules = _capsules(
+                self._geoms[part], self._centre[part], x[rows], y[rows], owner[rows] - low, self._radius_nm[part]
+            )
+            self._cap_ends[part] = capsules.ends
+            self._cap_xy[part] = capsules.xy
+            self._cap_inner[part] = capsules.inner
+            self._cap_outer[part] = capsules.outer
+            self._cap_usable[part] = capsules.usable
+
+    def _fit_pending_capsules(self) -> None:
+        pending = np.asarray(self._cap_pending, dtype=np.int64)
+        self._cap_pending = []
+        pending = pending[self._alive[pending]]
+        if pending.size == 0:
+            return
+        coords, owner = shapely.get_coordinates(self._geoms[pending], return_index=True)
+        centre = self._centre[pending]
+        x, y = aeqd_xy_grouped(coords[:, 0], coords[:, 1], owner, centre[:, 0], centre[:, 1])
+        self._fit_capsules(pending, x, y, owner)
 
     def _retire(self, notice_id: str) -> None:
         slots = self._slots_of.pop(notice_id, None)
@@ -325,27 +524,126 @@ class ConflictIndex:
         a, b = a[keep], b[keep]
         if a.size == 0:
             return a, b
-        x, y = aeqd_xy(self._centre[b, 0], self._centre[b, 1], self._centre[a, 0], self._centre[a, 1])
-        centres = np.hypot(x, y) / M_PER_NM
-        reach = self._radius_nm[a] + self._radius_nm[b] + buffers.lateral_nm + _CIRCLE_SLACK_NM
-        keep = centres < reach
-        a, b = a[keep], b[keep]
-        keep = lateral_within(self._geoms[a], self._geoms[b], buffers.lateral_nm)
-        return a[keep], b[keep]
+        # Bounding circles, for the pairs the capsules (which hold that test too) cannot judge.
+        bare = np.flatnonzero(~(self._cap_usable[a] & self._cap_usable[b]))
+        if bare.size:
+            ca, cb = a[bare], b[bare]
+            x, y = aeqd_xy(self._centre[cb, 0], self._centre[cb, 1], self._centre[ca, 0], self._centre[ca, 1])
+            centres = np.hypot(x, y) / M_PER_NM
+            reach = self._radius_nm[ca] + self._radius_nm[cb] + buffers.lateral_nm + _CIRCLE_SLACK_NM
+            keep = np.ones(a.size, dtype=bool)
+            keep[bare] = centres < reach
+            a, b = a[keep], b[keep]
+        if a.size == 0:
+            return a, b
+        near, far = self._capsule_bracket(a, b)
+        unsure = np.flatnonzero(~near & ~far)
+        near[unsure] = lateral_within(self._geoms[a[unsure]], self._geoms[b[unsure]], self.buffers.lateral_nm)
+        return a[near], b[near]
+
+    def _capsule_bracket(self, a: IntArray, b: IntArray) -> tuple[BoolArray, BoolArray]:
+        """Pairs the capsules decide: surely within the lateral buffer, surely not (NumPy only)."""
+        lateral = self.buffers.lateral_nm
+        usable = np.flatnonzero(self._cap_usable[a] & self._cap_usable[b])
+        near = np.zeros(a.size, dtype=bool)
+        far = np.zeros(a.size, dtype=bool)
+        if usable.size == 0:
+            return near, far
+        a, b = a[usable], b[usable]
+        # In A's own frame, where A's capsule was fitted: only B's two ends need projecting.
+        eb = self._cap_ends[b]
+        centre = self._centre[a]
+        owner = np.repeat(np.arange(a.size), 2)
+        flat_x, flat_y = aeqd_xy_grouped(
+            eb[:, [0, 2]].ravel(), eb[:, [1, 3]].ravel(), owner, centre[:, 0], centre[:, 1]
+        )
+        bx = flat_x.reshape(-1, 2) / M_PER_NM
+        by = flat_y.reshape(-1, 2) / M_PER_NM
+        axy = self._cap_xy[a] / M_PER_NM
+        gap = _segment_distance(axy[:, 0], axy[:, 1], axy[:, 2], axy[:, 3], bx[:, 0], by[:, 0], bx[:, 1], by[:, 1])
+        outer_a, outer_b = self._cap_outer[a], self._cap_outer[b]
+        extent = np.hypot(axy[:, 2] - axy[:, 0], axy[:, 3] - axy[:, 1]) + np.hypot(
+            bx[:, 1] - bx[:, 0], by[:, 1] - by[:, 0]
+        )
+        # This frame and the exact test's (centred between A and B) each stretch distances by up to
+        # (rho / R)^2 / 6 at rho from their centre; rho here bounds both (twice over for the other's).
+        rho = np.maximum(
+            np.hypot(bx, by).max(axis=1) + outer_b, np.hypot(axy[:, 0::2], axy[:, 1::2]).max(axis=1) + outer_a
+        )
+        relative = _CAPSULE_SLACK_REL + (rho / _EARTH_RADIUS_NM) ** 2
+        slack = _CAPSULE_SLACK_NM + relative * (extent + outer_a + outer_b + gap)
+        inner_a, inner_b = self._cap_inner[a], self._cap_inner[b]
+        near[usable] = (inner_a >= 0.0) & (inner_b >= 0.0) & (gap - inner_a - inner_b + slack < lateral)
+        far[usable] = gap - outer_a - outer_b - slack >= lateral
+        return near, far
 
     def volume_pairs(self) -> VolumePairs:
-        """Every conflicting volume pair in the index (the full check), as slot columns."""
-        if self._size > self._tree_size:
-            self.rebuild()
+        """Every conflicting volume pair in the index (the full check), as slot columns.
+
+        Time first: live volumes are sorted by start and cut into slabs of at least the time buffer,
+        one STRtree per slab. Each volume queries, with its grown box, only the slabs from its own to the
+        one holding ``end + time buffer``, and keeps the partners that start after it (ties broken by
+        slot), so each pair is met once and pairs far apart in time are never produced.
+        """
+        self._fit_pending_capsules()
         slots = np.flatnonzero(self._alive[: self._size]).astype(np.int64)
         found_a: list[IntArray] = [np.zeros(0, dtype=np.int64)]
         found_b: list[IntArray] = [np.zeros(0, dtype=np.int64)]
-        for start in range(0, slots.size, _QUERY_BATCH):
-            a, b = self._candidates(slots[start : start + _QUERY_BATCH])
-            keep = a < b
-            a, b = self._filter(a[keep], b[keep])
-            found_a.append(a)
-            found_b.append(b)
+        if slots.size == 0:
+            return VolumePairs(found_a[0], found_b[0])
+        slots = slots[np.lexsort((slots, self._start[slots]))]
+        start = self._start[slots]
+        first_start = float(start[0])
+        width = max(self.buffers.time_s, (float(start[-1]) - first_start) / _TIME_SLABS, 1.0)
+        home = np.floor((start - first_start) / width).astype(np.int64)
+        last = np.floor((self._end[slots] + self.buffers.time_s - first_start) / width).astype(np.int64)
+        last = np.clip(last, home, int(home[-1]))
+        bounds = np.searchsorted(home, np.arange(int(home[-1]) + 2))
+        trees = [
+            STRtree(self._geoms[slots[bounds[k] : bounds[k + 1]]]) if bounds[k + 1] > bounds[k] else None
+            for k in range(int(home[-1]) + 1)
+        ]
+        grown = self._grown_boxes(slots)
+        boxes = shapely.box(grown[:, 0], grown[:, 1], grown[:, 2], grown[:, 3])
+        order = np.arange(slots.size)
+        pending_a: list[IntArray] = []
+        pending_b: list[IntArray] = []
+        pending = 0
+
+        def flush() -> None:
+            nonlocal pending
+            a, b = self._filter(slots[np.concatenate(pending_a)], slots[np.concatenate(pending_b)])
+            found_a.append(np.minimum(a, b))
+            found_b.append(np.maximum(a, b))
+            pending_a.clear()
+            pending_b.clear()
+            pending = 0
+
+        for k, tree_k in enumerate(trees):
+            if tree_k is None:
+                continue
+            queries = order[bounds[k] : bounds[k + 1]]
+            for j in range(k, int(last[queries].max()) + 1):
+                tree = trees[j]
+                if tree is None:
+                    continue
+                asking = queries[last[queries] >= j]
+                for low in range(0, asking.size, _QUERY_BATCH):
+                    batch = asking[low : low + _QUERY_BATCH]
+                    hits = tree.query(boxes[batch])
+                    qa = batch[hits[0]]
+                    qb = hits[1].astype(np.int64) + bounds[j]
+                    if j == k:
+                        # Both in this slab: the pair belongs to whichever comes first in start order.
+                        keep = qb > qa
+                        qa, qb = qa[keep], qb[keep]
+                    pending_a.append(qa)
+                    pending_b.append(qb)
+                    pending += qa.size
+                    if pending >= _FILTER_BATCH:
+                        flush()
+        if pending:
+            flush()
         return VolumePairs(np.concatenate(found_a), np.concatenate(found_b))
 
     def _pairs_of(self, notice_id: str) -> VolumePairs:
