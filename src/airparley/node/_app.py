@@ -357,11 +357,19 @@ async def _stream(node: Node, socket: WebSocket, who: Officer, cursor: int) -> N
 
     node.subscribe(listener)
     live_seen = 0
+    woken = False  # by a commit of this node (else: the first read, or 30 s idle)
     closed = asyncio.create_task(_until_closed(socket))
     try:
         while not closed.done():
             wake.clear()
-            batch, next_cursor = await run_in_threadpool(node.events_for, who.party, cursor)
+            # After a commit of this node, from the in-memory tail of recent events when it reaches back to the
+            # cursor: no thread, so a socket never waits behind the writes queued in the thread pool. The first
+            # read, an older cursor and each read after 30 s idle (which finds what another process wrote to the
+            # database) go to the database.
+            recent = node.recent_events_for(who.party, cursor) if woken else None
+            if recent is None:
+                recent = await run_in_threadpool(node.events_for, who.party, cursor)
+            batch, next_cursor = recent
             for event in batch:
                 await socket.send_json(event)
             live = node.tactical.live.get(who.party)
@@ -375,6 +383,7 @@ async def _stream(node: Node, socket: WebSocket, who: Officer, cursor: int) -> N
             waiter = asyncio.create_task(wake.wait())
             await asyncio.wait({waiter, closed}, timeout=30.0, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
+            woken = wake.is_set()
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

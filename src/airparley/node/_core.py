@@ -48,6 +48,8 @@ WRITERS = frozenset({"duty", "senior"})
 #: Another node reading this one's feeds (federation); see ``authenticate``.
 PEER_TIER = "peer"
 READERS = frozenset({"duty", "senior", "observer"})
+#: How many recent committed events are kept in memory for the WebSocket fan-out (older cursors: the database).
+EVENT_TAIL = 5000
 
 
 def utc_now() -> datetime:
@@ -78,6 +80,8 @@ class Node:
         self._listeners: list[Callable[[], None]] = []
         self._auth_cache: dict[str, tuple[Officer, float]] = {}
         self.ledger = LedgerWriter(keys or {})
+        # The WebSocket fan-out reads new events from memory, not once per socket per commit.
+        store.keep_event_tail(EVENT_TAIL)
         with store.begin() as tx:
             stored = tx.notices()
             for party, key in (keys or {}).items():
@@ -457,6 +461,18 @@ class Node:
         """Events after the cursor that this party may see, shaped for it, and the new cursor."""
         with self.store.begin() as tx:
             events = tx.events_after(after, limit)
+        visible = [_shaped(e, party) for e in events if party in e.audience]
+        cursor = events[-1].seq if events else after
+        return [v for v in visible if v is not None], cursor
+
+    def recent_events_for(self, party: str, after: int, limit: int = 500) -> tuple[list[dict[str, Any]], int] | None:
+        """:meth:`events_for` from the in-memory tail of the events committed by this process (no database, no
+        blocking), or None if the cursor is older than the tail. Events another process wrote to the same
+        database are not in the tail until this node's next write (which finds the gap and starts the tail
+        anew): the WebSocket reads the database again whenever it has waited idle."""
+        events = self.store.recent_events(after, limit)
+        if events is None:
+            return None
         visible = [_shaped(e, party) for e in events if party in e.audience]
         cursor = events[-1].seq if events else after
         return [v for v in visible if v is not None], cursor

@@ -32,8 +32,9 @@ class LedgerWriter:
         key = self._keys.get(party)
         if key is None:
             raise PermissionDenied(f"this node does not hold {party}'s signing key, so it cannot record {party}'s acts")
-        head = tx.ledger_head(party)
-        seen = {other: digest for other, digest in tx.ledger_heads().items() if other != party}
+        # The heads as cached after commits, checked against the database in this transaction (one query).
+        head, heads = tx.ledger_chain(party)
+        seen = {other: newest.hash for other, newest in heads.items() if other != party}
         # A feed's time never goes back: a clock stepped back is clamped to the newest entry's time.
         moment = max(now, head.time) if head is not None else now
         entry = append(head if head is not None else party, kind, body, seen=seen, now=moment, signing_key=key)

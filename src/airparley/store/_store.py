@@ -6,18 +6,21 @@ before the call answers: an act, its event and (later) its ledger entry are stor
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import json
 import re
 import secrets
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from airparley.errors import InvalidInput
@@ -31,6 +34,7 @@ __all__ = [
     "LANGUAGES",
     "TIERS",
     "Event",
+    "EventTail",
     "Evidence",
     "Officer",
     "Party",
@@ -172,11 +176,79 @@ def _peer(row: Any) -> Peer:
     return Peer(row.party, row.url, row.token, row.created_at, row.last_ok_at, row.last_error, row.last_error_at)
 
 
+# The hot path's statements, built once (building a statement with ``.values()`` or ``.where()`` costs more
+# in SQLAlchemy than running the compiled one); parameters are passed at execution.
+_MESSAGE_EXISTS = select(t.messages.c.id).where(t.messages.c.id == bindparam("message_id"))
+_INSERT_MESSAGE = insert(t.messages)
+_INSERT_RECIPIENT = insert(t.message_recipients)
+_INSERT_EVENT = insert(t.events)
+_INSERT_ENTRY = insert(t.ledger_entries)
+#: Each party's newest seq: a covering scan of the ledger's primary key, to check the cached heads against.
+_HEAD_SEQS = select(t.ledger_entries.c.party, func.max(t.ledger_entries.c.seq)).group_by(t.ledger_entries.c.party)
+
+
+class EventTail:
+    """The recent committed events of this process, in seq order, for the WebSocket fan-out.
+
+    It holds every event committed through this ``Store`` with ``seq > base`` (``base`` is the newest seq
+    already in the database when the tail started, and moves up as old events are dropped), so a cursor at
+    or after ``base`` is answered from memory; an older cursor is answered by the database."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.base: int | None = None  # None until started: nothing is answered from the tail before
+        self._seqs: list[int] = []
+        self._events: list[Event] = []
+        self._lock = threading.Lock()
+
+    def add(self, events: Sequence[Event]) -> None:
+        """Events just committed (in seq order). The tail stays gap-free: an event that does not follow the
+        newest one held (another process wrote to the database, or a PostgreSQL sequence skipped a number)
+        starts it anew from that event, so older cursors are answered by the database."""
+        with self._lock:
+            for event in events:
+                newest = self._seqs[-1] if self._seqs else self.base
+                if newest is not None and event.seq == newest + 1:
+                    self._seqs.append(event.seq)
+                    self._events.append(event)
+                elif newest is None or event.seq > newest:
+                    self.base = event.seq - 1 if newest is not None else None
+                    self._seqs, self._events = [event.seq], [event]
+                else:  # committed out of seq order: everything up to the newest one is left to the database
+                    self.base = newest
+                    self._seqs, self._events = [], []
+            if len(self._seqs) > 2 * self.size:
+                drop = len(self._seqs) - self.size
+                self.base = self._seqs[drop - 1]
+                del self._seqs[:drop], self._events[:drop]
+
+    def start(self, base: int) -> None:
+        with self._lock:
+            self.base = base
+            keep = bisect.bisect_right(self._seqs, base)
+            del self._seqs[:keep], self._events[:keep]
+            if self._seqs and self._seqs[0] != base + 1:
+                self.base = self._seqs[0] - 1
+
+    def after(self, seq: int, limit: int) -> list[Event] | None:
+        """Events with seq > ``seq`` (at most ``limit``), or None if the tail does not reach back that far."""
+        with self._lock:
+            if self.base is None or seq < self.base:
+                return None
+            at = bisect.bisect_right(self._seqs, seq)
+            return self._events[at : at + limit]
+
+
 class Tx:
     """One database transaction with the operations the node needs."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, store: Store | None = None) -> None:
         self.connection = connection
+        self._store = store
+        #: Ledger heads as this transaction wrote (or read) them: made the store's cached heads after commit.
+        self.heads: dict[str, Entry] = {}
+        #: Events this transaction appended: added to the store's event tail after commit.
+        self.events: list[Event] = []
 
     # -- parties and officers ------------------------------------------------------------------------
     def add_party(self, code: str, name: str, language: str, now: datetime, public_key: str | None = None) -> Party:
@@ -364,20 +436,21 @@ class Tx:
         due_at: datetime | None,
     ) -> None:
         """Insert or replace a message document (a message's states change as recipients act on it)."""
-        exists = self.connection.execute(select(t.messages.c.id).where(t.messages.c.id == message_id)).first()
+        exists = self.connection.execute(_MESSAGE_EXISTS, {"message_id": message_id}).first()
         if exists is None:
             self.connection.execute(
-                insert(t.messages).values(
-                    id=message_id,
-                    author_party=author_party,
-                    urgency=urgency,
-                    created_at=created_at,
-                    due_at=due_at,
-                    document=dict(document),
-                )
+                _INSERT_MESSAGE,
+                {
+                    "id": message_id,
+                    "author_party": author_party,
+                    "urgency": urgency,
+                    "created_at": created_at,
+                    "due_at": due_at,
+                    "document": dict(document),
+                },
             )
             for party in sorted(set(recipients)):
-                self.connection.execute(insert(t.message_recipients).values(message_id=message_id, party=party))
+                self.connection.execute(_INSERT_RECIPIENT, {"message_id": message_id, "party": party})
         else:
             self.connection.execute(
                 update(t.messages).where(t.messages.c.id == message_id).values(document=dict(document), due_at=due_at)
@@ -553,10 +626,15 @@ class Tx:
 
     # -- events --------------------------------------------------------------------------------------
     def append_event(self, kind: str, audience: Iterable[str], payload: Mapping[str, Any], now: datetime) -> int:
+        parties = sorted(set(audience))
         result = self.connection.execute(
-            insert(t.events).values(created_at=now, kind=kind, audience=sorted(set(audience)), payload=dict(payload))
+            _INSERT_EVENT, {"created_at": now, "kind": kind, "audience": parties, "payload": dict(payload)}
         )
-        return int(_primary_key(result))
+        seq = int(_primary_key(result))
+        if self._store is not None and self._store.tail is not None:
+            # As it reads back from the database: a UTC time, and JSON (a copy, whatever the caller does next).
+            self.events.append(Event(seq, now.astimezone(UTC), kind, parties, json.loads(json.dumps(dict(payload)))))
+        return seq
 
     def events_after(self, seq: int, limit: int = 500) -> list[Event]:
         rows = self.connection.execute(
@@ -571,15 +649,17 @@ class Tx:
     def add_entry(self, entry: Entry) -> None:
         """Store a signed entry; a second entry with the same party and seq is refused by the key."""
         self.connection.execute(
-            insert(t.ledger_entries).values(
-                party=entry.party,
-                seq=entry.seq,
-                hash=entry.hash,
-                time=entry.time,
-                kind=entry.kind.value,
-                line=entry.to_json(),
-            )
+            _INSERT_ENTRY,
+            {
+                "party": entry.party,
+                "seq": entry.seq,
+                "hash": entry.hash,
+                "time": entry.time,
+                "kind": entry.kind.value,
+                "line": entry.to_json(),
+            },
         )
+        self.heads[entry.party] = entry
 
     def ledger_head(self, party: str) -> Entry | None:
         row = self.connection.execute(
@@ -589,6 +669,24 @@ class Tx:
             .limit(1)
         ).first()
         return None if row is None else Entry.from_json(row.line)
+
+    def ledger_chain(self, party: str) -> tuple[Entry | None, dict[str, Entry]]:
+        """``party``'s newest entry and every party's newest entry, as :meth:`ledger_head` and
+        :meth:`ledger_heads` would answer, for signing the next entry.
+
+        The heads are cached by the store after each commit (never before: an entry rolled back is never
+        cached). Every call checks the cache against the database, in this transaction, with one scan of the
+        ledger's key (each party's newest seq); a party whose newest seq differs is read again."""
+        cached = self._store.cached_heads() if self._store is not None else {}
+        heads: dict[str, Entry] = {}
+        for code, seq in self.connection.execute(_HEAD_SEQS):
+            known = self.heads.get(code) or cached.get(code)
+            if known is None or known.seq != seq:
+                known = self.ledger_head(code)
+                assert known is not None  # the scan just found it
+                self.heads[code] = known
+            heads[code] = known
+        return heads.get(party), heads
 
     def ledger_heads(self) -> dict[str, str]:
         """Each party's newest entry hash (what this node has seen of every feed)."""
@@ -772,6 +870,10 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        #: The recent committed events (see ``keep_event_tail``), or None.
+        self.tail: EventTail | None = None
+        self._heads: dict[str, Entry] = {}
+        self._heads_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -787,9 +889,40 @@ class Store:
 
     @contextmanager
     def begin(self) -> Iterator[Tx]:
-        """A transaction: committed when the block ends normally, rolled back if it raises."""
+        """A transaction: committed when the block ends normally, rolled back if it raises.
+
+        Only once it is committed do its ledger heads join the cached heads and its events the event tail."""
         with self.engine.begin() as connection:
-            yield Tx(connection)
+            tx = Tx(connection, self)
+            yield tx
+        if tx.heads:
+            with self._heads_lock:
+                for party, entry in tx.heads.items():
+                    known = self._heads.get(party)
+                    if known is None or entry.seq >= known.seq:
+                        self._heads[party] = entry
+        if tx.events and self.tail is not None:
+            self.tail.add(tx.events)
+
+    def cached_heads(self) -> dict[str, Entry]:
+        """Each party's newest entry as last committed through this store (checked by ``Tx.ledger_chain``)."""
+        with self._heads_lock:
+            return dict(self._heads)
+
+    def keep_event_tail(self, size: int = 5000) -> EventTail:
+        """Keep the newest ``size`` (to twice that) committed events in memory, from now on."""
+        if self.tail is None:
+            self.tail = EventTail(size)
+            # Recording starts first, then the base is read: an event committed in between is in the database
+            # (seq <= base) and dropped from the tail, so the tail has no gap.
+            with self.begin() as tx:
+                base = tx.last_event_seq()
+            self.tail.start(base)
+        return self.tail
+
+    def recent_events(self, after: int, limit: int = 500) -> list[Event] | None:
+        """Events after ``after`` from the tail, or None if the tail does not hold them all (ask the database)."""
+        return None if self.tail is None else self.tail.after(after, limit)
 
     def close(self) -> None:
         self.engine.dispose()
