@@ -56,6 +56,10 @@ bench: setup
 	$(BIN)/python bench/strategic.py
 	$(BIN)/python bench/tactical.py
 	$(BIN)/python bench/alerting.py
+	$(BIN)/python bench/live.py --n 1000,5000,20000 --seconds 60
+	$(BIN)/python bench/hotline.py
+	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/catchup.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
