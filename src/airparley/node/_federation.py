@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
@@ -107,6 +108,10 @@ class Federation:
         self._wake_push: asyncio.Event | None = None
         # Heads already hinted to the peers, so a commit that grew no hosted feed sends nothing.
         self._hinted: dict[str, int] = {}
+        # The peers the pusher hints, as read at most every peer_poll_s: it wakes after every commit, and the
+        # list changes only when an operator adds or removes a peer (then hinted within peer_poll_s; the
+        # puller reads the list afresh every round).
+        self._hint_peers: tuple[float, list[Peer]] | None = None
         # Each replicated party's key in force after the entry with the given hash (read under the node's lock),
         # so that accepting an entry does not scan the feed for key rotations.
         self._keys: dict[str, tuple[str, Ed25519PublicKey]] = {}
@@ -346,7 +351,10 @@ class Federation:
 
     async def push_hints(self, client: httpx.AsyncClient) -> None:
         """Tell every peer about each hosted feed that grew since the last hint (best effort, concurrent)."""
-        peers = await run_in_threadpool(self._peers)
+        now = time.monotonic()
+        if self._hint_peers is None or now - self._hint_peers[0] >= self.node.settings.peer_poll_s:
+            self._hint_peers = (now, await run_in_threadpool(self._peers))
+        peers = self._hint_peers[1]
         if not peers:  # a hub, or a node not federated yet: nothing to tell anyone
             return
         heads = await run_in_threadpool(self._hosted_heads)
