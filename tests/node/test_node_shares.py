@@ -311,6 +311,9 @@ def test_the_recipient_is_alerted_between_its_aircraft_and_the_shared_track(runn
     assert shared_side["callsign"] == "SENTRY60"
     (raised,) = _events(running, "rus_duty", "alert.raised")
     assert {raised["a"]["id"], raised["b"]["id"]} == {"RUS-SU35-1", E3}
+    raised_shared, raised_own = (raised["a"], raised["b"]) if raised["a"]["id"] == E3 else (raised["b"], raised["a"])
+    assert raised_shared["shared_by"] == "USA"  # the event says whose report it is, as the picture does
+    assert "shared_by" not in raised_own
     # Sharing does not change the sharer's picture: the Su-35 is not in it, so no American alert.
     assert _alert_pairs(running, "usa_duty") == set()
     assert _events(running, "usa_duty", "alert.raised") == []

@@ -26,7 +26,7 @@ from airparley.node._hotline import Hotline
 from airparley.node._ledger import LedgerWriter
 from airparley.node._nonresponse import Criteria, NonResponse, agreed_frequency, call_params, parse_safety_call
 from airparley.node._settings import NodeSettings
-from airparley.node._shares import MarkedLive, ShareBook, SharedPictures, TrackSharing
+from airparley.node._shares import ShareBook, SharedPictures, TrackSharing
 from airparley.node._tactical import TacticalRunner
 from airparley.node._tracks import Pictures, state_dict
 from airparley.node._visibility import conflict_for, notice_for
@@ -106,7 +106,6 @@ class Node:
         self.sharing = TrackSharing(self.pictures, self.shares, self.ledger)
         self.tactical = TacticalRunner(self.view, self.ledger)
         self._scanned: dict[str, float] = {}  # party -> when (time.monotonic) its picture was last scanned
-        self.tactical.live = MarkedLive(self.view)
         self.hotline = Hotline(hotline_settings or HotlineSettings(), self._conflict_windows, self.ledger)
         self.nonresponse = NonResponse(self.view, self.ledger, Criteria.from_settings(self.settings), clock())
 

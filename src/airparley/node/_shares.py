@@ -53,7 +53,6 @@ __all__ = [
     "DEDUP_H_NM",
     "DEDUP_V_FT",
     "MAX_MINUTES",
-    "MarkedLive",
     "Share",
     "ShareBook",
     "ShareRequest",
@@ -383,30 +382,6 @@ class SharedPictures(Pictures):
             rows.append(replace(state, id=view_id))
             sources[view_id] = self._source(share, now_s)
         return _stack([kept, TrackStates.from_states(rows)]), sources
-
-
-def _marked(track: dict[str, Any], marks: Mapping[str, str]) -> dict[str, Any]:
-    sharer = marks.get(track.get("id", ""))
-    return track if sharer is None else {**track, "shared_by": sharer}
-
-
-class MarkedLive(dict[str, tuple[int, dict[str, Any]]]):
-    """The runner's live pictures (``TacticalRunner.live``), each marked as it is stored: a shared track and
-    an alert side that is one carry ``"shared_by": <sharer>``. Marking on the way in, not after the tick,
-    because the WebSocket reads the live pictures from another thread at any moment."""
-
-    def __init__(self, view: SharedPictures) -> None:
-        super().__init__()
-        self.view = view
-
-    def __setitem__(self, party: str, value: tuple[int, dict[str, Any]]) -> None:
-        marks = self.view.shared_in_view(party)
-        if marks:
-            counter, data = value
-            tracks = [_marked(t, marks) for t in data.get("tracks", [])]
-            alerts = [{**a, "a": _marked(a["a"], marks), "b": _marked(a["b"], marks)} for a in data.get("alerts", [])]
-            value = (counter, {**data, "tracks": tracks, "alerts": alerts})
-        super().__setitem__(party, value)
 
 
 # -- the acts -------------------------------------------------------------------------------------------------

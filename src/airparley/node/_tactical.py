@@ -129,6 +129,7 @@ class TacticalRunner:
             # know which pairs are gone), a payload only for a pair that alerts now or did last tick, and
             # the encounter bookkeeping only for a pair within the incident cylinder or already in it.
             ids, parties, callsigns = flown.id.tolist(), flown.party.tolist(), flown.callsign.tolist()
+            shared = self.pictures.shared_in_view(party)  # of the view just taken: another party's report
             levels, cautions = alerts.level.tolist(), alerts.caution.tolist()
             dist_nm, dalt_ft = found.dist_nm.tolist(), found.dalt_ft.tolist()
             near = ((found.dist_nm < INCIDENT_H_NM) & (found.dalt_ft < INCIDENT_V_FT)).tolist()
@@ -139,8 +140,8 @@ class TacticalRunner:
                 current[key] = None
                 if severity > 0 or key in memory.severities:
                     current[key] = {
-                        "a": {"id": key[0], "party": parties[a], "callsign": callsigns[a]},
-                        "b": {"id": key[1], "party": parties[b], "callsign": callsigns[b]},
+                        "a": _side(key[0], parties[a], callsigns[a], shared),
+                        "b": _side(key[1], parties[b], callsigns[b], shared),
                         "level": level,
                         "level_name": LEVEL_NAMES[level],
                         "caution": caution,
@@ -258,6 +259,7 @@ class TacticalRunner:
 
     # -- the live picture --------------------------------------------------------------------------
     def _publish(self, party: str, states: TrackStates, alerts: list[dict[str, Any]], now_s: float) -> None:
+        shared = self.pictures.shared_in_view(party)
         worst: dict[str, int] = {}
         for alert in alerts:
             for side in ("a", "b"):
@@ -297,8 +299,21 @@ class TacticalRunner:
             }
             for track_id, owner, time_s, lat, lon, alt_ft, gs_kt, trk_deg, vs_fpm, callsign, source in columns
         ]
+        for track in tracks if shared else ():
+            sharer = shared.get(track["id"])
+            if sharer is not None:
+                track["shared_by"] = sharer
         counter = self.live.get(party, (0, {}))[0] + 1
         self.live[party] = (counter, {"time": _iso(now_s), "tracks": tracks, "alerts": alerts})
+
+
+def _side(track_id: str, owner: str, callsign: str, shared: dict[str, str]) -> dict[str, Any]:
+    """One aircraft of an alert; a track another party shares says whose report it is."""
+    side: dict[str, Any] = {"id": track_id, "party": owner, "callsign": callsign}
+    sharer = shared.get(track_id)
+    if sharer is not None:
+        side["shared_by"] = sharer
+    return side
 
 
 def _finite(value: Any) -> float | None:

@@ -116,6 +116,11 @@ class Pictures:
                     del picture.history[track_id]
         return _columns(fresh)
 
+    def shared_in_view(self, party: str) -> dict[str, str]:
+        """Track id -> sharing party, for the tracks of ``party``'s last view that another party shares: none
+        in a picture of one's own sensors (``node._shares.SharedPictures`` adds shared tracks)."""
+        return {}
+
     def history(self, party: str, track_ids: Sequence[str]) -> dict[str, list[TrackState]]:
         with self._lock:
             picture = self._pictures.get(party)
