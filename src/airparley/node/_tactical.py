@@ -89,18 +89,19 @@ class TacticalRunner:
             if parties is not None and party not in parties:
                 continue
             states = self.pictures.latest(party, now_s)
+            shared = self.pictures.shared_in_view(party)  # of this view: tracks that are another party's report
             memory = self._state.setdefault(party, _PartyState())
-            alerts = self._alerts(tx, party, states, now, memory) if len(states) >= 2 else []
+            alerts = self._alerts(tx, party, states, shared, now, memory) if len(states) >= 2 else []
             if len(states) < 2:
                 self._clear_all(tx, party, memory, now)
             self._intrusions(tx, party, states, now, memory, [n for n in notices() if n.party == party])
-            self._publish(party, states, alerts, now_s)
+            self._publish(party, states, shared, alerts, now_s)
             changed = True
         return changed
 
     # -- alerts and incidents ----------------------------------------------------------------------
     def _alerts(
-        self, tx: Tx, party: str, states: TrackStates, now: datetime, memory: _PartyState
+        self, tx: Tx, party: str, states: TrackStates, shared: dict[str, str], now: datetime, memory: _PartyState
     ) -> list[dict[str, Any]]:
         now_s = now.timestamp()
         flown = extrapolate_to(states, now_s)
@@ -129,7 +130,6 @@ class TacticalRunner:
             # know which pairs are gone), a payload only for a pair that alerts now or did last tick, and
             # the encounter bookkeeping only for a pair within the incident cylinder or already in it.
             ids, parties, callsigns = flown.id.tolist(), flown.party.tolist(), flown.callsign.tolist()
-            shared = self.pictures.shared_in_view(party)  # of the view just taken: another party's report
             levels, cautions = alerts.level.tolist(), alerts.caution.tolist()
             dist_nm, dalt_ft = found.dist_nm.tolist(), found.dalt_ft.tolist()
             near = ((found.dist_nm < INCIDENT_H_NM) & (found.dalt_ft < INCIDENT_V_FT)).tolist()
@@ -258,8 +258,9 @@ class TacticalRunner:
         memory.intrusions = current
 
     # -- the live picture --------------------------------------------------------------------------
-    def _publish(self, party: str, states: TrackStates, alerts: list[dict[str, Any]], now_s: float) -> None:
-        shared = self.pictures.shared_in_view(party)
+    def _publish(
+        self, party: str, states: TrackStates, shared: dict[str, str], alerts: list[dict[str, Any]], now_s: float
+    ) -> None:
         worst: dict[str, int] = {}
         for alert in alerts:
             for side in ("a", "b"):
