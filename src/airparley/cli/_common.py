@@ -13,7 +13,16 @@ from rich.console import Console
 
 from airparley.errors import InvalidInput
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FOUND", "err_console", "json_line", "out_console", "read_text", "report_errors"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FOUND",
+    "database_url",
+    "err_console",
+    "json_line",
+    "out_console",
+    "read_text",
+    "report_errors",
+]
 
 EXIT_FOUND = 1
 EXIT_BAD_INPUT = 2
@@ -61,3 +70,13 @@ def _finite(value: Any) -> Any:
 def json_line(data: Any) -> str:
     """One compact JSON line; infinities and NaN become null (JSON has no such numbers)."""
     return json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def database_url(value: str) -> str:
+    """The one meaning of ``--db`` in every command: a database URL (``sqlite:///node.db``,
+    ``postgresql://user@host/db``), or a bare file path, taken as an SQLite file (made absolute, so a
+    command run from another folder still means the same file)."""
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
