@@ -1,55 +1,86 @@
 """The ``airparley`` command line: one typer app with a sub-app per area.
 
 Exit codes: 0 success, 1 a check that found a problem (a ledger that does not verify), 2 bad input.
+
+Each area is imported only when one of its commands runs (see ``_lazy``): ``airparley --help`` and the offline
+commands start without loading the node (FastAPI, SQLAlchemy, uvicorn). A test keeps it so.
 """
 
 from __future__ import annotations
 
 import typer
 
-from airparley.cli import _tactical_alerting as _tactical_alerting  # registers alert and bands
-from airparley.cli._alerts import alerts_app
-from airparley.cli._client import register as _register_client
-from airparley.cli._client import register_hotline as _register_hotline
-from airparley.cli._demo import demo_command
-from airparley.cli._ingest import ingest_app
-from airparley.cli._ledger import case_report_command, ledger_app
-from airparley.cli._node import keys_app, officer_app, party_app, peer_app, serve_command
-from airparley.cli._sim import sim_app
-from airparley.cli._strategic import check_command, notice_app
-from airparley.cli._tactical import tactical_app
-from airparley.cli._tracks import tracks_app
+from airparley.cli._lazy import Area, group_class
 
-__all__ = ["app", "main"]
+__all__ = ["AREAS", "app", "main"]
+
+_CLI = "airparley.cli."
+
+AREAS: tuple[Area, ...] = (
+    Area(
+        "notice",
+        _CLI + "_strategic:notice_app",
+        "Operation notices: validate notice files.",
+        extend=(_CLI + "_client:register_notice",),
+    ),
+    Area(
+        "check",
+        _CLI + "_strategic:check_command",
+        "Find the conflicts between notices of different parties, with the overlap of each.",
+    ),
+    Area(
+        "conflicts",
+        _CLI + "_client:conflicts_command",
+        "Conflicts of your party's notices on the node: your side in full, the other's overlap only.",
+    ),
+    Area(
+        "tactical",
+        _CLI + "_tactical_alerting:tactical_app",
+        "Predicted conflicts, alerts, bands, intrusions and incidents from track states.",
+    ),
+    Area(
+        "serve",
+        _CLI + "_serve:serve_command",
+        "Run a node: the REST API under /api/v1, OpenAPI at /docs, WebSocket events at /api/v1/events.",
+    ),
+    Area("party", _CLI + "_node:party_app", "Parties hosted on a node."),
+    Area("officer", _CLI + "_node:officer_app", "Officers and their bearer tokens."),
+    Area("keys", _CLI + "_node:keys_app", "Ed25519 signing keys of the parties a node hosts."),
+    Area("peer", _CLI + "_node:peer_app", "Other parties' nodes whose feeds this node replicates (federation)."),
+    Area("msg", _CLI + "_client:msg_app", "Hotline messages on a node."),
+    Area("case", _CLI + "_client:case_app", "Negotiation cases on a node.", extend=(_CLI + "_case_report:register",)),
+    Area("alerts", _CLI + "_alerts:alerts_app", "Tactical alerts, safety calls and non-response flags on a node."),
+    Area("tracks", _CLI + "_tracks:tracks_app", "Sharing tracks of your party's air picture with other parties."),
+    Area("ledger", _CLI + "_ledger:ledger_app", "The signed ledger: export, verify, show."),
+    Area(
+        "ingest",
+        _CLI + "_ingest:ingest_app",
+        "Track feeds in (SBS-1, aircraft.json, OpenSky, CSV): post them to a node or write a track file.",
+    ),
+    Area("sim", _CLI + "_sim:sim_app", "Scenario files and the traffic simulator that drives a node."),
+    Area(
+        "demo",
+        _CLI + "_demo:demo_command",
+        "Play a scenario (the Syria/Iraq one by default) on one node: live with the desk UI (a URL and a login "
+        "token per desk), or --headless in virtual time with a summary.",
+    ),
+)
+
+
+def _root() -> None:
+    # A callback makes typer build a group even though no command is registered up front.
+    pass
+
 
 app = typer.Typer(
+    callback=_root,
     name="airparley",
     help="A deconfliction line for air operations between parties who share airspace but not intelligence.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=group_class(AREAS),
 )
-app.add_typer(notice_app, name="notice")
-app.command("check")(check_command)
-app.add_typer(tactical_app, name="tactical")
-app.command("serve")(serve_command)
-app.add_typer(party_app, name="party")
-app.add_typer(officer_app, name="officer")
-app.add_typer(keys_app, name="keys")
-app.add_typer(peer_app, name="peer")
-_register_client(notice_app, app)
-msg_app = typer.Typer(help="Hotline messages on a node.", no_args_is_help=True)
-case_app = typer.Typer(help="Negotiation cases on a node.", no_args_is_help=True)
-_register_hotline(msg_app, case_app)
-app.add_typer(msg_app, name="msg")
-app.add_typer(case_app, name="case")
-case_app.command("report")(case_report_command)
-app.add_typer(alerts_app, name="alerts")
-app.add_typer(tracks_app, name="tracks")
-app.add_typer(ledger_app, name="ledger")
-app.add_typer(ingest_app, name="ingest")
-app.add_typer(sim_app, name="sim")
-app.command("demo")(demo_command)
 
 
 def main() -> None:

@@ -11,15 +11,28 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
 from rich.table import Table
 
 from airparley.cli._common import EXIT_BAD_INPUT, EXIT_FOUND, err_console, json_line, out_console, read_text
 
-__all__ = ["DEFAULT_URL", "AsJson", "Token", "Url", "node_client", "request"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "DEFAULT_URL",
+    "AsJson",
+    "Token",
+    "Url",
+    "case_app",
+    "conflicts_command",
+    "msg_app",
+    "node_client",
+    "register_notice",
+    "request",
+]
 
 Url = Annotated[str, typer.Option("--url", envvar="AIRPARLEY_URL", help="The node's base URL.")]
 Token = Annotated[str, typer.Option("--token", envvar="AIRPARLEY_TOKEN", help="Your bearer token.", show_default=False)]
@@ -32,12 +45,16 @@ def node_client(url: str, token: str) -> Iterator[httpx.Client]:
     if not token:
         err_console.print("error: no token: pass --token or set AIRPARLEY_TOKEN")
         raise typer.Exit(EXIT_BAD_INPUT)
+    import httpx  # here, not at the top: commands that never reach a node do not pay for it
+
     with httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
         yield client
 
 
 def request(client: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
     """The JSON answer of the node, or a clear message and the right exit code."""
+    import httpx
+
     try:
         response = client.request(method, f"/api/v1{path}", **kwargs)
     except httpx.TransportError as error:
@@ -84,8 +101,8 @@ def _print_results(results: list[dict[str, Any]], as_json: bool) -> None:
             )
 
 
-def register(notice_app: typer.Typer, app: typer.Typer) -> None:
-    """Add the node client commands to the ``notice`` group and the top-level app."""
+def register_notice(notice_app: typer.Typer) -> None:
+    """Add the node client commands to the ``notice`` group (whose offline ``validate`` is in ``_strategic``)."""
 
     @notice_app.command("file")
     def notice_file(
@@ -141,25 +158,25 @@ def register(notice_app: typer.Typer, app: typer.Typer) -> None:
             table.add_row(notice_id, str(version), state, kind, str(volumes))
         out_console.print(table)
 
-    @app.command("conflicts")
-    def conflicts(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
-        """Conflicts of your party's notices on the node: your side in full, the other's overlap only."""
-        with node_client(url, token) as client:
-            answer = request(client, "GET", "/conflicts")
-        if as_json:
-            for conflict in answer:
-                out_console.out(json_line(conflict))
-            return
-        table = Table("id", "yours", "theirs", "band ft", "window")
-        for c in answer:
-            table.add_row(
-                c["id"][:12],
-                f"{c['own']['notice_id']} v{c['own']['version']}",
-                f"{c['other']['party']} {c['other']['notice_id']} v{c['other']['version']}",
-                f"{c['overlap']['lower_ft']:.0f}-{c['overlap']['upper_ft']:.0f}",
-                f"{c['overlap']['start']} - {c['overlap']['end']}",
-            )
-        out_console.print(table)
+
+def conflicts_command(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
+    """Conflicts of your party's notices on the node: your side in full, the other's overlap only."""
+    with node_client(url, token) as client:
+        answer = request(client, "GET", "/conflicts")
+    if as_json:
+        for conflict in answer:
+            out_console.out(json_line(conflict))
+        return
+    table = Table("id", "yours", "theirs", "band ft", "window")
+    for c in answer:
+        table.add_row(
+            c["id"][:12],
+            f"{c['own']['notice_id']} v{c['own']['version']}",
+            f"{c['other']['party']} {c['other']['notice_id']} v{c['other']['version']}",
+            f"{c['overlap']['lower_ft']:.0f}-{c['overlap']['upper_ft']:.0f}",
+            f"{c['overlap']['start']} - {c['overlap']['end']}",
+        )
+    out_console.print(table)
 
 
 def _params(pairs: list[str]) -> dict[str, Any]:
@@ -360,3 +377,8 @@ def register_hotline(msg_app: typer.Typer, case_app: typer.Typer) -> None:
             out_console.print(
                 f"  {entry.get('at', '')} {entry.get('event', '')} by {who} {entry.get('note', '')}", markup=False
             )
+
+
+msg_app = typer.Typer(help="Hotline messages on a node.", no_args_is_help=True)
+case_app = typer.Typer(help="Negotiation cases on a node.", no_args_is_help=True)
+register_hotline(msg_app, case_app)

@@ -1,19 +1,24 @@
-"""``airparley serve``, ``airparley party add``, ``airparley officer add``: running and staffing a node."""
+"""``airparley party|officer|keys|peer``: staffing a node through its database (``serve`` is in ``_serve``).
+
+Every ``--db`` goes through :func:`transaction` / :func:`open_store`: a URL or a bare SQLite path
+(:func:`~airparley.cli._common.database_url`), and a database that cannot be opened is one line on stderr and
+exit 2. The store (SQLAlchemy) is imported when a command opens it, not when the CLI starts.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from airparley.cli._common import EXIT_BAD_INPUT, json_line, out_console, report_errors
+from airparley.cli._common import EXIT_BAD_INPUT, database_url, err_console, json_line, out_console, report_errors
 from airparley.errors import InvalidInput
-from airparley.hotline import HOTLINE_SETTINGS, HotlineSettings
 from airparley.ledger import (
     generate_key,
     private_key_from_pem,
@@ -21,14 +26,32 @@ from airparley.ledger import (
     public_key_from_text,
     public_key_to_text,
 )
-from airparley.node import SETTINGS, Node, NodeSettings, create_app, utc_now
-from airparley.store import Store, Tx
 
-__all__ = ["keys_app", "load_keys", "officer_app", "party_app", "peer_app", "serve_command", "transaction"]
+if TYPE_CHECKING:
+    from airparley.store import Store, Tx
+
+__all__ = [
+    "DEFAULT_DB",
+    "DEFAULT_KEYS",
+    "Db",
+    "KeysDir",
+    "keys_app",
+    "load_keys",
+    "officer_app",
+    "open_store",
+    "party_app",
+    "peer_app",
+    "transaction",
+]
 
 DEFAULT_DB = "sqlite:///airparley.db"
 Db = Annotated[
-    str, typer.Option("--db", envvar="AIRPARLEY_DB", help="Database URL (sqlite:///... or postgresql://...).")
+    str,
+    typer.Option(
+        "--db",
+        envvar="AIRPARLEY_DB",
+        help="Database URL (sqlite:///... or postgresql://...), or an SQLite file path.",
+    ),
 ]
 
 KeysDir = Annotated[
@@ -52,7 +75,8 @@ def _write_key(keys: Path, party: str, force: bool = False) -> Ed25519PrivateKey
     if path.exists() and not force:
         report_errors("keys", [InvalidInput("party", f"{path} exists already; use --force to replace it")])
         raise typer.Exit(EXIT_BAD_INPUT)
-    keys.mkdir(parents=True, exist_ok=True)
+    if not keys.exists():  # a folder of private keys: its owner only (0700); an existing one is left as it is
+        keys.mkdir(mode=0o700, parents=True)
     key = generate_key()
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
@@ -97,10 +121,14 @@ def keys_generate(
 officer_app = typer.Typer(help="Officers and their bearer tokens.", no_args_is_help=True)
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @contextmanager
 def transaction(db: str) -> Iterator[Tx]:
     """One transaction on the node's database, closing it afterwards (commands are short-lived)."""
-    store = _open(db)
+    store = open_store(db)
     try:
         with store.begin() as tx:
             yield tx
@@ -108,12 +136,45 @@ def transaction(db: str) -> Iterator[Tx]:
         store.close()
 
 
-def _open(db: str) -> Store:
-    try:
-        return Store.open(db)
-    except InvalidInput as error:
-        report_errors("db", [error])
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+def _sqlite_problem(url: str) -> str | None:
+    """What is wrong with an SQLite file URL, said before SQLite says only "unable to open database file"."""
+    if not url.startswith("sqlite:///") or url.startswith("sqlite:///:memory:"):
+        return None
+    path = Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+    if path.is_dir():
+        return f"{path} is a directory, not a database file"
+    if not path.parent.is_dir():
+        return f"no such folder {path.parent}"
+    return None
+
+
+def _first_line(error: BaseException) -> str:
+    # SQLAlchemy wraps the driver's error with the statement and a link: the driver's own words suffice.
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip() or type(cause).__name__
+    return text.splitlines()[0]
+
+
+def open_store(db: str) -> Store:
+    """The node's store at ``--db`` (a URL or an SQLite path), migrated; a bad database exits 2 in one line."""
+    url = database_url(db)
+    problem = _sqlite_problem(url)
+    if problem is None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from airparley.store import Store
+
+        try:
+            return Store.open(url)
+        except InvalidInput as error:
+            problem = error.reason
+        except (SQLAlchemyError, OSError, ImportError) as error:
+            problem = _first_line(error)
+    err_console.print(f"error: --db {db}: cannot open the database: {problem}", markup=False, soft_wrap=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+_open = open_store  # the name older callers use
 
 
 @party_app.command("add")
@@ -262,44 +323,3 @@ def peer_remove(party: Annotated[str, typer.Argument(help="The peer's party code
         report_errors("peer", [InvalidInput("party", f"{party.upper()} is not a peer")])
         raise typer.Exit(EXIT_BAD_INPUT)
     out_console.print(f"removed peer {party.upper()}")
-
-
-def serve_command(
-    db: Db = DEFAULT_DB,
-    keys: KeysDir = DEFAULT_KEYS,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8787,
-    lateral_nm: Annotated[float | None, typer.Option(help=SETTINGS[0].help)] = None,
-    vertical_ft: Annotated[float | None, typer.Option(help=SETTINGS[1].help)] = None,
-    time_min: Annotated[float | None, typer.Option(help=SETTINGS[2].help)] = None,
-) -> None:
-    """Run a node: the REST API under /api/v1, OpenAPI at /docs, WebSocket events at /api/v1/events.
-
-    It signs the acts of the parties whose keys are in KEYS (PARTY.pem); acts of other parties are refused."""
-    import uvicorn
-
-    try:
-        settings = NodeSettings.from_env(lateral_nm=lateral_nm, vertical_ft=vertical_ft, time_min=time_min)
-    except InvalidInput as error:
-        report_errors("settings", [error])
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    try:
-        hotline_settings = HotlineSettings.from_dict(
-            {
-                s.name: int(os.environ[f"AIRPARLEY_{s.name.upper()}"])
-                for s in HOTLINE_SETTINGS
-                if f"AIRPARLEY_{s.name.upper()}" in os.environ
-            }
-        )
-    except (InvalidInput, ValueError) as error:
-        report_errors("settings", [error if isinstance(error, InvalidInput) else InvalidInput("hotline", str(error))])
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    store = _open(db)
-    with store.begin() as tx:
-        codes = [p.code for p in tx.parties()]
-    try:
-        node = Node(store, settings, hotline_settings=hotline_settings, keys=load_keys(keys, codes))
-    except InvalidInput as error:
-        report_errors("keys", [error])
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    uvicorn.run(create_app(node), host=host, port=port, log_level="info")

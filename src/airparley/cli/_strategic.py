@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from airparley.cli._common import EXIT_BAD_INPUT, json_line, out_console, read_text, report_errors
 from airparley.errors import InvalidInput
 from airparley.strategic import Buffers, Conflict, ConflictIndex, parse_notices
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["check_command", "notice_app"]
 
@@ -46,6 +48,8 @@ def _time(seconds: float) -> str:
 
 
 def _table(conflicts: list[Conflict], buffers: Buffers) -> Table:
+    from rich.table import Table
+
     table = Table(
         title=f"{len(conflicts)} conflict(s) - buffers {buffers.lateral_nm:g} NM / {buffers.vertical_ft:g} ft / "
         f"{buffers.time_min:g} min",

@@ -1,0 +1,48 @@
+"""``airparley serve``: run a node (its own module: it alone needs FastAPI, uvicorn and the node)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from airparley.cli._common import EXIT_BAD_INPUT, report_errors
+from airparley.cli._node import DEFAULT_DB, DEFAULT_KEYS, Db, KeysDir, load_keys, open_store
+from airparley.errors import InvalidInput
+from airparley.node import SETTINGS, Node, settings_from_env
+
+__all__ = ["serve_command"]
+
+
+def serve_command(
+    db: Db = DEFAULT_DB,
+    keys: KeysDir = DEFAULT_KEYS,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8787,
+    lateral_nm: Annotated[float | None, typer.Option(help=SETTINGS[0].help)] = None,
+    vertical_ft: Annotated[float | None, typer.Option(help=SETTINGS[1].help)] = None,
+    time_min: Annotated[float | None, typer.Option(help=SETTINGS[2].help)] = None,
+) -> None:
+    """Run a node: the REST API under /api/v1, OpenAPI at /docs, WebSocket events at /api/v1/events.
+
+    It signs the acts of the parties whose keys are in KEYS (PARTY.pem); acts of other parties are refused."""
+    import uvicorn
+
+    try:
+        settings, hotline_settings = settings_from_env(
+            lateral_nm=lateral_nm, vertical_ft=vertical_ft, time_min=time_min
+        )
+    except InvalidInput as error:
+        report_errors("settings", [error])
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    store = open_store(db)
+    with store.begin() as tx:
+        codes = [p.code for p in tx.parties()]
+    try:
+        node = Node(store, settings, hotline_settings=hotline_settings, keys=load_keys(keys, codes))
+    except InvalidInput as error:
+        report_errors("keys", [error])
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    from airparley.web import desk_app  # the node's app with the desk UI
+
+    uvicorn.run(desk_app(node), host=host, port=port, log_level="info")
