@@ -71,7 +71,11 @@ class Node:
         clock: Callable[[], datetime] = utc_now,
         hotline_settings: HotlineSettings | None = None,
         keys: Mapping[str, Ed25519PrivateKey] | None = None,
+        ids: Callable[[str], str] | None = None,
     ) -> None:
+        """``ids`` makes the ids of messages, cases and shares from their kind (``msg``, ``case``, ``share``);
+        random by default. A seeded one makes a run that is replayed in virtual time (the headless demo) sign
+        the same ledger entries."""
         self.store = store
         self.settings = settings or NodeSettings()
         self.clock = clock
@@ -108,6 +112,8 @@ class Node:
         self._scanned: dict[str, float] = {}  # party -> when (time.monotonic) its picture was last scanned
         self.hotline = Hotline(hotline_settings or HotlineSettings(), self._conflict_windows, self.ledger)
         self.nonresponse = NonResponse(self.view, self.ledger, Criteria.from_settings(self.settings), clock())
+        if ids is not None:
+            self.hotline.new_id = self.sharing.new_id = ids
 
     # -- listeners -----------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[], None]) -> None:

@@ -41,6 +41,11 @@ def _require_actor(officer: Officer) -> None:
         raise PermissionDenied(f"a {officer.tier} officer may read the hotline but not act on it")
 
 
+def random_id(prefix: str) -> str:
+    """A new random id with its kind in front: ``msg-3f2a...`` (16 hex digits)."""
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
 class Hotline:
     """Messages and cases of one node. ``conflicts`` answers the live conflict ids and window ends."""
 
@@ -52,6 +57,9 @@ class Hotline:
     ) -> None:
         self.settings = settings
         self.ledger = ledger
+        #: Makes message and case ids (``msg-...``, ``case-...``); random unless the node is given a seeded one
+        #: (the headless demo, whose ledger must come out the same on every run).
+        self.new_id: Callable[[str], str] = random_id
         self.catalogue = hl.load_catalogue()
         self._conflict_windows = conflict_windows
         self._language_of: dict[str, str] | None = None
@@ -135,7 +143,7 @@ class Hotline:
             except InvalidInput as error:
                 raise InvalidInput(f"references.{index}.{error.field}", error.reason) from None
         message = hl.compose_message(
-            message_id=f"msg-{uuid.uuid4().hex[:16]}",
+            message_id=self.new_id("msg"),
             author=_acting(officer),
             recipients=sorted(set(recipients)),
             created_at=now,
@@ -215,7 +223,7 @@ class Hotline:
         if not isinstance(urgent, bool):
             raise InvalidInput("urgent", "must be true or false")
         case = hl.open_case(
-            case_id=f"case-{uuid.uuid4().hex[:16]}",
+            case_id=self.new_id("case"),
             parties=parties,
             subject=subject,
             opened_by=_acting(officer),

@@ -392,6 +392,8 @@ class TrackSharing:
         self.pictures = pictures
         self.book = book
         self.ledger = ledger
+        #: Makes share ids (``share-...``); random unless the node is given a seeded one (see ``Node``).
+        self.new_id: Callable[[str], str] = lambda prefix: f"{prefix}-{uuid.uuid4().hex[:16]}"
 
     def grant(self, tx: Tx, officer: Officer, body: Any, now: datetime) -> dict[str, Any]:
         request = parse_share_request(body)
@@ -416,7 +418,7 @@ class TrackSharing:
                     " revoke that share first to change it",
                 )
         share = Share(
-            share_id=f"share-{uuid.uuid4().hex[:16]}",
+            share_id=self.new_id("share"),
             party=officer.party,
             track=request.track,
             recipients=request.recipients,

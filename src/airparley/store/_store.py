@@ -282,8 +282,11 @@ class Tx:
         rows = self.connection.execute(select(t.parties).order_by(t.parties.c.code))
         return [Party(r.code, r.name, r.language, r.public_key) for r in rows]
 
-    def add_officer(self, party: str, name: str, tier: str, now: datetime) -> tuple[Officer, str]:
-        """A new officer and their bearer token; the token is returned once and only its hash is kept."""
+    def add_officer(
+        self, party: str, name: str, tier: str, now: datetime, officer_id: str | None = None
+    ) -> tuple[Officer, str]:
+        """A new officer and their bearer token; the token is returned once and only its hash is kept.
+        ``officer_id`` is random unless given (the headless demo gives stable ones: they are in its ledger)."""
         if self.party(party) is None:
             raise InvalidInput("party", f"unknown party {party!r}; add it first")
         if tier not in TIERS:
@@ -291,7 +294,7 @@ class Tx:
         if not name.strip():
             raise InvalidInput("name", "missing")
         token = f"ap_{secrets.token_urlsafe(32)}"
-        officer = Officer(str(uuid.uuid4()), party, name.strip(), tier)
+        officer = Officer(officer_id or str(uuid.uuid4()), party, name.strip(), tier)
         self.connection.execute(
             insert(t.officers).values(
                 id=officer.id, party=party, name=officer.name, tier=tier, token_hash=hash_token(token), created_at=now
