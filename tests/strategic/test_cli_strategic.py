@@ -71,3 +71,40 @@ def test_bad_files_exit_2_naming_feature_field_and_reason(tmp_path: Path) -> Non
     assert missing.exit_code == 2
     assert "no such file" in missing.stderr
     assert "Traceback" not in missing.output
+
+
+def test_a_table_written_to_a_pipe_keeps_every_column(syria_iraq_path: Path) -> None:
+    """`airparley check FILE | cat`: rich would render at 80 columns and fold or drop columns; the whole
+    table must come through, one line per conflict with every cell whole."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    done = subprocess.run(
+        [sys.executable, "-m", "airparley.cli", "check", str(syria_iraq_path)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    header = next(line for line in lines if "notice A" in line)
+    for column in ("id", "notice A", "notice B", "band in conflict", "window in conflict", "gap NM"):
+        assert f" {column} " in header, f"column {column!r} is not whole in the piped header: {header!r}"
+    rows = [line for line in lines if line.startswith("│")]
+    assert len(rows) == 5  # one line per conflict: nothing folded onto a second line
+    conflicts = [
+        json.loads(line) for line in runner.invoke(app, ["check", str(syria_iraq_path), "--json"]).stdout.splitlines()
+    ]
+    for conflict in conflicts:
+        row = next(r for r in rows if conflict["id"][:12] in r)
+        cells = [cell.strip() for cell in row.strip("│").split("│")]
+        assert len(cells) == 6, row
+        assert all(cells), row
+        assert f"{conflict['a']['party']} {conflict['a']['notice_id']} v{conflict['a']['version']}" in cells
+    assert "…" not in done.stdout
+    assert max(len(line) for line in lines) > 80

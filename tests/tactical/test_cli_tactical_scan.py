@@ -188,3 +188,52 @@ def test_docs_name_every_command_option_and_setting(command: str) -> None:
     for settings in (ScanSettings, IntrusionSettings, IncidentSettings):
         for item in dataclasses.fields(settings):
             assert f"`{item.name}`" in DOCS, item.name
+
+
+def test_scan_json_of_a_dense_scene_is_every_pair_of_the_core_in_order(tmp_path: Path) -> None:
+    """Hundreds of pairs: the records built column by column are the core's pairs, smaller id first,
+    ordered by (tin_s, a, b), rounded as documented; ids are not regathered per row."""
+    from airparley.tactical import latest_per_id, parse_track_lines, scan_conflicts
+
+    rng = np.random.default_rng(7)
+    n = 400
+    lines = [
+        record(
+            f"{'ZYX'[i % 3]}{rng.integers(0, 10**6):06d}-{i}",
+            ("USA", "RUS", "TUR")[i % 3],
+            float(rng.uniform(33.8, 34.2)),
+            float(rng.uniform(41.8, 42.2)),
+            alt_ft=float(rng.uniform(19000, 21000)),
+            gs_kt=float(rng.uniform(150, 550)),
+            trk_deg=float(rng.uniform(0, 360)),
+            vs_fpm=float(rng.choice([0.0, 1500.0, -1500.0])),
+        )
+        for i in range(n)
+    ]
+    path = write(tmp_path / "dense.jsonl", lines)
+    result = runner.invoke(app, ["tactical", "scan", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    got = [json.loads(line) for line in result.stdout.splitlines()]
+    states = latest_per_id(parse_track_lines(path.read_text(encoding="utf-8").splitlines()).states)
+    conflicts = scan_conflicts(states, ScanSettings())
+    assert len(got) == len(conflicts) > 200
+    assert all(r["a"] < r["b"] for r in got)
+    assert {(r["a"], r["b"]) for r in got} == conflicts.pairs()
+    keys = [(r["tin_s"], r["a"], r["b"]) for r in got]
+    assert keys == sorted(keys)
+    ids = conflicts.ids.tolist()
+    expected = {
+        tuple(sorted((ids[a], ids[b]))): (tin, dcpa)
+        for a, b, tin, dcpa in zip(
+            conflicts.a.tolist(),
+            conflicts.b.tolist(),
+            conflicts.tin_s.tolist(),
+            conflicts.dcpa_nm.tolist(),
+            strict=True,
+        )
+    }
+    for r in got:
+        tin, dcpa = expected[(r["a"], r["b"])]
+        assert r["tin_s"] == round(tin, 3)
+        assert r["dcpa_nm"] == round(dcpa, 4)
+    assert conflicts.id_a is conflicts.id_a  # gathered once, then cached

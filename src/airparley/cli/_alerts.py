@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from airparley.cli._client import DEFAULT_URL, AsJson, Token, Url, node_client, request
-from airparley.cli._common import json_line, out_console
+from airparley.cli._common import JsonLinesWriter, json_line, out_console
 
 __all__ = ["alerts_app"]
 
@@ -29,8 +29,8 @@ def alerts_list(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = Fal
     with node_client(url, token) as client:
         alerts = request(client, "GET", "/alerts")
     if as_json:
-        for alert in alerts:
-            out_console.out(json_line(alert))
+        with JsonLinesWriter() as out:
+            out.write_all(alerts)
         return
     table = Table("level", "aircraft", "aircraft", "to LoWC s", "HMD NM", "TCPA s", "DCPA NM")
     for alert in alerts:
@@ -85,8 +85,8 @@ def alerts_flags(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = Fa
     with node_client(url, token) as client:
         flags = request(client, "GET", "/flags")
     if as_json:
-        for flag in flags:
-            out_console.out(json_line(flag))
+        with JsonLinesWriter() as out:
+            out.write_all(flags)
         return
     table = Table("flagged at", "aircraft", "called by", "message", "why")
     for flag in flags:

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from airparley.cli._common import EXIT_BAD_INPUT, EXIT_FOUND, err_console, json_line, out_console, read_text
+from airparley.cli._common import (
+    EXIT_BAD_INPUT,
+    EXIT_FOUND,
+    JsonLinesWriter,
+    err_console,
+    json_line,
+    out_console,
+    read_text,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -164,8 +172,8 @@ def conflicts_command(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson
     with node_client(url, token) as client:
         answer = request(client, "GET", "/conflicts")
     if as_json:
-        for conflict in answer:
-            out_console.out(json_line(conflict))
+        with JsonLinesWriter() as out:
+            out.write_all(answer)
         return
     table = Table("id", "yours", "theirs", "band ft", "window")
     for c in answer:

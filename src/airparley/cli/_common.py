@@ -1,21 +1,31 @@
-"""What every command shares: reading input files and reporting errors the same way."""
+"""What every command shares: reading input files, writing output and reporting errors the same way.
+
+Output at the speed of the core: JSON lines go through one :class:`JsonLinesWriter` (a large buffer, one
+write per megabyte), never one rich console call per line; human text and tables go through ``out_console``,
+which renders at full width when standard output is not a terminal (a table piped to a file or ``less`` keeps
+every column) and at the terminal's width when it is.
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import IO, Any, Final
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 
 from airparley.errors import InvalidInput
 
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_FOUND",
+    "PIPE_WIDTH",
+    "JsonLinesWriter",
     "database_url",
     "err_console",
     "json_line",
@@ -27,7 +37,29 @@ __all__ = [
 EXIT_FOUND = 1
 EXIT_BAD_INPUT = 2
 
-out_console = Console(highlight=False, soft_wrap=True)
+# The width of a table written to a pipe or a file: wide enough for any row, so no column is dropped; rich
+# does not pad a table beyond its content, so a narrow table stays narrow.
+PIPE_WIDTH: Final = 10_000
+
+
+class _OutConsole(Console):
+    """A console that renders at :data:`PIPE_WIDTH` when its file is not a terminal (unless ``COLUMNS`` says).
+
+    Rich would otherwise take the width of whichever standard stream is a terminal, or 80, and fold or drop
+    the columns of a table piped to another program."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        if not self.is_terminal and "COLUMNS" not in self._environ:
+            return ConsoleDimensions(PIPE_WIDTH, 25)
+        return Console.size.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+out_console = _OutConsole(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -67,9 +99,66 @@ def _finite(value: Any) -> Any:
     return value
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
 def json_line(data: Any) -> str:
     """One compact JSON line; infinities and NaN become null (JSON has no such numbers)."""
-    return json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        return _ENCODE(data)
+    except ValueError:
+        # Rare (an unbounded time): only then is the whole value walked to replace the non-finite numbers.
+        return _ENCODE(_finite(data))
+
+
+class JsonLinesWriter:
+    """JSON lines (or ready-made text lines) to standard output through one large buffer.
+
+    Use it as a context manager: what is left is written and flushed when the block ends, also on an error.
+    """
+
+    def __init__(self, stream: IO[str] | None = None, buffer_chars: int = 1 << 20) -> None:
+        # Standard output as it is now (a test runner may have replaced it since import).
+        self.stream = stream if stream is not None else sys.stdout
+        self.buffer_chars = buffer_chars
+        self.parts: list[str] = []
+        self.pending = 0
+        self.lines = 0
+
+    def write(self, data: Any) -> None:
+        """One value as one JSON line."""
+        self.line(json_line(data))
+
+    def line(self, text: str) -> None:
+        """One line of text as it is (no newline in it)."""
+        self.parts.append(text)
+        self.pending += len(text) + 1
+        self.lines += 1
+        if self.pending >= self.buffer_chars:
+            self._drain()
+
+    def write_all(self, values: Iterable[Any]) -> None:
+        for value in values:
+            self.line(json_line(value))
+
+    def _drain(self) -> None:
+        if self.parts:
+            self.parts.append("")
+            self.stream.write("\n".join(self.parts))
+            self.parts = []
+            self.pending = 0
+
+    def flush(self) -> None:
+        self._drain()
+        self.stream.flush()
+
+    def __enter__(self) -> JsonLinesWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.flush()
 
 
 def database_url(value: str) -> str:
@@ -79,4 +168,3 @@ def database_url(value: str) -> str:
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"
-

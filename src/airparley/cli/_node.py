@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from airparley.cli._common import EXIT_BAD_INPUT, database_url, err_console, json_line, out_console, report_errors
+from airparley.cli._common import (
+    EXIT_BAD_INPUT,
+    JsonLinesWriter,
+    database_url,
+    err_console,
+    json_line,
+    out_console,
+    report_errors,
+)
 from airparley.errors import InvalidInput
 from airparley.ledger import (
     generate_key,
@@ -219,8 +227,10 @@ def party_add(
 def party_list(db: Db = DEFAULT_DB, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the node's parties."""
     with transaction(db) as tx:
-        for party in tx.parties():
-            out_console.out(json_line(party.as_dict()) if as_json else f"{party.code}\t{party.language}\t{party.name}")
+        parties = tx.parties()
+    with JsonLinesWriter() as out:
+        for party in parties:
+            out.line(json_line(party.as_dict()) if as_json else f"{party.code}\t{party.language}\t{party.name}")
 
 
 @officer_app.command("add")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from airparley.cli._common import EXIT_BAD_INPUT, json_line, out_console, read_text, report_errors
+from airparley.cli._common import EXIT_BAD_INPUT, JsonLinesWriter, out_console, read_text, report_errors
 from airparley.errors import InvalidInput
 from airparley.strategic import Buffers, Conflict, ConflictIndex, parse_notices
 
@@ -91,8 +91,8 @@ def check_command(
     errors = report_errors(str(file), parsed.errors)
     conflicts = ConflictIndex.build(parsed.notices, buffers).conflicts()
     if as_json:
-        for conflict in conflicts:
-            out_console.out(json_line(conflict.as_dict()), highlight=False)
+        with JsonLinesWriter() as out:
+            out.write_all(conflict.as_dict() for conflict in conflicts)
     else:
         out_console.print(_table(conflicts, buffers))
     if errors:

@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.table import Table
 
-from airparley.cli._common import EXIT_BAD_INPUT, err_console, json_line, out_console, read_text, report_errors
+from airparley.cli._common import EXIT_BAD_INPUT, JsonLinesWriter, err_console, out_console, read_text, report_errors
 from airparley.errors import InvalidInput
 from airparley.strategic import parse_notices
 from airparley.tactical import (
@@ -70,40 +71,60 @@ def _settings_or_exit(build: Any, **values: Any) -> Any:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def _state_record(states: TrackStates, k: int) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "id": str(states.id[k]),
-        "party": str(states.party[k]),
-        "time": _iso(float(states.time_s[k])),
-    }
-    for name in ("lat", "lon", "alt_ft", "gs_kt", "trk_deg", "vs_fpm"):
-        record[name] = float(getattr(states, name)[k])
-    for name in ("callsign", "source"):
-        if getattr(states, name)[k]:
-            record[name] = str(getattr(states, name)[k])
-    return record
+_STATE_NUMBERS = ("lat", "lon", "alt_ft", "gs_kt", "trk_deg", "vs_fpm")
+
+
+def _state_records(states: TrackStates) -> list[dict[str, Any]]:
+    """Every state as a record; each column is read out of its array once (not element by element)."""
+    ids, parties, times = states.id.tolist(), states.party.tolist(), states.time_s.tolist()
+    numbers = [getattr(states, name).tolist() for name in _STATE_NUMBERS]
+    callsigns, sources = states.callsign.tolist(), states.source.tolist()
+    records = []
+    for k in range(len(ids)):
+        record: dict[str, Any] = {"id": ids[k], "party": parties[k], "time": _iso(times[k])}
+        for name, column in zip(_STATE_NUMBERS, numbers, strict=True):
+            record[name] = column[k]
+        if callsigns[k]:
+            record["callsign"] = callsigns[k]
+        if sources[k]:
+            record["source"] = sources[k]
+        records.append(record)
+    return records
 
 
 # -- scan -------------------------------------------------------------------------------------------------------
 
 
+def _rounded(values: np.ndarray[Any, Any], digits: int) -> list[float]:
+    # Python's round, not numpy's: the same correctly rounded numbers as before, at list speed.
+    return [round(value, digits) for value in values.tolist()]
+
+
 def _conflict_records(conflicts: Conflicts) -> list[dict[str, Any]]:
+    """The pairs as records (smaller id first), ordered by time to conflict then ids.
+
+    Built column by column: the ids gathered once, each column rounded as a list, one sort for all."""
+    id_a, id_b = conflicts.id_a, conflicts.id_b
+    swap = id_a > id_b
+    first, second = np.where(swap, id_b, id_a), np.where(swap, id_a, id_b)
+    tin = _rounded(conflicts.tin_s, 3)
+    columns = (
+        tin,
+        _rounded(conflicts.tout_s, 3),
+        _rounded(conflicts.tcpa_s, 3),
+        _rounded(conflicts.dcpa_nm, 4),
+        _rounded(conflicts.dist_nm, 4),
+        _rounded(conflicts.dalt_ft, 1),
+    )
+    order = np.lexsort((second, first, np.asarray(tin, dtype=np.float64))).tolist()
+    names = ("tin_s", "tout_s", "tcpa_s", "dcpa_nm", "dist_nm", "dalt_ft")
+    a, b = first.tolist(), second.tolist()
     records = []
-    for k in range(len(conflicts)):
-        a, b = str(conflicts.id_a[k]), str(conflicts.id_b[k])
-        records.append(
-            {
-                "a": min(a, b),
-                "b": max(a, b),
-                "tin_s": round(float(conflicts.tin_s[k]), 3),
-                "tout_s": round(float(conflicts.tout_s[k]), 3),
-                "tcpa_s": round(float(conflicts.tcpa_s[k]), 3),
-                "dcpa_nm": round(float(conflicts.dcpa_nm[k]), 4),
-                "dist_nm": round(float(conflicts.dist_nm[k]), 4),
-                "dalt_ft": round(float(conflicts.dalt_ft[k]), 1),
-            }
-        )
-    records.sort(key=lambda r: (r["tin_s"], r["a"], r["b"]))
+    for k in order:
+        record: dict[str, Any] = {"a": a[k], "b": b[k]}
+        for name, column in zip(names, columns, strict=True):
+            record[name] = column[k]
+        records.append(record)
     return records
 
 
@@ -136,8 +157,8 @@ def scan_command(
     conflicts = scan_conflicts(states, settings, party=party)
     records = _conflict_records(conflicts)
     if as_json:
-        for record in records:
-            out_console.out(json_line(record), highlight=False)
+        with JsonLinesWriter() as out:
+            out.write_all(records)
         return
     table = Table(
         title=f"{len(records)} conflict(s) among {len(states)} aircraft at {_iso(conflicts.time_s)} - "
@@ -167,18 +188,29 @@ def scan_command(
 
 
 def _intrusion_records(found: Intrusions) -> list[dict[str, Any]]:
+    columns = zip(
+        found.id.tolist(),
+        found.party.tolist(),
+        found.notice_id.tolist(),
+        found.notice_party.tolist(),
+        found.volume.tolist(),
+        found.entry_s.tolist(),
+        found.entry_time_s.tolist(),
+        found.inside_now.tolist(),
+        strict=True,
+    )
     return [
         {
-            "id": str(found.id[k]),
-            "party": str(found.party[k]),
-            "notice_id": str(found.notice_id[k]),
-            "notice_party": str(found.notice_party[k]),
-            "volume": int(found.volume[k]),
-            "entry_s": round(float(found.entry_s[k]), 3),
-            "entry_time": _iso(float(found.entry_time_s[k])),
-            "inside_now": bool(found.inside_now[k]),
+            "id": str(aircraft),
+            "party": str(party),
+            "notice_id": str(notice_id),
+            "notice_party": str(notice_party),
+            "volume": int(volume),
+            "entry_s": round(entry_s, 3),
+            "entry_time": _iso(entry_time_s),
+            "inside_now": bool(inside_now),
         }
-        for k in range(len(found))
+        for aircraft, party, notice_id, notice_party, volume, entry_s, entry_time_s, inside_now in columns
     ]
 
 
@@ -204,8 +236,8 @@ def intrusions_command(
     found = find_intrusions(states, active, settings)
     records = _intrusion_records(found)
     if as_json:
-        for record in records:
-            out_console.out(json_line(record), highlight=False)
+        with JsonLinesWriter() as out:
+            out.write_all(records)
         return
     table = Table(
         title=f"{len(records)} intrusion(s): {len(states)} aircraft, {len(active)} active notice(s), "
@@ -242,8 +274,8 @@ def _incident_record(incident: Incident) -> dict[str, Any]:
         "min_time": _iso(incident.min_time_s),
         "min_h_nm": round(incident.min_h_nm, 4),
         "min_v_ft": round(incident.min_v_ft, 1),
-        "history_a": [_state_record(incident.history_a, k) for k in range(len(incident.history_a))],
-        "history_b": [_state_record(incident.history_b, k) for k in range(len(incident.history_b))],
+        "history_a": _state_records(incident.history_a),
+        "history_b": _state_records(incident.history_b),
     }
 
 
@@ -264,8 +296,8 @@ def incidents_command(
     settings = _settings_or_exit(IncidentSettings, h_nm=h_nm, v_ft=v_ft, step_s=step_s, history_s=history_s)
     incidents = find_incidents(_load_states(states_file), settings)
     if as_json:
-        for incident in incidents:
-            out_console.out(json_line(_incident_record(incident)), highlight=False)
+        with JsonLinesWriter() as out:
+            out.write_all(_incident_record(incident) for incident in incidents)
         return
     table = Table(
         title=f"{len(incidents)} incident(s) below {settings.h_nm:g} NM and {settings.v_ft:g} ft",

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from airparley.cli._common import JsonLinesWriter, out_console
 from airparley.cli._tactical import tactical_app
 from airparley.errors import IngestError, InvalidInput
 from airparley.tactical import (
@@ -165,7 +166,7 @@ def alert_command(
     json_output: JsonFlag = False,
 ) -> None:
     """DO-365 alert level of each encounter, as NASA DAIDALUS computes it (DO_365B_no_SUM, no hysteresis)."""
-    out = Console()
+    out = out_console
     cases: list[Any] = []
     own: list[FlightState] = []
     intruders: list[FlightState] = []
@@ -189,8 +190,9 @@ def alert_command(
     alerts = alert_encounters(FlightStates.of(own), FlightStates.of(intruders))
     records = [_alert_record(case, alerts, i) for i, case in enumerate(cases)]
     if json_output:
-        for record in records:
-            typer.echo(json.dumps(record, allow_nan=False))
+        with JsonLinesWriter() as lines:
+            for record in records:
+                lines.line(json.dumps(record, allow_nan=False))
     else:
         out.print(_alert_table(records))
     counts = np.bincount(alerts.level, minlength=len(ALERT_LEVEL_NAMES))
@@ -250,7 +252,7 @@ def bands_command(
 
     Each aircraft's newest state is used; other aircraft are flown straight to the ownship's time.
     """
-    out = Console()
+    out = out_console
     parsed = parse_track_lines(_read_lines(tracks), source=str(tracks))
     for error in parsed.errors:
         _err(error.describe())
@@ -280,14 +282,15 @@ def _print_bands(
 ) -> None:
     dimensions = (bands.heading, bands.vertical_speed, bands.altitude)
     if json_output:
-        for dimension in dimensions:
-            record = {
-                "ownship": ownship_id,
-                "time_s": _number(time_s),
-                **_dimension_record(dimension),
-                "intruders": intruder_ids,
-            }
-            typer.echo(json.dumps(record, allow_nan=False))
+        with JsonLinesWriter() as lines:
+            for dimension in dimensions:
+                record = {
+                    "ownship": ownship_id,
+                    "time_s": _number(time_s),
+                    **_dimension_record(dimension),
+                    "intruders": intruder_ids,
+                }
+                lines.line(json.dumps(record, allow_nan=False))
         return
     for dimension in dimensions:
         out.print(_bands_table(dimension, ownship_id))

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from airparley.cli._client import DEFAULT_URL, AsJson, Token, Url, node_client, request
-from airparley.cli._common import json_line, out_console
+from airparley.cli._common import JsonLinesWriter, json_line, out_console
 
 __all__ = ["tracks_app"]
 
@@ -75,8 +75,8 @@ def tracks_shares(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = F
     with node_client(url, token) as client:
         shares = request(client, "GET", "/tracks/shares")
     if as_json:
-        for share in shares:
-            out_console.out(json_line(share))
+        with JsonLinesWriter() as out:
+            out.write_all(shares)
         return
     table = Table()
     # The share id is what `tracks unshare` takes: never cut short, the other columns wrap instead.

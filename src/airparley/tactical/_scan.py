@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any, Final
 
 import numpy as np
@@ -134,11 +135,12 @@ class Conflicts:
     def __len__(self) -> int:
         return int(self.a.size)
 
-    @property
+    # Cached: each is a gather over every pair, and callers index them row by row.
+    @cached_property
     def id_a(self) -> npt.NDArray[np.str_]:
         return self.ids[self.a]
 
-    @property
+    @cached_property
     def id_b(self) -> npt.NDArray[np.str_]:
         return self.ids[self.b]
 
