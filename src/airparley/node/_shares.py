@@ -46,7 +46,7 @@ from airparley.node._ledger import LedgerWriter
 from airparley.node._tracks import Pictures, TrackRejection
 from airparley.node._visibility import share_for
 from airparley.store import Officer, Tx
-from airparley.tactical import TrackState, TrackStates, extrapolate_to
+from airparley.tactical import TimeWindow, TrackState, TrackStates, extrapolate_to
 
 __all__ = [
     "DEDUP_DT_S",
@@ -296,8 +296,13 @@ class SharedPictures(Pictures):
     def history_s(self, value: float) -> None:
         self.pictures.history_s = value
 
-    def post(self, party: str, states: Sequence[Mapping[str, Any]]) -> tuple[int, list[TrackRejection]]:
-        return self.pictures.post(party, states)
+    def window(self, now_s: float | None = None) -> TimeWindow:
+        return self.pictures.window(now_s)
+
+    def post(
+        self, party: str, states: Sequence[Mapping[str, Any]], now_s: float | None = None
+    ) -> tuple[int, list[TrackRejection]]:
+        return self.pictures.post(party, states, now_s)
 
     def parties(self) -> list[str]:
         return sorted(set(self.pictures.parties()) | self.book.recipients())

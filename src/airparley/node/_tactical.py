@@ -14,12 +14,16 @@ For each party (its picture is private to it, and so is everything derived from 
   ledger entry of the party;
 * the live picture (newest state of each track with its alert level) is pushed to the party's WebSocket
   clients as ``tracks.update``, without being stored: it is replaced every second.
+
+The node scans each party in a transaction of its own (:meth:`TacticalRunner.scan`): a scan that fails is
+rolled back, the party's alert memory put back as it was, and the other parties' scans go on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -70,6 +74,10 @@ class _PartyState:
     intrusions: set[tuple[str, str]] = field(default_factory=set)
     encounters: dict[tuple[str, str], _Encounter] = field(default_factory=dict)
 
+    def copy(self) -> _PartyState:
+        encounters = {key: replace(encounter) for key, encounter in self.encounters.items()}
+        return _PartyState(dict(self.severities), set(self.intrusions), encounters)
+
 
 class TacticalRunner:
     def __init__(self, pictures: Pictures, ledger: LedgerWriter, alerting: AlertingSettings | None = None) -> None:
@@ -78,6 +86,28 @@ class TacticalRunner:
         self.alerting = alerting or AlertingSettings()
         self._state: dict[str, _PartyState] = {}
         self.live: dict[str, tuple[int, dict[str, Any]]] = {}
+
+    def scan(
+        self,
+        write: Callable[[], AbstractContextManager[Tx]],
+        party: str,
+        now: datetime,
+        notices: Callable[[], list[Notice]],
+    ) -> None:
+        """Scan one party's picture in a transaction of its own (``write``). If the scan or its commit fails,
+        the party's memory of raised alerts, intrusions and encounters is put back as it was, so that the
+        next scan raises again what this one's rolled-back events would have told; then the error is raised."""
+        memory = self._state.get(party)
+        before = memory.copy() if memory is not None else None
+        try:
+            with write() as tx:
+                self.tick(tx, now, notices, (party,))
+        except BaseException:
+            if before is None:
+                self._state.pop(party, None)
+            else:
+                self._state[party] = before
+            raise
 
     def tick(
         self, tx: Tx, now: datetime, notices: Callable[[], list[Notice]], parties: Collection[str] | None = None

@@ -8,24 +8,40 @@ worth a database write per state. Each track keeps its last ``history_s`` second
 At 20,000 tracks a second the validation is the node's hottest path, so a state that came as plain JSON
 (a ``dict`` of strings, numbers and null) is checked directly with the parser's own field checks, in the
 parser's order, instead of being written back to a JSON line and parsed again. Anything else in a batch
-(a nested value, NaN, a NUL character, a non-``dict`` item) sends the whole batch down the parser itself,
-so the accepted states and the rejections (index, field, reason) are exactly the parser's.
+(a nested value, NaN, a non-``dict`` item) sends the whole batch down the parser itself, so the accepted
+states and the rejections (index, field, reason) are exactly the parser's.
+
+Both paths hold a state to the parser's sanity bounds (``tactical.NUMBER_BOUNDS``, ``TEXT_MAX_CHARS``: ranges
+for every number, lengths and printable characters for every text) and take only times from ``history_s``
+before the node's clock to ``tactical.MAX_AHEAD_S`` after it: a state a day ahead would stay "fresh" for a
+day and make every extrapolation of the picture fly it a day, and one older than the history is no news.
+The direct path's extra tests are comparisons and ``str.isprintable`` (C, a few tens of nanoseconds each).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import threading
+import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
 
 from airparley.errors import InvalidInput
-from airparley.tactical import UNKNOWN_PARTY, TrackState, TrackStates, parse_track_lines
+from airparley.tactical import (
+    NUMBER_BOUNDS,
+    TEXT_MAX_CHARS,
+    UNKNOWN_PARTY,
+    TimeWindow,
+    TrackState,
+    TrackStates,
+    parse_track_lines,
+)
 from airparley.tactical._states import _number, _parse_time, _text
 
 __all__ = ["MAX_STATES_PER_POST", "Pictures", "TrackRejection", "state_dict"]
@@ -63,21 +79,31 @@ class _Picture:
 class Pictures:
     """The air pictures of the parties a node serves, one per party, thread-safe."""
 
-    def __init__(self, history_s: float = 180.0, stale_s: float = 30.0) -> None:
+    def __init__(self, history_s: float = 180.0, stale_s: float = 30.0, clock: Callable[[], float] = time.time) -> None:
+        """``clock``: the node's time, POSIX seconds; states are taken from ``history_s`` before it to
+        ``tactical.MAX_AHEAD_S`` after it."""
         self.history_s = history_s
         self.stale_s = stale_s
+        self.clock_s = clock
         self._pictures: dict[str, _Picture] = {}
         self._lock = threading.Lock()
 
-    def post(self, party: str, states: Sequence[Mapping[str, Any]]) -> tuple[int, list[TrackRejection]]:
+    def window(self, now_s: float | None = None) -> TimeWindow:
+        """The times a state posted at ``now_s`` (default: the clock's now) may carry."""
+        return TimeWindow.around(self.clock_s() if now_s is None else now_s, behind_s=self.history_s)
+
+    def post(
+        self, party: str, states: Sequence[Mapping[str, Any]], now_s: float | None = None
+    ) -> tuple[int, list[TrackRejection]]:
         """Add states to ``party``'s picture; returns how many were accepted and why the others were not."""
         if not isinstance(states, list | tuple):
             raise InvalidInput("states", "must be a list of track states")
         if len(states) > MAX_STATES_PER_POST:
             raise InvalidInput("states", f"at most {MAX_STATES_PER_POST} states per request, got {len(states)}")
-        checked = _check_plain(states)
+        window = self.window(now_s)
+        checked = _check_plain(states, window)
         if checked is None:
-            checked = _check_by_parser(states, party)
+            checked = _check_by_parser(states, party, window)
         accepted, rejected = checked
         with self._lock:
             picture = self._pictures.setdefault(party, _Picture())
@@ -130,19 +156,38 @@ class Pictures:
         return {t: [TrackState(*row) for row in trail] for t, trail in rows.items()}
 
 
-def _check_by_parser(states: Sequence[Any], party: str) -> tuple[list[Row], list[TrackRejection]]:
-    """The reference path: each state written as a JSON line and read back by ``parse_track_lines``."""
+def _check_by_parser(states: Sequence[Any], party: str, window: TimeWindow) -> tuple[list[Row], list[TrackRejection]]:
+    """The reference path: each state written as a JSON line and read back by ``parse_track_lines``.
+
+    NaN and infinities are written as the ``NaN`` and ``Infinity`` the parser's JSON reader takes back, so its
+    rejection names the field. A value nested too deeply to be written out stands in as a one-element list,
+    which the parser refuses by name wherever it reads one and ignores elsewhere, as it would the original."""
     lines = []
     for item in states:
         try:
-            lines.append(json.dumps(item, allow_nan=False))
-        except ValueError:
-            lines.append('{"invalid": "NaN or infinity"}')
-    parsed = parse_track_lines(lines, source=f"{party} sensors")
+            lines.append(json.dumps(item))
+        except (RecursionError, ValueError, TypeError):
+            lines.append(_flattened(item))
+    parsed = parse_track_lines(lines, source=f"{party} sensors", window=window)
     rejected = [TrackRejection(e.line - 1 if e.line else 0, e.field, e.reason) for e in parsed.errors]
     return [_row_of(state) for state in parsed.states], rejected
 
 
+def _flattened(item: Any) -> str:
+    """A JSON line for an item ``json.dumps`` could not write: each value it cannot write made ``["..."]``."""
+    if not isinstance(item, dict):
+        return "[]" if isinstance(item, list) else json.dumps(None)
+    record: dict[str, Any] = {}
+    for key, value in item.items():
+        try:
+            json.dumps(value)
+            record[str(key)] = value
+        except (RecursionError, ValueError, TypeError):
+            record[str(key)] = ["nested too deeply"]
+    return json.dumps(record)
+
+
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 #: Value types a JSON line reads back as themselves (a float only when finite; checked below).
 _PLAIN: Final = (str, int, float, bool, type(None))
 _NUMERIC: Final = ("lat", "lon", "alt_ft", "gs_kt", "trk_deg", "vs_fpm")
@@ -150,12 +195,12 @@ _NUMERIC: Final = ("lat", "lon", "alt_ft", "gs_kt", "trk_deg", "vs_fpm")
 _FIELDS: Final = frozenset({"id", "party", "time", *_NUMERIC, "callsign", "source"})
 
 
-def _check_plain(states: Sequence[Any]) -> tuple[list[Row], list[TrackRejection]] | None:
+def _check_plain(states: Sequence[Any], window: TimeWindow) -> tuple[list[Row], list[TrackRejection]] | None:
     """The direct path, or ``None`` when some item would not survive a JSON round trip unchanged.
 
-    The conditions are those under which ``json.loads(json.dumps(item))`` equals ``item`` and the parser's
-    NumPy columns give each text back unchanged (NumPy drops trailing NUL characters): then checking the
-    dict itself with the parser's field checks, in its order, gives the parser's answer.
+    The conditions are those under which ``json.loads(json.dumps(item))`` equals ``item``: then checking the
+    dict itself with the parser's field checks, in its order, gives the parser's answer. (A text the parser
+    takes is printable, so it holds no NUL, which NumPy's string columns would drop from its end.)
     """
     accepted: list[Row] = []
     rejected: list[TrackRejection] = []
@@ -163,31 +208,43 @@ def _check_plain(states: Sequence[Any]) -> tuple[list[Row], list[TrackRejection]
         if type(item) is not dict:
             return None
         if item.keys() <= _FIELDS:
-            quick = _well_formed(item)
+            quick = _well_formed(item, window)
             if quick is not None:
                 accepted.append(quick)
                 continue
         for key, value in item.items():
             kind = type(value)
-            if type(key) is not str or kind not in _PLAIN:
+            if type(key) is not str or kind not in _PLAIN or _SURROGATE.search(key):
                 return None
-            if (kind is float and not math.isfinite(value)) or (kind is str and "\x00" in value):
+            if kind is float and not math.isfinite(value):
                 return None
+            if kind is str and not value.isascii() and _SURROGATE.search(value):
+                return None  # a JSON round trip joins a surrogate pair into one character
         try:
-            accepted.append(_row_of(_state_of(item)))
+            accepted.append(_row_of(_state_of(item, window)))
         except ValueError as error:
             name, reason = error.args
             rejected.append(TrackRejection(index, name, reason))
     return accepted, rejected
 
 
-def _well_formed(record: dict[str, Any]) -> Row | None:
+_LAT_LO, _LAT_HI, _ = NUMBER_BOUNDS["lat"]
+_LON_LO, _LON_HI, _ = NUMBER_BOUNDS["lon"]
+_ALT_LO, _ALT_HI, _ = NUMBER_BOUNDS["alt_ft"]
+_GS_LO, _GS_HI, _ = NUMBER_BOUNDS["gs_kt"]
+_TRK_LO, _TRK_HI, _ = NUMBER_BOUNDS["trk_deg"]
+_VS_LO, _VS_HI, _ = NUMBER_BOUNDS["vs_fpm"]
+_ID_MAX, _PARTY_MAX = TEXT_MAX_CHARS["id"], TEXT_MAX_CHARS["party"]
+_CALLSIGN_MAX, _SOURCE_MAX = TEXT_MAX_CHARS["callsign"], TEXT_MAX_CHARS["source"]
+
+
+def _well_formed(record: dict[str, Any], window: TimeWindow) -> Row | None:
     """The state of a record of the parser's keys only that passes every check, tested inline; ``None``
     for any doubt, and then the caller looks closer. Every value is checked here, so a state returned is
-    plain too: texts without NUL, numbers finite (a NaN fails the range tests or ``isfinite``)."""
+    plain too: texts printable (so without NUL), numbers finite (a NaN fails the range tests)."""
     get = record.get
     track_id, owner, callsign, source = get("id"), get("party"), get("callsign"), get("source")
-    if type(track_id) is not str or not track_id.strip() or "\x00" in track_id:
+    if type(track_id) is not str or not track_id.strip() or len(track_id) > _ID_MAX or not track_id.isprintable():
         return None
     # null or missing: the parser's defaults
     owner = UNKNOWN_PARTY if owner is None else owner
@@ -195,7 +252,9 @@ def _well_formed(record: dict[str, Any]) -> Row | None:
     source = "" if source is None else source
     if type(owner) is not str or type(callsign) is not str or type(source) is not str:
         return None
-    if "\x00" in owner or "\x00" in callsign or "\x00" in source:
+    if len(owner) > _PARTY_MAX or len(callsign) > _CALLSIGN_MAX or len(source) > _SOURCE_MAX:
+        return None
+    if not (owner.isprintable() and callsign.isprintable() and source.isprintable()):
         return None
     numbers: list[Any] = [get(name) for name in _NUMERIC]
     if any(type(v) is not float and type(v) is not int for v in numbers):
@@ -205,17 +264,23 @@ def _well_formed(record: dict[str, Any]) -> Row | None:
         return None
     try:
         lat, lon, alt_ft, gs_kt, trk_deg, vs_fpm = (float(v) for v in numbers)
-        time_s = _parse_time(when)
+        time_s = _parse_time(when, window)
     except (ValueError, OverflowError):
         return None
-    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0 and gs_kt >= 0.0 and 0.0 <= trk_deg < 360.0):
+    # Every comparison is False for a NaN, so a NaN anywhere fails here.
+    if not (
+        _LAT_LO < lat < _LAT_HI
+        and _LON_LO <= lon <= _LON_HI
+        and _ALT_LO <= alt_ft <= _ALT_HI
+        and _GS_LO <= gs_kt <= _GS_HI
+        and _TRK_LO <= trk_deg < _TRK_HI
+        and _VS_LO <= vs_fpm <= _VS_HI
+    ):
         return None
-    if not math.isfinite(lat + lon + alt_ft + gs_kt + trk_deg + vs_fpm):
-        return None  # a NaN or an infinity somewhere (or a sum too large: then the caller looks closer)
     return (track_id, owner, time_s, lat, lon, alt_ft, gs_kt, trk_deg, vs_fpm, callsign, source)
 
 
-def _state_of(record: dict[str, Any]) -> TrackState:
+def _state_of(record: dict[str, Any], window: TimeWindow) -> TrackState:
     """``_parse_record`` of ``airparley.tactical`` on a decoded object: the same checks in the same order,
     each failure a ``ValueError(field, reason)``."""
     name = "id"
@@ -224,7 +289,7 @@ def _state_of(record: dict[str, Any]) -> TrackState:
         name = "party"
         owner = _text(record, "party", required=False)
         name = "time"
-        time_s = _parse_time(record["time"])
+        time_s = _parse_time(record["time"], window)
         numbers = []
         for name in _NUMERIC:
             numbers.append(_number(record, name))

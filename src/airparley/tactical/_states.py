@@ -14,6 +14,14 @@ may be left out; ``party`` may be left out or null for an unidentified track (it
 Other keys are ignored, so feeds may carry more. :func:`parse_track_lines` takes lines (the caller opens
 files), skips each bad line with an :class:`~airparley.errors.IngestError` naming its line and field,
 and returns the good states: never a crash, never a NaN.
+
+Every field has a sanity bound (:data:`NUMBER_BOUNDS`, :data:`TEXT_MAX_CHARS`, :class:`TimeWindow`): a
+state outside them is not a real aircraft, and a hostile or broken feed must not be able to put into a
+picture a value the rest of the engine cannot compute with (a speed of ``1e308`` kt overflows every
+extrapolation; a time a day ahead keeps a track "fresh" for a day; a lone surrogate cannot be written out
+as UTF-8). Texts must be printable (``str.isprintable``: no control characters, no bidirectional override
+or other format characters, no lone surrogates, no separators but the space). A node passes its own clock
+(:meth:`TimeWindow.around`); a file read without one takes any time a UTC datetime can hold, 1970-9999.
 """
 
 from __future__ import annotations
@@ -32,7 +40,12 @@ from airparley.errors import IngestError, InvalidInput
 from airparley.geo import M_PER_NM, WGS84
 
 __all__ = [
+    "ANY_TIME",
+    "MAX_AHEAD_S",
+    "NUMBER_BOUNDS",
+    "TEXT_MAX_CHARS",
     "UNKNOWN_PARTY",
+    "TimeWindow",
     "TrackFile",
     "TrackState",
     "TrackStates",
@@ -49,6 +62,70 @@ UNKNOWN_PARTY: Final = "UNKNOWN"
 
 _NUMERIC = ("lat", "lon", "alt_ft", "gs_kt", "trk_deg", "vs_fpm")
 _TEXT = ("id", "party", "callsign", "source")
+
+#: The range each number of a track state must lie in, inclusive (but ``trk_deg`` up to 360 exclusive, and
+#: ``lat`` with the poles excluded: there a track has no direction, and the alerting cannot turn it into a
+#: velocity), with its unit as the reasons name it. Beyond them no aircraft flies: the Dead Sea shore is at
+#: -1,400 ft and no aeroplane cruises above 100,000 ft; 3,000 kt is Mach 5 at altitude (hypersonic, faster than
+#: any aircraft flown; SR-71: about 1,900 kt); 60,000 ft/min is beyond the time-to-climb records (about 50,000).
+NUMBER_BOUNDS: Final[dict[str, tuple[float, float, str]]] = {
+    "lat": (-90.0, 90.0, "degrees"),
+    "lon": (-180.0, 180.0, "degrees"),
+    "alt_ft": (-2_000.0, 100_000.0, "ft"),
+    "gs_kt": (0.0, 3_000.0, "kt"),
+    "trk_deg": (0.0, 360.0, "degrees"),
+    "vs_fpm": (-60_000.0, 60_000.0, "ft/min"),
+}
+#: The longest text each field may hold, in characters (a track id of an ADS-B or radar feed is a few).
+TEXT_MAX_CHARS: Final[dict[str, int]] = {"id": 64, "party": 16, "callsign": 16, "source": 64}
+#: How far ahead of the clock a state's time may be: the skew of a sensor's clock, not a forecast.
+MAX_AHEAD_S: Final = 60.0
+#: 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the times a UTC datetime can hold, as POSIX seconds.
+_EARLIEST_S: Final = 0.0
+_INSIDE_POLE_DEG: Final = float(np.nextafter(90.0, 0.0))
+_LATEST_S: Final = 253_402_300_799.0
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """The times (POSIX seconds, inclusive) a state may carry; ``now_s`` is the clock they are judged by.
+
+    >>> TimeWindow.around(1795662000.0, behind_s=180.0).latest_s
+    1795662060.0
+    """
+
+    earliest_s: float = _EARLIEST_S
+    latest_s: float = _LATEST_S
+    now_s: float | None = None
+
+    @classmethod
+    def around(cls, now_s: float, *, behind_s: float, ahead_s: float = MAX_AHEAD_S) -> TimeWindow:
+        """What a live picture at ``now_s`` takes: from ``behind_s`` before now to ``ahead_s`` after."""
+        return cls(max(_EARLIEST_S, now_s - behind_s), min(_LATEST_S, now_s + ahead_s), now_s)
+
+    def check(self, time_s: float) -> float:
+        """``time_s`` if it lies in the window, else ``ValueError`` saying by how much it misses."""
+        if self.earliest_s <= time_s <= self.latest_s:
+            return time_s
+        if self.now_s is None:
+            raise ValueError(f"{_seconds(time_s)} is outside 1970-01-01 to 9999-12-31 (POSIX seconds)")
+        if time_s > self.latest_s:
+            raise ValueError(
+                f"is {_seconds(time_s - self.now_s)} ahead of the node's clock; at most"
+                f" {_seconds(self.latest_s - self.now_s)} ahead is taken"
+            )
+        raise ValueError(
+            f"is {_seconds(self.now_s - time_s)} behind the node's clock; the picture keeps"
+            f" {_seconds(self.now_s - self.earliest_s)}"
+        )
+
+
+#: Any time a UTC datetime can hold (a file read without a clock).
+ANY_TIME: Final = TimeWindow()
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f} s" if abs(value) < 1e15 else f"{value:.3g} s"
 
 
 @dataclass(frozen=True)
@@ -220,26 +297,43 @@ class TrackFile:
         return not self.errors
 
 
-def _parse_time(value: Any) -> float:
+def _shown(value: Any) -> str:
+    """A bad value as a reason quotes it: short, and never a container's whole (or too deep) repr."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    try:
+        text = repr(value)
+    except ValueError:  # an integer of more digits than Python will print
+        return "an integer too long to print"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _parse_time(value: Any, window: TimeWindow = ANY_TIME) -> float:
+    return window.check(_time_s(value))
+
+
+def _time_s(value: Any) -> float:
     if isinstance(value, bool):
-        raise ValueError(f"must be ISO 8601 text or POSIX seconds, got {value!r}")
+        raise ValueError(f"must be ISO 8601 text or POSIX seconds, got {_shown(value)}")
     if isinstance(value, int | float):
         try:
             seconds = float(value)
         except OverflowError:
             raise ValueError("must be finite POSIX seconds, got an integer too large for a double") from None
         if not math.isfinite(seconds):
-            raise ValueError(f"must be a finite number of POSIX seconds, got {value!r}")
+            raise ValueError(f"must be a finite number of POSIX seconds, got {_shown(value)}")
         return seconds
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"not an ISO 8601 time: {value!r}") from None
+            raise ValueError(f"not an ISO 8601 time: {_shown(value)}") from None
         if moment.tzinfo is None or moment.utcoffset() is None:
-            raise ValueError(f"{value!r} has no UTC offset; write it with Z or +HH:MM")
+            raise ValueError(f"{_shown(value)} has no UTC offset; write it with Z or +HH:MM")
         return moment.timestamp()
-    raise ValueError(f"must be ISO 8601 text or POSIX seconds, got {value!r}")
+    raise ValueError(f"must be ISO 8601 text or POSIX seconds, got {_shown(value)}")
 
 
 def _number(record: dict[str, Any], name: str) -> float:
@@ -247,21 +341,24 @@ def _number(record: dict[str, Any], name: str) -> float:
         raise KeyError(name)
     value = record[name]
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"must be a number, got {value!r}")
+        raise ValueError(f"must be a number, got {_shown(value)}")
     try:
         number = float(value)
     except OverflowError:  # an integer beyond any double: not a coordinate, and not worth echoing whole
         raise ValueError("must be a finite number, got an integer too large for a double") from None
     if not math.isfinite(number):
         raise ValueError(f"must be a finite number, got {value!r}")
-    if name == "lat" and not -90.0 <= number <= 90.0:
-        raise ValueError(f"{number} is outside [-90, 90] degrees")
-    if name == "lon" and not -180.0 <= number <= 180.0:
-        raise ValueError(f"{number} is outside [-180, 180] degrees")
-    if name == "gs_kt" and number < 0.0:
+    low, high, unit = NUMBER_BOUNDS[name]
+    if name == "trk_deg":
+        if not low <= number < high:
+            raise ValueError(f"{number} is outside [0, 360) degrees")
+    elif name == "lat":
+        if not low < number < high:
+            raise ValueError(f"{number} is outside (-90, 90) degrees (the poles excluded)")
+    elif name == "gs_kt" and number < low:
         raise ValueError(f"must not be negative, got {number}")
-    if name == "trk_deg" and not 0.0 <= number < 360.0:
-        raise ValueError(f"{number} is outside [0, 360) degrees")
+    elif not low <= number <= high:
+        raise ValueError(f"{number} is outside [{low:g}, {high:g}] {unit}")
     return number
 
 
@@ -272,25 +369,47 @@ def _text(record: dict[str, Any], name: str, required: bool) -> str:
             raise KeyError(name)
         return UNKNOWN_PARTY if name == "party" else ""
     if not isinstance(value, str):
-        raise ValueError(f"must be a string, got {value!r}")
+        raise ValueError(f"must be a string, got {_shown(value)}")
     if required and not value.strip():
         raise ValueError("must not be empty")
+    limit = TEXT_MAX_CHARS[name]
+    if len(value) > limit:
+        raise ValueError(f"must be at most {limit} characters, got {len(value)}")
+    if not value.isprintable():
+        raise ValueError(_unprintable(value))
     return value
 
 
-def _parse_record(text: str) -> dict[str, Any]:
+def _unprintable(value: str) -> str:
+    """Why a text that ``str.isprintable`` refuses is refused: its first such character, named."""
+    k, char = next((k, c) for k, c in enumerate(value) if not c.isprintable())
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        kind = "a lone surrogate, which UTF-8 cannot encode"
+    elif 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069 or code in (0x200E, 0x200F, 0x061C):
+        kind = "a bidirectional control character"
+    elif code < 0x20 or 0x7F <= code < 0xA0:
+        kind = "a control character"
+    else:
+        kind = "a character that is not printable"
+    return f"holds {kind} (U+{code:04X}) at position {k}"
+
+
+def _parse_record(text: str, window: TimeWindow = ANY_TIME) -> dict[str, Any]:
     """The columns of one line, or ``KeyError``/``ValueError`` whose first argument names the field."""
     try:
         record = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError("(line)", f"not valid JSON: {error.msg} at column {error.colno}") from None
+    except RecursionError:
+        raise ValueError("(line)", "nested too deeply to be a track state") from None
     if not isinstance(record, dict):
         raise ValueError("(line)", f"must be a JSON object, got {type(record).__name__}")
     row: dict[str, Any] = {}
     for name in ("id", "party", "time", *_NUMERIC, "callsign", "source"):
         try:
             if name == "time":
-                row["time_s"] = _parse_time(record["time"])
+                row["time_s"] = _parse_time(record["time"], window)
             elif name in _NUMERIC:
                 row[name] = _number(record, name)
             else:
@@ -302,10 +421,11 @@ def _parse_record(text: str) -> dict[str, Any]:
     return row
 
 
-def parse_track_lines(lines: Iterable[str], source: str = "") -> TrackFile:
+def parse_track_lines(lines: Iterable[str], source: str = "", window: TimeWindow = ANY_TIME) -> TrackFile:
     """States from JSON lines (see the module docstring); each bad line is skipped and reported.
 
     Blank lines are ignored. Line numbers are 1-based. No file I/O: pass an open file or a list of str.
+    ``window``: the times taken (a live picture: :meth:`TimeWindow.around` its clock; a file: any time).
 
     >>> parsed = parse_track_lines(['{"id": "A", "party": "USA", "time": 0, "lat": 34, "lon": 38,'
     ...     ' "alt_ft": 20000, "gs_kt": 400, "trk_deg": 90, "vs_fpm": 0}', '{"id": "B"}'])
@@ -321,7 +441,7 @@ def parse_track_lines(lines: Iterable[str], source: str = "") -> TrackFile:
         if not text:
             continue
         try:
-            row = _parse_record(text)
+            row = _parse_record(text, window)
         except ValueError as error:
             name, reason = error.args
             errors.append(IngestError(name, reason, source, number))
@@ -385,7 +505,8 @@ def fly_to(states: TrackStates, times_s: FloatArray) -> TrackStates:
     moved = dist_m > 0.0
     trk = np.where(moved & (trk < 360.0), trk, np.where(moved, 0.0, states.trk_deg))
     lon = np.where(moved, np.clip(lon, -180.0, 180.0), states.lon)
-    lat = np.where(moved, np.clip(lat, -90.0, 90.0), states.lat)
+    # Just inside the poles: a state there has no direction, and the alerting refuses it.
+    lat = np.where(moved, np.clip(lat, -_INSIDE_POLE_DEG, _INSIDE_POLE_DEG), states.lat)
     return states.replace(
         time_s=times_s,
         lat=lat,
