@@ -237,3 +237,26 @@ def test_scan_json_of_a_dense_scene_is_every_pair_of_the_core_in_order(tmp_path:
         assert r["tin_s"] == round(tin, 3)
         assert r["dcpa_nm"] == round(dcpa, 4)
     assert conflicts.id_a is conflicts.id_a  # gathered once, then cached
+
+
+def test_scan_json_lines_are_json_line_of_each_record(tmp_path: Path) -> None:
+    """The JSON lines are written without a dict per row: they must be what ``json_line`` makes of the
+    records, byte for byte, for ids that need escaping and for unbounded times (null)."""
+    from airparley.cli._common import json_line
+    from airparley.cli._tactical import _conflict_records
+    from airparley.tactical import latest_per_id, parse_track_lines, scan_conflicts
+
+    lines = [
+        record("B1", "USA", 34.0, 42.0, gs_kt=400),
+        record('Aé"\\1', "RUS", 34.02, 42.0, gs_kt=400),  # same track and speed: inside for all time
+        record("C1", "TUR", 34.0, 42.02, trk_deg=270),
+    ]
+    path = write(tmp_path / "parallel.jsonl", lines)
+    result = runner.invoke(app, ["tactical", "scan", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    states = latest_per_id(parse_track_lines(path.read_text(encoding="utf-8").splitlines()).states)
+    expected = [json_line(r) for r in _conflict_records(scan_conflicts(states, ScanSettings()))]
+    assert result.stdout.splitlines() == expected
+    parsed = [json.loads(line) for line in expected]
+    assert any(r["tin_s"] is None and r["tout_s"] is None for r in parsed)
+    assert any(r["a"] == 'Aé"\\1' for r in parsed)

@@ -8,9 +8,11 @@ per line (``null`` for an unbounded time); otherwise a rich table.
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import numpy as np
 import typer
@@ -18,7 +20,6 @@ from rich.table import Table
 
 from airparley.cli._common import EXIT_BAD_INPUT, JsonLinesWriter, err_console, out_console, read_text, report_errors
 from airparley.errors import InvalidInput
-from airparley.strategic import parse_notices
 from airparley.tactical import (
     Conflicts,
     Incident,
@@ -95,30 +96,29 @@ def _state_records(states: TrackStates) -> list[dict[str, Any]]:
 # -- scan -------------------------------------------------------------------------------------------------------
 
 
+_CONFLICT_COLUMNS: Final = (("tin_s", 3), ("tout_s", 3), ("tcpa_s", 3), ("dcpa_nm", 4), ("dist_nm", 4), ("dalt_ft", 1))
+
+
 def _rounded(values: np.ndarray[Any, Any], digits: int) -> list[float]:
     # Python's round, not numpy's: the same correctly rounded numbers as before, at list speed.
     return [round(value, digits) for value in values.tolist()]
 
 
-def _conflict_records(conflicts: Conflicts) -> list[dict[str, Any]]:
-    """The pairs as records (smaller id first), ordered by time to conflict then ids.
-
-    Built column by column: the ids gathered once, each column rounded as a list, one sort for all."""
+def _conflict_columns(conflicts: Conflicts) -> tuple[list[str], list[str], list[list[float]], list[int]]:
+    """The smaller and larger id of each pair, each number column rounded, and the row order
+    (time to conflict, then ids): the id arrays gathered once, one sort for all."""
     id_a, id_b = conflicts.id_a, conflicts.id_b
     swap = id_a > id_b
     first, second = np.where(swap, id_b, id_a), np.where(swap, id_a, id_b)
-    tin = _rounded(conflicts.tin_s, 3)
-    columns = (
-        tin,
-        _rounded(conflicts.tout_s, 3),
-        _rounded(conflicts.tcpa_s, 3),
-        _rounded(conflicts.dcpa_nm, 4),
-        _rounded(conflicts.dist_nm, 4),
-        _rounded(conflicts.dalt_ft, 1),
-    )
-    order = np.lexsort((second, first, np.asarray(tin, dtype=np.float64))).tolist()
-    names = ("tin_s", "tout_s", "tcpa_s", "dcpa_nm", "dist_nm", "dalt_ft")
-    a, b = first.tolist(), second.tolist()
+    columns = [_rounded(getattr(conflicts, name), digits) for name, digits in _CONFLICT_COLUMNS]
+    order = np.lexsort((second, first, np.asarray(columns[0], dtype=np.float64))).tolist()
+    return first.tolist(), second.tolist(), columns, order
+
+
+def _conflict_records(conflicts: Conflicts) -> list[dict[str, Any]]:
+    """The pairs as records (smaller id first), ordered by time to conflict then ids."""
+    a, b, columns, order = _conflict_columns(conflicts)
+    names = [name for name, _ in _CONFLICT_COLUMNS]
     records = []
     for k in order:
         record: dict[str, Any] = {"a": a[k], "b": b[k]}
@@ -126,6 +126,24 @@ def _conflict_records(conflicts: Conflicts) -> list[dict[str, Any]]:
             record[name] = column[k]
         records.append(record)
     return records
+
+
+def _json_numbers(column: list[float]) -> list[str]:
+    """Each number as ``json_line`` writes it (a float's repr), ``null`` for an unbounded one."""
+    return [repr(value) if math.isfinite(value) else "null" for value in column]
+
+
+def _conflict_json_lines(conflicts: Conflicts) -> list[str]:
+    """The records of :func:`_conflict_records` as JSON lines, byte for byte, without a dict per row: tens
+    of thousands of pairs are written in the time their scan takes."""
+    a, b, columns, order = _conflict_columns(conflicts)
+    quote = json.encoder.encode_basestring  # type: ignore[attr-defined]  # json.dumps' own, ensure_ascii=False
+    ids_a, ids_b = [quote(x) for x in a], [quote(x) for x in b]
+    texts = [_json_numbers(column) for column in columns]
+    template = "{{" + ",".join(['"a":{}', '"b":{}', *(f'"{name}":{{}}' for name, _ in _CONFLICT_COLUMNS)]) + "}}"
+    rows = list(zip(ids_a, ids_b, *texts, strict=True))
+    line = template.format
+    return [line(*rows[k]) for k in order]
 
 
 def _seconds(value: float) -> str:
@@ -155,11 +173,12 @@ def scan_command(
     settings = _settings_or_exit(ScanSettings, rpz_nm=rpz_nm, hpz_ft=hpz_ft, lookahead_s=lookahead_s)
     states = latest_per_id(_load_states(tracks))
     conflicts = scan_conflicts(states, settings, party=party)
-    records = _conflict_records(conflicts)
     if as_json:
         with JsonLinesWriter() as out:
-            out.write_all(records)
+            for text in _conflict_json_lines(conflicts):
+                out.line(text)
         return
+    records = _conflict_records(conflicts)
     table = Table(
         title=f"{len(records)} conflict(s) among {len(states)} aircraft at {_iso(conflicts.time_s)} - "
         f"{settings.rpz_nm:g} NM / {settings.hpz_ft:g} ft / {settings.lookahead_s:g} s",
@@ -227,6 +246,8 @@ def intrusions_command(
     """
     settings = _settings_or_exit(IntrusionSettings, lookahead_s=lookahead_s)
     states = latest_per_id(_load_states(tracks))
+    from airparley.strategic import parse_notices  # here: only intrusions read notices (shapely, pyproj)
+
     parsed = parse_notices(read_text(notices))
     bad = report_errors(str(notices), parsed.errors)
     if bad and not parsed.notices:
