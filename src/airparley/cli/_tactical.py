@@ -137,7 +137,7 @@ def _conflict_json_lines(conflicts: Conflicts) -> list[str]:
     """The records of :func:`_conflict_records` as JSON lines, byte for byte, without a dict per row: tens
     of thousands of pairs are written in the time their scan takes."""
     a, b, columns, order = _conflict_columns(conflicts)
-    quote = json.encoder.encode_basestring  # type: ignore[attr-defined]  # json.dumps' own, ensure_ascii=False
+    quote = json.encoder.encode_basestring  # json.dumps' own, ensure_ascii=False
     ids_a, ids_b = [quote(x) for x in a], [quote(x) for x in b]
     texts = [_json_numbers(column) for column in columns]
     template = "{{" + ",".join(['"a":{}', '"b":{}', *(f'"{name}":{{}}' for name, _ in _CONFLICT_COLUMNS)]) + "}}"
