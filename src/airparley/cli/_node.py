@@ -117,11 +117,11 @@ def keys_generate(
     """Write PARTY's private key to KEYS/PARTY.pem (mode 0600; encrypted with $AIRPARLEY_KEY_PASSPHRASE
     if set), register its public key on the node's database, and print the public key."""
     party = party.upper()
-    key = _write_key(keys, party, force)
-    public = public_key_to_text(key)
+    # The database first: a bad --db must not leave a new key file behind that no database knows of.
     with transaction(db) as tx:
-        known = tx.party(party)
-        if known is not None:
+        key = _write_key(keys, party, force)
+        public = public_key_to_text(key)
+        if tx.party(party) is not None:
             tx.set_party_key(party, public)
     out_console.out(public)
 
