@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
 import pytest
 from node_support import Running
 from palmyra import rus_strike, usa_strike
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from airparley.bounds import BOUNDS
 
 CASES = [
     ("POST", "/notices", {"type": "FeatureCollection", "features": [{"type": "Feature"}]}, 422, "geometry"),
@@ -62,3 +71,269 @@ def test_every_endpoint_refuses_bad_input_clearly_and_stores_nothing(
     assert usa.get("/api/v1/events").json()["cursor"] == before
     with running.node.store.begin() as tx:
         assert len(tx.ledger_lines()) == ledger_before
+
+
+# -- hostile input (issue 12): every number and string within a declared bound, the same on both stores -------
+# Bodies are sent as JSON text written with ensure_ascii (a lone surrogate travels as its escape, NaN as the
+# bare token Python's json writes): what a hostile client can put on the wire, not what httpx would refuse.
+BIG = 10**400  # a JSON integer too large for a double
+EPOCH = "2026-11-26T02:00:00Z"
+
+
+def _notice(geometry: dict[str, Any] | None = None, **change: Any) -> dict[str, Any]:
+    document = usa_strike()
+    props = document["features"][0]["properties"]
+    props.update(change)
+    for name in [k for k, v in props.items() if v is None]:
+        del props[name]
+    if geometry is not None:
+        document["features"][0]["geometry"] = geometry
+    return document
+
+
+def _named(document: dict[str, Any], **props: Any) -> dict[str, Any]:
+    document["features"][0]["properties"].update(props)
+    return document
+
+
+def _bare(props: Any) -> dict[str, Any]:
+    document = usa_strike()
+    document["features"][0]["properties"] = props
+    return document
+
+
+def _frequency(**change: Any) -> dict[str, Any]:
+    return {"name": "UHF Palmyra", "mhz": 251.3, "area": "Palmyra", "notes": "", **change}
+
+
+def _message(**change: Any) -> dict[str, Any]:
+    params = {"callsign": "GRACH31", "distance_nm": 12, "direction": "left"}
+    return {"recipients": ["RUS"], "template": "traffic_turn", "params": {**params, **change}}
+
+
+HOSTILE: list[tuple[str, str, Any, int, str]] = [
+    # 500s on malformed input (SQLite)
+    ("POST", "/notices", _bare(None), 422, "properties"),
+    ("POST", "/notices", _notice(radius_nm=BIG), 422, "radius_nm"),
+    ("POST", "/notices", _notice({"type": "Point", "coordinates": [BIG, 34.6]}), 422, "coordinates"),
+    ("POST", "/notices", _notice(lower={"value": BIG, "ref": "FL"}), 422, "lower"),
+    ("POST", "/notices", _notice(upper=BIG), 422, "upper"),
+    ("POST", "/notices", _notice(frequency_mhz=BIG), 422, "frequency_mhz"),
+    ("POST", "/messages", _message(distance_nm=BIG), 422, "params.distance_nm"),
+    ("POST", "/frequencies", _frequency(mhz=BIG), 422, "mhz"),
+    ("POST", "/notices", _notice(notice_id="\ud800"), 422, "notice_id"),
+    ("POST", "/notices", _notice(party="\ud800"), 422, "party"),
+    ("POST", "/tracks/shares", {"track": "E3", "with": ["\ud800"]}, 422, "with"),
+    ("POST", "/frequencies", _frequency(name="\ud800"), 422, "name"),
+    ("POST", "/frequencies", _frequency(area="\udfff"), 422, "area"),
+    ("POST", "/frequencies", _frequency(notes="a\ud800b"), 422, "notes"),
+    ("POST", "/cases", {"subject": {"kind": "contention", "reason": "x"}, "with": "\ud800"}, 422, "with"),
+    ("POST", "/messages", {"recipients": ["\ud800"], "text": "hello", "language": "en"}, 422, "recipients"),
+    ("GET", f"/events?after={2**63}", None, 422, "after"),
+    ("GET", f"/events?after={10**30}", None, 422, "after"),
+    # PostgreSQL-only 500s: the stores must agree, so the node decides before either sees it
+    ("POST", "/notices", _notice(notice_id="USA-" + "7" * 97), 422, "notice_id"),
+    ("POST", "/notices", _notice(notice_id="USA-01\x0001"), 422, "notice_id"),
+    ("POST", "/frequencies", _frequency(name="U" * 201), 422, "name"),
+    ("POST", "/frequencies", _frequency(name="UHF\x00"), 422, "name"),
+    # no sanity bounds
+    ("POST", "/notices", _notice(lower=1e308), 422, "lower"),
+    ("POST", "/notices", _notice(lower=-1e308, upper=1e308), 422, "lower"),
+    ("POST", "/notices", _notice(upper={"value": 200_000, "unit": "ft", "ref": "MSL"}), 422, "upper"),
+    ("POST", "/notices", _notice(radius_nm=900), 422, "radius_nm"),
+    ("POST", "/notices", _notice(private={"fuel_kg": float("nan")}), 422, "private"),
+    ("POST", "/notices", _notice(private={"fuel_kg": float("inf")}), 422, "private"),
+    ("POST", "/notices", _notice(notice_id="USA-\u202e1010"), 422, "notice_id"),
+    ("POST", "/notices", _notice(remarks="Strike \u202eFL052\u202c as agreed"), 422, "remarks"),
+    ("POST", "/notices", _notice(remarks="x" * 2001), 422, "remarks"),
+    ("POST", "/notices", _notice(callsigns=[f"VIPER{i}" for i in range(21)]), 422, "callsigns"),
+    ("POST", "/notices", _notice(callsigns=["VIPER\u202e11"]), 422, "callsigns.0"),
+    ("POST", "/notices", _notice(start="2031-01-01T00:00:00Z", end="2031-01-01T02:00:00Z"), 422, "start"),
+    ("POST", "/notices", _notice(start="2024-01-01T00:00:00Z", end="2024-01-01T02:00:00Z"), 422, "end"),
+    ("POST", "/notices", _notice(start=EPOCH, end="2027-01-26T02:00:00Z"), 422, "end"),
+    ("POST", "/notices", _notice(start="1900-01-01T00:00:00Z", end="1900-01-01T02:00:00Z"), 422, "start"),
+    ("POST", "/notices", _notice(version=2**40), 422, "version"),
+    (
+        "POST",
+        "/notices",
+        _notice(
+            {"type": "Polygon", "coordinates": [[[38.0 + i * 1e-5, 34.0] for i in range(10_001)]]},
+            shape="polygon",
+            radius_nm=None,
+        ),
+        422,
+        "coordinates",
+    ),
+    ("POST", "/frequencies", _frequency(mhz=float("nan")), 422, "mhz"),
+    ("POST", "/frequencies", _frequency(mhz=5000), 422, "mhz"),
+    ("POST", "/frequencies", _frequency(name="UHF\nPalmyra"), 422, "name"),
+    ("POST", "/messages", _message(distance_nm=float("nan")), 422, "params.distance_nm"),
+    ("POST", "/messages", {"recipients": ["RUS"], "text": "climb \u202eFL250", "language": "en"}, 422, "text"),
+    (
+        "POST",
+        "/messages",
+        {"recipients": ["RUS"], "text": "x", "language": "en", "references": [{"kind": "case", "id": "c"}] * 21},
+        422,
+        "references",
+    ),
+    (
+        "POST",
+        "/cases",
+        {"subject": {"kind": "contention", "reason": "x"}, "with": "RUS", "colour": "red"},
+        422,
+        "colour",
+    ),
+    (
+        "POST",
+        "/cases",
+        {"subject": {"kind": "contention", "reason": "x"}, "with": "RUS", "note": float("nan")},
+        422,
+        "note",
+    ),
+    ("POST", "/cases", {"subject": {"kind": "contention", "reason": "a\u202eb"}, "with": "RUS"}, 422, "subject.reason"),
+]
+
+
+def _send(client: httpx.Client, method: str, path: str, body: Any) -> httpx.Response:
+    if body is None:
+        return client.request(method, f"/api/v1{path}")
+    text = json.dumps(body, ensure_ascii=True)
+    return client.request(method, f"/api/v1{path}", content=text, headers={"Content-Type": "application/json"})
+
+
+def _names(problem: dict[str, Any], field: str) -> bool:
+    """The problem names ``field``: as the parser names it (``radius_nm``) or as a JSON path to it in the body
+    (``features.0.properties.radius_nm``), whichever layer refused it first."""
+    named = str(problem.get("field", ""))
+    return named == field or named.startswith(field + ".") or f".{field}" in named or named.startswith(field)
+
+
+def _readable(running: Running) -> None:
+    """Every feed and view still answers after the refusal (no poisoned row)."""
+    for desk in ("usa_duty", "rus_duty"):
+        client = running.desk(desk).client
+        for path in ("/events?after=0", "/notices", "/frequencies", "/messages", "/cases", "/conflicts"):
+            assert client.get(f"/api/v1{path}").status_code == 200, path
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "field"),
+    HOSTILE,
+    ids=[f"{i}-{m} {p[:30]}-{f}" for i, (m, p, _, _, f) in enumerate(HOSTILE)],
+)
+def test_hostile_input_is_a_problem_naming_the_field_on_both_stores(
+    running: Running, method: str, path: str, body: Any, status: int, field: str
+) -> None:
+    usa = running.desk("usa_duty").client
+    before = usa.get("/api/v1/events").json()["cursor"]
+    with running.node.store.begin() as tx:
+        ledger_before = len(tx.ledger_lines())
+        frequencies_before = len(tx.frequencies())
+    response = _send(usa, method, path, body)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["status"] == status
+    assert problem["detail"]
+    assert _names(problem, field), problem
+    assert usa.get("/api/v1/events").json()["cursor"] == before
+    with running.node.store.begin() as tx:
+        assert len(tx.ledger_lines()) == ledger_before
+        assert len(tx.frequencies()) == frequencies_before
+        assert tx.notices() == [] or all(s.notice.notice_id == "USA-0101" for s in tx.notices())
+    _readable(running)
+
+
+def test_notice_ids_are_scoped_by_party_and_filing_probes_nothing(running: Running) -> None:
+    tur, rus, usa = (running.desk(d).client for d in ("tur_duty", "rus_duty", "usa_duty"))
+    assert tur.post("/api/v1/notices", json=_named(rus_strike(), notice_id="TUR-0301", party="TUR")).status_code == 201
+    existing = rus.post("/api/v1/notices", json=_named(rus_strike(), notice_id="TUR-0301"))
+    absent = rus.post("/api/v1/notices", json=_named(rus_strike(), notice_id="TUR-0999"))
+    for response in (existing, absent):
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == "notice_id"
+        assert "exists" not in response.text
+    # The same answer whether TUR's id exists or not: only the id it quotes differs.
+    assert existing.json()["detail"].replace("0301", "0999") == absent.json()["detail"]
+    # No pre-filing of another party's ids: USA can still file USA-0555 after RUS tried.
+    squat = rus.post("/api/v1/notices", json=_named(rus_strike(), notice_id="USA-0555"))
+    assert squat.status_code == 422
+    assert squat.json()["field"] == "notice_id"
+    assert usa.post("/api/v1/notices", json=_named(usa_strike(), notice_id="USA-0555")).status_code == 201
+    # Filing in another party's name stays forbidden, and reading another's notice is a plain 404.
+    assert rus.post("/api/v1/notices", json=_named(rus_strike(), notice_id="TUR-0302", party="TUR")).status_code == 403
+    assert rus.get("/api/v1/notices/TUR-0301").status_code == 404
+    assert rus.get("/api/v1/notices/TUR-0999").status_code == 404
+
+
+def test_case_moves_refuse_unknown_and_unbounded_fields(running: Running) -> None:
+    usa, rus = running.desk("usa_duty").client, running.desk("rus_duty").client
+    opened = usa.post("/api/v1/cases", json={"subject": {"kind": "contention", "reason": "Palmyra"}, "with": "RUS"})
+    assert opened.status_code == 201, opened.text
+    case_id = opened.json()["case"]["case_id"]
+    terms = {"kind": "shift_time", "party": "USA", "minutes": 30}
+    for body, field in (
+        ({"terms": terms, "colour": "red"}, "colour"),
+        ({"terms": terms, "note": float("nan")}, "note"),
+        ({"terms": terms, "text": "stay \u202ebelow"}, "text"),
+        ({"terms": {**terms, "minutes": BIG}}, "terms.minutes"),
+        ({"terms": {"kind": "altitude_split", "at_ft": BIG, "above": "USA", "below": "RUS"}}, "terms.at_ft"),
+        (
+            {
+                "terms": {
+                    "kind": "reroute",
+                    "party": "RUS",
+                    "geometry": {"type": "Polygon", "coordinates": [[[BIG, 1]]]},
+                }
+            },
+            "terms.geometry",
+        ),
+    ):
+        response = _send(rus, "POST", f"/cases/{case_id}/propose", body)
+        assert response.status_code == 422, (body, response.text)
+        assert _names(response.json(), field), response.json()
+    response = _send(rus, "POST", f"/cases/{case_id}/accept", {"colour": "red"})
+    assert response.status_code == 422
+    assert response.json()["field"] == "colour"
+    _readable(running)
+
+
+def test_cursors_above_64_bits_are_refused_or_closed_with_a_reason(running: Running) -> None:
+    with running.node.store.begin() as tx:
+        _, peer_token = tx.add_officer("RUS", "RUS node", "peer", running.clock())
+    peer = httpx.Client(base_url=running.url, headers={"Authorization": f"Bearer {peer_token}"}, timeout=10)
+    with peer:
+        for query in (f"after={2**63}", f"after={10**30}"):
+            response = peer.get(f"/api/v1/ledger/USA?{query}")
+            assert response.status_code == 422, response.text
+            assert response.json()["field"] == "after"
+        # At the bound a cursor is valid on both stores (PostgreSQL's 32-bit seq columns included): nothing newer.
+        for after in (2**31, 2**62, 2**63 - 1):
+            response = peer.get(f"/api/v1/ledger/USA?after={after}")
+            assert response.status_code == 200, response.text
+            assert response.json()["entries"] == []
+        hint = peer.post("/api/v1/ledger/hint", json={"party": "RUS", "seq": 2**63})
+        assert hint.status_code == 422
+        assert hint.json()["field"] == "seq"
+    url = running.url.replace("http://", "ws://") + f"/api/v1/events?after={2**63}"
+    token = running.desk("usa_duty").token
+    with (
+        connect(url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=5) as socket,
+        pytest.raises(ConnectionClosed) as closed,
+    ):
+        socket.recv(timeout=5)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4422
+    assert closed.value.rcvd.reason.startswith("after")
+    # The feeds still answer, from the start and from a cursor at the bound.
+    assert running.desk("usa_duty").client.get(f"/api/v1/events?after={2**63 - 1}").status_code == 200
+
+
+def test_every_bound_is_in_docs_security_bounds() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
+    assert "## Bounds" in text
+    section = text.split("## Bounds", 1)[1].split("\n## ", 1)[0]
+    for bound in BOUNDS.values():
+        row = next((line for line in section.splitlines() if line.startswith(f"| `{bound.name}` |")), None)
+        assert row is not None, f"docs/security.md, Bounds: no row for {bound.name}"
+        assert bound.describe() in row, f"{bound.name}: the doc does not say {bound.describe()}"

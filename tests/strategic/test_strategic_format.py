@@ -79,7 +79,7 @@ BAD_CASES: list[tuple[dict[str, Any], str, str]] = [
     (
         {"geometry": {"type": "Point", "coordinates": [38, 34]}, "shape": "circle", "radius_nm": -3},
         "radius_nm",
-        "must be positive",
+        "must be within 0.01 to 500 NM",
     ),
     ({"geometry": {"type": "Point", "coordinates": [38, 34]}, "shape": "circle"}, "radius_nm", "needs radius_nm"),
     ({"shape": "circle", "radius_nm": 5}, "geometry.type", "a circle is given as a Point"),

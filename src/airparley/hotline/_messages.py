@@ -15,6 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final
 
+from airparley import bounds
 from airparley.errors import IllegalTransition, InvalidInput, PermissionDenied
 from airparley.hotline._common import (
     Language,
@@ -56,7 +57,7 @@ __all__ = [
     "render",
 ]
 
-MAX_TEXT_CHARS: Final = 4000
+MAX_TEXT_CHARS: Final = int(bounds.BOUNDS["message_text"].high)
 _PHRASE_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
@@ -365,7 +366,10 @@ def compose_message(
             raise InvalidInput("params", "free text takes no parameters")
         if language is None:
             raise InvalidInput("language", "free text must say which language it is written in")
-        content = FreeText(text=text or "", language=enum_value(Language, language, "language"))
+        # Checked here, where a desk writes it, not in FreeText (which also reads back stored messages): no
+        # directional formatting character may make it show in another order than it was written.
+        written = bounds.free_text(text or "", "text", "message_text")
+        content = FreeText(text=written, language=enum_value(Language, language, "language"))
     return Message(
         message_id=message_id,
         author=author,

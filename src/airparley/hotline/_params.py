@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from airparley import bounds
 from airparley.errors import InvalidInput
 from airparley.geo import parse_position
 from airparley.hotline._common import Language, record_id, text
@@ -107,10 +108,10 @@ def check_param(kind: ParamKind, value: Any, field: str) -> ParamValue:
     """``value`` validated for ``kind`` and put in canonical form (callsigns upper-cased, positions as tuples)."""
     match kind:
         case ParamKind.AREA:
-            area = text(value, field, max_chars=64, allow_empty=False)
+            area = text(value, field, max_chars=int(bounds.BOUNDS["param_area"].high), allow_empty=False)
             if "\n" in area or "\t" in area:
                 raise InvalidInput(field, "an area name must be on one line")
-            return area
+            return bounds.free_text(area, field, "param_area", one_line=True)
         case ParamKind.CALLSIGN:
             if not isinstance(value, str) or _CALLSIGN.fullmatch(value.strip().upper()) is None:
                 raise InvalidInput(
@@ -118,27 +119,29 @@ def check_param(kind: ParamKind, value: Any, field: str) -> ParamValue:
                 )
             return value.strip().upper()
         case ParamKind.MINUTES:
-            return _whole(value, field, 1, 1440, "minutes")
+            return _whole(value, field, "param_minutes", "minutes")
         case ParamKind.DISTANCE_NM:
-            return _number(value, field, 0.0, 1000.0, "a distance in NM")
+            return _number(value, field, "param_distance_nm", "a distance in NM")
         case ParamKind.FREQUENCY:
-            frequency = _number(value, field, 118.0, 400.0, "a frequency in MHz")
+            frequency = _number(value, field, "param_frequency_mhz", "a frequency in MHz")
             if abs(round(frequency, 3) - frequency) > 1e-9:
                 raise InvalidInput(field, f"a frequency has at most 3 decimals (kHz), got {value!r}")
             return frequency
         case ParamKind.FL:
-            return _whole(value, field, 0, 999, "a flight level")
+            return _whole(value, field, "param_fl", "a flight level")
         case ParamKind.ALTITUDE_FT:
-            return _whole(value, field, 0, 100_000, "an altitude in ft")
+            return _whole(value, field, "param_altitude_ft", "an altitude in ft")
         case ParamKind.HEADING:
-            return _whole(value, field, 0, 360, "a heading in degrees")
+            return _whole(value, field, "param_heading", "a heading in degrees")
         case ParamKind.TIME:
             if not isinstance(value, str) or _TIME.fullmatch(value) is None:
                 raise InvalidInput(field, f"must be a UTC time of day as HH:MMZ (e.g. 14:30Z), got {value!r}")
             return value
         case ParamKind.POSITION:
             if not isinstance(value, list | tuple) or len(value) != 2:
-                raise InvalidInput(field, f"must be [lon, lat], got {value!r}")
+                raise InvalidInput(field, f"must be [lon, lat], got {bounds.shown(value)}")
+            bounds.number(value[0], field, "longitude")  # before geo: an int too large for a double stops here
+            bounds.number(value[1], field, "latitude")
             return parse_position(value, field)
         case ParamKind.AIRCRAFT:
             if not isinstance(value, str) or _AIRCRAFT.fullmatch(value.strip()) is None:
@@ -231,17 +234,23 @@ def _degrees_minutes(angle: float, degree_digits: int, hemispheres: str) -> str:
     return f"{degrees:0{degree_digits}d}°{minute_tenths // 10:02d}.{minute_tenths % 10}'{hemisphere}"
 
 
-def _whole(value: Any, field: str, low: int, high: int, what: str) -> int:
+def _whole(value: Any, field: str, bound: str, what: str) -> int:
+    """A whole number within ``bound`` of the one table (airparley/bounds.py)."""
+    low, high = int(bounds.BOUNDS[bound].low), int(bounds.BOUNDS[bound].high)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(field, f"must be {what} as a whole number, got {value!r}")
+        raise InvalidInput(field, f"must be {what} as a whole number, got {bounds.shown(value)}")
     if not low <= value <= high:
-        raise InvalidInput(field, f"must be {what} in {low}-{high}, got {value}")
+        raise InvalidInput(field, f"must be {what} in {low}-{high}, got {bounds.shown(value)}")
     return value
 
 
-def _number(value: Any, field: str, low: float, high: float, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput(field, f"must be {what} (a finite number), got {value!r}")
+def _number(value: Any, field: str, bound: str, what: str) -> float:
+    """A finite number within ``bound``; compared before any float conversion (an int may exceed a double)."""
+    low, high = bounds.BOUNDS[bound].low, bounds.BOUNDS[bound].high
+    if isinstance(value, bool) or not isinstance(value, int | float) or (
+        isinstance(value, float) and not math.isfinite(value)
+    ):
+        raise InvalidInput(field, f"must be {what} (a finite number), got {bounds.shown(value)}")
     if not low <= value <= high:
-        raise InvalidInput(field, f"must be {what} in {low:g}-{high:g}, got {value}")
+        raise InvalidInput(field, f"must be {what} in {low:g}-{high:g}, got {bounds.shown(value)}")
     return float(value)

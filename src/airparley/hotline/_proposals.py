@@ -18,7 +18,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Final
 
-from airparley.errors import InvalidInput
+from airparley import bounds
+from airparley.errors import GeometryError, InvalidInput
 from airparley.geo import polygon_from_rings
 from airparley.hotline._common import (
     Officer,
@@ -45,9 +46,10 @@ __all__ = [
     "terms_from_dict",
 ]
 
-MAX_SHIFT_MINUTES: Final = 1440
-MAX_ALTITUDE_FT: Final = 100_000
-MAX_PROPOSAL_TEXT: Final = 2000
+# Declared in the one table of bounds (airparley/bounds.py, docs/security.md).
+MAX_SHIFT_MINUTES: Final = int(bounds.BOUNDS["shift_minutes"].high)
+MAX_ALTITUDE_FT: Final = int(bounds.BOUNDS["split_ft"].high)
+MAX_PROPOSAL_TEXT: Final = int(bounds.BOUNDS["proposal_text"].high)
 
 # Nested tuples mirror GeoJSON's nested arrays so a geometry can live in a frozen, hashable value.
 Ring = tuple[tuple[float, float], ...]
@@ -206,8 +208,8 @@ class TimeSlot:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "party", party_code(self.party, "party"))
-        object.__setattr__(self, "start", utc_instant(self.start, "start"))
-        object.__setattr__(self, "end", utc_instant(self.end, "end"))
+        object.__setattr__(self, "start", bounds.time_within(utc_instant(self.start, "start"), "start", "slot_time"))
+        object.__setattr__(self, "end", bounds.time_within(utc_instant(self.end, "end"), "end", "slot_time"))
         if self.end <= self.start:
             raise InvalidInput("end", "must be after start")
 
@@ -229,6 +231,7 @@ class TimeShare:
         slots = tuple(self.slots)
         if len(slots) < 2:
             raise InvalidInput("terms.slots", "a time share needs at least two slots")
+        bounds.count(slots, "terms.slots", "time_slots")
         for index, slot in enumerate(slots):
             if not isinstance(slot, TimeSlot):
                 raise InvalidInput(f"terms.slots.{index}", "must be a TimeSlot")
@@ -326,6 +329,7 @@ class Proposal:
 def _rings(polygon: Any) -> PolygonRings:
     rings = sequence(polygon, "terms.geometry.coordinates")
     out: list[Ring] = []
+    total = 0
     for r, ring in enumerate(rings):
         positions = sequence(ring, f"terms.geometry.coordinates.{r}")
         checked: list[tuple[float, float]] = []
@@ -333,8 +337,14 @@ def _rings(polygon: Any) -> PolygonRings:
             if not isinstance(position, list | tuple) or len(position) != 2:
                 raise InvalidInput(f"terms.geometry.coordinates.{r}.{i}", f"must be [lon, lat], got {position!r}")
             lon, lat = position
-            if any(isinstance(v, bool) or not isinstance(v, int | float) for v in (lon, lat)):
-                raise InvalidInput(f"terms.geometry.coordinates.{r}.{i}", f"must be numbers, got {position!r}")
-            checked.append((float(lon), float(lat)))
+            where = f"terms.geometry.coordinates.{r}.{i}"
+            # Bounded before float(): an integer too large for a double is a field error, not an OverflowError.
+            try:
+                checked.append((bounds.number(lon, where, "longitude"), bounds.number(lat, where, "latitude")))
+            except InvalidInput as error:
+                raise GeometryError(error.field, error.reason) from None
+            total += 1
+            if total > bounds.BOUNDS["positions"].high:
+                raise InvalidInput("terms.geometry.coordinates", f"at most {bounds.BOUNDS['positions'].most()}")
         out.append(tuple(checked))
     return tuple(out)

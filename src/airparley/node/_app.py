@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from airparley import __version__, web
+from airparley import __version__, bounds, web
 from airparley.errors import AirparleyError, InvalidInput, PermissionDenied
 from airparley.node._core import WRITERS, Node
 from airparley.node._federation import federation_router
@@ -196,6 +196,11 @@ def create_app(node: Node) -> FastAPI:
     ) -> dict[str, Any]:
         if who.tier not in WRITERS:
             raise PermissionDenied(f"a {who.tier} officer may not register frequencies")
+        # Checked before the store, so SQLite and PostgreSQL agree on what is valid (airparley/bounds.py).
+        name = bounds.free_text(name, "name", "frequency_name", one_line=True)
+        mhz = bounds.number(mhz, "mhz", "frequency_mhz")
+        area = bounds.free_text(area, "area", "frequency_area", one_line=True)
+        notes = bounds.free_text(notes, "notes", "frequency_notes")
         with node.write() as tx:
             added = tx.add_frequency(name, mhz, area, notes)
             tx.append_event(
@@ -324,13 +329,15 @@ def create_app(node: Node) -> FastAPI:
     # -- events ----------------------------------------------------------------------------------------
     @api.get("/events", summary="Events after a cursor (the same feed as the WebSocket, for polling)")
     def poll_events(
-        who: Me, after: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 500
+        who: Me,
+        after: Annotated[int, Query(ge=0, le=bounds.MAX_CURSOR)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     ) -> dict[str, Any]:
         events, cursor = node.events_for(who.party, after, limit)
         return {"events": events, "cursor": cursor}
 
     @api.websocket("/events")
-    async def events(socket: WebSocket, after: int = 0, token: str | None = None) -> None:
+    async def events(socket: WebSocket, after: str = "0", token: str | None = None) -> None:
         try:
             who = await run_in_threadpool(node.authenticate, _bearer(socket.headers.get("authorization"), token))
         except Unauthorized:  # no token: perhaps the desk UI's session cookie
@@ -339,12 +346,26 @@ def create_app(node: Node) -> FastAPI:
             await socket.close(code=4401, reason="unknown, revoked or missing token")
             return
         await socket.accept()
-        await _stream(node, socket, who, max(0, after))
+        cursor = _cursor(after)
+        if cursor is None:  # closed with a reason the client can read, not a bare policy violation
+            await socket.close(code=4422, reason=f"after: must be a whole number 0-{bounds.MAX_CURSOR}")
+            return
+        await _stream(node, socket, who, cursor)
 
     app.include_router(api)
     app.include_router(federation_router(node))  # feeds, hints, evidence; the puller and pusher run with the app
     web.mount(app, node)
     return app
+
+
+def _cursor(after: str) -> int | None:
+    """The WebSocket's ``after`` as a cursor within bounds (a negative one reads from the start, as before)."""
+    text = after.strip()
+    digits = text.removeprefix("-")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 19:
+        return None
+    value = int(text)
+    return max(0, value) if value <= bounds.MAX_CURSOR else None
 
 
 async def _stream(node: Node, socket: WebSocket, who: Officer, cursor: int) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from airparley.errors import InvalidInput, InvalidInputs, NotFound, PermissionDenied
+from airparley import bounds
 from airparley.hotline import HotlineSettings
 from airparley.ledger import Kind, public_key_to_text
 from airparley.node._hotline import Hotline
@@ -200,6 +201,8 @@ class Node:
             raise InvalidInput("features", "no notice in the document")
         for notice in parsed.notices:
             if notice.party != officer.party:
+        if isinstance(document, Mapping) and isinstance(document.get("features"), list):
+            bounds.count(document["features"], "features", "features")
                 raise PermissionDenied(
                     f"{officer.party} officers file notices for {officer.party} only, not {notice.party}"
                 )
@@ -210,6 +213,8 @@ class Node:
         tx: Tx,
         officer: Officer,
         notice: Notice,
+            # Before any lookup by id: a notice id is scoped by its party, so filing never probes another's.
+            notice.check_filed_at(self.clock())
         private: Mapping[str, Any] | None,
         kind: str,
         *,

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter, Body, FastAPI, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from airparley import bounds
 from airparley.errors import (
     AirparleyError,
     Equivocation,
@@ -462,7 +463,7 @@ def federation_router(node: Node, transport: httpx.AsyncBaseTransport | None = N
     async def hint(
         request: Request,
         party: Annotated[str, Body(pattern=f"^{PARTY_CODE.pattern}$")],
-        seq: Annotated[int, Body(ge=0)],
+        seq: Annotated[int, Body(ge=0, le=bounds.MAX_CURSOR)],
         authorization: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
         await _caller(request, authorization, peer=True)
@@ -475,7 +476,9 @@ def federation_router(node: Node, transport: httpx.AsyncBaseTransport | None = N
         request: Request,
         party: str,
         authorization: Annotated[str | None, Header()] = None,
-        after: Annotated[int, Query(ge=-1, description="Entries with a greater seq; -1 from the start.")] = -1,
+        after: Annotated[
+            int, Query(ge=-1, le=bounds.MAX_CURSOR, description="Entries with a greater seq; -1 from the start.")
+        ] = -1,
         limit: Annotated[int, Query(ge=1, le=_FEED_LIMIT_MAX)] = FEED_PAGE,
     ) -> dict[str, Any]:
         await _caller(request, authorization, peer=True)

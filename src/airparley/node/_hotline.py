@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from airparley import bounds
 from airparley import hotline as hl
 from airparley.errors import InvalidInput, NotFound, PermissionDenied
 from airparley.ledger import Kind
@@ -123,6 +124,7 @@ class Hotline:
         self, tx: Tx, officer: Officer, body: Mapping[str, Any], now: datetime
     ) -> tuple[hl.Message, dict[str, Any]]:
         """Send a message; the message itself (for what the node does next, e.g. arm a non-response watch)
+        bounds.check_json(body)
         and the author party's view of it."""
         _require_actor(officer)
         recipients = body.get("recipients")
@@ -137,7 +139,7 @@ class Hotline:
         if unknown:
             raise InvalidInput(sorted(unknown)[0], "unknown field")
         references = []
-        for index, item in enumerate(body.get("references") or []):
+        for index, item in enumerate(bounds.count(body.get("references") or [], "references", "references")):
             try:
                 references.append(hl.Reference.from_dict(item))
             except InvalidInput as error:
@@ -206,7 +208,10 @@ class Hotline:
         return view
 
     # -- cases ---------------------------------------------------------------------------------------
+        _case_body_fields(body, {"subject", "with", "urgent", "note"})
     def open(self, tx: Tx, officer: Officer, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        if isinstance(subject, hl.ContentionSubject):
+            bounds.free_text(subject.reason, "subject.reason", "case_note")
         _require_actor(officer)
         subject = hl.subject_from_dict(body.get("subject"))
         if isinstance(subject, hl.ConflictSubject):
@@ -215,8 +220,10 @@ class Hotline:
                 raise NotFound("conflict", subject.conflict_id)
             parties = sorted(live[subject.conflict_id][0])
         else:
-            other = body.get("with")
-            if not isinstance(other, str) or tx.party(other) is None or other == officer.party:
+            if "with" not in body:
+                raise InvalidInput("with", "a contention names the other party's code (e.g. RUS)")
+            other = bounds.party_code(body["with"], "with")
+            if tx.party(other) is None or other == officer.party:
                 raise InvalidInput("with", "a contention names the other party's code (e.g. RUS)")
             parties = sorted({officer.party, other})
         urgent = body.get("urgent", False)
@@ -229,7 +236,7 @@ class Hotline:
             opened_by=_acting(officer),
             now=now,
             urgent=urgent,
-            note=str(body.get("note", "")),
+            note=bounds.free_text(body.get("note", ""), "note", "case_note"),
             settings=self.settings,
         )
         self._store_case(tx, case, now)
@@ -254,11 +261,17 @@ class Hotline:
     def act(
         self, tx: Tx, officer: Officer, case_id: str, action: str, body: Mapping[str, Any], now: datetime
     ) -> dict[str, Any]:
+        if action not in _CASE_KINDS:
+            raise NotFound("case action", action)
+        _case_body_fields(body, {"note", "text", "terms"} if action in ("propose", "counter") else {"note", "text"})
+        if "note" in body and "text" in body:
+            raise InvalidInput("text", "give a note or a text, not both (they are the same thing)")
+        note_field = "text" if "text" in body else "note"
+        note = bounds.free_text(body.get(note_field, ""), note_field, "case_note")
         """``propose``, ``counter``, ``accept``, ``reject``, ``escalate`` or ``resolve`` a case."""
         _require_actor(officer)
         case = self._case(tx, officer, case_id)
         who = _acting(officer)
-        note = str(body.get("note", body.get("text", "")))
         escalation: hl.CaseEscalation | None = None
         if action in ("propose", "counter"):
             if "terms" not in body:
@@ -375,6 +388,16 @@ _CASE_KINDS = {
     "escalate": Kind.CASE_ESCALATED,
     "resolve": Kind.CASE_RESOLVED,
 }
+def _case_body_fields(body: Any, allowed: set[str]) -> None:
+    """A case body: an object of the ``allowed`` fields only, each within the wire bounds (airparley/bounds.py)."""
+    if not isinstance(body, Mapping):
+        raise InvalidInput("(body)", "must be a JSON object")
+    bounds.check_json(body)
+    unknown = sorted(str(key) for key in body if key not in allowed)
+    if unknown:
+        raise InvalidInput(unknown[0], f"unknown field (allowed: {', '.join(sorted(allowed))})")
+
+
 
 
 def _case_body(case: hl.Case, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:

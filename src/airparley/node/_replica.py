@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Final
 
+from airparley import bounds
 from airparley import hotline as hl
 from airparley.errors import IllegalTransition, InvalidInput, PermissionDenied
 from airparley.ledger import Entry, Kind
@@ -127,6 +128,8 @@ class Replicator:
             raise InvalidInput(
                 "body.notice.party", f"{entry.party} may publish its own notices only, not {notice.party}'s"
             )
+        # The same scoping as a local filing: a party's entry names ids of its own only (USA-...).
+        bounds.notice_id_of(notice.party, notice.notice_id, "body.notice.notice_id")
         states = _NOTICE_STATES.get(entry.kind)
         if states is not None and notice.state not in states:
             raise InvalidInput(

@@ -640,10 +640,16 @@ class Tx:
         return seq
 
     def events_after(self, seq: int, limit: int = 500) -> list[Event]:
+        seq = self._seq_bound(seq)
         rows = self.connection.execute(
             select(t.events).where(t.events.c.seq > seq).order_by(t.events.c.seq).limit(limit)
         )
         return [Event(r.seq, r.created_at, r.kind, list(r.audience), dict(r.payload)) for r in rows]
+
+    def _seq_bound(self, seq: int) -> int:
+        """A cursor as the seq columns can compare it: PostgreSQL's INTEGER is 32-bit, and a cursor past its
+        largest value (up to the API's 2^63-1) means the same there: nothing newer."""
+        return min(seq, 2**31 - 1) if self.connection.dialect.name == "postgresql" else seq
 
     def last_event_seq(self) -> int:
         return int(self.connection.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one())
@@ -725,6 +731,7 @@ class Tx:
 
     def ledger_feed(self, party: str, after: int = -1, limit: int | None = None, kind: str | None = None) -> list[str]:
         """One party's entries with seq > ``after``, in seq order, as their canonical lines."""
+        after = self._seq_bound(after)
         query = (
             select(t.ledger_entries.c.line)
             .where(and_(t.ledger_entries.c.party == party, t.ledger_entries.c.seq > after))

@@ -8,6 +8,7 @@ caller hands in the private parts explicitly (for the filing party's own copy).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,6 +18,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
+from airparley import bounds
 from airparley.errors import InvalidInput
 from airparley.strategic._model import (
     Altitude,
@@ -33,6 +35,10 @@ __all__ = ["NoticeFile", "notice_schema", "notices_to_geojson", "parse_notices",
 
 #: Properties that describe the notice as a whole; every feature of a notice must agree on them.
 _NOTICE_LEVEL = ("party", "version", "kind", "state", "priority", "callsigns", "frequency_mhz", "remarks")
+
+#: The id alphabet (airparley/bounds.py): ASCII only, so no look-alike or direction character fits in one.
+_NOTICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_CALLSIGN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 -]*[A-Za-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,9 @@ def _describe(error: ValidationError) -> InvalidInput:
             f"unknown value {instance!r}; use one of {', '.join(map(str, allowed))}",  # type: ignore[arg-type]
         )
     if validator == "type":
-        return InvalidInput(".".join(path), f"must be of type {error.validator_value}, got {instance!r}")
+        # ``properties`` itself of the wrong type strips to an empty path: name it.
+        name = ".".join(path) or ("properties" if list(error.absolute_path) == ["properties"] else "(feature)")
+        return InvalidInput(name, f"must be of type {error.validator_value}, got {bounds.shown(instance)}")
     if validator == "oneOf" and isinstance(instance, Mapping) and error.context:
         # An altitude written as an object: the object branch's own complaint is the useful one.
         object_branch = [e for e in error.context if e.relative_schema_path and e.relative_schema_path[0] == 1]
@@ -108,24 +116,74 @@ def _located(error: InvalidInput, index: int, notice_id: Any) -> InvalidInput:
     return error.at(where)
 
 
+def _positions(coordinates: Any) -> int:
+    """How many positions a GeoJSON ``coordinates`` array holds (iteratively: nesting is bounded already)."""
+    total, stack = 0, [coordinates]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list) and item and all(isinstance(x, list) for x in item):
+            stack.extend(item)
+        else:
+            total += 1
+    return total
+
+
 def _volume(feature: Mapping[str, Any]) -> Volume4D:
     props = feature["properties"]
     shape = Shape(props.get("shape", "polygon"))
+    radius: float | None
     if shape is Shape.CORRIDOR:
-        radius = props.get("half_width_nm")
         if "radius_nm" in props:
             raise InvalidInput("radius_nm", "a corridor takes half_width_nm, not radius_nm")
+        radius = props.get("half_width_nm")
+        if radius is not None:
+            radius = bounds.number(radius, "half_width_nm", "half_width_nm")
     else:
         radius = props.get("radius_nm")
         if "half_width_nm" in props:
             raise InvalidInput("half_width_nm", f"a {shape} takes radius_nm, not half_width_nm")
         if shape is Shape.POLYGON and radius is not None:
             raise InvalidInput("radius_nm", "a polygon takes no radius; set shape to circle or orbit")
+        if radius is not None:
+            radius = bounds.number(radius, "radius_nm", "radius_nm")
+    positions = _positions(feature["geometry"].get("coordinates"))
+    limit = bounds.BOUNDS["positions"]
+    if positions > limit.high:
+        raise InvalidInput("geometry.coordinates", f"must hold at most {limit.most()}, got {positions}")
     lower = Altitude.parse(props["lower"], "lower")
     upper = Altitude.parse(props["upper"], "upper")
-    start = parse_time(props["start"], "start")
-    end = parse_time(props["end"], "end")
+    for name, altitude in (("lower", lower), ("upper", upper)):
+        bounds.number(altitude.ft_msl, name, "altitude_ft_msl")
+    start = bounds.time_within(parse_time(props["start"], "start"), "start", "notice_time")
+    end = bounds.time_within(parse_time(props["end"], "end"), "end", "notice_time")
+    if end - start > bounds.days("notice_duration"):
+        raise InvalidInput("end", f"a volume lasts at most {bounds.BOUNDS['notice_duration'].most()}")
     return Volume4D(shape, feature["geometry"], lower, upper, start, end, radius)
+
+
+def _check_level(props: Mapping[str, Any]) -> None:
+    """The notice-level properties within their bounds (airparley/bounds.py), before a Notice is built."""
+    bounds.pattern_text(props["notice_id"], "notice_id", "notice_id", _NOTICE_ID, "an id (letters, digits, . _ -)")
+    bounds.party_code(props["party"], "party")
+    if props.get("version") is not None:
+        bounds.number(props["version"], "version", "version")
+    callsigns = props.get("callsigns")
+    if callsigns is not None:
+        for index, callsign in enumerate(bounds.count(callsigns, "callsigns", "callsigns")):
+            bounds.pattern_text(
+                callsign, f"callsigns.{index}", "callsign", _CALLSIGN, "a callsign (letters, digits, spaces, -)"
+            )
+    if props.get("frequency_mhz") is not None:
+        frequency = bounds.number(props["frequency_mhz"], "frequency_mhz", "frequency_mhz")
+        if abs(round(frequency, 3) - frequency) > 1e-9:
+            raise InvalidInput("frequency_mhz", f"at most 3 decimals (kHz), got {frequency!r}")
+    if props.get("remarks") is not None:
+        bounds.free_text(props["remarks"], "remarks", "remarks")
+    if "private" in props:
+        size = len(json.dumps(props["private"], ensure_ascii=False).encode("utf-8"))
+        limit = bounds.BOUNDS["private"]
+        if size > limit.high:
+            raise InvalidInput("private", f"must be at most {limit.most()}, got {size}")
 
 
 def parse_notices_data(data: Any) -> NoticeFile:
@@ -140,9 +198,20 @@ def parse_notices_data(data: Any) -> NoticeFile:
     grouped: dict[str, dict[str, Any]] = {}
     validator = _feature_validator()
     for index, feature in enumerate(features):
-        notice_id = feature.get("properties", {}).get("notice_id") if isinstance(feature, Mapping) else None
         if not isinstance(feature, Mapping):
             errors.append(InvalidInput("(feature)", "must be a GeoJSON Feature object", f"feature {index}"))
+            continue
+        props_in = feature.get("properties")
+        notice_id = props_in.get("notice_id") if isinstance(props_in, Mapping) else None
+        if not (isinstance(notice_id, str) and bounds.is_plain_id(notice_id)):
+            notice_id = None  # a hostile id is never echoed into a location, nor used to group
+        try:
+            bounds.check_json(feature)
+        except InvalidInput as error:
+            name = error.field.removeprefix("properties.")
+            errors.append(_located(InvalidInput(name, error.reason), index, notice_id))
+            if notice_id:
+                grouped.setdefault(notice_id, {"index": index, "volumes": [], "broken": True})["broken"] = True
             continue
         problems = sorted(validator.iter_errors(feature), key=lambda e: list(map(str, e.absolute_path)))
         if problems:
@@ -151,6 +220,13 @@ def parse_notices_data(data: Any) -> NoticeFile:
                 grouped.setdefault(notice_id, {"index": index, "volumes": [], "broken": True})["broken"] = True
             continue
         props = feature["properties"]
+        try:
+            _check_level(props)
+        except InvalidInput as error:
+            errors.append(_located(error, index, notice_id))
+            if notice_id:
+                grouped.setdefault(notice_id, {"index": index, "volumes": [], "broken": True})["broken"] = True
+            continue
         group = grouped.setdefault(
             str(notice_id), {"index": index, "props": None, "volumes": [], "private": {}, "broken": False}
         )
@@ -164,7 +240,8 @@ def parse_notices_data(data: Any) -> NoticeFile:
                         _located(
                             InvalidInput(
                                 key,
-                                f"{level[key]!r} differs from {group['props'][key]!r} in feature {group['index']} "
+                                f"{bounds.shown(level[key])} differs from {bounds.shown(group['props'][key])} "
+                                f"in feature {group['index']} "
                                 "of the same notice",
                             ),
                             index,

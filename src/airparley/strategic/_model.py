@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from shapely.geometry import MultiPolygon, Polygon
 
+from airparley import bounds
 from airparley.errors import GeometryError, InvalidInput
 from airparley.geo import (
     altitude_to_ft_msl,
@@ -279,12 +280,26 @@ class Notice:
             raise InvalidInput("state", f"unknown state {self.state!r}") from None
         if not self.volumes:
             raise InvalidInput("volumes", "a notice needs at least one volume")
-        if self.frequency_mhz is not None and not (
-            isinstance(self.frequency_mhz, int | float)
-            and not isinstance(self.frequency_mhz, bool)
-            and 2.0 <= self.frequency_mhz <= 1000.0
-        ):
-            raise InvalidInput("frequency_mhz", f"must be a frequency in MHz (e.g. 243.0), got {self.frequency_mhz!r}")
+        if len(self.volumes) > bounds.BOUNDS["volumes"].high:
+            raise InvalidInput("volumes", f"a notice has at most {bounds.BOUNDS['volumes'].most()}")
+        if self.frequency_mhz is not None:
+            bounds.number(self.frequency_mhz, "frequency_mhz", "frequency_mhz")
+
+    def check_filed_at(self, now: datetime) -> None:
+        """The rules of filing (or revising) this notice at ``now`` on its party's node (airparley/bounds.py):
+        its id is scoped by its party (``USA-...``), and each volume ends within ``notice_past`` before now
+        and starts within ``notice_future`` after it. Replicated versions are held to the id rule only (a
+        peer's node checked the window when its party filed; replication may lag)."""
+        bounds.notice_id_of(self.party, self.notice_id)
+        earliest, latest = now - bounds.days("notice_past"), now + bounds.days("notice_future")
+        for index, volume in enumerate(self.volumes):
+            where = f"volume {index}" if len(self.volumes) > 1 else ""
+            if volume.end < earliest:
+                past = bounds.BOUNDS["notice_past"].high
+                raise InvalidInput("end", f"ended more than {past:.0f} days before now ({now.isoformat()})", where)
+            if volume.start > latest:
+                future = bounds.BOUNDS["notice_future"].high
+                raise InvalidInput("start", f"starts more than {future:.0f} days after now ({now.isoformat()})", where)
 
     @property
     def ref(self) -> NoticeRef:
