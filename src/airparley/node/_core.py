@@ -19,8 +19,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from airparley.errors import InvalidInput, InvalidInputs, NotFound, PermissionDenied
 from airparley import bounds
+from airparley.errors import InvalidInput, InvalidInputs, NotFound, PermissionDenied
 from airparley.hotline import HotlineSettings
 from airparley.ledger import Kind, public_key_to_text
 from airparley.node._hotline import Hotline
@@ -194,6 +194,8 @@ class Node:
 
     # -- notices -------------------------------------------------------------------------------------
     def _parse_own(self, officer: Officer, document: Any) -> tuple[list[Notice], dict[str, dict[str, Any]]]:
+        if isinstance(document, Mapping) and isinstance(document.get("features"), list):
+            bounds.count(document["features"], "features", "features")
         parsed = parse_notices_data(document)
         if parsed.errors:
             raise parsed.errors[0] if len(parsed.errors) == 1 else InvalidInputs(parsed.errors)
@@ -201,11 +203,11 @@ class Node:
             raise InvalidInput("features", "no notice in the document")
         for notice in parsed.notices:
             if notice.party != officer.party:
-        if isinstance(document, Mapping) and isinstance(document.get("features"), list):
-            bounds.count(document["features"], "features", "features")
                 raise PermissionDenied(
                     f"{officer.party} officers file notices for {officer.party} only, not {notice.party}"
                 )
+            # Before any lookup by id: a notice id is scoped by its party, so filing never probes another's.
+            notice.check_filed_at(self.clock())
         return parsed.notices, parsed.private
 
     def _apply(
@@ -213,8 +215,6 @@ class Node:
         tx: Tx,
         officer: Officer,
         notice: Notice,
-            # Before any lookup by id: a notice id is scoped by its party, so filing never probes another's.
-            notice.check_filed_at(self.clock())
         private: Mapping[str, Any] | None,
         kind: str,
         *,

@@ -124,9 +124,9 @@ class Hotline:
         self, tx: Tx, officer: Officer, body: Mapping[str, Any], now: datetime
     ) -> tuple[hl.Message, dict[str, Any]]:
         """Send a message; the message itself (for what the node does next, e.g. arm a non-response watch)
-        bounds.check_json(body)
         and the author party's view of it."""
         _require_actor(officer)
+        bounds.check_json(body)
         recipients = body.get("recipients")
         if not isinstance(recipients, list) or not recipients:
             raise InvalidInput("recipients", "a list of one or more party codes")
@@ -208,12 +208,12 @@ class Hotline:
         return view
 
     # -- cases ---------------------------------------------------------------------------------------
-        _case_body_fields(body, {"subject", "with", "urgent", "note"})
     def open(self, tx: Tx, officer: Officer, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        _require_actor(officer)
+        _case_body_fields(body, {"subject", "with", "urgent", "note"})
+        subject = hl.subject_from_dict(body.get("subject"))
         if isinstance(subject, hl.ContentionSubject):
             bounds.free_text(subject.reason, "subject.reason", "case_note")
-        _require_actor(officer)
-        subject = hl.subject_from_dict(body.get("subject"))
         if isinstance(subject, hl.ConflictSubject):
             live = self._conflict_windows()
             if subject.conflict_id not in live or officer.party not in live[subject.conflict_id][0]:
@@ -261,6 +261,8 @@ class Hotline:
     def act(
         self, tx: Tx, officer: Officer, case_id: str, action: str, body: Mapping[str, Any], now: datetime
     ) -> dict[str, Any]:
+        """``propose``, ``counter``, ``accept``, ``reject``, ``escalate`` or ``resolve`` a case."""
+        _require_actor(officer)
         if action not in _CASE_KINDS:
             raise NotFound("case action", action)
         _case_body_fields(body, {"note", "text", "terms"} if action in ("propose", "counter") else {"note", "text"})
@@ -268,8 +270,6 @@ class Hotline:
             raise InvalidInput("text", "give a note or a text, not both (they are the same thing)")
         note_field = "text" if "text" in body else "note"
         note = bounds.free_text(body.get(note_field, ""), note_field, "case_note")
-        """``propose``, ``counter``, ``accept``, ``reject``, ``escalate`` or ``resolve`` a case."""
-        _require_actor(officer)
         case = self._case(tx, officer, case_id)
         who = _acting(officer)
         escalation: hl.CaseEscalation | None = None
@@ -388,6 +388,8 @@ _CASE_KINDS = {
     "escalate": Kind.CASE_ESCALATED,
     "resolve": Kind.CASE_RESOLVED,
 }
+
+
 def _case_body_fields(body: Any, allowed: set[str]) -> None:
     """A case body: an object of the ``allowed`` fields only, each within the wire bounds (airparley/bounds.py)."""
     if not isinstance(body, Mapping):
@@ -396,8 +398,6 @@ def _case_body_fields(body: Any, allowed: set[str]) -> None:
     unknown = sorted(str(key) for key in body if key not in allowed)
     if unknown:
         raise InvalidInput(unknown[0], f"unknown field (allowed: {', '.join(sorted(allowed))})")
-
-
 
 
 def _case_body(case: hl.Case, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
