@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,28 @@ def test_an_empty_writer_writes_nothing() -> None:
     with JsonLinesWriter(stream):
         pass
     assert stream.getvalue() == ""
+
+
+def test_the_one_error_handler_prints_a_line_per_error_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    from airparley.cli._common import exit_on
+    from airparley.errors import InvalidInput, InvalidInputs, NotFound
+
+    with pytest.raises(typer.Exit) as stopped:
+        exit_on(InvalidInputs([InvalidInput("a", "bad", "line 1"), InvalidInput("b", "worse")]))
+    assert stopped.value.exit_code == 2
+    with pytest.raises(typer.Exit):
+        exit_on(NotFound("case", "x"))
+    assert capsys.readouterr().err.splitlines() == ["error: line 1: a: bad", "error: b: worse", "error: no case 'x'"]
+
+
+def test_a_command_error_goes_through_the_root_handler(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from airparley.cli import app
+
+    result = CliRunner().invoke(app, ["check", str(tmp_path / "x.geojson"), "--lateral-nm", "-1"])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.splitlines() == ["error: lateral_nm: must be positive, got -1.0"]

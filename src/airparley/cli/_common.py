@@ -14,12 +14,12 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Final
+from typing import IO, Any, Final, NoReturn
 
 import typer
 from rich.console import Console, ConsoleDimensions
 
-from airparley.errors import InvalidInput
+from airparley.errors import AirparleyError, InvalidInput, InvalidInputs
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -28,6 +28,7 @@ __all__ = [
     "JsonLinesWriter",
     "database_url",
     "err_console",
+    "exit_on",
     "json_line",
     "out_console",
     "read_text",
@@ -87,6 +88,19 @@ def report_errors(source: str, errors: Iterable[InvalidInput]) -> int:
         err_console.print(f"{source}: {error.describe()}", markup=False)
         count += 1
     return count
+
+
+def exit_on(error: AirparleyError) -> NoReturn:
+    """The CLI's one mapping of an error no command handled itself: a line on stderr per error, exit 2.
+
+    The root group (``_lazy.LazyGroup.invoke``) calls it for every command, so a command only catches an
+    error where it has more to say (a file and line) or more to do (close a feed, go on with the next line).
+    """
+    errors = error.errors if isinstance(error, InvalidInputs) else [error]
+    for one in errors:
+        text = one.describe() if isinstance(one, InvalidInput) else str(one) or type(one).__name__
+        err_console.print(f"error: {text}", markup=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def _finite(value: Any) -> Any:

@@ -17,6 +17,8 @@ import typer
 import typer.main
 from typer.core import TyperCommand, TyperGroup
 
+from airparley.errors import AirparleyError
+
 __all__ = ["Area", "LazyGroup"]
 
 _LOADED: dict[str, Any] = {}
@@ -109,6 +111,14 @@ class LazyGroup(TyperGroup):
             # Only its line in the root's help is needed: a stand-in that carries it, nothing imported.
             return TyperCommand(cmd_name, help=area.help, short_help=area.help)
         return commands.get(cmd_name)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AirparleyError as error:
+            from airparley.cli._common import exit_on
+
+            exit_on(error)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True

@@ -203,20 +203,16 @@ def party_add(
 ) -> None:
     """Add a party to the node: one it hosts, with its signing key (KEYS/CODE.pem, made if missing), or,
     with --public-key, another party's whose node this one replicates."""
-    try:
-        if public_key is not None:
-            remote = public_key_to_text(public_key_from_text(public_key.strip().lower(), "public_key"))
-            with transaction(db) as tx:
-                party = tx.add_party(code, name, language, utc_now(), public_key=remote)
-        else:
-            with transaction(db) as tx:
-                party = tx.add_party(code, name, language, utc_now())
-                path = keys / f"{party.code}.pem"
-                key = load_keys(keys, [party.code]).get(party.code) or _write_key(keys, party.code)
-                tx.set_party_key(party.code, public_key_to_text(key))
-    except InvalidInput as error:
-        report_errors("party", [error])
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if public_key is not None:
+        remote = public_key_to_text(public_key_from_text(public_key.strip().lower(), "public_key"))
+        with transaction(db) as tx:
+            party = tx.add_party(code, name, language, utc_now(), public_key=remote)
+    else:
+        with transaction(db) as tx:
+            party = tx.add_party(code, name, language, utc_now())
+            path = keys / f"{party.code}.pem"
+            key = load_keys(keys, [party.code]).get(party.code) or _write_key(keys, party.code)
+            tx.set_party_key(party.code, public_key_to_text(key))
     if public_key is not None:
         out_console.print(f"added party {party.code} ({party.name}, {party.language}); public key {party.public_key}")
     else:
@@ -244,12 +240,8 @@ def officer_add(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Add an officer and print their bearer token, once: only its hash is stored."""
-    try:
-        with transaction(db) as tx:
-            officer, token = tx.add_officer(party.upper(), name, tier, utc_now())
-    except InvalidInput as error:
-        report_errors("officer", [error])
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    with transaction(db) as tx:
+        officer, token = tx.add_officer(party.upper(), name, tier, utc_now())
     if as_json:
         out_console.out(json_line({**officer.as_dict(), "token": token}))
     else:
@@ -299,12 +291,8 @@ def peer_add(
     db: Db = DEFAULT_DB,
 ) -> None:
     """Replicate PARTY's feed from its node at URL: pulled every peer_poll_s, and at once on its hints."""
-    try:
-        with transaction(db) as tx:
-            peer = tx.add_peer(party.upper(), url, public_key, token, utc_now())
-    except InvalidInput as error:
-        report_errors("peer", [error])
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    with transaction(db) as tx:
+        peer = tx.add_peer(party.upper(), url, public_key, token, utc_now())
     out_console.print(f"peer {peer.party} at {peer.url}")
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from airparley.cli._common import EXIT_BAD_INPUT, JsonLinesWriter, out_console, read_text, report_errors
-from airparley.errors import InvalidInput
 from airparley.strategic import Buffers, Conflict, ConflictIndex, parse_notices
 
 if TYPE_CHECKING:
@@ -82,11 +81,7 @@ def check_command(
     Bad features are reported on stderr and left out; the valid notices are still checked, and the
     exit code is then 2.
     """
-    try:
-        buffers = Buffers(lateral_nm, vertical_ft, time_min)
-    except InvalidInput as error:
-        report_errors("options", [error])
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    buffers = Buffers(lateral_nm, vertical_ft, time_min)
     parsed = parse_notices(read_text(file))
     errors = report_errors(str(file), parsed.errors)
     conflicts = ConflictIndex.build(parsed.notices, buffers).conflicts()

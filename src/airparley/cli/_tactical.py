@@ -19,7 +19,6 @@ import typer
 from rich.table import Table
 
 from airparley.cli._common import EXIT_BAD_INPUT, JsonLinesWriter, err_console, out_console, read_text, report_errors
-from airparley.errors import InvalidInput
 from airparley.tactical import (
     Conflicts,
     Incident,
@@ -65,11 +64,8 @@ def _load_states(path: Path) -> TrackStates:
 
 
 def _settings_or_exit(build: Any, **values: Any) -> Any:
-    try:
-        return build(**values)
-    except InvalidInput as error:
-        report_errors("options", [error])
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    # A bad option raises InvalidInput: the CLI's one error handler prints it and exits 2.
+    return build(**values)
 
 
 _STATE_NUMBERS = ("lat", "lon", "alt_ft", "gs_kt", "trk_deg", "vs_fpm")
