@@ -31,12 +31,14 @@ $(WEB_STAMP): web/package.json web/package-lock.json web/build.mjs
 
 web: $(WEB_STAMP)
 
-# The main job: the Syria/Iraq scenario played live on one node (embedded SQLite), in real time, with the
-# desk UI at http://127.0.0.1:8787/ and a login token printed for each desk; Ctrl-C stops it.
+# The main job: the Syria/Iraq scenario (it ships in the package: src/airparley/sim/scenarios/) played live
+# on one node (embedded SQLite), in real time, with the desk UI at http://127.0.0.1:8787/ and a login token
+# printed for each desk; Ctrl-C stops it.
+SCENARIOS := src/airparley/sim/scenarios
 demo: setup web
-	$(BIN)/airparley notice validate examples/syria-iraq.geojson
-	$(BIN)/airparley check examples/syria-iraq.geojson
-	$(BIN)/airparley demo examples/syria-iraq.yaml
+	$(BIN)/airparley notice validate $(SCENARIOS)/syria-iraq.geojson
+	$(BIN)/airparley check $(SCENARIOS)/syria-iraq.geojson
+	$(BIN)/airparley demo syria-iraq
 
 lint: setup
 	$(BIN)/ruff check src tests bench

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
+# The scenarios ship inside the package (airparley/sim/scenarios/), found by importlib.resources.
+EXAMPLES = ROOT / "src" / "airparley" / "sim" / "scenarios"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ def test_the_demo_tells_the_story() -> None:
             "-m",
             "airparley.cli",
             "demo",
-            "examples/syria-iraq.yaml",
+            "syria-iraq",
             "--headless",
             "--speed",
             "8",

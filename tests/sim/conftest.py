@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ingest"))
 
 from airparley.sim import Scenario, Truth, load_scenario, simulate
 
-EXAMPLE = Path(__file__).resolve().parent.parent.parent / "examples" / "syria-iraq.yaml"
+EXAMPLE = Path(__file__).resolve().parent.parent.parent / "src" / "airparley" / "sim" / "scenarios" / "syria-iraq.yaml"
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from airparley.ingest import PostSummary
 from airparley.sim import PartyTokens, Scenario, Truth, parse_tokens, run_scenario, sensor_reports
 from airparley.tactical import parse_track_lines
 
-EXAMPLE = Path(__file__).resolve().parent.parent.parent / "examples" / "syria-iraq.yaml"
+EXAMPLE = Path(__file__).resolve().parent.parent.parent / "src" / "airparley" / "sim" / "scenarios" / "syria-iraq.yaml"
 TOKENS = {"usa-sensor": "USA", "rus-sensor": "RUS", "tur-sensor": "TUR", "syr-sensor": "SYR", "usa-duty": "USA"}
 TOKEN_FILE = {
     "USA": {"sensor": "usa-sensor", "duty": "usa-duty"},

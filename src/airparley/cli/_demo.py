@@ -28,13 +28,11 @@ from airparley.cli._common import EXIT_BAD_INPUT, err_console, out_console, repo
 from airparley.errors import AirparleyError, InvalidInput
 from airparley.ledger import generate_key
 from airparley.node import Node, NodeSettings, create_app
-from airparley.sim import load_scenario, run_scenario, sensor_reports, simulate
+from airparley.sim import DEFAULT_SCENARIO, load_scenario, run_scenario, sensor_reports, shipped_scenarios, simulate
 from airparley.sim._runner import PartyTokens
 from airparley.store import Officer, Store
 
 __all__ = ["demo_command"]
-
-DEFAULT_SCENARIO = Path("examples/syria-iraq.yaml")
 
 
 class ScenarioClock:
@@ -136,7 +134,10 @@ def _summary(node: Node) -> dict[str, Any]:
 
 
 def demo_command(
-    scenario_file: Annotated[Path, typer.Argument(help="The scenario to play.")] = DEFAULT_SCENARIO,
+    scenario_file: Annotated[
+        str, typer.Argument(help="The scenario to play: a shipped one's name (see --list) or a YAML file.")
+    ] = DEFAULT_SCENARIO,
+    list_scenarios: Annotated[bool, typer.Option("--list", help="Name the scenarios that ship and stop.")] = False,
     host: Annotated[str, typer.Option(help="Address the node listens on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port the node listens on.")] = 8787,
     speed: Annotated[float, typer.Option(help="Scenario seconds per wall-clock second.")] = 1.0,
@@ -150,11 +151,15 @@ def demo_command(
     """Play the Syria/Iraq scenario live on one node: prints the URL and a login token per desk.
 
     Without --headless the node keeps serving after the scenario ends, until Ctrl-C."""
+    if list_scenarios:
+        for shipped in shipped_scenarios():
+            typer.echo(f"{shipped.name}\t{shipped.title}\t{shipped.location}")  # tab-separated, for scripts too
+        return
     try:
         scenario = load_scenario(scenario_file)
     except (AirparleyError, OSError) as error:
         report_errors(
-            str(scenario_file), [error if isinstance(error, InvalidInput) else InvalidInput("(file)", str(error))]
+            scenario_file, [error if isinstance(error, InvalidInput) else InvalidInput("(file)", str(error))]
         )
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if speed <= 0:

@@ -36,7 +36,9 @@ __all__ = ["sim_app"]
 
 sim_app = typer.Typer(help="Scenario files and the traffic simulator that drives a node.", no_args_is_help=True)
 
-ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file (docs/scenario.md).")]
+ScenarioFile = Annotated[
+    Path, typer.Argument(help="Scenario YAML file (docs/scenario.md), or a shipped scenario's name (syria-iraq).")
+]
 Duration = Annotated[float | None, typer.Option("--duration", help="Simulate this many seconds (default: the file's).")]
 Seed = Annotated[int | None, typer.Option("--seed", help="Seed of the sensor noise (default: the file's).")]
 

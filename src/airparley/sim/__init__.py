@@ -3,11 +3,12 @@
 The core is pure and deterministic: ``_model`` (the frozen scenario values), ``_scenario`` (YAML document ->
 validated :class:`Scenario`), ``_types`` (kinematic limits per aircraft type),
 ``_kinematics`` (the truth, flown within each type's limits), ``_sensors`` (what each sensor reports, with
-seeded noise). ``_files`` reads scenario files; ``_runner`` posts the reports to a node through its API.
+seeded noise). ``_files`` reads scenario files (and finds the ones that ship in ``scenarios/``);
+``_runner`` posts the reports to a node through its API.
 """
 
 from airparley.sim._approaches import Approach, closest_approaches
-from airparley.sim._files import load_scenario
+from airparley.sim._files import DEFAULT_SCENARIO, ShippedScenario, find_scenario, load_scenario, shipped_scenarios
 from airparley.sim._kinematics import Response, Truth, orbit_waypoints, responses, simulate
 from airparley.sim._model import (
     EVENT_TYPES,
@@ -40,6 +41,7 @@ __all__ = [
     "AIRCRAFT_CLASSES",
     "AIRCRAFT_TYPES",
     "CLOCKS",
+    "DEFAULT_SCENARIO",
     "EVENT_TYPES",
     "IDENTIFY",
     "LANGUAGES",
@@ -65,9 +67,11 @@ __all__ = [
     "Scenario",
     "Sensor",
     "SensorReport",
+    "ShippedScenario",
     "Truth",
     "Waypoint",
     "closest_approaches",
+    "find_scenario",
     "limits_for_type",
     "load_scenario",
     "orbit_waypoints",
@@ -76,5 +80,6 @@ __all__ = [
     "responses",
     "run_scenario",
     "sensor_reports",
+    "shipped_scenarios",
     "simulate",
 ]
