@@ -59,6 +59,11 @@ AREAS: tuple[Area, ...] = (
     ),
     Area("sim", _CLI + "_sim:sim_app", "Scenario files and the traffic simulator that drives a node."),
     Area(
+        "qualify",
+        _CLI + "_qualify:qualify_app",
+        "Qualify a node: the requirement-traced conformance suite (docs/qualify.md), and its signed reports.",
+    ),
+    Area(
         "demo",
         _CLI + "_demo:demo_command",
         "Play a scenario (the Syria/Iraq one by default) on one node: live with the desk UI (a URL and a login "

@@ -1,0 +1,14 @@
+"""The scenarios, in the order they run (cheap and broad first, waiting ones last)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from airparley.qualify._s_access import ACCESS
+from airparley.qualify._s_api import API
+from airparley.qualify._s_notices import NOTICES
+from airparley.qualify._scenario import Scenario
+
+__all__ = ["SCENARIOS"]
+
+SCENARIOS: Final[tuple[Scenario, ...]] = (NOTICES, ACCESS, API)

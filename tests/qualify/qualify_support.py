@@ -1,0 +1,122 @@
+"""A real node for the suite to qualify: uvicorn on 127.0.0.1 over SQLite or PostgreSQL, the wall clock, short
+settings, three hosted parties with an officer of every tier, and a peer token of a fourth (remote) party."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import uvicorn
+
+from airparley.hotline import HotlineSettings
+from airparley.ledger import generate_key, public_key_to_text
+from airparley.node import Node, NodeSettings
+from airparley.qualify import QualifyConfig, parse_config
+from airparley.store import Store
+from airparley.web import desk_app
+
+HOSTED = (
+    ("USA", "Coalition CAOC, Al Udeid", "en"),
+    ("RUS", "Russian desk, Khmeimim", "ru"),
+    ("TUR", "Turkish desk", "tr"),
+)
+REMOTE = ("SYR", "Syrian desk", "ar")
+TIERS = ("duty", "senior", "observer", "sensor")
+
+#: Short settings, so the suite's waiting scenarios (ringing, deadlines, non-response) take seconds.
+NODE_SETTINGS = NodeSettings(
+    rate_per_s=1000,
+    rate_burst=5000,
+    scheduler_interval_s=0.2,
+    scan_gather_s=0.05,
+    non_response_s=3.0,
+    auth_cache_s=1.0,
+    peer_poll_s=1.0,
+)
+HOTLINE_SETTINGS = HotlineSettings(
+    ring_interval_s=1, escalate_after_s=3, response_deadline_s=3, urgent_response_deadline_s=2
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class QualifiedNode:
+    url: str
+    node: Node
+    config: QualifyConfig
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextmanager
+def serve_node(db_url: str, make_node: Callable[..., Node] = Node, **config_extra: Any) -> Iterator[QualifiedNode]:
+    """Start a node (``make_node`` builds it: ``Node`` or a test's faulty subclass) and yield it with a config
+    that names it."""
+    store = Store.open(db_url)
+    tokens: dict[str, dict[str, str]] = {}
+    keys = {code: generate_key() for code, _, _ in HOSTED}
+    remote_key = generate_key()
+    with store.begin() as tx:
+        for code, name, language in HOSTED:
+            tx.add_party(code, name, language, _now())
+            tokens[code] = {tier: tx.add_officer(code, f"{code} {tier}", tier, _now())[1] for tier in TIERS}
+        tx.add_party(REMOTE[0], REMOTE[1], REMOTE[2], _now(), public_key=public_key_to_text(remote_key))
+        _, peer_token = tx.add_officer(REMOTE[0], "SYR node", "peer", _now())
+    node = make_node(store, NODE_SETTINGS, _now, HOTLINE_SETTINGS, keys=keys)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(desk_app(node), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    url = f"http://127.0.0.1:{port}"
+    # FastAPI builds its routes on the first requests; do it before the suite's threads race (node_support.Served).
+    for path in ("/api/v1/me", "/api/v1/ledger/evidence", "/api/v1/no-such-route"):
+        httpx.get(url + path, timeout=10)
+    settings = {
+        "lateral_nm": NODE_SETTINGS.lateral_nm,
+        "vertical_ft": NODE_SETTINGS.vertical_ft,
+        "time_min": NODE_SETTINGS.time_min,
+        "max_body_bytes": NODE_SETTINGS.max_body_bytes,
+        "rate_per_s": NODE_SETTINGS.rate_per_s,
+        "rate_burst": NODE_SETTINGS.rate_burst,
+        "scheduler_interval_s": NODE_SETTINGS.scheduler_interval_s,
+        "auth_cache_s": NODE_SETTINGS.auth_cache_s,
+        "peer_poll_s": NODE_SETTINGS.peer_poll_s,
+        "scan_gather_s": NODE_SETTINGS.scan_gather_s,
+        "non_response_s": NODE_SETTINGS.non_response_s,
+        **HOTLINE_SETTINGS.as_dict(),
+    }
+    config = parse_config(
+        {
+            "nodes": {"A": url},
+            "parties": {code: {"node": "A", **tokens[code]} for code, _, _ in HOSTED},
+            "peer": {"node": "A", "token": peer_token},
+            "public_keys": {code: public_key_to_text(key) for code, key in keys.items()},
+            "settings": settings,
+            **config_extra,
+        }
+    )
+    try:
+        yield QualifiedNode(url, node, config)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        store.close()
