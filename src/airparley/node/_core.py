@@ -103,8 +103,7 @@ class Node:
         self._live: dict[str, Conflict] = {c.id: c for c in self.index.conflicts()}
         # Sensors post to ``pictures`` (each party's own); everything that reads a party's picture reads
         # ``view``: its own tracks plus the tracks other parties share with it (node/_shares.py).
-        # Posted states are judged against the node's clock (scenario time in the demo), never the wall's.
-        self.pictures = Pictures(clock=lambda: clock().timestamp())
+        self.pictures = Pictures()
         self.shares = ShareBook()
         with store.begin() as tx:
             self.shares.load(tx.active_track_shares())
@@ -441,6 +440,7 @@ class Node:
     def share_track(self, tx: Tx, officer: Officer, body: Any) -> dict[str, Any]:
         """Share a track of the officer's own picture with other parties (a signed ``track.shared`` act)."""
         _require(officer, WRITERS, "share tracks")
+        bounds.check_json(body)  # no lone surrogate, NUL or unbounded number reaches the share's checks
         return self.sharing.grant(tx, officer, body, self.clock())
 
     def unshare_track(self, tx: Tx, officer: Officer, share_id: str) -> dict[str, Any]:
