@@ -103,7 +103,8 @@ class Node:
         self._live: dict[str, Conflict] = {c.id: c for c in self.index.conflicts()}
         # Sensors post to ``pictures`` (each party's own); everything that reads a party's picture reads
         # ``view``: its own tracks plus the tracks other parties share with it (node/_shares.py).
-        self.pictures = Pictures()
+        # Posted states are judged against the node's clock (scenario time in the demo), never the wall's.
+        self.pictures = Pictures(clock=lambda: clock().timestamp())
         self.shares = ShareBook()
         with store.begin() as tx:
             self.shares.load(tx.active_track_shares())
