@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -26,6 +29,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _private_file(database: str | None) -> None:
+    """Create the SQLite file readable by its owner only (0600), or make an existing one so.
+
+    The database holds every party's private notice parts, tracks and hashed tokens. SQLite creates its
+    ``-wal`` and ``-shm`` files with the main file's mode, so they are 0600 too; an existing one of those is
+    tightened as well (it may come from before this rule). No file for ``:memory:`` or a ``file:`` URI."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise InvalidInput("db", f"cannot open the SQLite file {str(path)!r}: {error.strerror}") from None
+    os.close(descriptor)
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):  # not ours: leave it to its owner
+            if each.stat().st_mode & 0o077:
+                each.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``sqlite:///path.db`` or ``postgresql+psycopg://user@host/db``."""
     try:
@@ -33,6 +56,7 @@ def make_engine(url: str) -> Engine:
     except Exception as error:  # SQLAlchemy raises ArgumentError with no field of its own
         raise InvalidInput("db", f"not a database URL: {url!r} ({error})") from None
     if parsed.get_backend_name() == "sqlite":
+        _private_file(parsed.database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
