@@ -17,7 +17,9 @@ def test_ids_are_unique_numbered_per_area_and_statements_one_line() -> None:
     for item in REQUIREMENTS:
         assert re.fullmatch(r"[A-Z]{3}-\d{3}", item.id), item.id
         assert item.area in AREAS
-        assert item.statement and "\n" not in item.statement and "|" not in item.statement
+        assert item.statement
+        assert "\n" not in item.statement
+        assert "|" not in item.statement
         assert item.source
     for area in AREAS:
         numbers = [int(r.id[4:]) for r in REQUIREMENTS if r.area == area]

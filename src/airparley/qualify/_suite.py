@@ -6,9 +6,10 @@ from typing import Final
 
 from airparley.qualify._s_access import ACCESS
 from airparley.qualify._s_api import API
+from airparley.qualify._s_hotline import CASE_DEADLINE, CASES, MESSAGES, SAFETY
 from airparley.qualify._s_notices import NOTICES
 from airparley.qualify._scenario import Scenario
 
 __all__ = ["SCENARIOS"]
 
-SCENARIOS: Final[tuple[Scenario, ...]] = (NOTICES, ACCESS, API)
+SCENARIOS: Final[tuple[Scenario, ...]] = (NOTICES, ACCESS, API, MESSAGES, CASES, SAFETY, CASE_DEADLINE)
