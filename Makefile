@@ -57,6 +57,7 @@ test: lint typecheck contracts pytest
 bench: setup
 	$(BIN)/python bench/strategic.py
 	$(BIN)/python bench/tactical.py
+	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/alerting.py
 	$(BIN)/python bench/live.py --n 1000,5000,20000 --seconds 60
 	$(BIN)/python bench/hotline.py

@@ -1,0 +1,217 @@
+"""The CLI end to end against its core: each command run as a user runs it, as a process. Not a test.
+
+Run from the repository root::
+
+    .venv/bin/python bench/cli.py                                   # defaults below
+    .venv/bin/python bench/cli.py --aircraft 10000 --notices 10000 --repeats 3
+
+Loads (written once to a temporary folder): ``dense_N.jsonl``, N aircraft in a 200 NM square (the ``dense``
+scene of bench/tactical.py, one state each, JSON lines as docs/tactical.md); ``notices_M.geojson``, M random
+notices over the theatre (the generator of bench/strategic.py). The commands:
+
+- ``airparley tactical scan dense_N.jsonl --json``: ``core_s`` is :func:`airparley.tactical.scan_conflicts` on
+  the same states already in memory (newest per id), ``parse_s`` :func:`parse_track_lines` of the file's
+  lines; BlueSky's compiled ``cstatebased.detect`` on the same states is the reference when BlueSky is
+  installed (``pip install bluesky-simulator``, the ``bench`` extra), and ``bluesky_over_end_to_end`` is how
+  many times faster the whole command is than that one call (the target is >= 5).
+- ``airparley check notices_M.geojson --json``: ``core_s`` is ``ConflictIndex.build(...).conflicts()`` on the
+  notices in memory, ``as_dict_s`` drawing every conflict's record (``Conflict.as_dict``, the overlap geometry:
+  strategic's own work that the command prints), ``parse_s`` :func:`parse_notices` of the file's text.
+- ``airparley --help`` and ``airparley notice validate`` of a small file: start-up, against ``python -c pass``.
+
+Each command's ``end_to_end_s`` is the median wall time of ``--repeats`` runs of the process (standard output
+to a file, as ``> out.jsonl`` does); the core figures are the best of ``--repeats`` calls in this process,
+taken in the same run. ``ratio`` is ``end_to_end_s / core_s`` and ``ratio_to_parse_and_core`` divides by
+parse + core (+ as_dict): what is left over is start-up, options and writing. One JSON line per command.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from airparley.strategic import Buffers, ConflictIndex, notices_to_geojson, parse_notices  # noqa: E402
+from airparley.tactical import ScanSettings, TrackStates, latest_per_id, parse_track_lines, scan_conflicts  # noqa: E402
+from strategic import random_notices  # noqa: E402
+from tactical import FT_M, NM_M, bluesky_traffic, scene  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_states(states: TrackStates, path: Path) -> None:
+    when = datetime.fromtimestamp(float(states.time_s[0]), UTC).isoformat().replace("+00:00", "Z")
+    columns = zip(
+        states.id.tolist(),
+        states.party.tolist(),
+        states.lat.tolist(),
+        states.lon.tolist(),
+        states.alt_ft.tolist(),
+        states.gs_kt.tolist(),
+        states.trk_deg.tolist(),
+        states.vs_fpm.tolist(),
+        strict=True,
+    )
+    with path.open("w", encoding="utf-8") as out:
+        for track, party, lat, lon, alt_ft, gs_kt, trk_deg, vs_fpm in columns:
+            record = {"id": track, "party": party, "time": when, "lat": lat, "lon": lon}
+            record.update(alt_ft=alt_ft, gs_kt=gs_kt, trk_deg=trk_deg, vs_fpm=vs_fpm)
+            out.write(json.dumps(record) + "\n")
+
+
+def best(call: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    fastest, result = float("inf"), None
+    for _ in range(repeats):
+        began = time.perf_counter()
+        result = call()
+        fastest = min(fastest, time.perf_counter() - began)
+    return fastest, result
+
+
+def run_command(args: list[str], out: Path, repeats: int) -> dict[str, Any]:
+    """Median wall and CPU seconds of the command as a process, its output to ``out``; its exit code."""
+    walls, cpus, code = [], [], 0
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        began = time.perf_counter()
+        with out.open("w", encoding="utf-8") as sink:
+            done = subprocess.run(
+                [sys.executable, "-m", "airparley.cli", *args],
+                stdout=sink,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                cwd=ROOT,
+                check=False,
+            )
+        walls.append(time.perf_counter() - began)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+        code = done.returncode
+    return {
+        "end_to_end_s": round(statistics.median(walls), 3),
+        "end_to_end_cpu_s": round(statistics.median(cpus), 3),
+        "exit": code,
+        "output_lines": sum(1 for _ in out.open(encoding="utf-8")),
+    }
+
+
+def bluesky_detect(states: TrackStates, settings: ScanSettings, repeats: int) -> float | str:
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # BlueSky prints what it loads
+            from bluesky.traffic.asas import cstatebased  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    except ImportError:
+        return "not installed (pip install bluesky-simulator): no reference in this run"
+    traffic = bluesky_traffic(states)
+    n = len(states)
+    rpz, hpz = np.full(n, settings.rpz_nm * NM_M), np.full(n, settings.hpz_ft * FT_M)
+    lookahead = np.full(n, settings.lookahead_s)
+    elapsed, _ = best(lambda: cstatebased.detect(traffic, traffic, rpz, hpz, lookahead), repeats)
+    return elapsed
+
+
+def scan_line(folder: Path, n: int, repeats: int) -> dict[str, Any]:
+    path = folder / f"dense_{n}.jsonl"
+    write_states(scene(n, "dense"), path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    parse_s, parsed = best(lambda: parse_track_lines(lines), repeats)
+    states = latest_per_id(parsed.states)
+    settings = ScanSettings()
+    core_s, conflicts = best(lambda: scan_conflicts(states, settings), repeats)
+    line: dict[str, Any] = {"command": f"airparley tactical scan dense_{n}.jsonl --json", "aircraft": n}
+    line.update(run_command(["tactical", "scan", str(path), "--json"], folder / "scan.out", repeats))
+    line.update(pairs=len(conflicts), parse_s=round(parse_s, 3), core_s=round(core_s, 3))
+    line["ratio"] = round(line["end_to_end_s"] / core_s, 2)
+    line["ratio_to_parse_and_core"] = round(line["end_to_end_s"] / (parse_s + core_s), 2)
+    reference = bluesky_detect(states, settings, 1)  # an N^2 loop: one call is long enough
+    if isinstance(reference, float):
+        line["bluesky_cpp_detect_s"] = round(reference, 3)
+        line["bluesky_over_end_to_end"] = round(reference / line["end_to_end_s"], 2)
+    else:
+        line["bluesky_cpp_detect_s"] = reference
+    return line
+
+
+def check_line(folder: Path, count: int, repeats: int) -> dict[str, Any]:
+    path = folder / f"notices_{count}.geojson"
+    path.write_text(json.dumps(notices_to_geojson(random_notices(np.random.default_rng(1), count))), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    parse_s, parsed = best(lambda: parse_notices(text), repeats)
+    core_s, conflicts = best(lambda: ConflictIndex.build(parsed.notices, Buffers()).conflicts(), repeats)
+    as_dict_s, _ = best(lambda: [conflict.as_dict() for conflict in conflicts], 1)
+    line: dict[str, Any] = {"command": f"airparley check notices_{count}.geojson --json", "notices": count}
+    line.update(run_command(["check", str(path), "--json"], folder / "check.out", repeats))
+    line.update(conflicts=len(conflicts), parse_s=round(parse_s, 3), core_s=round(core_s, 3))
+    line["as_dict_s"] = round(as_dict_s, 3)
+    line["ratio"] = round(line["end_to_end_s"] / core_s, 2)
+    line["ratio_to_parse_and_core"] = round(line["end_to_end_s"] / (parse_s + core_s + as_dict_s), 2)
+    return line
+
+
+def startup_lines(folder: Path, repeats: int) -> list[dict[str, Any]]:
+    small = folder / "small.geojson"
+    small.write_text(json.dumps(notices_to_geojson(random_notices(np.random.default_rng(2), 12))), encoding="utf-8")
+    python = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        python.append(time.perf_counter() - began)
+    python_s = statistics.median(python)
+    found = []
+    for args in (["--help"], ["notice", "validate", str(small)]):
+        line: dict[str, Any] = {
+            "command": "airparley " + " ".join(a if a != str(small) else "small.geojson" for a in args)
+        }
+        line.update(run_command(args, folder / "startup.out", repeats))
+        line.update(python_start_s=round(python_s, 3), target_s=0.3)
+        found.append(line)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--aircraft", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--notices", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--startup-repeats", type=int, default=10)
+    args = parser.parse_args()
+    common = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "cpus": os.cpu_count(),
+    }
+    with tempfile.TemporaryDirectory(prefix="airparley-bench-cli-") as name:
+        folder = Path(name)
+        lines = startup_lines(folder, args.startup_repeats)
+        for line in lines:
+            print(json.dumps({**line, **common, "load_avg_1min": round(os.getloadavg()[0], 2)}), flush=True)
+        for n in args.aircraft:
+            line = scan_line(folder, n, args.repeats)
+            print(json.dumps({**line, **common, "load_avg_1min": round(os.getloadavg()[0], 2)}), flush=True)
+        for count in args.notices:
+            line = check_line(folder, count, args.repeats)
+            print(json.dumps({**line, **common, "load_avg_1min": round(os.getloadavg()[0], 2)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
