@@ -249,3 +249,55 @@ def test_sim_commands_refuse_bad_input(tmp_path: Path) -> None:
     assert "RUS: no sensor token" in missing.stderr
     refused_party = runner.invoke(app, ["sim", "tracks", str(EXAMPLE), "--party", "FRA"])
     assert refused_party.exit_code == 2
+
+
+def test_a_run_that_falls_behind_says_so_and_skips_nothing(syria_iraq: Scenario, syria_iraq_truth: Truth) -> None:
+    """Posting is slow at first (a report costs 0.5 s of wall time at 10x, 5 s of scenario): the runner never skips
+    a report, tells ``on_lag`` when it falls behind and when it has caught up, and tells ``on_progress`` the
+    time of everything it has handed over, in order."""
+    now = [0.0]
+    slow = [12]  # the first twelve reports are slow to post, the rest quick
+
+    class Slow:
+        def submit(self, states: Any) -> None:
+            if slow[0] > 0:
+                slow[0] -= 1
+                now[0] += 0.5
+
+        def flush(self) -> None:
+            pass
+
+        def close(self, timeout_s: float = 30.0) -> PostSummary:
+            return PostSummary()
+
+        @property
+        def refused(self) -> str | None:
+            return None
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    reports = sensor_reports(syria_iraq, syria_iraq_truth, seed=1)
+    notes: list[str] = []
+    reached: list[float] = []
+    summary = run_scenario(
+        syria_iraq,
+        reports,
+        {p: PartyTokens(p) for p in ("USA", "RUS", "TUR", "SYR")},
+        "http://127.0.0.1:9",
+        speed=10.0,
+        clock="scenario",
+        duration_s=120.0,
+        monotonic=lambda: now[0],
+        sleep=sleep,
+        poster_factory=lambda _url, _token: Slow(),
+        on_progress=reached.append,
+        on_lag=notes.append,
+    )
+    within = [r for r in reports if r.t_s <= 120.0]
+    assert summary.reports == len(within)  # nothing skipped
+    assert reached == sorted(reached)
+    assert reached == [r.t_s for r in within]
+    assert summary.max_behind_s > 5.0
+    assert "behind the wall clock" in notes[0]
+    assert "caught up" in notes[-1]

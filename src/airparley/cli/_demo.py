@@ -1,59 +1,164 @@
-"""``airparley demo``: the Syria/Iraq scenario played live on one node (a neutral hub hosting every party).
+"""``airparley demo``: a scenario played on one node (a neutral hub hosting every party).
 
-The node runs on embedded SQLite with a clock that follows the scenario (time 0 is the scenario's start,
-``--speed`` times faster than the wall clock), so notices, deadlines and tracks share one timeline. The
-simulator drives it exactly as real sensors would, through the HTTP API with each party's sensor token.
-The story the scenario tells: strikes near Palmyra in overlapping windows (a conflict), a Russian fighter
-passing within half a mile of the E-3 (a warning-level alert, then an incident), a Russian pilot who does
-not answer the safety calls (they ring, then escalate to the generals, and the aircraft is flagged
-non-responsive when it has not manoeuvred by the deadline), and a Palmyra case the colonels
-cannot settle (its deadline passes and it escalates to the generals).
+The scenario ships with the package (``airparley demo --list``), so the command works from any directory;
+a scenario file can also be given by path.
+
+Two ways to play it:
+
+* **live** (the default): the node serves the desk UI and its API while the simulator drives it through the
+  HTTP API with each party's sensor and duty tokens, ``--speed`` times faster than the wall clock. The node's
+  clock is scenario time, and it never runs ahead of the simulator by more than one sensor period: when the
+  runner falls behind the wall clock (a busy machine), it says so on the console and in the summary
+  (``demo.lagging``), and the node's clock waits for it, so the states are judged fresh or stale against the
+  time they were meant for and the story slows down instead of losing its alerts.
+* **headless** (``--headless``): virtual time (``airparley.sim.play_virtual``). No server, no wall clock: a
+  step of the simulation (its sensor reports through ``node.pictures.post``, the path ``POST /tracks``
+  takes; its safety calls and messages through the node methods the routes call), then the node's own
+  scheduler work at that time (``node.tick``), then the next step, as fast as the machine goes. The same
+  scenario and seed give the same summary and the same ledger, entry for entry, on any machine under any
+  load; ``--speed`` plays no part. For that, everything random in a run is drawn from the seed: the parties'
+  signing keys (so a headless demo's ledger proves nothing: anyone can derive its keys), officer, message
+  and case ids. The officers' tokens are random, and are not in the ledger or the summary.
+
+The story the Syria/Iraq scenario tells: strikes near Palmyra in overlapping windows (a conflict), a Russian
+fighter passing within half a mile of the E-3 (a warning-level alert, then an incident), a Russian pilot who
+does not answer the safety calls (they ring, then escalate to the generals, and the aircraft is flagged
+non-responsive when it has not manoeuvred by the deadline), and a Palmyra case the colonels cannot settle
+(its deadline passes and it escalates to the generals). The summary says, for each beat the scenario's
+``story`` lists, whether the node's events show it and when (scenario time).
+
+Heavy modules (the node, the store, uvicorn) are imported inside the command, not when the CLI loads.
 """
 
 from __future__ import annotations
 
 import collections
+import hashlib
 import json
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
 
-from airparley.cli._common import EXIT_BAD_INPUT, err_console, out_console, report_errors
-from airparley.errors import AirparleyError, InvalidInput
-from airparley.ledger import generate_key
-from airparley.node import Node, NodeSettings, create_app
-from airparley.sim import DEFAULT_SCENARIO, load_scenario, run_scenario, sensor_reports, shipped_scenarios, simulate
-from airparley.sim._runner import PartyTokens
-from airparley.store import Officer, Store
+from airparley.cli._common import EXIT_BAD_INPUT, database_url, err_console, out_console, report_errors
+from airparley.errors import AirparleyError, InvalidInput, InvalidInputs
+from airparley.sim import (
+    DEFAULT_SCENARIO,
+    CallEvent,
+    SafetyCallEvent,
+    Scenario,
+    SensorReport,
+    load_scenario,
+    shipped_scenarios,
+)
 
-__all__ = ["demo_command"]
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from airparley.node import Node
+    from airparley.store import Officer, Store
+
+__all__ = ["demo_command", "play_headless", "play_virtual_command"]
+
+#: Stable officer ids in a headless run (uuid5 of seed, party, tier and name).
+_OFFICER_NAMESPACE = uuid.UUID("6f0a6e2c-61d4-4b8e-9a52-8a0f8c3d5e17")
+#: How far the live node's clock may run ahead of the last report the simulator sent, beyond the longest
+#: sensor period: a runner on time is never held back.
+_LIVE_LEAD_S = 2.0
 
 
-class ScenarioClock:
-    """Scenario time: its start plus the wall time since the demo began, times ``speed``."""
+# -- clocks ------------------------------------------------------------------------------------------------
+class LiveClock:
+    """Scenario time for a live demo: its start plus the wall time since the demo began, times ``speed``,
+    but never more than ``lead_s`` past the scenario time the simulator has reached (:meth:`reached`), so a
+    runner that lags holds the node's clock instead of letting its states go stale. :meth:`release` lets the
+    clock run free again (the scenario is over), from where it is: it never jumps and never goes back."""
 
-    def __init__(self, start_s: float, speed: float) -> None:
+    def __init__(
+        self, start_s: float, speed: float, lead_s: float, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.start_s = start_s
         self.speed = speed
-        self.began = time.monotonic()
+        self.lead_s = lead_s
+        self._monotonic = monotonic
+        self._began = monotonic()
+        self._reached_s = 0.0
+        self._held = True
+        self._lock = threading.Lock()
+        self._last_s = 0.0
+
+    def reached(self, t_s: float) -> None:
+        with self._lock:
+            self._reached_s = max(self._reached_s, t_s)
+
+    def release(self) -> None:
+        with self._lock:
+            self._held = False
+            self._began = self._monotonic() - self._last_s / self.speed
 
     def __call__(self) -> datetime:
-        return datetime.fromtimestamp(self.start_s + (time.monotonic() - self.began) * self.speed, UTC)
+        with self._lock:
+            t_s = (self._monotonic() - self._began) * self.speed
+            if self._held:
+                t_s = min(t_s, self._reached_s + self.lead_s)
+            self._last_s = max(self._last_s, t_s)
+            return datetime.fromtimestamp(self.start_s + self._last_s, UTC)
 
 
-def _set_up(node: Node, scenario: Any, now: datetime) -> tuple[dict[str, dict[str, str]], dict[str, Officer]]:
-    """Officers with tokens, frequencies and every party's notices filed by its duty officer."""
+class SeededIds:
+    """Message, case and share ids drawn from the seed, in the order they are asked for (one counter per kind):
+    a virtual run asks in the same order every time."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._counts: collections.Counter[str] = collections.Counter()
+
+    def __call__(self, prefix: str) -> str:
+        self._counts[prefix] += 1
+        digest = hashlib.sha256(f"airparley-demo/{self.seed}/{prefix}/{self._counts[prefix]}".encode()).hexdigest()
+        return f"{prefix}-{digest[:16]}"
+
+
+def seeded_keys(parties: list[str], seed: int) -> dict[str, Ed25519PrivateKey]:
+    """Each party's signing key derived from the seed: the same ledger on every run, and no secret at all."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return {
+        p: Ed25519PrivateKey.from_private_bytes(hashlib.sha256(f"airparley-demo/{seed}/{p}".encode()).digest())
+        for p in parties
+    }
+
+
+# -- setting the scene -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scene:
+    """The officers the demo made: each party's tokens by tier, and its duty officer (who makes the acts)."""
+
+    tokens: dict[str, dict[str, str]]
+    duty: dict[str, Officer]
+
+
+def _set_up(node: Node, scenario: Scenario, seed: int | None) -> Scene:
+    """Officers with tokens, frequencies and every party's notices filed by its duty officer.
+    With a ``seed``, officer ids are derived from it (they are in the ledger); else random."""
     tokens: dict[str, dict[str, str]] = collections.defaultdict(dict)
     duty: dict[str, Officer] = {}
+    now = node.clock()
     with node.store.begin() as tx:
         for officer in scenario.officers:
-            added, token = tx.add_officer(officer.party, officer.name, officer.tier, now)
+            officer_id = None
+            if seed is not None:
+                officer_id = str(
+                    uuid.uuid5(_OFFICER_NAMESPACE, f"{seed}/{officer.party}/{officer.tier}/{officer.name}")
+                )
+            added, token = tx.add_officer(officer.party, officer.name, officer.tier, now, officer_id)
             tokens[officer.party].setdefault(officer.tier, token)
             if officer.tier == "duty":
                 duty.setdefault(officer.party, added)
@@ -62,46 +167,106 @@ def _set_up(node: Node, scenario: Any, now: datetime) -> tuple[dict[str, dict[st
                 tx.add_frequency(
                     frequency.name or f"{frequency.mhz} MHz", frequency.mhz, "theatre", "agreed for the demo"
                 )
-    for party, officer in duty.items():
+    for party, desk in duty.items():
         features = [f for f in scenario.notices["features"] if f["properties"]["party"] == party]
         if features:
-            with node.write() as tx:
-                node.file_notices(tx, officer, {"type": "FeatureCollection", "features": features})
-    return dict(tokens), duty
+            _file_notices(node, desk, {"type": "FeatureCollection", "features": features})
+    return Scene(dict(tokens), duty)
 
 
-def _palmyra_case(node: Node, duty: dict[str, Officer]) -> str | None:
-    """The coalition desk opens an urgent case on the Palmyra conflict and proposes; nobody answers."""
+def _file_notices(node: Node, officer: Officer, document: dict[str, Any]) -> None:
+    """What ``POST /notices`` does."""
+    node.idempotent(officer, None, "POST", "/notices", b"", lambda tx: (201, node.file_notices(tx, officer, document)))
+
+
+def _palmyra_case(node: Node, duty: Mapping[str, Officer]) -> str | None:
+    """The coalition desk opens an urgent case on the Palmyra conflict and proposes; nobody answers.
+    Through the node methods the ``POST /cases`` and ``POST /cases/{id}/propose`` routes call."""
     usa = duty.get("USA")
     if usa is None:
         return None
-    for conflict in node.conflicts_for(usa):
-        if conflict["other"]["party"] == "RUS" and "strike" in (conflict["other"].get("kind") or ""):
-            with node.write() as tx:
-                opened = node.hotline.open(
-                    tx,
-                    usa,
-                    {
-                        "subject": {"kind": "conflict", "conflict_id": conflict["id"]},
-                        "urgent": True,
-                        "note": "Palmyra strikes overlap",
-                    },
-                    node.clock(),
-                )
-            case_id = str(opened["case"]["case_id"])
-            terms = {"kind": "altitude_split", "at_ft": 26000, "above": "USA", "below": "RUS"}
-            with node.write() as tx:
-                node.hotline.act(
-                    tx, usa, case_id, "propose", {"terms": terms, "text": "We stay above FL260"}, node.clock()
-                )
-            return case_id
-    return None
+    strikes = [
+        c
+        for c in node.conflicts_for(usa)
+        if c["other"]["party"] == "RUS" and "strike" in (c["other"].get("kind") or "")
+    ]
+    if not strikes:
+        return None
+    case = {"subject": {"kind": "conflict", "conflict_id": strikes[0]["id"]}, "urgent": True}
+    case["note"] = "Palmyra strikes overlap"
+    _, opened = node.idempotent(
+        usa, None, "POST", "/cases", b"", lambda tx: (201, node.hotline.open(tx, usa, case, node.clock()))
+    )
+    case_id = str(opened["case"]["case_id"])
+    terms = {"kind": "altitude_split", "at_ft": 26000, "above": "USA", "below": "RUS"}
+    move = {"terms": terms, "text": "We stay above FL260"}
+    node.idempotent(
+        usa,
+        None,
+        "POST",
+        f"/cases/{case_id}/propose",
+        b"",
+        lambda tx: (200, node.hotline.act(tx, usa, case_id, "propose", move, node.clock())),
+    )
+    return case_id
 
 
-def _summary(node: Node) -> dict[str, Any]:
+class NodeTarget:
+    """The virtual player's target: a node in this process, reached through the methods its routes call."""
+
+    def __init__(self, node: Node, duty: Mapping[str, Officer]) -> None:
+        self.node = node
+        self.duty = duty
+
+    def post(self, report: SensorReport) -> int:
+        from airparley.ingest import state_record
+
+        # What POST /tracks does with a sensor's batch: the party's picture, each state validated.
+        _, rejected = self.node.pictures.post(report.party, [state_record(s) for s in report.states])
+        return len(rejected)
+
+    def act(self, event: CallEvent) -> str | None:
+        officer = self.duty.get(event.sender)
+        if officer is None:
+            return f"skipped (no duty officer for {event.sender})"
+        node, body = self.node, event.body()
+        try:
+            if isinstance(event, SafetyCallEvent):
+                node.idempotent(
+                    officer,
+                    None,
+                    "POST",
+                    "/alerts/safety-call",
+                    b"",
+                    lambda tx: (201, node.safety_call(tx, officer, body)),
+                )
+            else:
+                node.idempotent(
+                    officer, None, "POST", "/messages", b"", lambda tx: (201, node.send_message(tx, officer, body))
+                )
+        except InvalidInputs as errors:
+            return "; ".join(e.describe() for e in errors.errors)
+        except InvalidInput as error:
+            return error.describe()
+        except AirparleyError as error:
+            return str(error)
+        return None
+
+    def tick(self) -> None:
+        self.node.tick()
+
+
+# -- the summary -----------------------------------------------------------------------------------------
+def summarise(node: Node, scenario: Scenario, extra: Mapping[str, Any]) -> dict[str, Any]:
+    """What happened, from the node's events, cases, conflicts and ledger (no database path, no token, no
+    wall-clock time: a headless run's summary is the same on every run)."""
+    from airparley.sim import tell_story
+
     with node.store.begin() as tx:
-        events = tx.events_after(0, 1_000_000)
+        events = tx.events_after(0, 10_000_000)
         cases = [c for p in tx.parties() for c in tx.cases_for(p.code)]
+        heads = tx.ledger_heads()
+        entries = {party: len(tx.ledger_lines(party)) for party in heads}
     kinds = collections.Counter(e.kind for e in events)
     levels: collections.Counter[str] = collections.Counter()
     for event in events:
@@ -121,16 +286,186 @@ def _summary(node: Node) -> dict[str, Any]:
                 }
     states = {c["case_id"]: c["state"] for c in cases}
     return {
+        "scenario": scenario.name,
         "conflicts": len(node.conflicts_for_all()),
-        "cases": dict(collections.Counter(states.values())),
+        "cases": dict(sorted(collections.Counter(states.values()).items())),
         "case_escalations": kinds["case.escalated"],
-        "alerts_by_level": dict(levels),
+        "alerts_by_level": dict(sorted(levels.items())),
         "incidents": kinds["incident.recorded"],
         "intrusions": kinds["intrusion.detected"],
         "safety_calls_escalated": kinds["message.escalated"],
         "non_responsive_flags": sorted(flags.values(), key=lambda f: (f["callsign"], f["track"])),
         "messages": kinds["message.sent"],
+        "story": [beat.as_dict() for beat in tell_story(scenario, events)],
+        "ledger": {party: {"entries": entries[party], "head": heads[party]} for party in sorted(heads)},
+        **extra,
     }
+
+
+# -- the command -----------------------------------------------------------------------------------------
+def _list_scenarios() -> None:
+    for shipped in shipped_scenarios():
+        typer.echo(f"{shipped.name}\t{shipped.title}\t{shipped.location}")  # tab-separated, for scripts too
+
+
+def _open_store(db: str | None, folder: Path | None) -> tuple[Store, str]:
+    """A new or empty database for the demo (``db``, else a file in ``folder``), or one line naming the problem
+    and exit 2."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from airparley.store import Store
+
+    url = database_url(db) if db else f"sqlite:///{(folder or Path('.')) / 'demo.db'}"
+    shown = db if db else url
+    try:
+        store = Store.open(url)
+        with store.begin() as tx:
+            used = bool(tx.parties())
+    except InvalidInput as error:
+        err_console.print(f"error: --db {shown}: {error.reason}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (SQLAlchemyError, OSError, ValueError, ImportError) as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        err_console.print(f"error: --db {shown}: cannot open the database: {reason}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if used:
+        store.close()
+        err_console.print(
+            f"error: --db {shown}: already holds a node's parties; the demo needs a new or empty database", markup=False
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return store, url
+
+
+def _print_tokens(tokens: Mapping[str, Mapping[str, str]]) -> None:
+    for code in sorted(tokens):
+        for tier in ("duty", "senior"):
+            if tier in tokens[code]:
+                out_console.print(f"  {code} {tier:<6} token: {tokens[code][tier]}", markup=False)
+
+
+def play_headless(scenario: Scenario, store: Store, seed: int, duration_s: float | None) -> dict[str, Any]:
+    """The scenario played on a node over ``store`` in virtual time; the summary. The tokens are printed."""
+    from airparley.node import Node, NodeSettings
+    from airparley.sim import VirtualClock, play_virtual, sensor_reports, simulate
+
+    clock = VirtualClock(scenario.start_s)
+    parties = [p.code for p in scenario.parties]
+    with store.begin() as tx:
+        for party in scenario.parties:
+            tx.add_party(party.code, party.name, party.language, clock())
+    settings = NodeSettings(rate_per_s=10_000, rate_burst=100_000)
+    node = Node(store, settings, clock, keys=seeded_keys(parties, seed), ids=SeededIds(seed))
+    scene = _set_up(node, scenario, seed)
+    _print_tokens(scene.tokens)
+    case_id = _palmyra_case(node, scene.duty)
+    if case_id:
+        out_console.print(f"  the coalition desk opened case {case_id} on the Palmyra conflict; nobody answers it")
+    truth = simulate(scenario, duration_s)
+    reports = sensor_reports(scenario, truth, seed)
+    run = play_virtual(
+        scenario,
+        reports,
+        NodeTarget(node, scene.duty),
+        clock,
+        duration_s=duration_s,
+        tick_s=settings.scheduler_interval_s,
+        log=lambda message: out_console.print(f"  {message}", markup=False),
+    )
+    extra = {
+        "demo": {
+            "clock": "virtual",
+            "seed": seed,
+            "duration_s": run.duration_s,
+            "reports": run.reports,
+            "states": run.states,
+            "refused_states": run.refused_states,
+            "acts": run.acts,
+            "act_errors": run.act_errors,
+            "lagging": False,
+        }
+    }
+    return summarise(node, scenario, extra)
+
+
+def _play_live(
+    scenario: Scenario,
+    store: Store,
+    db_shown: str,
+    folder: Path,
+    host: str,
+    port: int,
+    speed: float,
+    seed: int,
+    duration_s: float | None,
+) -> dict[str, Any]:
+    import uvicorn
+
+    from airparley.ledger import generate_key
+    from airparley.node import Node, NodeSettings, create_app
+    from airparley.sim import PartyTokens, run_scenario, sensor_reports, simulate
+
+    lead_s = max((s.update_s for s in scenario.sensors), default=1.0) + _LIVE_LEAD_S
+    clock = LiveClock(scenario.start_s, speed, lead_s)
+    with store.begin() as tx:
+        for party in scenario.parties:
+            tx.add_party(party.code, party.name, party.language, clock())
+    settings = NodeSettings(scheduler_interval_s=max(0.05, 1.0 / speed), rate_per_s=10_000, rate_burst=100_000)
+    node = Node(store, settings, clock, keys={p.code: generate_key() for p in scenario.parties})
+    scene = _set_up(node, scenario, None)
+    server = uvicorn.Server(uvicorn.Config(create_app(node), host=host, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            err_console.print(f"error: the node could not listen on {host}:{port}", markup=False)
+            raise typer.Exit(EXIT_BAD_INPUT)
+        time.sleep(0.05)
+    url = f"http://{host}:{port}"
+    out_console.print(f"airparley demo: {scenario.name} at {speed:g}x, node at {url}/ (database {db_shown})")
+    _print_tokens(scene.tokens)
+    (folder / "tokens.json").write_text(json.dumps(scene.tokens, indent=1))
+    case_id = _palmyra_case(node, scene.duty)
+    if case_id:
+        out_console.print(f"  the coalition desk opened case {case_id} on the Palmyra conflict; nobody answers it")
+    truth = simulate(scenario, duration_s)
+    reports = sensor_reports(scenario, truth, seed)
+    party_tokens = {p: PartyTokens(t["sensor"], t.get("duty")) for p, t in scene.tokens.items() if "sensor" in t}
+    lag = {"lagging": False, "max_behind_s": 0.0, "lag_notes": 0}
+
+    def warn(message: str) -> None:
+        lag["lagging"] = True
+        lag["lag_notes"] = int(lag["lag_notes"]) + 1
+        err_console.print(f"  warning: {message}", markup=False)
+
+    try:
+        run = run_scenario(
+            scenario,
+            reports,
+            party_tokens,
+            url,
+            speed=speed,
+            clock="scenario",
+            duration_s=duration_s,
+            on_progress=clock.reached,
+            on_lag=warn,
+            log=lambda message: out_console.print(f"  {message}", markup=False),
+        )
+        lag["max_behind_s"] = round(run.max_behind_s, 1)
+        # The last reports are in: let the node's clock reach them and the scheduler see them.
+        clock.reached(run.duration_s)
+        time.sleep(max(0.2, 3.0 / speed))
+        clock.release()
+        out_console.print("scenario played; the node keeps serving until Ctrl-C")
+        while thread.is_alive():
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        summary = summarise(node, scenario, {"demo": {"clock": "live", "speed": speed, "seed": seed, **lag}})
+        server.should_exit = True
+        thread.join(timeout=10)
+    return summary
 
 
 def demo_command(
@@ -140,86 +475,65 @@ def demo_command(
     list_scenarios: Annotated[bool, typer.Option("--list", help="Name the scenarios that ship and stop.")] = False,
     host: Annotated[str, typer.Option(help="Address the node listens on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port the node listens on.")] = 8787,
-    speed: Annotated[float, typer.Option(help="Scenario seconds per wall-clock second.")] = 1.0,
+    speed: Annotated[
+        float, typer.Option(help="Scenario seconds per wall-clock second (live only: --headless runs in virtual time).")
+    ] = 1.0,
     duration: Annotated[float | None, typer.Option(help="Seconds of scenario to play (default: all).")] = None,
     headless: Annotated[
-        bool, typer.Option(help="Play without waiting for a browser; print a summary and stop.")
+        bool,
+        typer.Option(help="No server: play in virtual time as fast as the machine goes, print a summary and stop."),
     ] = False,
     seed: Annotated[int | None, typer.Option(help="Seed of the sensor noise (default: the scenario's).")] = None,
-    db: Annotated[Path | None, typer.Option(help="SQLite file for the demo (default: a fresh temporary one).")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(help="Database URL or SQLite file path, new or empty (default: a fresh temporary SQLite file)."),
+    ] = None,
 ) -> None:
-    """Play the Syria/Iraq scenario live on one node: prints the URL and a login token per desk.
+    """Play a scenario (the Syria/Iraq one by default) on one node: live with the desk UI (a URL and a login
+    token per desk), or --headless in virtual time with a summary.
 
     Without --headless the node keeps serving after the scenario ends, until Ctrl-C."""
     if list_scenarios:
-        for shipped in shipped_scenarios():
-            typer.echo(f"{shipped.name}\t{shipped.title}\t{shipped.location}")  # tab-separated, for scripts too
+        _list_scenarios()
         return
     try:
         scenario = load_scenario(scenario_file)
-    except (AirparleyError, OSError) as error:
-        report_errors(
-            scenario_file, [error if isinstance(error, InvalidInput) else InvalidInput("(file)", str(error))]
-        )
+    except (InvalidInput, InvalidInputs) as error:
+        for each in error.errors if isinstance(error, InvalidInputs) else [error]:
+            err_console.print(f"error: {each.describe()}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    if speed <= 0:
-        report_errors("options", [InvalidInput("speed", "must be positive")])
+    problems = []
+    if not speed > 0:
+        problems.append(InvalidInput("speed", f"must be > 0, got {speed:g}"))
+    if duration is not None and not duration > 0:
+        problems.append(InvalidInput("duration", f"must be > 0, got {duration:g}"))
+    if seed is not None and seed < 0:
+        problems.append(InvalidInput("seed", f"must be >= 0, got {seed}"))
+    if problems:
+        report_errors("options", problems)
         raise typer.Exit(EXIT_BAD_INPUT)
+    if headless:
+        play_virtual_command(scenario, duration, seed, db)
+        return
     folder = Path(tempfile.mkdtemp(prefix="airparley-demo-"))
-    db_path = db or folder / "demo.db"
-    if db_path.exists():
-        db_path.unlink()
-    store = Store.open(f"sqlite:///{db_path}")
-    clock = ScenarioClock(scenario.start_s, speed)
-    keys = {p.code: generate_key() for p in scenario.parties}
-    with store.begin() as tx:
-        for party in scenario.parties:
-            tx.add_party(party.code, party.name, party.language, clock())
-    settings = NodeSettings(scheduler_interval_s=max(0.05, 1.0 / speed), rate_per_s=10_000, rate_burst=100_000)
-    node = Node(store, settings, clock, keys=keys)
-    tokens, duty = _set_up(node, scenario, clock())
-    server = uvicorn.Server(uvicorn.Config(create_app(node), host=host, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            err_console.print(f"error: the node could not listen on {host}:{port}")
-            raise typer.Exit(EXIT_BAD_INPUT)
-        time.sleep(0.05)
-    url = f"http://{host}:{port}"
-    out_console.print(f"airparley demo: {scenario.name} at {speed:g}x, node at {url}/ (database {db_path})")
-    for code in sorted(tokens):
-        for tier in ("duty", "senior"):
-            if tier in tokens[code]:
-                out_console.print(f"  {code} {tier:<6} token: {tokens[code][tier]}", markup=False)
-    (folder / "tokens.json").write_text(json.dumps(tokens, indent=1))
-    case_id = _palmyra_case(node, duty)
-    if case_id:
-        out_console.print(f"  the coalition desk opened case {case_id} on the Palmyra conflict; nobody answers it")
-    truth = simulate(scenario, duration)
-    reports = sensor_reports(scenario, truth, scenario.seed if seed is None else seed)
-    party_tokens = {p: PartyTokens(t["sensor"], t.get("duty")) for p, t in tokens.items() if "sensor" in t}
+    store, url = _open_store(db, folder)
+    noise_seed = scenario.seed if seed is None else seed
     try:
-        run_scenario(
-            scenario,
-            reports,
-            party_tokens,
-            url,
-            speed=speed,
-            clock="scenario",
-            duration_s=duration,
-            log=lambda message: out_console.print(f"  {message}", markup=False),
-        )
-        time.sleep(max(0.2, 3.0 / speed))  # let the scheduler see the last reports
-        if not headless:
-            out_console.print("scenario played; the node keeps serving until Ctrl-C")
-            while thread.is_alive():
-                time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+        summary = _play_live(scenario, store, db or url, folder, host, port, speed, noise_seed, duration)
     finally:
-        summary = _summary(node)
-        server.should_exit = True
-        thread.join(timeout=10)
+        store.close()
+    out_console.print_json(json.dumps(summary))
+
+
+def play_virtual_command(scenario: Scenario, duration_s: float | None, seed: int | None, db: str | None) -> None:
+    """``demo --headless`` and ``sim run --virtual-time``: the scenario in virtual time, then its summary."""
+    store, url = _open_store(db, Path(tempfile.mkdtemp(prefix="airparley-demo-")) if db is None else None)
+    noise_seed = scenario.seed if seed is None else seed
+    out_console.print(
+        f"airparley demo: {scenario.name}, headless in virtual time (seed {noise_seed}, database {db or url})"
+    )
+    try:
+        summary = play_headless(scenario, store, noise_seed, duration_s)
+    finally:
         store.close()
     out_console.print_json(json.dumps(summary))

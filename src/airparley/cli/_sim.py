@@ -1,7 +1,10 @@
 """``airparley sim check|tracks|run``: scenario files, offline track files, and driving a node.
 
-A scenario that does not validate prints every error (``FILE: aircraft.3.route.1.speed_kt: reason``) and
+A scenario is a YAML file or the name of one that ships with the package (``airparley demo --list``). A
+scenario that does not validate prints every error (``FILE: aircraft.3.route.1.speed_kt: reason``) and
 exits 2. ``run`` exits 1 when states or messages could not be delivered, 2 when the node refused a token.
+``run --virtual-time`` plays the scenario in virtual time on a node in this process instead (as ``airparley
+demo --headless`` does: no URL, no tokens), and prints the summary.
 """
 
 from __future__ import annotations
@@ -159,9 +162,9 @@ def tracks_command(
 def run_command(
     scenario_file: ScenarioFile,
     tokens: Annotated[
-        Path,
+        Path | None,
         typer.Option("--tokens", help='JSON: {"USA": sensor token, ...} or {"USA": {"sensor": ..., "duty": ...}}.'),
-    ],
+    ] = None,
     url: Url = DEFAULT_URL,
     speed: Annotated[
         float, typer.Option("--speed", help="1 real time, 10 ten times faster, 0 as fast as possible.")
@@ -171,9 +174,29 @@ def run_command(
     clock: Annotated[
         str, typer.Option("--clock", help="Times on the states: now (wall clock at posting) or scenario.")
     ] = "now",
+    virtual_time: Annotated[
+        bool,
+        typer.Option(
+            "--virtual-time",
+            help="Play on a node in this process in virtual time (no --url, --tokens, --speed, --clock) and print"
+            " its summary, as demo --headless does.",
+        ),
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="With --virtual-time: database URL or SQLite file, new or empty."),
+    ] = None,
 ) -> None:
     """Drive a node with the scenario: each party's sensor reports posted with its sensor token."""
     scenario = _load(scenario_file)
+    if virtual_time:
+        from airparley.cli._demo import play_virtual_command
+
+        play_virtual_command(scenario, _duration(scenario, duration), seed, db)
+        return
+    if tokens is None:
+        err_console.print("error: --tokens is needed to drive a node over HTTP (or play it with --virtual-time)")
+        raise typer.Exit(EXIT_BAD_INPUT)
     try:
         token_map = parse_tokens(json.loads(tokens.read_text(encoding="utf-8")), str(tokens))
     except OSError as error:

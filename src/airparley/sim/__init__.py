@@ -3,8 +3,9 @@
 The core is pure and deterministic: ``_model`` (the frozen scenario values), ``_scenario`` (YAML document ->
 validated :class:`Scenario`), ``_types`` (kinematic limits per aircraft type),
 ``_kinematics`` (the truth, flown within each type's limits), ``_sensors`` (what each sensor reports, with
-seeded noise). ``_files`` reads scenario files (and finds the ones that ship in ``scenarios/``);
-``_runner`` posts the reports to a node through its API.
+seeded noise). ``_files`` reads scenario files (and finds the ones that ship in ``scenarios/``); ``_runner`` posts the
+reports to a node through its API in real time; ``_virtual`` plays them in virtual time (the node's clock
+set by the player); ``_story`` tells which of a scenario's story beats a node's events show.
 """
 
 from airparley.sim._approaches import Approach, closest_approaches
@@ -30,12 +31,15 @@ from airparley.sim._model import (
     SafetyCallEvent,
     Scenario,
     Sensor,
+    StoryBeat,
     Waypoint,
 )
 from airparley.sim._runner import CLOCKS, PartyTokens, RunSummary, parse_tokens, run_scenario
 from airparley.sim._scenario import parse_scenario
 from airparley.sim._sensors import SensorReport, sensor_reports
+from airparley.sim._story import BeatOutcome, RecordedEvent, tell_story
 from airparley.sim._types import AIRCRAFT_CLASSES, AIRCRAFT_TYPES, Limits, limits_for_type
+from airparley.sim._virtual import VirtualClock, VirtualRun, VirtualTarget, play_virtual
 
 __all__ = [
     "AIRCRAFT_CLASSES",
@@ -48,6 +52,7 @@ __all__ = [
     "TIERS",
     "Aircraft",
     "Approach",
+    "BeatOutcome",
     "CallEvent",
     "Coverage",
     "DeviateEvent",
@@ -61,6 +66,7 @@ __all__ = [
     "Orbit",
     "Party",
     "PartyTokens",
+    "RecordedEvent",
     "Response",
     "RunSummary",
     "SafetyCallEvent",
@@ -68,7 +74,11 @@ __all__ = [
     "Sensor",
     "SensorReport",
     "ShippedScenario",
+    "StoryBeat",
     "Truth",
+    "VirtualClock",
+    "VirtualRun",
+    "VirtualTarget",
     "Waypoint",
     "closest_approaches",
     "find_scenario",
@@ -77,9 +87,11 @@ __all__ = [
     "orbit_waypoints",
     "parse_scenario",
     "parse_tokens",
+    "play_virtual",
     "responses",
     "run_scenario",
     "sensor_reports",
     "shipped_scenarios",
     "simulate",
+    "tell_story",
 ]

@@ -212,6 +212,20 @@ CallEvent = MessageEvent | SafetyCallEvent
 
 
 @dataclass(frozen=True)
+class StoryBeat:
+    """A moment the scenario means to show (``story`` in the file): it happened when the node recorded an
+    ``event`` (``conflict.detected``, ``incident.recorded``...) that names every one of ``names`` (notice ids,
+    track ids, callsigns: string values anywhere in the event's data) and whose data has each ``where`` field
+    at the value given."""
+
+    beat: str
+    title: str
+    event: str
+    names: tuple[str, ...] = ()
+    where: tuple[tuple[str, str | int | float | bool], ...] = ()
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario. ``start_s`` is POSIX seconds UTC of simulated time 0; ``notices`` is one GeoJSON
     FeatureCollection of every notice (docs/formats.md), checked by the strategic parser."""
@@ -229,6 +243,7 @@ class Scenario:
     sensors: tuple[Sensor, ...]
     events: tuple[Event, ...]
     source: str = ""
+    story: tuple[StoryBeat, ...] = ()
 
     def aircraft_index(self, aircraft_id: str) -> int:
         for index, aircraft in enumerate(self.aircraft):

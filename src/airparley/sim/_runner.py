@@ -10,6 +10,13 @@ Times put on the states: ``clock="scenario"`` keeps the scenario's own (its ``st
 ``clock="now"`` stamps a report with the wall-clock time it is posted at (the run's start plus ``t / speed``),
 which is what a node that judges freshness by its own clock expects.
 
+A runner that falls behind the wall clock (a busy machine, a slow node) never skips anything: it sends what
+is late at once, in order, and says so through ``on_lag`` (once when it falls more than ``lag_warn_s``
+scenario seconds behind, again every 60 s of scenario time while it stays behind, and when it has caught
+up); ``RunSummary.max_behind_s`` is the worst it was. ``on_progress(t)`` is told, after each report or
+message of time ``t`` is handed over, that the run has reached ``t``: the demo holds its node's clock to it,
+so that lateness slows the story down instead of making the states stale.
+
 The tokens file is JSON: ``{"USA": "ap_...", ...}`` (each party's sensor token), or
 ``{"USA": {"sensor": "ap_...", "duty": "ap_..."}, ...}`` to send the scripted messages too.
 """
@@ -62,6 +69,9 @@ class RunSummary:
     message_errors: list[str] = field(default_factory=list)
     posts: dict[str, PostSummary] = field(default_factory=dict)
     stopped: bool = False
+    duration_s: float = 0.0
+    #: The most the run was behind the wall clock, in scenario seconds (0 at ``speed`` 0: nothing to be late for).
+    max_behind_s: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -102,8 +112,12 @@ def run_scenario(
     poster_factory: Callable[[str, str], Poster] | None = None,
     transport: httpx.BaseTransport | None = None,
     log: Callable[[str], None] = lambda _message: None,
+    on_progress: Callable[[float], None] = lambda _t_s: None,
+    on_lag: Callable[[str], None] | None = None,
+    lag_warn_s: float = 5.0,
 ) -> RunSummary:
-    """Post every report and send every scripted message at its time; the summary of what reached the node."""
+    """Post every report and send every scripted message at its time; the summary of what reached the node.
+    ``on_lag`` (default: ``log``) hears when the run falls behind the wall clock and when it catches up."""
     if clock not in CLOCKS:
         raise InvalidInput("clock", f"must be one of {', '.join(CLOCKS)}, got {clock!r}")
     if not speed >= 0:
@@ -115,7 +129,8 @@ def run_scenario(
     make = poster_factory or (lambda u, t: TrackPoster(u, t, max_delay_s=0.5))
     parties = sorted({s.party for s in scenario.sensors})
     posters: dict[str, Poster] = {party: make(url, tokens[party].sensor) for party in parties}
-    summary = RunSummary()
+    summary = RunSummary(duration_s=duration)
+    lag = _Lag(on_lag or log, lag_warn_s)
     timeline: list[tuple[float, int, SensorReport | CallEvent]]
     timeline = [(r.t_s, 1, r) for r in reports if r.t_s <= duration]
     timeline += [
@@ -129,6 +144,9 @@ def run_scenario(
             delay = started_mono + t_s / speed - monotonic()
             if delay > 0:
                 sleep(delay)
+            behind_s = max(0.0, -delay * speed)
+            summary.max_behind_s = max(summary.max_behind_s, behind_s)
+            lag.see(t_s, behind_s)
 
     def stamp(t_s: float) -> float | None:
         if clock == "scenario":
@@ -137,7 +155,7 @@ def run_scenario(
 
     try:
         with httpx.Client(base_url=url.rstrip("/"), timeout=10.0, transport=transport) as client:
-            _drive(timeline, posters, client, tokens, summary, wait, stamp, log)
+            _drive(timeline, posters, client, tokens, summary, wait, stamp, log, on_progress)
     except KeyboardInterrupt:
         summary.stopped = True
         log("stopped: sending what is queued")
@@ -155,6 +173,7 @@ def _drive(
     wait: Callable[[float], None],
     stamp: Callable[[float], float | None],
     log: Callable[[str], None],
+    on_progress: Callable[[float], None],
 ) -> None:
     """Each report and message at its time: reports to their party's poster, messages to the node."""
     next_note = 0.0
@@ -165,6 +184,7 @@ def _drive(
             next_note = t_s + 60.0
         if isinstance(item, MessageEvent | SafetyCallEvent):
             _send_message(client, item, tokens, summary, log)
+            on_progress(t_s)
             continue
         poster = posters[item.party]
         if poster.refused is not None:
@@ -177,6 +197,29 @@ def _drive(
         poster.flush()
         summary.reports += 1
         summary.states += len(states)
+        on_progress(t_s)
+
+
+class _Lag:
+    """Tells when the run falls behind the wall clock, every 60 s of scenario time while it stays behind,
+    and when it has caught up."""
+
+    def __init__(self, say: Callable[[str], None], warn_s: float) -> None:
+        self.say = say
+        self.warn_s = warn_s
+        self.behind = False
+        self.next_note_s = 0.0
+
+    def see(self, t_s: float, behind_s: float) -> None:
+        if behind_s > self.warn_s and (not self.behind or t_s >= self.next_note_s):
+            self.say(
+                f"t={t_s:.0f} s: the simulator is {behind_s:.0f} s of scenario time behind the wall clock"
+                " (a busy machine?); it sends what is late at once and the node's story waits for it"
+            )
+            self.behind, self.next_note_s = True, t_s + 60.0
+        elif self.behind and behind_s <= 1.0:
+            self.say(f"t={t_s:.0f} s: the simulator has caught up with the wall clock")
+            self.behind = False
 
 
 def _send_message(

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
@@ -34,6 +35,7 @@ from airparley.sim._model import (
     SafetyCallEvent,
     Scenario,
     Sensor,
+    StoryBeat,
     Waypoint,
 )
 from airparley.sim._types import Limits, limits_for_type
@@ -486,6 +488,38 @@ def _events(r: _Reader, value: Any, codes: set[str], aircraft_ids: set[str]) -> 
     return tuple(sorted(events, key=lambda e: e.at_s if math.isfinite(e.at_s) else math.inf))
 
 
+_EVENT_KIND: Final = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
+
+
+def _story(r: _Reader, value: Any) -> tuple[StoryBeat, ...]:
+    beats = []
+    for i, item in enumerate(r.items(value, "story")):
+        path = f"story.{i}"
+        m = r.mapping(item, path, ("beat", "title", "event", "names", "where"), ("beat", "title", "event"))
+        event = r.text(m, "event", path)
+        if event and not _EVENT_KIND.match(event):
+            r.error(f"{path}.event", f"must be an event kind such as conflict.detected, got {event!r}")
+        names = []
+        for j, name in enumerate(r.items(m.get("names"), f"{path}.names")):
+            if isinstance(name, bool) or not isinstance(name, str | int) or not str(name).strip():
+                r.error(f"{path}.names.{j}", f"must be a notice id, track id or callsign, got {name!r}")
+            else:
+                names.append(str(name).strip())
+        where: list[tuple[str, str | int | float | bool]] = []
+        fields = m.get("where") or {}
+        if not isinstance(fields, Mapping):
+            r.error(f"{path}.where", f"must be a mapping of field: value, got {_kind(fields)}")
+            fields = {}
+        for key, wanted in fields.items():
+            if not isinstance(wanted, str | int | float | bool):
+                r.error(f"{path}.where.{key}", f"must be text, a number or true/false, got {_kind(wanted)}")
+            else:
+                where.append((str(key), wanted))
+        beats.append(StoryBeat(r.text(m, "beat", path), r.text(m, "title", path), event, tuple(names), tuple(where)))
+    _unique(r, [b.beat for b in beats], "story", "beat")
+    return tuple(beats)
+
+
 _TOP_KEYS: Final = (
     "name",
     "start",
@@ -499,6 +533,7 @@ _TOP_KEYS: Final = (
     "aircraft",
     "sensors",
     "events",
+    "story",
 )
 
 
@@ -526,6 +561,7 @@ def parse_scenario(document: Any, source: str = "", load_geojson: Callable[[str]
     ids = {a.id for a in aircraft}
     sensors = _sensors(r, m.get("sensors"), codes, ids)
     events = _events(r, m.get("events"), codes, ids)
+    story = _story(r, m.get("story"))
     for i, sensor in enumerate(sensors):
         if math.isfinite(sensor.update_s) and math.isfinite(step) and sensor.update_s < step:
             r.error(f"sensors.{i}.update_s", f"must be at least step_s ({step:g} s), got {sensor.update_s:g}")
@@ -545,4 +581,5 @@ def parse_scenario(document: Any, source: str = "", load_geojson: Callable[[str]
         sensors=sensors,
         events=events,
         source=source,
+        story=story,
     )
