@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import math
 import threading
 import time
@@ -30,6 +31,7 @@ from airparley.node._settings import NodeSettings
 from airparley.node._shares import ShareBook, SharedPictures, TrackSharing
 from airparley.node._tactical import TacticalRunner
 from airparley.node._tracks import Pictures, state_dict
+from airparley.node._utf8 import utf8_safe
 from airparley.node._visibility import conflict_for, notice_for
 from airparley.store import Event, Officer, Store, Tx, hash_token
 from airparley.strategic import (
@@ -44,6 +46,8 @@ from airparley.strategic import (
 from airparley.tactical import UNKNOWN_PARTY
 
 __all__ = ["PEER_TIER", "Node", "utc_now"]
+
+_log = logging.getLogger("airparley.node")
 
 WRITERS = frozenset({"duty", "senior"})
 #: Another node reading this one's feeds (federation); see ``authenticate``.
@@ -493,31 +497,46 @@ class Node:
         """One scheduler pass (every ``scheduler_interval_s``): what is due now is done now.
 
         With ``skip_scanned_within_s``, a party whose picture :meth:`scan_tracks` went over that recently (wall
-        time) is not scanned again here, unless it is one of the ``fresh`` parties, whose new states are in."""
+        time) is not scanned again here, unless it is one of the ``fresh`` parties, whose new states are in.
+
+        Each step (the hotline's deadlines, re-rings and escalations; the shares; each party's scan; the
+        non-response watches) runs in a transaction of its own, and one that fails is logged, naming the step
+        and the party, and rolled back alone: one party's picture must not silence every party's hotline."""
         now = self.clock()
-        with self.write() as tx:
-            tx.forget_responses_before(now - timedelta(hours=self.settings.idempotency_keep_h))
-            self.hotline.tick(tx, now)
-            self.shares.load(tx.active_track_shares())
-            parties = None
-            if skip_scanned_within_s > 0.0:
-                recent = time.monotonic() - skip_scanned_within_s
-                parties = {p for p in self.view.parties() if p in fresh or self._scanned.get(p, -math.inf) < recent}
-            self._scan(tx, now, parties)
-            self.nonresponse.tick(tx, now)
+        kept_since = now - timedelta(hours=self.settings.idempotency_keep_h)
+        self._step("forgetting old idempotency keys", lambda tx: tx.forget_responses_before(kept_since))
+        self._step("the hotline's deadlines, re-rings and escalations", lambda tx: self.hotline.tick(tx, now))
+        self._step("reading the track shares", lambda tx: self.shares.load(tx.active_track_shares()))
+        parties = None
+        if skip_scanned_within_s > 0.0:
+            recent = time.monotonic() - skip_scanned_within_s
+            parties = {p for p in self.view.parties() if p in fresh or self._scanned.get(p, -math.inf) < recent}
+        self._scan(now, parties)
+        self._step("the non-response watches", lambda tx: self.nonresponse.tick(tx, now))
 
     def scan_tracks(self, parties: Collection[str]) -> None:
         """A tactical pass over ``parties``' pictures only, as soon as their new states are in (the scheduler
         calls it between its ticks, so an alert need not wait for the next one)."""
-        now = self.clock()
-        with self.write() as tx:
-            self._scan(tx, now, set(parties))
+        self._scan(self.clock(), set(parties))
 
-    def _scan(self, tx: Tx, now: datetime, parties: Collection[str] | None) -> None:
-        self.tactical.tick(tx, now, lambda: [n for n in self.index.notices() if n.takes_part], parties)
-        scanned = time.monotonic()
-        for party in self.view.parties() if parties is None else parties:
-            self._scanned[party] = scanned
+    def _step(self, what: str, act: Callable[[Tx], object]) -> None:
+        """``act`` in a transaction of its own; if it fails, it is logged and rolled back, and the tick goes on."""
+        try:
+            with self.write() as tx:
+                act(tx)
+        except Exception:
+            _log.exception("scheduler: %s failed; the other steps go on", what)
+
+    def _scan(self, now: datetime, parties: Collection[str] | None) -> None:
+        def notices() -> list[Notice]:
+            return [n for n in self.index.notices() if n.takes_part]
+
+        for party in self.view.parties() if parties is None else sorted(parties):
+            try:
+                self.tactical.scan(self.write, party, now, notices)
+            except Exception:
+                _log.exception("scheduler: the tactical scan of %s's picture failed; the other parties' go on", party)
+            self._scanned[party] = time.monotonic()
 
 
 def _shaped(event: Event, party: str) -> dict[str, Any] | None:
@@ -528,5 +547,5 @@ def _shaped(event: Event, party: str) -> dict[str, Any] | None:
         "seq": event.seq,
         "kind": event.kind,
         "time": event.created_at.isoformat().replace("+00:00", "Z"),
-        "data": payload,
+        "data": utf8_safe(payload),  # an older version's stored lone surrogate must not break the feed
     }
