@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from airparley.cli._common import (
     EXIT_BAD_INPUT,
@@ -156,6 +155,8 @@ def register_notice(notice_app: typer.Typer) -> None:
         if as_json:
             out_console.out(json_line(answer))
             return
+        from rich.table import Table
+
         table = Table("notice", "version", "state", "kind", "volumes")
         counts: dict[tuple[str, int, str, str], int] = {}
         for feature in answer["features"]:
@@ -175,6 +176,8 @@ def conflicts_command(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson
         with JsonLinesWriter() as out:
             out.write_all(answer)
         return
+    from rich.table import Table
+
     table = Table("id", "yours", "theirs", "band ft", "window")
     for c in answer:
         table.add_row(

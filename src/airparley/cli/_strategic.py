@@ -32,7 +32,9 @@ def validate_command(file: NoticesFile) -> None:
     parties = sorted({n.party for n in parsed.notices})
     out_console.print(
         f"{len(parsed.notices)} valid notice(s), {volumes} volume(s), parties: {', '.join(parties) or '-'}; "
-        f"{errors} error(s)"
+        f"{errors} error(s)",
+        markup=False,  # party codes are the file's text, not rich markup
+        emoji=False,
     )
     if errors:
         raise typer.Exit(EXIT_BAD_INPUT)
