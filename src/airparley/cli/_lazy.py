@@ -19,7 +19,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from airparley.errors import AirparleyError
 
-__all__ = ["Area", "LazyGroup"]
+__all__ = ["Area", "LazyGroup", "group_class"]
 
 _LOADED: dict[str, Any] = {}
 
