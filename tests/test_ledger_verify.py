@@ -22,14 +22,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from airparley.errors import ChainBroken, Equivocation, InvalidInput, LedgerError, SignatureInvalid
 from airparley.ledger import (
     Entry,
+    KeySource,
     Kind,
     Report,
+    ReportFile,
+    TrustedKey,
     append,
     check,
     check_export,
     export,
+    fingerprint,
     key_after,
     parse_export,
+    parse_report_file,
+    pin_keys,
     public_key_to_text,
     verify,
     verify_export,
@@ -455,6 +461,108 @@ def test_verify_next_follows_a_feed_one_entry_at_a_time() -> None:
     for start, entry, error, reason in cases:
         with pytest.raises(error, match=reason):
             verify_next(start, entry, PUBLIC["USA"])
+
+
+def test_fingerprint_is_the_head_of_the_sha256_of_the_raw_key() -> None:
+    for key in PUBLIC.values():
+        raw = bytes.fromhex(public_key_to_text(key))
+        assert fingerprint(key) == hashlib.sha256(raw).hexdigest()[:16]
+        assert fingerprint(public_key_to_text(key)) == fingerprint(key)
+    assert len({fingerprint(key) for key in PUBLIC.values()}) == len(PUBLIC)
+    assert fingerprint("00" * 32) == "66687aadf862bd77"
+    with pytest.raises(InvalidInput):
+        fingerprint("AB" * 32)
+
+
+def _pinned(source: KeySource = KeySource.KEYS_FILE, origin: str = "keys.json", **keys: Any) -> list[TrustedKey]:
+    return [TrustedKey(party, public_key_to_text(key), source, origin) for party, key in keys.items()]
+
+
+def test_pinned_keys_win_and_embedded_keys_are_only_compared() -> None:
+    thief = golden_key("thief").public_key()
+    embedded = {
+        "USA": public_key_to_text(PUBLIC["USA"]),  # the right key: nothing to say
+        "RUS": public_key_to_text(thief),  # not RUS's pinned key: a mismatch, whatever the entries say
+        "TUR": public_key_to_text(PUBLIC["TUR"]),  # nothing pins TUR: refused
+    }
+    trust = pin_keys(_pinned(USA=PUBLIC["USA"], RUS=PUBLIC["RUS"]), embedded)
+    assert [(k.party, k.source, k.pinned) for k in trust.trusted] == [
+        ("RUS", KeySource.KEYS_FILE, True),
+        ("USA", KeySource.KEYS_FILE, True),
+    ]
+    assert trust.keys == {"RUS": public_key_to_text(PUBLIC["RUS"]), "USA": public_key_to_text(PUBLIC["USA"])}
+    assert [m.party for m in trust.mismatches] == ["RUS"]
+    assert str(trust.mismatches[0]) == (
+        f"the embedded key of RUS (fingerprint {fingerprint(thief)}) is not RUS's pinned key"
+        f" (fingerprint {fingerprint(PUBLIC['RUS'])}, from --keys keys.json)"
+    )
+    assert trust.refused == ("TUR",)
+    assert trust.unpinned == ()
+
+    told = pin_keys(_pinned(USA=PUBLIC["USA"], RUS=PUBLIC["RUS"]), embedded, trust_embedded=True)
+    assert [m.party for m in told.mismatches] == ["RUS"]  # being told to trust embedded keys never beats a pin
+    assert told.keys["RUS"] == public_key_to_text(PUBLIC["RUS"])
+    assert [(k.party, k.source) for k in told.unpinned] == [("TUR", KeySource.EMBEDDED)]
+    assert told.unpinned[0].describe() == "embedded in the report (NOT pinned)"
+    assert told.refused == ()
+
+    nothing = pin_keys([], embedded)
+    assert nothing.trusted == ()
+    assert nothing.refused == ("RUS", "TUR", "USA")
+
+
+def test_pinned_sources_must_agree_and_keys_must_be_keys() -> None:
+    agreeing = pin_keys([*_pinned(USA=PUBLIC["USA"]), *_pinned(KeySource.NODE_DB, "sqlite:///n.db", USA=PUBLIC["USA"])])
+    assert [k.describe() for k in agreeing.trusted] == ["--keys keys.json"]
+    with pytest.raises(InvalidInput, match="the pinned keys disagree") as raised:
+        pin_keys([*_pinned(USA=PUBLIC["USA"]), *_pinned(KeySource.NODE_DB, "sqlite:///n.db", USA=PUBLIC["RUS"])])
+    assert raised.value.field == "keys.USA"
+    assert f"--db sqlite:///n.db gives {fingerprint(PUBLIC['RUS'])}" in raised.value.reason
+    with pytest.raises(InvalidInput) as malformed:
+        pin_keys(_pinned(USA=PUBLIC["USA"]), {"RUS": "not a key"})
+    assert malformed.value.field == "keys.RUS"
+    with pytest.raises(InvalidInput):
+        TrustedKey("USA", "ab" * 31, KeySource.KEYS_FILE, "keys.json")
+    with pytest.raises(InvalidInput, match="not a pinned key"):
+        pin_keys(_pinned(KeySource.EMBEDDED, "the report", USA=PUBLIC["USA"]))
+
+
+def test_a_feed_resigned_by_a_thief_is_consistent_only_under_the_thiefs_key() -> None:
+    thief = golden_key("thief")
+    (usa0,) = [e for e in GOLDEN if e.party == "USA" and e.seq == 0]
+    forged = append("USA", usa0.kind, {**usa0.body, "priority": "routine"}, seen={}, now=usa0.time, signing_key=thief)
+    embedded = {"USA": public_key_to_text(thief.public_key())}
+    assert check([forged], pin_keys([], embedded, trust_embedded=True).keys).ok  # consistent, proves nothing
+    pinned = pin_keys(_pinned(USA=PUBLIC["USA"]), embedded)
+    assert [m.party for m in pinned.mismatches] == ["USA"]
+    assert problems(check([forged], pinned.keys)) == [("USA", 0, SignatureInvalid)]
+
+
+def test_case_report_files() -> None:
+    lines = [entry.to_json() for entry in GOLDEN[:3]]
+    keys = {"USA": public_key_to_text(PUBLIC["USA"])}
+    report = {"case_id": "case-1", "case": {}, "entries": lines, "keys": keys}
+    parsed = parse_report_file(json.dumps(report, indent=1).encode())
+    assert parsed == ReportFile(export(GOLDEN[:3]), keys, "case-1")
+    assert parse_report_file(export(GOLDEN)) is None  # an export
+    assert parse_report_file(export(GOLDEN[:1])) is None  # an export of one line is one object, without entries
+    assert parse_report_file(b"{not json") is None  # then verification says what is wrong with the line
+    assert parse_report_file(json.dumps({"entries": []}).encode()) == ReportFile(b"", {}, None)
+    for change, field in (
+        ({"entries": "x"}, "entries"),
+        ({"entries": [lines[0], 7]}, "entries[1]"),
+        ({"entries": [lines[0] + "\n" + lines[1]]}, "entries[0]"),
+        ({"keys": ["USA"]}, "keys"),
+        ({"keys": {"USA": 1}}, "keys.USA"),
+    ):
+        with pytest.raises(InvalidInput) as raised:
+            parse_report_file(json.dumps({**report, **change}).encode())
+        assert raised.value.field == field
+    # The entries of a report are located as "entry N", N counting its entries from 1.
+    tampered = export(GOLDEN[:3]).replace(b'"priority":"urgent"', b'"priority":"routine"', 1)
+    first = check_export(tampered, PUBLIC, label="entry").first
+    assert first is not None
+    assert first.where == "entry 1"
 
 
 def _write_golden(write: Callable[[Path, bytes], object]) -> None:

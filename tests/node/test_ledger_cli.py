@@ -76,6 +76,10 @@ def test_export_verify_show_and_report(running: Running, tmp_path: Path) -> None
     assert {json.loads(e)["kind"] for e in document["entries"]} >= {"notice.filed", "case.opened", "case.accepted"}
     report_file = tmp_path / "report.json"
     report_file.write_text(report.stdout)
-    alone = runner.invoke(app, ["ledger", "verify", str(report_file)])  # its own keys, nothing else needed
-    assert alone.exit_code == 0, alone.output
+    alone = runner.invoke(app, ["ledger", "verify", str(report_file)])  # its own keys are nobody's word
+    assert alone.exit_code == 2, alone.output
+    assert "not pinned" in alone.stderr
+    pinned = runner.invoke(app, ["ledger", "verify", str(report_file), *db])
+    assert pinned.exit_code == 0, pinned.output
+    assert "entries verified" in pinned.stdout
     assert runner.invoke(app, ["case", "report", "case-nope", *db]).exit_code == 2

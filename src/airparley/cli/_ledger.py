@@ -1,25 +1,49 @@
 """``airparley ledger export|verify|show|keys`` and ``airparley case report``: the signed record, offline.
 
 ``verify`` exits 0 when every signature, chain link, sequence, ``seen`` reference and time order holds,
-and 1 otherwise, naming the first bad entry (party and seq) and what is wrong with it. It reads the
-parties' public keys from ``--keys keys.json`` (``{"USA": "<64 hex>", ...}``), from a case report's own
-``keys``, or from the node's database.
+1 otherwise, naming the first bad entry (party and seq) and what is wrong with it, and 2 for input it cannot
+judge (an unreadable file, a malformed report, no pinned keys). It trusts **pinned** keys only (issue 12):
+``--keys keys.json`` (``{"USA": "<64 hex>", ...}``, got from the parties out of band) and ``--db`` (the keys
+registered on a node). A case report's own ``keys`` are the forger's to choose, so they are compared with the
+pinned keys (a difference fails, naming the party) and used alone only with ``--trust-embedded-keys``, which
+says loudly that the result proves internal consistency and nothing about who signed. Every key used is
+printed with its fingerprint (SHA-256 of the raw key, first 16 hex) and where it came from.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from airparley.cli._common import EXIT_BAD_INPUT, EXIT_FOUND, err_console, json_line, out_console, report_errors
+from airparley.cli._common import (
+    EXIT_BAD_INPUT,
+    EXIT_FOUND,
+    database_url,
+    err_console,
+    json_line,
+    out_console,
+    report_errors,
+)
 from airparley.cli._node import DEFAULT_DB, Db, transaction
 from airparley.errors import InvalidInput
-from airparley.ledger import Entry, Kind, check_export, parse_export, public_key_from_text
-from airparley.strategic import NoticeRef, conflict_id
+from airparley.ledger import (
+    Entry,
+    KeySource,
+    KeyTrust,
+    Kind,
+    Report,
+    TrustedKey,
+    check_export,
+    fingerprint,
+    parse_export,
+    parse_report_file,
+    pin_keys,
+)
 
 __all__ = ["case_report_command", "ledger_app"]
 
@@ -83,60 +107,187 @@ def _read_bytes(path: Path) -> bytes:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def _split_report(data: bytes) -> tuple[bytes, dict[str, str]]:
-    """A case report is one JSON object with ``entries`` and ``keys``; a plain export is JSON lines."""
-    stripped = data.lstrip()
-    if stripped.startswith(b"{") and b"\n{" not in stripped.rstrip():
-        try:
-            report = json.loads(data)
-        except json.JSONDecodeError:
-            return data, {}
-        if isinstance(report, dict) and "entries" in report:
-            lines = "".join(line + "\n" for line in report["entries"]).encode()
-            return lines, dict(report.get("keys", {}))
-    return data, {}
+def _split_report(data: bytes, source: str) -> tuple[bytes, dict[str, str] | None]:
+    """The entries as export bytes, and a case report's embedded keys (``None`` for a plain export)."""
+    try:
+        report = parse_report_file(data)
+    except InvalidInput as error:
+        report_errors(source, [error])
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if report is None:
+        return data, None
+    return report.entries, dict(report.keys)
+
+
+def _shown_url(db: str) -> str:
+    """The database as ``--db`` means it, with any password masked: the origin of keys is printed."""
+    return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", database_url(db))
+
+
+def _keys_file(path: Path) -> list[TrustedKey]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else str(error)
+        raise InvalidInput("keys", f"not a readable JSON object of party keys ({reason})", str(path)) from None
+    if not isinstance(document, dict):
+        raise InvalidInput("keys", 'must be a JSON object of party keys ({"USA": "<64 hex>", ...})', str(path))
+    try:
+        return [TrustedKey(str(party), text, KeySource.KEYS_FILE, str(path)) for party, text in document.items()]
+    except InvalidInput as error:
+        raise error.at(str(path)) from None
+
+
+def _trust(
+    keys: Path | None, db: str | None, embedded: dict[str, str] | None, source: str, trust_embedded: bool
+) -> KeyTrust:
+    """The keys to verify with, or exit 2 saying why there are none."""
+    pinned: list[TrustedKey] = []
+    if keys is not None:
+        pinned.extend(_keys_file(keys))
+    if db is not None:
+        origin = _shown_url(db)
+        pinned.extend(TrustedKey(party, text, KeySource.NODE_DB, origin) for party, text in _db_keys(db).items())
+    trust = pin_keys(pinned, embedded, embedded_origin=source, trust_embedded=trust_embedded)
+    if not trust.trusted:
+        if embedded:
+            reason = (
+                f"the report's embedded keys ({', '.join(sorted(embedded))}) are not pinned, and a forger chooses"
+                " them: pass --keys KEYS.json (the parties' keys, got from them) or --db NODE_DB (a node's"
+                " registered keys), or --trust-embedded-keys to check only that the report is self-consistent"
+            )
+        elif keys is not None or db is not None:
+            reason = "the keys file and the node's database hold no public key"
+        else:
+            reason = "no pinned public keys: pass --keys KEYS.json (the parties' keys) or --db NODE_DB"
+        raise InvalidInput("keys", reason)
+    return trust
+
+
+def _key_dict(key: TrustedKey) -> dict[str, Any]:
+    return {
+        "party": key.party,
+        "fingerprint": key.fingerprint,
+        "public_key": key.public_key,
+        "source": key.source.value,
+        "origin": key.origin,
+        "pinned": key.pinned,
+    }
+
+
+def _used(trust: KeyTrust, report: Report) -> tuple[list[TrustedKey], list[str]]:
+    """The keys of the parties that have entries here (a keys file may pin many more), and the parties that
+    have entries but no key to verify them with."""
+    present = set(report.heads) | {mismatch.party for mismatch in trust.mismatches}
+    used = [key for key in trust.trusted if key.party in present]
+    return used, sorted(set(report.heads) - {key.party for key in used})
+
+
+def _result_dict(trust: KeyTrust, report: Report, warning: str | None) -> dict[str, Any]:
+    first = report.first
+    used, unkeyed = _used(trust, report)
+    return {
+        "result": "verified" if report.ok and not trust.mismatches else "failed",
+        "checked": report.checked,
+        "keys": [_key_dict(key) for key in used],
+        "parties_without_key": unkeyed,
+        "key_mismatches": [
+            {
+                "party": mismatch.party,
+                "embedded_fingerprint": fingerprint(mismatch.embedded),
+                "pinned_fingerprint": mismatch.pinned.fingerprint,
+                "pinned_source": mismatch.pinned.source.value,
+                "pinned_origin": mismatch.pinned.origin,
+            }
+            for mismatch in trust.mismatches
+        ],
+        "refused_embedded_keys": list(trust.refused),
+        "warning": warning,
+        "heads": {party: {"seq": entry.seq, "hash": entry.hash} for party, entry in sorted(report.heads.items())},
+        "problems": len(report.problems),
+        "first_bad_entry": None
+        if first is None
+        else {
+            "party": first.party,
+            "seq": first.seq,
+            "where": first.where,
+            "error": type(first.error).__name__,
+            "reason": str(first.error),
+        },
+    }
+
+
+def _print_keys(trust: KeyTrust, report: Report) -> None:
+    used, unkeyed = _used(trust, report)
+    out_console.out("keys used (fingerprint: SHA-256 of the raw 32-byte public key, first 16 hex):")
+    width = max((len(party) for party in [*(key.party for key in used), *unkeyed]), default=3)
+    for key in used:
+        out_console.out(f"  {key.party:<{width}}  {key.fingerprint}  {key.describe()}")
+    for party in unkeyed:
+        out_console.out(f"  {party:<{width}}  {'-' * 16}  no pinned key: its entries cannot be verified")
 
 
 @ledger_app.command("verify")
 def ledger_verify(
     file: Annotated[Path, typer.Argument(help="An exported ledger (JSON lines) or a case report; - for stdin.")],
-    keys: Annotated[Path | None, typer.Option(help='Public keys as JSON: {"USA": "<hex>", ...}.')] = None,
-    db: Annotated[
-        str | None, typer.Option("--db", envvar="AIRPARLEY_DB", help="Take the keys from a node's database.")
+    keys: Annotated[
+        Path | None, typer.Option(help='Pinned public keys as JSON: {"USA": "<hex>", ...} (ledger keys makes one).')
     ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", envvar="AIRPARLEY_DB", help="Pin the keys registered in this node's database."),
+    ] = None,
+    trust_embedded_keys: Annotated[
+        bool,
+        typer.Option(
+            "--trust-embedded-keys",
+            help="Use a case report's own keys for parties nothing pins: proves internal consistency only.",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The result as one JSON object on stdout.")] = False,
 ) -> None:
-    """Check every signature, chain link, seq, seen reference and time order. Exit 0 if all holds, else 1."""
-    data, embedded = _split_report(_read_bytes(file))
-    public: dict[str, str] = dict(embedded)
-    if keys is not None:
-        try:
-            public.update(json.loads(keys.read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError) as error:
-            report_errors(str(keys), [InvalidInput("keys", f"not a readable JSON object of party keys ({error})")])
-            raise typer.Exit(EXIT_BAD_INPUT) from None
-    elif not public and db is not None:
-        public = _db_keys(db)
-    if not public:
-        report_errors("keys", [InvalidInput("keys", "no public keys: pass --keys keys.json or --db URL")])
-        raise typer.Exit(EXIT_BAD_INPUT)
+    """Check every signature, chain link, seq, seen reference and time order against pinned keys.
+    Exit 0 if all holds, 1 if not (naming the first bad entry), 2 for bad input or no pinned keys."""
+    source = "-" if str(file) == "-" else str(file)
+    data, embedded = _split_report(_read_bytes(file), source)
     try:
-        parsed = {party: public_key_from_text(text, f"keys.{party}") for party, text in public.items()}
+        trust = _trust(keys, db, embedded, f"the report {source}", trust_embedded_keys)
     except InvalidInput as error:
-        report_errors("keys", [error])
+        report_errors("verify", [error])
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    report = check_export(data, parsed)
-    if report.ok:
-        parties = ", ".join(f"{p}#{e.seq}" for p, e in sorted(report.heads.items()))
-        out_console.print(f"ok: {report.checked} entries verified; heads {parties}")
+    report = check_export(data, trust.keys, label="line" if embedded is None else "entry")
+    warning = None
+    if trust.unpinned:
+        parties = ", ".join(key.party for key in trust.unpinned)
+        warning = (
+            f"trusting the keys embedded in the report for {parties} (--trust-embedded-keys): a pass proves only"
+            " that the report is internally consistent, not that these parties signed it (anyone can change a"
+            " report and re-sign it with fresh keys); compare the fingerprints with the parties' own"
+        )
+    if as_json:
+        out_console.out(json_line(_result_dict(trust, report, warning)))
+    else:
+        _print_keys(trust, report)
+    if warning is not None:
+        err_console.print(f"WARNING: {warning}", markup=False)
+    for party in trust.refused:
+        err_console.print(f"note: the report's embedded key of {party} is not pinned and was not used", markup=False)
+    for mismatch in trust.mismatches:
+        err_console.print(f"FAILED: {mismatch}", markup=False)
+    if report.ok and not trust.mismatches:
+        if not as_json:
+            parties = ", ".join(f"{p}#{e.seq}" for p, e in sorted(report.heads.items()))
+            caveat = " (under keys NOT pinned: internal consistency only)" if trust.unpinned else ""
+            out_console.out(f"ok: {report.checked} entries verified; heads {parties}{caveat}")
         return
     first = report.first
-    assert first is not None
-    name = f"{first.party}#{first.seq}" if first.party is not None and first.seq is not None else first.where
-    err_console.print(f"FAILED at {name} ({first.where}): {first.error}", markup=False)
-    if len(report.problems) > 1:
-        err_console.print(f"{len(report.problems) - 1} more problem(s):", markup=False)
-        for problem in report.problems[1:20]:
-            err_console.print(f"  {problem}", markup=False)
+    if first is not None:
+        name = f"{first.party}#{first.seq}" if first.party is not None and first.seq is not None else first.where
+        err_console.print(f"FAILED at {name} ({first.where}): {first.error}", markup=False)
+        if len(report.problems) > 1:
+            err_console.print(f"{len(report.problems) - 1} more problem(s):", markup=False)
+            for problem in report.problems[1:20]:
+                err_console.print(f"  {problem}", markup=False)
     raise typer.Exit(EXIT_FOUND)
 
 
@@ -168,7 +319,7 @@ def ledger_show(
 ) -> None:
     """A readable timeline: time, party#seq, kind and what the entry says."""
     if file is not None:
-        data, _ = _split_report(_read_bytes(file))
+        data, _ = _split_report(_read_bytes(file), str(file))
     else:
         with transaction(db) as tx:
             data = "".join(line + "\n" for line in tx.ledger_lines()).encode()
@@ -211,7 +362,7 @@ def case_report_command(
 ) -> None:
     """A self-contained, verifiable JSON report of one case: its entries, every entry they depend on
     (the notices in conflict, the messages about it, each feed's chain), and the parties' public keys.
-    Check it with `airparley ledger verify REPORT.json`."""
+    Check it with `airparley ledger verify REPORT.json --keys KEYS.json` (keys pinned from elsewhere)."""
     with transaction(db) as tx:
         document = tx.case(case_id)
         lines = tx.ledger_lines()
@@ -238,13 +389,19 @@ def case_report_command(
         "case": document,
         "entries": [e.to_json() for e in included],
         "keys": {party: key for party, key in keys.items() if any(e.party == party for e in included)},
-        "how_to_verify": "airparley ledger verify REPORT.json (or see docs/ledger.md to check it by hand)",
+        "how_to_verify": (
+            "airparley ledger verify REPORT.json --keys KEYS.json, with the parties' public keys got from them"
+            " (not from this report: its keys are only compared with them), or --db NODE_DB on a node that"
+            " registered them; compare the printed fingerprints. By hand: docs/ledger.md"
+        ),
     }
     out_console.out(json.dumps(report, indent=1, ensure_ascii=False))
 
 
 def _conflict_notices(entries: list[Entry], case: dict[str, Any]) -> set[tuple[str, int]]:
     """The two notice versions whose conflict the case is about, found by recomputing conflict ids."""
+    from airparley.strategic import NoticeRef, conflict_id  # the strategic layer only when a report is made
+
     conflict = case.get("subject", {}).get("conflict_id")
     if conflict is None:
         return set()

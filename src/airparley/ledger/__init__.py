@@ -16,9 +16,16 @@ themselves are defined in ``_canonical.py``.
 
 from airparley.ledger._canonical import GENESIS, SIGNING_CONTEXT
 from airparley.ledger._entries import FIRST_SEQ, PARTY_CODE, Entry, Kind, append, format_time, key_after, parse_time
-from airparley.ledger._export import Line, export, parse_export, split_export
+from airparley.ledger._export import Line, ReportFile, export, parse_export, parse_report_file, split_export
 from airparley.ledger._keys import (
+    FINGERPRINT_HEX,
+    KeyMismatch,
+    KeySource,
+    KeyTrust,
+    TrustedKey,
+    fingerprint,
     generate_key,
+    pin_keys,
     private_key_from_pem,
     private_key_to_pem,
     public_key_from_text,
@@ -38,25 +45,34 @@ from airparley.ledger._verify import (
 
 __all__ = [
     "DEFAULT_CLOCK_SKEW",
+    "FINGERPRINT_HEX",
     "FIRST_SEQ",
     "GENESIS",
     "PARTY_CODE",
     "SIGNING_CONTEXT",
     "Entry",
+    "KeyMismatch",
+    "KeySource",
+    "KeyTrust",
     "Kind",
     "Line",
     "Problem",
     "PublicKeys",
     "Report",
+    "ReportFile",
+    "TrustedKey",
     "append",
     "check",
     "check_export",
     "export",
+    "fingerprint",
     "format_time",
     "generate_key",
     "key_after",
     "parse_export",
+    "parse_report_file",
     "parse_time",
+    "pin_keys",
     "private_key_from_pem",
     "private_key_to_pem",
     "public_key_from_text",

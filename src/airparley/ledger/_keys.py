@@ -1,11 +1,24 @@
-"""Ed25519 keys and signatures for the ledger: generation, PEM and text forms, sign and check.
+"""Ed25519 keys and signatures for the ledger: generation, PEM and text forms, sign and check; which keys to trust.
 
 Keys are ``cryptography``'s own objects; this module only fixes the encodings the ledger uses (public keys
 and signatures as lowercase hex of their raw bytes, private keys as PKCS#8 PEM) and turns the library's
 assorted exceptions into ``InvalidInput``. No file I/O: callers read and write the PEM bytes themselves.
+
+Trust (issue 12): a signature proves only that the holder of *some* key signed. A case report carries its
+parties' public keys, and a forger who changes an entry simply re-signs every feed with fresh keys and embeds
+those: the report is then perfectly consistent and proves nothing. So a verifier trusts **pinned** keys only,
+keys the auditor got from somewhere other than the document under test (a keys file, the node's database),
+and an embedded key is used only when the caller says so explicitly (``trust_embedded``), for a check of
+internal consistency. ``pin_keys`` makes that decision once, as a value (``KeyTrust``) the caller can print:
+every key used, its ``fingerprint`` and where it came from.
 """
 
 from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -15,7 +28,14 @@ from airparley.errors import InvalidInput
 from airparley.ledger._canonical import HEX_SIGNATURE
 
 __all__ = [
+    "FINGERPRINT_HEX",
+    "KeyMismatch",
+    "KeySource",
+    "KeyTrust",
+    "TrustedKey",
+    "fingerprint",
     "generate_key",
+    "pin_keys",
     "private_key_from_pem",
     "private_key_to_pem",
     "public_key_from_text",
@@ -100,3 +120,141 @@ def signature_valid(key: Ed25519PublicKey, message: bytes, signature_hex: str) -
     except InvalidSignature:
         return False
     return True
+
+
+FINGERPRINT_HEX = 16
+"""Hex digits of a fingerprint: 64 bits, enough that nobody can make a second key with the same one (a
+preimage costs 2^64 work per target), short enough to read out over a telephone line and compare."""
+
+
+def fingerprint(key: Ed25519PublicKey | str) -> str:
+    """SHA-256 of the raw 32-byte public key, its first ``FINGERPRINT_HEX`` lowercase hex digits.
+
+    >>> fingerprint("00" * 32)
+    '66687aadf862bd77'
+    """
+    public = public_key_from_text(key) if isinstance(key, str) else key
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:FINGERPRINT_HEX]
+
+
+class KeySource(StrEnum):
+    """Where a verifier got a party's first public key. Only the last is not pinned."""
+
+    KEYS_FILE = "keys-file"
+    """A JSON file of keys the user names (``--keys``), got out of band: from the party itself, on paper."""
+    NODE_DB = "node-db"
+    """The keys registered on a node (``--db``): each party's key as the node knows it."""
+    EMBEDDED = "embedded"
+    """The ``keys`` of the document being verified: they prove only that the document is self-consistent."""
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """One party's first public key (64 lowercase hex) as a verifier uses it, with where it came from.
+
+    ``origin`` says which file or database (a path, a URL with its password masked); validated when built.
+    """
+
+    party: str
+    public_key: str
+    source: KeySource
+    origin: str
+
+    def __post_init__(self) -> None:
+        public_key_from_text(self.public_key, f"keys.{self.party}")
+
+    @property
+    def pinned(self) -> bool:
+        return self.source is not KeySource.EMBEDDED
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_key)
+
+    def describe(self) -> str:
+        """``--keys keys.json``, ``--db sqlite:///node.db`` or ``embedded in the report (NOT pinned)``."""
+        if self.source is KeySource.KEYS_FILE:
+            return f"--keys {self.origin}"
+        if self.source is KeySource.NODE_DB:
+            return f"--db {self.origin}"
+        return f"embedded in {self.origin} (NOT pinned)"
+
+
+@dataclass(frozen=True)
+class KeyMismatch:
+    """A key embedded in the document that is not the party's pinned key: the document was signed by someone
+    else, or claims to be. Always a verification failure, whatever else holds."""
+
+    party: str
+    embedded: str
+    pinned: TrustedKey
+
+    def __str__(self) -> str:
+        return (
+            f"the embedded key of {self.party} (fingerprint {fingerprint(self.embedded)}) is not {self.party}'s"
+            f" pinned key (fingerprint {self.pinned.fingerprint}, from {self.pinned.describe()})"
+        )
+
+
+@dataclass(frozen=True)
+class KeyTrust:
+    """Which key each party is verified with (``trusted``, by party), embedded keys that contradict a pinned one
+    (``mismatches``), and parties whose embedded key was left unused because nothing pins it (``refused``)."""
+
+    trusted: tuple[TrustedKey, ...]
+    mismatches: tuple[KeyMismatch, ...]
+    refused: tuple[str, ...]
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """The keys to verify with, as ``check`` takes them."""
+        return {key.party: key.public_key for key in self.trusted}
+
+    @property
+    def unpinned(self) -> tuple[TrustedKey, ...]:
+        """The embedded keys trusted only because the caller said so: the result proves consistency, not origin."""
+        return tuple(key for key in self.trusted if not key.pinned)
+
+
+def pin_keys(
+    pinned: Iterable[TrustedKey],
+    embedded: Mapping[str, str] | None = None,
+    *,
+    embedded_origin: str = "the report",
+    trust_embedded: bool = False,
+) -> KeyTrust:
+    """Decide which key verifies each party's feed.
+
+    A pinned key always wins. Two pinned sources that name different keys for one party are ``InvalidInput``
+    (the auditor's own references disagree: nothing can be concluded). An embedded key that differs from the
+    party's pinned key is a ``KeyMismatch``. An embedded key for a party nothing pins is used only with
+    ``trust_embedded``; otherwise it is listed in ``refused`` and that party's entries go unverified.
+    """
+    chosen: dict[str, TrustedKey] = {}
+    for key in pinned:
+        if not key.pinned:
+            raise InvalidInput(f"keys.{key.party}", "an embedded key is not a pinned key (pass it as embedded)")
+        earlier = chosen.get(key.party)
+        if earlier is not None and earlier.public_key != key.public_key:
+            raise InvalidInput(
+                f"keys.{key.party}",
+                f"{earlier.describe()} gives fingerprint {earlier.fingerprint}, {key.describe()} gives"
+                f" {key.fingerprint}: the pinned keys disagree",
+            )
+        chosen.setdefault(key.party, key)
+    mismatches: list[KeyMismatch] = []
+    refused: list[str] = []
+    for party, text in sorted((embedded or {}).items()):
+        candidate = TrustedKey(party, text, KeySource.EMBEDDED, embedded_origin)
+        known = chosen.get(party)
+        if known is not None:
+            if known.public_key != candidate.public_key:
+                mismatches.append(KeyMismatch(party, candidate.public_key, known))
+        elif trust_embedded:
+            chosen[party] = candidate
+        else:
+            refused.append(party)
+    return KeyTrust(
+        trusted=tuple(chosen[party] for party in sorted(chosen)), mismatches=tuple(mismatches), refused=tuple(refused)
+    )

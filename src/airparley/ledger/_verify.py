@@ -19,7 +19,7 @@ from airparley.errors import ChainBroken, Equivocation, InvalidInput, LedgerErro
 from airparley.ledger._canonical import GENESIS
 from airparley.ledger._entries import FIRST_SEQ, Entry, format_time, key_after
 from airparley.ledger._export import Line, split_export
-from airparley.ledger._keys import public_key_from_text, public_key_to_text, signature_valid
+from airparley.ledger._keys import fingerprint, public_key_from_text, signature_valid
 
 __all__ = [
     "DEFAULT_CLOCK_SKEW",
@@ -172,7 +172,7 @@ def _check_feed(party: str, items: list[_Item], genesis_key: Ed25519PublicKey, r
                     item,
                     SignatureInvalid(
                         f"signature does not verify under {party}'s key in force"
-                        f" {_short(public_key_to_text(signer))} [{where}]",
+                        f" (fingerprint {fingerprint(signer)}) [{where}]",
                         party,
                         seq,
                     ),
@@ -324,9 +324,12 @@ def check(entries: Iterable[Entry], public_keys: PublicKeys, *, clock_skew: time
     return _check(lines, public_keys, clock_skew, "entry")
 
 
-def check_export(data: bytes, public_keys: PublicKeys, *, clock_skew: timedelta = DEFAULT_CLOCK_SKEW) -> Report:
-    """``check`` of an exported JSON-lines ledger; malformed lines are problems too, located as ``line N``."""
-    return _check(split_export(data), public_keys, clock_skew, "line")
+def check_export(
+    data: bytes, public_keys: PublicKeys, *, clock_skew: timedelta = DEFAULT_CLOCK_SKEW, label: str = "line"
+) -> Report:
+    """``check`` of an exported JSON-lines ledger; malformed lines are problems too, located as ``line N``
+    (``label`` names the unit otherwise: ``entry`` for the entries of a case report)."""
+    return _check(split_export(data, label), public_keys, clock_skew, label)
 
 
 def verify(entries: Iterable[Entry], public_keys: PublicKeys, *, clock_skew: timedelta = DEFAULT_CLOCK_SKEW) -> None:
@@ -365,5 +368,5 @@ def verify_next(head: Entry | str, entry: Entry, public_key: Ed25519PublicKey) -
         )
     if not signature_valid(public_key, entry.signed_bytes, entry.sig):
         raise SignatureInvalid(
-            f"signature does not verify under {_short(public_key_to_text(public_key))}", entry.party, entry.seq
+            f"signature does not verify under the key of fingerprint {fingerprint(public_key)}", entry.party, entry.seq
         )
