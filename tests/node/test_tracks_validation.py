@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -192,3 +193,15 @@ def test_a_state_too_deep_for_json_is_refused_not_raised() -> None:
     assert accepted == 1
     assert [(r.index, r.field) for r in rejected] == [(1, "id"), (2, "(line)")]
     assert json.dumps([r.as_dict() for r in rejected])  # plain, short reasons
+
+
+def test_every_track_bound_is_in_docs_security() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
+    section = text.split("### Track states", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip(): line for line in section.splitlines() if line.startswith("| track `")}
+    for name, (low, high, unit) in NUMBER_BOUNDS.items():
+        row = rows[f"track `{name}`"]
+        assert f"{low:,.0f} to {high:,.0f} {unit}" in row, row
+    for name, most in TEXT_MAX_CHARS.items():
+        assert f"to {most} printable characters" in rows[f"track `{name}`"]
+    assert f"{HISTORY_S:.0f} s before the node's clock to {MAX_AHEAD_S:.0f} s after" in rows["track `time`"]
