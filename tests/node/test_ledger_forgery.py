@@ -21,6 +21,7 @@ from palmyra import rus_strike, usa_strike
 from typer.testing import CliRunner
 
 from airparley.cli import app
+from airparley.cli._ledger import _shown_url
 from airparley.ledger import Entry, append, generate_key, public_key_to_text
 
 runner = CliRunner()
@@ -292,3 +293,11 @@ def test_a_party_nothing_pins_is_not_verified_by_its_embedded_key(
     mixed = _verify(str(reports["genuine"]), "--keys", str(usa_only), "--trust-embedded-keys")
     assert mixed.exit_code == 0, mixed.output
     assert "WARNING: trusting the keys embedded in the report for RUS (" in mixed.stderr
+
+
+def test_a_password_in_the_db_url_is_not_printed() -> None:
+    assert _shown_url("postgresql://auditor:s3cret@db.local/airparley") == "postgresql://auditor:***@db.local/airparley"
+    assert _shown_url("postgresql+psycopg://a:p@ss:w@h:5432/x?sslmode=require") == (
+        "postgresql+psycopg://a:***@h:5432/x?sslmode=require"
+    )
+    assert _shown_url("postgresql://auditor@h/x") == "postgresql://auditor@h/x"

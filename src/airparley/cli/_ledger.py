@@ -121,7 +121,7 @@ def _split_report(data: bytes, source: str) -> tuple[bytes, dict[str, str] | Non
 
 def _shown_url(db: str) -> str:
     """The database as ``--db`` means it, with any password masked: the origin of keys is printed."""
-    return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", database_url(db))
+    return re.sub(r"(://[^/:@]*:)[^/]*@", r"\1***@", database_url(db))  # up to the last @: it may be in the password
 
 
 def _keys_file(path: Path) -> list[TrustedKey]:
