@@ -132,7 +132,7 @@ class Context:
     scenario: Scenario | None = None
     step_name: str = ""
     observed: dict[str, _Observed] = field(default_factory=dict)
-    cleanups: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
+    cleanups: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
     last: Exchange | None = None
     _counter: int = 0
 
@@ -229,7 +229,7 @@ class Context:
             )
         return exchange
 
-    def on_cleanup(self, what: str, action: Callable[[], None]) -> None:
+    def on_cleanup(self, what: str, action: Callable[[], object]) -> None:
         self.cleanups.append((what, action))
 
     def wait_for(self, probe: Callable[[], _T | None], timeout_s: float, interval_s: float = 0.1) -> _T | None:

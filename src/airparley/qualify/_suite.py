@@ -6,10 +6,25 @@ from typing import Final
 
 from airparley.qualify._s_access import ACCESS
 from airparley.qualify._s_api import API
+from airparley.qualify._s_events import EVENTS
 from airparley.qualify._s_hotline import CASE_DEADLINE, CASES, MESSAGES, SAFETY
+from airparley.qualify._s_ledger import LEDGER
 from airparley.qualify._s_notices import NOTICES
+from airparley.qualify._s_tactical import NON_RESPONSE, PICTURE
 from airparley.qualify._scenario import Scenario
 
 __all__ = ["SCENARIOS"]
 
-SCENARIOS: Final[tuple[Scenario, ...]] = (NOTICES, ACCESS, API, MESSAGES, CASES, SAFETY, CASE_DEADLINE)
+SCENARIOS: Final[tuple[Scenario, ...]] = (
+    NOTICES,
+    ACCESS,
+    API,
+    MESSAGES,
+    CASES,
+    EVENTS,
+    LEDGER,
+    PICTURE,
+    SAFETY,
+    CASE_DEADLINE,
+    NON_RESPONSE,
+)
