@@ -260,3 +260,36 @@ def test_scan_json_lines_are_json_line_of_each_record(tmp_path: Path) -> None:
     parsed = [json.loads(line) for line in expected]
     assert any(r["tin_s"] is None and r["tout_s"] is None for r in parsed)
     assert any(r["a"] == 'Aé"\\1' for r in parsed)
+
+
+def test_a_large_scan_table_has_every_row_and_column(tmp_path: Path) -> None:
+    """Over RICH_TABLE_ROWS pairs the table is drawn without rich: one line per pair, every column."""
+    from airparley.cli._common import RICH_TABLE_ROWS
+
+    rng = np.random.default_rng(3)
+    lines = [
+        record(
+            f"AC{i:05d}",
+            ("USA", "RUS")[i % 2],
+            float(rng.uniform(33.95, 34.05)),
+            float(rng.uniform(41.95, 42.05)),
+            alt_ft=20000,
+            trk_deg=float(rng.uniform(0, 360)),
+        )
+        for i in range(120)
+    ]
+    path = write(tmp_path / "crowd.jsonl", lines)
+    pairs = runner.invoke(app, ["tactical", "scan", str(path), "--json"]).stdout.splitlines()
+    assert len(pairs) > RICH_TABLE_ROWS
+    table = runner.invoke(app, ["tactical", "scan", str(path)])
+    assert table.exit_code == 0
+    out = table.stdout.splitlines()
+    assert out[0].startswith(f"{len(pairs)} conflict(s) among 120 aircraft")
+    header = out[2]
+    for column in ("a", "b", "tin s", "tout s", "tcpa s", "dcpa NM", "dist NM", "dalt ft"):
+        assert f" {column} " in header
+    body = [line for line in out if line.startswith("│")]
+    assert len(body) == len(pairs)
+    first = json.loads(pairs[0])
+    assert body[0].split("│")[1].strip() == first["a"]
+    assert body[0].split("│")[2].strip() == first["b"]

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from airparley.cli._common import EXIT_BAD_INPUT, JsonLinesWriter, out_console, read_text, report_errors
+from airparley.cli._common import (
+    EXIT_BAD_INPUT,
+    RICH_TABLE_ROWS,
+    JsonLinesWriter,
+    out_console,
+    read_text,
+    report_errors,
+    write_table,
+)
 from airparley.strategic import Buffers, Conflict, ConflictIndex, parse_notices
-
-if TYPE_CHECKING:
-    from rich.table import Table
 
 __all__ = ["check_command", "notice_app"]
 
@@ -48,27 +53,34 @@ def _time(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%d %H:%MZ")
 
 
-def _table(conflicts: list[Conflict], buffers: Buffers) -> Table:
-    from rich.table import Table
-
-    table = Table(
-        title=f"{len(conflicts)} conflict(s) - buffers {buffers.lateral_nm:g} NM / {buffers.vertical_ft:g} ft / "
-        f"{buffers.time_min:g} min",
-        title_justify="left",
+def _print_table(conflicts: list[Conflict], buffers: Buffers) -> None:
+    title = (
+        f"{len(conflicts)} conflict(s) - buffers {buffers.lateral_nm:g} NM / {buffers.vertical_ft:g} ft / "
+        f"{buffers.time_min:g} min"
     )
-    for column in ("id", "notice A", "notice B", "band in conflict", "window in conflict", "gap NM"):
-        table.add_column(column)
-    for conflict in conflicts:
-        gap = min(v.lateral_gap_nm for v in conflict.volumes)
-        table.add_row(
+    headers = ("id", "notice A", "notice B", "band in conflict", "window in conflict", "gap NM")
+    rows = [
+        (
             conflict.id[:12],
             f"{conflict.a.party} {conflict.a.notice_id} v{conflict.a.version}",
             f"{conflict.b.party} {conflict.b.notice_id} v{conflict.b.version}",
             f"{_altitude(conflict.lower_ft)} - {_altitude(conflict.upper_ft)}",
             f"{_time(conflict.start_s)} - {_time(conflict.end_s)}",
-            f"{gap:.1f}",
+            f"{min(v.lateral_gap_nm for v in conflict.volumes):.1f}",
         )
-    return table
+        for conflict in conflicts
+    ]
+    if len(rows) > RICH_TABLE_ROWS:
+        write_table(title, headers, rows)
+        return
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for column in headers:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    out_console.print(table)
 
 
 def check_command(
@@ -91,6 +103,6 @@ def check_command(
         with JsonLinesWriter() as out:
             out.write_all(conflict.as_dict() for conflict in conflicts)
     else:
-        out_console.print(_table(conflicts, buffers))
+        _print_table(conflicts, buffers)
     if errors:
         raise typer.Exit(EXIT_BAD_INPUT)

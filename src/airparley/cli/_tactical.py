@@ -18,7 +18,16 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from airparley.cli._common import EXIT_BAD_INPUT, JsonLinesWriter, err_console, out_console, read_text, report_errors
+from airparley.cli._common import (
+    EXIT_BAD_INPUT,
+    RICH_TABLE_ROWS,
+    JsonLinesWriter,
+    err_console,
+    out_console,
+    read_text,
+    report_errors,
+    write_table,
+)
 from airparley.tactical import (
     Conflicts,
     Incident,
@@ -175,18 +184,13 @@ def scan_command(
                 out.line(text)
         return
     records = _conflict_records(conflicts)
-    table = Table(
-        title=f"{len(records)} conflict(s) among {len(states)} aircraft at {_iso(conflicts.time_s)} - "
-        f"{settings.rpz_nm:g} NM / {settings.hpz_ft:g} ft / {settings.lookahead_s:g} s",
-        title_justify="left",
+    title = (
+        f"{len(records)} conflict(s) among {len(states)} aircraft at {_iso(conflicts.time_s)} - "
+        f"{settings.rpz_nm:g} NM / {settings.hpz_ft:g} ft / {settings.lookahead_s:g} s"
     )
-    widest = max((len(r["b"]) for r in records), default=1)
-    table.add_column("a", no_wrap=True, min_width=max((len(r["a"]) for r in records), default=1))
-    table.add_column("b", no_wrap=True, min_width=widest)
-    for column in ("tin s", "tout s", "tcpa s", "dcpa NM", "dist NM", "dalt ft"):
-        table.add_column(column, justify="right")
-    for r in records:
-        table.add_row(
+    headers = ("a", "b", "tin s", "tout s", "tcpa s", "dcpa NM", "dist NM", "dalt ft")
+    rows = [
+        (
             r["a"],
             r["b"],
             _seconds(r["tin_s"]),
@@ -196,6 +200,19 @@ def scan_command(
             f"{r['dist_nm']:.2f}",
             f"{r['dalt_ft']:.0f}",
         )
+        for r in records
+    ]
+    if len(rows) > RICH_TABLE_ROWS:
+        write_table(title, headers, rows, right=range(2, len(headers)))
+        return
+    table = Table(title=title, title_justify="left")
+    widest = max((len(r["b"]) for r in records), default=1)
+    table.add_column("a", no_wrap=True, min_width=max((len(r["a"]) for r in records), default=1))
+    table.add_column("b", no_wrap=True, min_width=widest)
+    for column in headers[2:]:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(*row)
     out_console.print(table)
 
 
