@@ -14,6 +14,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from airparley.bounds import BOUNDS
+from airparley.errors import InvalidInput
+from airparley.ledger import Kind, append, generate_key
+from airparley.node._replica import Replicator
 
 CASES = [
     ("POST", "/notices", {"type": "FeatureCollection", "features": [{"type": "Feature"}]}, 422, "geometry"),
@@ -337,3 +340,20 @@ def test_every_bound_is_in_docs_security_bounds() -> None:
         row = next((line for line in section.splitlines() if line.startswith(f"| `{bound.name}` |")), None)
         assert row is not None, f"docs/security.md, Bounds: no row for {bound.name}"
         assert bound.describe() in row, f"{bound.name}: the doc does not say {bound.describe()}"
+
+
+def test_a_replicated_notice_obeys_the_same_id_rule(running: Running) -> None:
+    """A peer's authentic (signed) entry that names another party's id, or an id past the bounds, is refused
+    like a local filing would be: a party's feed can squat no other party's ids either."""
+    key = generate_key()
+    replicator = Replicator(running.node)
+    for notice_id, reason in (("TUR-0301", "an id of USA's"), ("USA-" + "9" * 80, "an id")):
+        document = _named(usa_strike(), notice_id=notice_id)
+        entry = append("USA", Kind.NOTICE_FILED, {"notice": document}, seen={}, now=running.clock(), signing_key=key)
+        with running.node.store.begin() as tx, pytest.raises(InvalidInput) as refused:
+            replicator.prepare(tx, entry)
+        assert refused.value.field.endswith("notice_id"), refused.value
+        assert reason in refused.value.reason
+    good = append("USA", Kind.NOTICE_FILED, {"notice": usa_strike()}, seen={}, now=running.clock(), signing_key=key)
+    with running.node.store.begin() as tx:
+        assert replicator.prepare(tx, good) is not None

@@ -90,6 +90,19 @@ def test_events_are_a_resumable_sequence(db_url: str) -> None:
     store.close()
 
 
+@pytest.mark.parametrize("after", [2**31 - 1, 2**31, 2**62, 2**63 - 1])
+def test_a_cursor_up_to_64_bits_reads_nothing_newer_on_either_store(db_url: str, after: int) -> None:
+    """The API bounds cursors to signed 64 bits (airparley/bounds.py); PostgreSQL's seq columns are 32-bit, and a
+    cursor beyond them must mean "nothing newer" there too, never an out-of-range error (a 500)."""
+    store = Store.open(db_url)
+    with store.begin() as tx:
+        tx.append_event("notice.filed", ["USA"], {"notice_id": "USA-1"}, NOW)
+    with store.begin() as tx:
+        assert tx.events_after(after) == []
+        assert tx.ledger_feed("USA", after) == []
+    store.close()
+
+
 def test_a_failed_transaction_leaves_nothing_behind(db_url: str) -> None:
     store = Store.open(db_url)
 
