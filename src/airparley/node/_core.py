@@ -320,7 +320,9 @@ class Node:
         self._apply(tx, Officer(source, notice.party, "replicated", PEER_TIER), notice, None, kind, sign=False)
 
     def _own_notice(self, tx: Tx, officer: Officer, notice_id: str) -> Any:
-        stored = tx.notice(notice_id)
+        # An id no notice can have (NUL, a direction character, over-long) is not looked up: PostgreSQL would
+        # refuse the query where SQLite answers none, and both stores must answer alike.
+        stored = tx.notice(notice_id) if bounds.is_plain_id(notice_id) else None
         if stored is None or stored.notice.party != officer.party:
             raise NotFound("notice", notice_id)
         return stored
@@ -338,7 +340,7 @@ class Node:
     def notice_for(self, officer: Officer, notice_id: str) -> dict[str, Any]:
         _require(officer, READERS, "read notices")
         with self.store.begin() as tx:
-            stored = tx.notice(notice_id)
+            stored = tx.notice(notice_id) if bounds.is_plain_id(notice_id) else None
         view = notice_for(officer.party, stored) if stored is not None else None
         if view is None:
             raise NotFound("notice", notice_id)
@@ -451,6 +453,8 @@ class Node:
     def unshare_track(self, tx: Tx, officer: Officer, share_id: str) -> dict[str, Any]:
         """Revoke one of the party's shares (a signed ``track.shared`` act with state ``revoked``)."""
         _require(officer, WRITERS, "revoke track shares")
+        if not bounds.is_plain_id(share_id):  # never a share's id; not looked up (see _own_notice)
+            raise NotFound("share", share_id)
         return self.sharing.revoke(tx, officer, share_id, self.clock())
 
     def shares_for(self, officer: Officer) -> list[dict[str, Any]]:

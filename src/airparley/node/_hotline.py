@@ -165,7 +165,7 @@ class Hotline:
         return message, view
 
     def _message(self, tx: Tx, officer: Officer, message_id: str) -> hl.Message:
-        document = tx.message(message_id)
+        document = tx.message(message_id) if bounds.is_plain_id(message_id) else None
         if document is None:
             raise NotFound("message", message_id)
         message = hl.Message.from_dict(document, self.catalogue)
@@ -245,7 +245,7 @@ class Hotline:
         return self._view(case, officer)
 
     def _case(self, tx: Tx, officer: Officer, case_id: str) -> hl.Case:
-        document = tx.case(case_id)
+        document = tx.case(case_id) if bounds.is_plain_id(case_id) else None
         if document is None:
             raise NotFound("case", case_id)
         case = hl.Case.from_dict(document)
