@@ -357,3 +357,32 @@ def test_a_replicated_notice_obeys_the_same_id_rule(running: Running) -> None:
     good = append("USA", Kind.NOTICE_FILED, {"notice": usa_strike()}, seen={}, now=running.clock(), signing_key=key)
     with running.node.store.begin() as tx:
         assert replicator.prepare(tx, good) is not None
+
+
+PATH_IDS = ["USA-%00X", "%00", "x" * 300, "USA-%E2%80%AE0101", "%ED%A0%80", "USA-0101%0A"]
+PATH_ROUTES = [
+    ("GET", "/notices/{}"),
+    ("PUT", "/notices/{}"),
+    ("POST", "/notices/{}/cancel"),
+    ("POST", "/notices/{}/close"),
+    ("GET", "/messages/{}"),
+    ("POST", "/messages/{}/read"),
+    ("POST", "/messages/{}/ack"),
+    ("GET", "/cases/{}"),
+    ("POST", "/cases/{}/accept"),
+    ("GET", "/conflicts/{}"),
+    ("POST", "/tracks/shares/{}/revoke"),
+]
+
+
+def test_ids_in_paths_are_a_404_or_422_never_a_500(running: Running) -> None:
+    """NUL, over-long, direction and invalid-UTF-8 ids in a path: PostgreSQL refuses a NUL in a query, so the
+    node must answer before the store, the same as SQLite (nothing such is ever stored, so: not found)."""
+    usa = running.desk("usa_duty").client
+    for method, route in PATH_ROUTES:
+        for ident in PATH_IDS:
+            body = usa_strike() if method == "PUT" else None
+            response = usa.request(method, "/api/v1" + route.format(ident), json=body)
+            assert response.status_code in (404, 422), (method, route, ident, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")
+    _readable(running)
