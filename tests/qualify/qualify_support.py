@@ -34,14 +34,14 @@ TIERS = ("duty", "senior", "observer", "sensor")
 NODE_SETTINGS = NodeSettings(
     rate_per_s=1000,
     rate_burst=5000,
-    scheduler_interval_s=0.2,
+    scheduler_interval_s=0.1,
     scan_gather_s=0.05,
-    non_response_s=3.0,
+    non_response_s=2.0,
     auth_cache_s=1.0,
     peer_poll_s=1.0,
 )
 HOTLINE_SETTINGS = HotlineSettings(
-    ring_interval_s=1, escalate_after_s=3, response_deadline_s=3, urgent_response_deadline_s=2
+    ring_interval_s=1, escalate_after_s=2, response_deadline_s=3, urgent_response_deadline_s=1
 )
 
 

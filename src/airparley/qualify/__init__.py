@@ -54,9 +54,11 @@ def qualify(
     *,
     run_id: str | None = None,
     progress: Callable[[ScenarioResult], None] | None = None,
+    concurrent_waits: bool = True,
 ) -> dict[str, Any]:
-    """Play ``scenarios`` against the config's nodes and return the (unsigned) report."""
+    """Play ``scenarios`` against the config's nodes and return the (unsigned) report. The scenarios that wait
+    on the node's clock run concurrently unless ``concurrent_waits`` is false."""
     started = datetime.now(UTC)
     nodes = node_versions(config)
-    run, results = run_scenarios(config, scenarios, run_id=run_id, progress=progress)
+    run, results = run_scenarios(config, scenarios, run_id=run_id, progress=progress, concurrent_waits=concurrent_waits)
     return build_report(run, started, datetime.now(UTC), nodes, config.declared(), results)

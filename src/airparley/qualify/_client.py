@@ -97,14 +97,25 @@ class Desk:
             sent_headers.setdefault("Content-Type", "application/json")
         if not auth:
             sent_headers["Authorization"] = ""
-        answer = self.client.request(
-            method,
-            url,
-            json=body if content is None and body is not None else None,
-            content=content,
-            headers=sent_headers,
-            params=params,
-        )
+        attempts = 2 if method == "GET" else 1  # a read may be retried once; a write never (it may have acted)
+        for attempt in range(attempts):
+            try:
+                answer = self.client.request(
+                    method,
+                    url,
+                    json=body if content is None and body is not None else None,
+                    content=content,
+                    headers=sent_headers,
+                    params=params,
+                )
+                break
+            except httpx.TransportError as error:
+                # A node that drops the connection (a crashed handler) has not answered: evidence, not a crash of
+                # the suite. Status 0 means no HTTP answer came back.
+                if attempt + 1 < attempts:
+                    continue
+                sent = body_text(content if content is not None else body)
+                return Exchange(method, url, sent, 0, "", f"no answer: {type(error).__name__}: {error}", None)
         try:
             parsed = answer.json()
         except ValueError:

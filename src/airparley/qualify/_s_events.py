@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import ExitStack
 from typing import Any
 
 from airparley.qualify._builders import circle_notice, collection, polygon_notice
@@ -21,7 +22,9 @@ class _Socket:
         from websockets.sync.client import connect
 
         url = desk.url.replace("http://", "ws://").replace("https://", "wss://") + f"/api/v1/events?after={after}"
-        self.socket = connect(url, additional_headers={"Authorization": f"Bearer {desk.token}"}, open_timeout=10)
+        self._stack = ExitStack()  # the client is a context manager (websockets warns otherwise)
+        headers = {"Authorization": f"Bearer {desk.token}"}
+        self.socket = self._stack.enter_context(connect(url, additional_headers=headers, open_timeout=10))
         self.events: list[dict[str, Any]] = []
 
     def read(self, until_seq: int, timeout_s: float) -> list[dict[str, Any]]:
@@ -40,7 +43,7 @@ class _Socket:
         return self.events
 
     def close(self) -> None:
-        self.socket.close()
+        self._stack.close()
 
 
 def _mentions(events: list[dict[str, Any]], *needles: str) -> list[dict[str, Any]]:

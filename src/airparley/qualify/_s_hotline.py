@@ -245,7 +245,7 @@ def _play_safety(ctx: Context) -> None:
         ctx.need(ctx.desk(b).post(f"/messages/{safety_id}/ack"), 200)
         time.sleep(tick_s + 0.3)
         before = len(_events_about(ctx.desk(b), "message.ring", _of_message, safety_id))
-        time.sleep(2 * ring_s + 2 * tick_s + 0.5)
+        time.sleep(1.5 * ring_s + 2 * tick_s)
         after = len(_events_about(ctx.desk(b), "message.ring", _of_message, safety_id))
         routine = len(_events_about(ctx.desk(b), "message.ring", _of_message, routine_id))
         ctx.check(

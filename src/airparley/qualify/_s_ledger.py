@@ -84,7 +84,13 @@ def _play(ctx: Context) -> None:
         ctx.check(
             "entry-in-transaction", "notice.cancelled" in _kinds_about(fresh(a), a_id), "notice.cancelled at once"
         )
+    settle_s = max(2.0, ctx.replication_s)  # LED-001 asks for the entry, LED-004 (above) for it at once
+
+    def entries_about(party: str, needle: str, kind: str) -> list[Entry]:
+        return [e for e in fresh(party) if str(e.kind) == kind and needle in _body_text(e)]
+
     with ctx.step("every shared act has its entry"):
+        ctx.wait_for(lambda: entries_about(a, a_id, "notice.cancelled"), settle_s)
         entries = fresh(a)
         wanted = {
             a_id: {"notice.filed", "notice.cancelled"},
@@ -98,6 +104,7 @@ def _play(ctx: Context) -> None:
             )
         if b_hosted:
             ctx.need(ctx.desk(b).post(f"/messages/{message_id}/ack"), 200)
+            ctx.wait_for(lambda: entries_about(b, message_id, "message.acknowledged"), settle_s)
             got_b = set(_kinds_about(fresh(b), message_id))
             ctx.check("every-act", "message.acknowledged" in got_b, f"{b}'s feed holds its acknowledgement", str(got_b))
     with ctx.step("no private part in the ledger"):
@@ -114,9 +121,14 @@ def _play(ctx: Context) -> None:
         else:
             ctx.need(ctx.desk(b).post("/notices", collection(polygon_notice(b_id, b, start, end))), 201)
             cancel_later(ctx, b, b_id)
+            ctx.wait_for(lambda: entries_about(b, b_id, "notice.filed"), settle_s)
             b_head = read_feed(peer, b)[-1]
-            ctx.need(ctx.desk(a).post("/messages", {"recipients": [b], "template": "stand_by"}), 201)
-            a_last = read_feed(peer, a, heads[a])[-1]
+            sent = ctx.need(ctx.desk(a).post("/messages", {"recipients": [b], "template": "stand_by"}), 201)
+            latest = str((sent.json or {}).get("message", {}).get("message_id"))
+            found = ctx.wait_for(lambda: entries_about(a, latest, "message.sent"), settle_s)
+            if not found:
+                raise Aborted(f"no message.sent entry about {latest} in {a}'s feed")
+            a_last = found[-1]
             ctx.check(
                 "seen",
                 a_last.seen.get(b) == b_head.hash,

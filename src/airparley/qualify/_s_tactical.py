@@ -150,7 +150,8 @@ def _play_picture(ctx: Context) -> None:
             "/tracks",
             {"states": [_state(own, a, _DEIR_EZ_ZOR, 90.0, gs_kt=360), _state(foe, b, close, 270.0, alt_ft=30200)]},
         )
-        time.sleep(settle_s)
+        # Let a scan see them close before they are apart (a scan follows scan_gather_s after a post).
+        time.sleep(ctx.config.setting("scan_gather_s") + 3 * ctx.config.setting("scheduler_interval_s") + 0.5)
         apart = _moved(_DEIR_EZ_ZOR, 270.0, 3.0)
         sensor.post(
             "/tracks", {"states": [_state(own, a, _DEIR_EZ_ZOR, 90.0, gs_kt=360), _state(foe, b, apart, 270.0)]}

@@ -160,10 +160,8 @@ class Context:
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
         previous, self.step_name = self.step_name, name
-        try:
-            yield
-        finally:
-            self.step_name = previous if previous else name
+        yield  # an exception leaves the failing step's name for the runner to report
+        self.step_name = previous
 
     def remember(self, exchange: Exchange) -> Exchange:
         self.last = exchange
