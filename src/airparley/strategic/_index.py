@@ -18,7 +18,9 @@ slab of start times, so pairs far apart in time are never produced (:meth:`Confl
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
@@ -30,6 +32,7 @@ from shapely import STRtree
 from airparley.geo import M_PER_NM, aeqd_xy, aeqd_xy_grouped
 from airparley.strategic._conflict import Conflict, VolumePair, conflict_id
 from airparley.strategic._model import Buffers, Notice
+from airparley.strategic._outline import outline_distance, segment_distance
 
 __all__ = ["ConflictIndex", "VolumePairs", "lateral_within"]
 
@@ -68,6 +71,11 @@ _CAPSULE_SLACK_REL: Final = 2e-3
 _CAPSULE_BATCH: Final = 8192
 #: Inserts of fewer volumes leave their capsules to the next full check.
 _CAPSULE_MIN_INSERT: Final = 64
+#: Polygons of one ring with at most this many coordinates (the closing one included) are compared
+#: exactly, vertex by vertex, where the capsules leave a pair unsure (boxes: their capsules are loose).
+_POLY_MAX_VERTICES: Final = 9
+#: Unsure pairs compared outline to outline per batch (the temporaries are pairs x vertices^2).
+_OUTLINE_BATCH: Final = 32_768
 _WGS84_A: Final = 6378137.0
 _EARTH_RADIUS_NM: Final = 6371000.0 / 1852.0
 _WGS84_E2: Final = (1.0 / 298.257223563) * (2.0 - 1.0 / 298.257223563)
@@ -153,7 +161,7 @@ def _capsules(
     edge_first = np.concatenate([[0], np.cumsum(sizes - 1)[:-1]])
     x0, y0, x1, y1 = x[k], y[k], x[k + 1], y[k + 1]
     sax, say, sbx, sby = ax[edge_owner], ay[edge_owner], bx[edge_owner], by[edge_owner]
-    clearance = np.minimum.reduceat(_segment_distance(sax, say, sbx, sby, x0, y0, x1, y1), edge_first)
+    clearance = np.minimum.reduceat(segment_distance(sax, say, sbx, sby, x0, y0, x1, y1), edge_first)
     # Is the segment's first end inside the ring? (Ray to +x, crossings counted half-open.)
     straddles = (y0 > say) != (y1 > say)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -163,45 +171,6 @@ def _capsules(
     inner = np.where(single & inside & (clearance > 1.0), clearance / M_PER_NM, -1.0)
     usable = (reach <= _CAPSULE_MAX_REACH_NM) & np.isfinite(outer) & np.all(np.isfinite(ends), axis=1)
     return _Capsules(ends, np.column_stack([ax, ay, bx, by]), inner, outer, usable)
-
-
-def _segment_distance(
-    ax: FloatArray,
-    ay: FloatArray,
-    bx: FloatArray,
-    by: FloatArray,
-    cx: FloatArray,
-    cy: FloatArray,
-    dx: FloatArray,
-    dy: FloatArray,
-) -> FloatArray:
-    """Planar distance between segments AB and CD, for many pairs at once (0 where they cross)."""
-
-    def to_segment(
-        px: FloatArray, py: FloatArray, sx: FloatArray, sy: FloatArray, tx: FloatArray, ty: FloatArray
-    ) -> FloatArray:
-        vx, vy = tx - sx, ty - sy
-        length2 = vx * vx + vy * vy
-        with np.errstate(invalid="ignore", divide="ignore"):
-            f = np.where(length2 > 0.0, np.clip(((px - sx) * vx + (py - sy) * vy) / length2, 0.0, 1.0), 0.0)
-        distance: FloatArray = np.hypot(px - sx - f * vx, py - sy - f * vy)
-        return distance
-
-    def orient(
-        px: FloatArray, py: FloatArray, qx: FloatArray, qy: FloatArray, rx: FloatArray, ry: FloatArray
-    ) -> FloatArray:
-        turn: FloatArray = (qx - px) * (ry - py) - (qy - py) * (rx - px)
-        return turn
-
-    best = np.minimum(
-        np.minimum(to_segment(ax, ay, cx, cy, dx, dy), to_segment(bx, by, cx, cy, dx, dy)),
-        np.minimum(to_segment(cx, cy, ax, ay, bx, by), to_segment(dx, dy, ax, ay, bx, by)),
-    )
-    crossing = (orient(ax, ay, bx, by, cx, cy) * orient(ax, ay, bx, by, dx, dy) < 0.0) & (
-        orient(cx, cy, dx, dy, ax, ay) * orient(cx, cy, dx, dy, bx, by) < 0.0
-    )
-    result: FloatArray = np.where(crossing, 0.0, best)
-    return result
 
 
 def _project_pairs(geoms: npt.NDArray[np.object_], lon0: FloatArray, lat0: FloatArray) -> npt.NDArray[np.object_]:
@@ -254,6 +223,18 @@ def lateral_within(geoms_a: npt.NDArray[np.object_], geoms_b: npt.NDArray[np.obj
 
 
 @dataclass(frozen=True)
+class _Slabs:
+    """The full check's time slabs: live slots in start order, each one's last slab, each slab's first
+    position (``bounds``) and tree, and each slot's box grown by the lateral buffer."""
+
+    slots: IntArray
+    last: IntArray
+    bounds: IntArray
+    trees: list[STRtree | None]
+    boxes: npt.NDArray[np.object_]
+
+
+@dataclass(frozen=True)
 class VolumePairs:
     """Conflicting volume pairs as columns of slot numbers (``a`` < ``b``), before grouping by notice."""
 
@@ -288,11 +269,15 @@ class ConflictIndex:
         self._centre = np.zeros((0, 2))
         self._radius_nm = np.zeros(0)
         self._geoms = np.zeros(0, dtype=object)
+        self._boxes = np.zeros(0, dtype=object)
+        self._boxes_buffers = self.buffers
         self._cap_ends = np.zeros((0, 4))
         self._cap_xy = np.zeros((0, 4))
         self._cap_inner = np.zeros(0)
         self._cap_outer = np.zeros(0)
         self._cap_usable = np.zeros(0, dtype=bool)
+        self._poly = np.zeros((0, _POLY_MAX_VERTICES, 2))
+        self._poly_count = np.zeros(0, dtype=np.int64)
         self._cap_pending: list[int] = []
         self._parties: dict[str, int] = {}
         self._notices: dict[str, Notice] = {}
@@ -341,9 +326,14 @@ class ConflictIndex:
         self._cap_inner = resize(self._cap_inner)
         self._cap_outer = resize(self._cap_outer)
         self._cap_usable = resize(self._cap_usable)
+        self._poly = resize(self._poly)
+        self._poly_count = resize(self._poly_count)
         geoms = np.empty(capacity, dtype=object)
         geoms[: self._size] = self._geoms[: self._size]
         self._geoms = geoms
+        boxes = np.empty(capacity, dtype=object)
+        boxes[: self._size] = self._boxes[: self._size]
+        self._boxes = boxes
         self._capacity = capacity
 
     def _insert(self, notices: list[Notice]) -> IntArray:
@@ -381,6 +371,10 @@ class ConflictIndex:
         self._centre[slots] = centre
         self._radius_nm[slots] = radius
         self._geoms[slots] = geoms
+        # The query boxes are made once per volume: making them per full check costs as much as a
+        # tenth of it (each new geometry is a Python object, and enough of them wake the collector).
+        self._boxes[slots] = self._box_geoms(slots)
+        self._store_polygons(slots, geoms, coords, owner, radius)
         if count >= _CAPSULE_MIN_INSERT:
             self._fit_capsules(slots, x, y, owner)
         else:
@@ -394,6 +388,26 @@ class ConflictIndex:
             self._slots_of[notice.notice_id] = np.arange(cursor, cursor + count_of, dtype=np.int64)
             cursor += count_of
         return slots
+
+    def _store_polygons(
+        self, slots: IntArray, geoms: npt.NDArray[np.object_], coords: FloatArray, owner: IntArray, reach: FloatArray
+    ) -> None:
+        """Keep the lon/lat ring of each small polygon (one ring, few vertices), padded with its last one."""
+        sizes = np.bincount(owner, minlength=slots.size)
+        small = (
+            (shapely.get_type_id(geoms) == 3)
+            & (shapely.get_num_interior_rings(geoms) == 0)
+            & (sizes >= 4)
+            & (sizes <= _POLY_MAX_VERTICES)
+            & (reach <= _CAPSULE_MAX_REACH_NM)
+        )
+        self._poly_count[slots] = np.where(small, sizes, 0)
+        if not small.any():
+            return
+        first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        rows = np.flatnonzero(small)
+        column = np.minimum(np.arange(_POLY_MAX_VERTICES)[None, :], sizes[rows, None] - 1)
+        self._poly[slots[rows]] = coords[first[rows, None] + column]
 
     def _fit_capsules(self, slots: IntArray, x: FloatArray, y: FloatArray, owner: IntArray) -> None:
         """Fit the capsules of ``slots`` (consecutive rows of ``owner``; ``x``/``y`` in their own frames)."""
@@ -485,13 +499,26 @@ class ConflictIndex:
             dlon = np.where(cos_lat > 1e-6, lateral / (_NM_PER_DEG_LON_EQ * cos_lat), 360.0)
         return np.column_stack([bounds[:, 0] - dlon, bounds[:, 1] - dlat, bounds[:, 2] + dlon, bounds[:, 3] + dlat])
 
+    def _box_geoms(self, slots: IntArray) -> npt.NDArray[np.object_]:
+        grown = self._grown_boxes(slots)
+        made: npt.NDArray[np.object_] = shapely.box(grown[:, 0], grown[:, 1], grown[:, 2], grown[:, 3])
+        return made
+
+    def _query_boxes(self, slots: IntArray) -> npt.NDArray[np.object_]:
+        """Each slot's footprint box grown by the lateral buffer, as a geometry (made on insert)."""
+        if self._boxes_buffers != self.buffers:
+            self._boxes[: self._size] = self._box_geoms(np.arange(self._size))
+            self._boxes_buffers = self.buffers
+        boxes: npt.NDArray[np.object_] = self._boxes[slots]
+        return boxes
+
     def _candidates(self, slots: IntArray) -> tuple[IntArray, IntArray]:
         """Pairs (query slot, other slot) whose grown boxes touch, from the tree and the recent list."""
         boxes = self._grown_boxes(slots)
         firsts: list[IntArray] = []
         seconds: list[IntArray] = []
         if self._tree is not None and self._tree_size:
-            hits = self._tree.query(shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]))
+            hits = self._tree.query(self._query_boxes(slots))
             firsts.append(slots[hits[0]])
             seconds.append(hits[1].astype(np.int64))
         if self._size > self._tree_size:
@@ -511,7 +538,7 @@ class ConflictIndex:
             return empty, empty
         return np.concatenate(firsts), np.concatenate(seconds)
 
-    def _filter(self, a: IntArray, b: IntArray) -> tuple[IntArray, IntArray]:
+    def _filter(self, a: IntArray, b: IntArray, lock: threading.Lock | None = None) -> tuple[IntArray, IntArray]:
         """Keep the candidate pairs that conflict under the exact criterion."""
         buffers = self.buffers
         keep = self._alive[a] & self._alive[b] & (self._party[a] != self._party[b])
@@ -538,7 +565,15 @@ class ConflictIndex:
             return a, b
         near, far = self._capsule_bracket(a, b)
         unsure = np.flatnonzero(~near & ~far)
-        near[unsure] = lateral_within(self._geoms[a[unsure]], self._geoms[b[unsure]], self.buffers.lateral_nm)
+        if unsure.size:
+            sure_near, sure_far = self._outline_bracket(a[unsure], b[unsure])
+            near[unsure[sure_near]] = True
+            unsure = unsure[~sure_near & ~sure_far]
+        if lock is None:
+            near[unsure] = lateral_within(self._geoms[a[unsure]], self._geoms[b[unsure]], self.buffers.lateral_nm)
+        else:
+            with lock:
+                near[unsure] = lateral_within(self._geoms[a[unsure]], self._geoms[b[unsure]], self.buffers.lateral_nm)
         return a[near], b[near]
 
     def _capsule_bracket(self, a: IntArray, b: IntArray) -> tuple[BoolArray, BoolArray]:
@@ -560,7 +595,7 @@ class ConflictIndex:
         bx = flat_x.reshape(-1, 2) / M_PER_NM
         by = flat_y.reshape(-1, 2) / M_PER_NM
         axy = self._cap_xy[a] / M_PER_NM
-        gap = _segment_distance(axy[:, 0], axy[:, 1], axy[:, 2], axy[:, 3], bx[:, 0], by[:, 0], bx[:, 1], by[:, 1])
+        gap = segment_distance(axy[:, 0], axy[:, 1], axy[:, 2], axy[:, 3], bx[:, 0], by[:, 0], bx[:, 1], by[:, 1])
         outer_a, outer_b = self._cap_outer[a], self._cap_outer[b]
         extent = np.hypot(axy[:, 2] - axy[:, 0], axy[:, 3] - axy[:, 1]) + np.hypot(
             bx[:, 1] - bx[:, 0], by[:, 1] - by[:, 0]
@@ -577,20 +612,64 @@ class ConflictIndex:
         far[usable] = gap - outer_a - outer_b - slack >= lateral
         return near, far
 
-    def volume_pairs(self) -> VolumePairs:
+    def _outline_bracket(self, a: IntArray, b: IntArray) -> tuple[BoolArray, BoolArray]:
+        """Pairs where one side is a small polygon, decided on the polygon itself (NumPy only).
+
+        The polygon's ring is its footprint exactly; the other side is its ring too, or its capsule
+        (segment and radii). Both are drawn in A's own frame, and the bracket keeps the capsules' margin.
+        """
+        lateral = self.buffers.lateral_nm
+        near = np.zeros(a.size, dtype=bool)
+        far = np.zeros(a.size, dtype=bool)
+        poly_a, poly_b = self._poly_count[a] > 0, self._poly_count[b] > 0
+        chosen = np.flatnonzero((poly_a | poly_b) & (poly_a | self._cap_usable[a]) & (poly_b | self._cap_usable[b]))
+        for low in range(0, chosen.size, _OUTLINE_BATCH):
+            rows = chosen[low : low + _OUTLINE_BATCH]
+            sa, sb = a[rows], b[rows]
+            width = max(2, int(self._poly_count[sa].max()), int(self._poly_count[sb].max()))
+            centre = self._centre[sa]
+            sides = []
+            for s in (sa, sb):
+                filled = self._poly_count[s] > 0
+                lonlat = self._poly[s, :width].copy()
+                ends = self._cap_ends[s][~filled]
+                lonlat[~filled, 0] = ends[:, 0:2]
+                lonlat[~filled, 1:] = ends[:, None, 2:4]
+                owner = np.repeat(np.arange(rows.size), width)
+                x, y = aeqd_xy_grouped(
+                    lonlat[:, :, 0].ravel(), lonlat[:, :, 1].ravel(), owner, centre[:, 0], centre[:, 1]
+                )
+                x, y = x.reshape(-1, width) / M_PER_NM, y.reshape(-1, width) / M_PER_NM
+                inner = np.where(filled, 0.0, self._cap_inner[s])
+                outer = np.where(filled, 0.0, self._cap_outer[s])
+                extent = np.hypot(x.max(axis=1) - x.min(axis=1), y.max(axis=1) - y.min(axis=1))
+                rho = np.hypot(x, y).max(axis=1) + outer
+                sides.append((x, y, filled, inner, outer, extent, rho))
+            (ax, ay, fa, inner_a, outer_a, ext_a, rho_a), (bx, by, fb, inner_b, outer_b, ext_b, rho_b) = sides
+            gap = outline_distance(ax, ay, fa, bx, by, fb)
+            # The same margin as the capsules': frame distortion over the pair's extent, plus rounding.
+            relative = _CAPSULE_SLACK_REL + (np.maximum(rho_a, rho_b) / _EARTH_RADIUS_NM) ** 2
+            slack = _CAPSULE_SLACK_NM + relative * (ext_a + ext_b + outer_a + outer_b + gap)
+            near[rows] = (inner_a >= 0.0) & (inner_b >= 0.0) & (gap - inner_a - inner_b + slack < lateral)
+            far[rows] = gap - outer_a - outer_b - slack >= lateral
+        return near, far
+
+    def volume_pairs(self, workers: int = 1) -> VolumePairs:
         """Every conflicting volume pair in the index (the full check), as slot columns.
 
         Time first: live volumes are sorted by start and cut into slabs of at least the time buffer,
         one STRtree per slab. Each volume queries, with its grown box, only the slabs from its own to the
         one holding ``end + time buffer``, and keeps the partners that start after it (ties broken by
         slot), so each pair is met once and pairs far apart in time are never produced.
+
+        The slabs are independent: with ``workers`` > 1 they are shared out to that many threads (NumPy
+        and GEOS release the GIL in their loops). The answer is the same, in the same order, either way.
         """
         self._fit_pending_capsules()
         slots = np.flatnonzero(self._alive[: self._size]).astype(np.int64)
-        found_a: list[IntArray] = [np.zeros(0, dtype=np.int64)]
-        found_b: list[IntArray] = [np.zeros(0, dtype=np.int64)]
         if slots.size == 0:
-            return VolumePairs(found_a[0], found_b[0])
+            empty = np.zeros(0, dtype=np.int64)
+            return VolumePairs(empty, empty)
         slots = slots[np.lexsort((slots, self._start[slots]))]
         start = self._start[slots]
         first_start = float(start[0])
@@ -603,48 +682,65 @@ class ConflictIndex:
             STRtree(self._geoms[slots[bounds[k] : bounds[k + 1]]]) if bounds[k + 1] > bounds[k] else None
             for k in range(int(home[-1]) + 1)
         ]
-        grown = self._grown_boxes(slots)
-        boxes = shapely.box(grown[:, 0], grown[:, 1], grown[:, 2], grown[:, 3])
-        order = np.arange(slots.size)
+        slabs = _Slabs(slots, last, bounds, trees, self._query_boxes(slots))
+        ks = [k for k, tree in enumerate(trees) if tree is not None]
+        if workers <= 1:
+            found = [self._slab_pairs(slabs, k, None) for k in ks]
+        else:
+            # GEOS builds a prepared geometry's inner indexes on first use, unguarded: the few pairs
+            # that reach GEOS predicates take this lock; everything else runs in parallel.
+            lock = threading.Lock()
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                found = list(pool.map(lambda k: self._slab_pairs(slabs, k, lock), ks))
+        return VolumePairs(
+            np.concatenate([np.zeros(0, dtype=np.int64)] + [a for a, _ in found]),
+            np.concatenate([np.zeros(0, dtype=np.int64)] + [b for _, b in found]),
+        )
+
+    def _slab_pairs(self, slabs: _Slabs, k: int, lock: threading.Lock | None) -> tuple[IntArray, IntArray]:
+        """The conflicting pairs whose earlier-starting volume lives in slab ``k`` (smaller slot first)."""
+        slots, last, bounds = slabs.slots, slabs.last, slabs.bounds
+        found_a: list[IntArray] = []
+        found_b: list[IntArray] = []
         pending_a: list[IntArray] = []
         pending_b: list[IntArray] = []
         pending = 0
 
         def flush() -> None:
             nonlocal pending
-            a, b = self._filter(slots[np.concatenate(pending_a)], slots[np.concatenate(pending_b)])
+            a, b = self._filter(slots[np.concatenate(pending_a)], slots[np.concatenate(pending_b)], lock)
             found_a.append(np.minimum(a, b))
             found_b.append(np.maximum(a, b))
             pending_a.clear()
             pending_b.clear()
             pending = 0
 
-        for k, tree_k in enumerate(trees):
-            if tree_k is None:
+        queries = np.arange(bounds[k], bounds[k + 1])
+        for j in range(k, int(last[queries].max()) + 1):
+            tree = slabs.trees[j]
+            if tree is None:
                 continue
-            queries = order[bounds[k] : bounds[k + 1]]
-            for j in range(k, int(last[queries].max()) + 1):
-                tree = trees[j]
-                if tree is None:
-                    continue
-                asking = queries[last[queries] >= j]
-                for low in range(0, asking.size, _QUERY_BATCH):
-                    batch = asking[low : low + _QUERY_BATCH]
-                    hits = tree.query(boxes[batch])
-                    qa = batch[hits[0]]
-                    qb = hits[1].astype(np.int64) + bounds[j]
-                    if j == k:
-                        # Both in this slab: the pair belongs to whichever comes first in start order.
-                        keep = qb > qa
-                        qa, qb = qa[keep], qb[keep]
-                    pending_a.append(qa)
-                    pending_b.append(qb)
-                    pending += qa.size
-                    if pending >= _FILTER_BATCH:
-                        flush()
+            asking = queries[last[queries] >= j]
+            for low in range(0, asking.size, _QUERY_BATCH):
+                batch = asking[low : low + _QUERY_BATCH]
+                hits = tree.query(slabs.boxes[batch])
+                qa = batch[hits[0]]
+                qb = hits[1].astype(np.int64) + bounds[j]
+                if j == k:
+                    # Both in this slab: the pair belongs to whichever comes first in start order.
+                    keep = qb > qa
+                    qa, qb = qa[keep], qb[keep]
+                pending_a.append(qa)
+                pending_b.append(qb)
+                pending += qa.size
+                if pending >= _FILTER_BATCH:
+                    flush()
         if pending:
             flush()
-        return VolumePairs(np.concatenate(found_a), np.concatenate(found_b))
+        if not found_a:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        return np.concatenate(found_a), np.concatenate(found_b)
 
     def _pairs_of(self, notice_id: str) -> VolumePairs:
         slots = self._slots_of.get(notice_id)
