@@ -395,6 +395,7 @@ class Node:
         """Call another party about one of its aircraft in the officer's own picture: a ``safety`` message from
         the ``safety_call`` phrase (callsign, position, flight level, frequency), watched for a response."""
         _require(officer, WRITERS, "make safety calls")
+        bounds.check_json(body)  # before the shape: an integer past a double or a lone surrogate is a field error
         call = parse_safety_call(body)
         now = self.clock()
         seen = self.nonresponse.newest(officer.party, call.track, now)
