@@ -194,6 +194,10 @@ HOSTILE: list[tuple[str, str, Any, int, str]] = [
         "note",
     ),
     ("POST", "/cases", {"subject": {"kind": "contention", "reason": "a\u202eb"}, "with": "RUS"}, 422, "subject.reason"),
+    ("POST", "/alerts/safety-call", {"track": "GRACH31", "frequency_mhz": BIG}, 422, "frequency_mhz"),
+    ("POST", "/alerts/safety-call", {"track": "GRACH31", "frequency_mhz": float("nan")}, 422, "frequency_mhz"),
+    ("POST", "/alerts/safety-call", {"track": "GRACH31", "to": "\ud800"}, 422, "to"),
+    ("POST", "/alerts/safety-call", {"track": "\ud800"}, 422, "track"),
 ]
 
 
