@@ -15,12 +15,24 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, W
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from airparley import __version__, bounds, web
 from airparley.errors import AirparleyError, InvalidInput, PermissionDenied
 from airparley.node._core import WRITERS, Node
 from airparley.node._federation import federation_router
-from airparley.node._http import BodyLimit, RateLimiter, Unauthorized, problem_for, token_key, validation_problem
+from airparley.node._http import (
+    BodyLimit,
+    RateLimiter,
+    TooManyRequests,
+    Unauthorized,
+    client_address,
+    document_problems,
+    http_problem,
+    problem_for,
+    token_key,
+    validation_problem,
+)
 from airparley.store import Officer
 from airparley.strategic import NoticeState
 
@@ -59,10 +71,14 @@ def current_officer(request: Request, authorization: Annotated[str | None, Heade
     if authorization is None and (session := web.session_officer(request)) is not None:
         return session
     token = _bearer(authorization)
-    request.app.state.limiter.check(token_key(token))
+    limiter: RateLimiter = request.app.state.limiter
+    address = client_address(request)
+    limiter.knock(address)  # an address that keeps failing is refused before its token is looked up
     found: Officer | None = request.app.state.node.authenticate(token)
     if found is None:
+        limiter.failed(address)
         raise Unauthorized("unknown or revoked token")
+    limiter.check(token_key(token))  # buckets for known tokens only: unknown ones cannot grow the limiter
     return found
 
 
@@ -109,6 +125,7 @@ def create_app(node: Node) -> FastAPI:
         return problem_for(error)
 
     app.add_exception_handler(RequestValidationError, validation_problem)
+    app.add_exception_handler(StarletteHTTPException, http_problem)  # no such route, 405: problem+json too
 
     api = APIRouter(prefix="/api/v1")
 
@@ -338,8 +355,16 @@ def create_app(node: Node) -> FastAPI:
 
     @api.websocket("/events")
     async def events(socket: WebSocket, after: str = "0", token: str | None = None) -> None:
+        address = client_address(socket)
+        limits: RateLimiter = app.state.limiter
         try:
+            limits.knock(address)  # failed authentications count per address, as on the REST routes
             who = await run_in_threadpool(node.authenticate, _bearer(socket.headers.get("authorization"), token))
+            if who is None:
+                limits.failed(address)
+        except TooManyRequests as error:
+            await socket.close(code=4429, reason=str(error))
+            return
         except Unauthorized:  # no token: perhaps the desk UI's session cookie
             who = await run_in_threadpool(web.websocket_officer, socket)
         if who is None:
@@ -355,6 +380,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api)
     app.include_router(federation_router(node))  # feeds, hints, evidence; the puller and pusher run with the app
     web.mount(app, node)
+    document_problems(app)  # every operation declares its problem+json answers
     return app
 
 
