@@ -86,7 +86,9 @@ class Bound:
 
 
 def _g(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+    if isinstance(value, int):  # exactly: 2^63-1 must not print as the float it rounds to
+        return f"{value:,}"
+    return f"{value:,.0f}" if value.is_integer() else f"{value:g}"
 
 
 # fmt: off

@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from node_support import Running
 from palmyra import rus_strike, usa_strike
 from websockets.exceptions import ConnectionClosed
@@ -390,3 +392,75 @@ def test_ids_in_paths_are_a_404_or_422_never_a_500(running: Running) -> None:
             assert response.status_code in (404, 422), (method, route, ident, response.text)
             assert response.headers["content-type"].startswith("application/problem+json")
     _readable(running)
+
+
+# -- Hypothesis: hostile values in every field of every writing route in scope, never a 500 ----------------
+_hostile_text = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(["\ud800", "a\udfffb", "\x00", "USA-\u202e0101", "\u2066FL250\u2069", "x" * 300, "", " "]),
+)
+_hostile_number = st.one_of(
+    st.sampled_from([BIG, -BIG, 2**53 + 1, 2**63, 1e308, -1e308, float("nan"), float("inf"), -0.0, 0, -1]),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+_hostile = st.recursive(
+    st.one_of(st.none(), st.booleans(), _hostile_number, _hostile_text),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_hostile_text, inner, max_size=3)),
+    max_leaves=6,
+)
+_NOTICE_FIELDS = [
+    *("notice_id", "party", "version", "kind", "state", "priority", "shape", "radius_nm", "lower", "upper"),
+    *("start", "end", "callsigns", "frequency_mhz", "remarks", "private"),
+]
+
+
+def _routes() -> list[tuple[str, Any, list[str]]]:
+    """(path, a valid body, the fields to spoil): the writing routes of notices, frequencies and the hotline."""
+    return [
+        ("/notices", usa_strike(), [f"features.0.properties.{f}" for f in _NOTICE_FIELDS] + ["features.0.geometry"]),
+        ("/frequencies", _frequency(), ["name", "mhz", "area", "notes"]),
+        ("/messages", _message(), ["recipients", "template", "params.callsign", "params.distance_nm", "urgency"]),
+        (
+            "/messages",
+            {"recipients": ["RUS"], "text": "Climb", "language": "en", "references": [{"kind": "case", "id": "c"}]},
+            ["text", "language", "references.0.id", "references"],
+        ),
+        ("/cases", {"subject": {"kind": "contention", "reason": "Palmyra"}, "with": "RUS"}, ["with", "note", "urgent"]),
+        ("/alerts/safety-call", {"track": "GRACH31", "frequency_mhz": 243.0}, ["track", "frequency_mhz", "to"]),
+    ]
+
+
+def _spoiled(body: Any, path: str, value: Any) -> Any:
+    document = json.loads(json.dumps(body))
+    *parents, last = path.split(".")
+    node = document
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return document
+
+
+def test_hostile_values_in_any_field_never_break_the_node(running: Running) -> None:
+    usa = running.desk("usa_duty").client
+    routes = _routes()
+    seen: dict[int, int] = {}
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.integers(0, len(routes) - 1), st.data())
+    def send(index: int, data: st.DataObject) -> None:
+        path, body, fields = routes[index]
+        spoiled = _spoiled(body, data.draw(st.sampled_from(fields)), data.draw(_hostile))
+        answer = _send(usa, "POST", path, spoiled)
+        seen[answer.status_code] = seen.get(answer.status_code, 0) + 1
+        assert answer.status_code < 500, (path, answer.text[:300])
+        if answer.status_code >= 400:
+            assert answer.headers["content-type"].startswith("application/problem+json")
+            assert answer.json().get("field") or answer.status_code in (403, 404), answer.text[:300]
+
+    send()
+    _readable(running)
+    assert seen.get(422, 0) > 0
