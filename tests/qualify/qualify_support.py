@@ -56,14 +56,38 @@ class QualifiedNode:
     url: str
     node: Node
     config: QualifyConfig
+    raw: dict[str, Any]  # the config as a file would hold it
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _declared_settings(node: NodeSettings = NODE_SETTINGS) -> dict[str, float]:
+    """What a config declares: the settings the node was started with."""
+    names = (
+        "lateral_nm",
+        "vertical_ft",
+        "time_min",
+        "max_body_bytes",
+        "rate_per_s",
+        "rate_burst",
+        "scheduler_interval_s",
+        "auth_cache_s",
+        "peer_poll_s",
+        "scan_gather_s",
+        "non_response_s",
+    )
+    return {**{name: getattr(node, name) for name in names}, **HOTLINE_SETTINGS.as_dict()}
+
+
 @contextmanager
-def serve_node(db_url: str, make_node: Callable[..., Node] = Node, **config_extra: Any) -> Iterator[QualifiedNode]:
+def serve_node(
+    db_url: str,
+    make_node: Callable[..., Node] = Node,
+    node_settings: NodeSettings = NODE_SETTINGS,
+    **config_extra: Any,
+) -> Iterator[QualifiedNode]:
     """Start a node (``make_node`` builds it: ``Node`` or a test's faulty subclass) and yield it with a config
     that names it."""
     store = Store.open(db_url)
@@ -76,7 +100,7 @@ def serve_node(db_url: str, make_node: Callable[..., Node] = Node, **config_extr
             tokens[code] = {tier: tx.add_officer(code, f"{code} {tier}", tier, _now())[1] for tier in TIERS}
         tx.add_party(REMOTE[0], REMOTE[1], REMOTE[2], _now(), public_key=public_key_to_text(remote_key))
         _, peer_token = tx.add_officer(REMOTE[0], "SYR node", "peer", _now())
-    node = make_node(store, NODE_SETTINGS, _now, HOTLINE_SETTINGS, keys=keys)
+    node = make_node(store, node_settings, _now, HOTLINE_SETTINGS, keys=keys)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(desk_app(node), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -90,33 +114,77 @@ def serve_node(db_url: str, make_node: Callable[..., Node] = Node, **config_extr
     # FastAPI builds its routes on the first requests; do it before the suite's threads race (node_support.Served).
     for path in ("/api/v1/me", "/api/v1/ledger/evidence", "/api/v1/no-such-route"):
         httpx.get(url + path, timeout=10)
-    settings = {
-        "lateral_nm": NODE_SETTINGS.lateral_nm,
-        "vertical_ft": NODE_SETTINGS.vertical_ft,
-        "time_min": NODE_SETTINGS.time_min,
-        "max_body_bytes": NODE_SETTINGS.max_body_bytes,
-        "rate_per_s": NODE_SETTINGS.rate_per_s,
-        "rate_burst": NODE_SETTINGS.rate_burst,
-        "scheduler_interval_s": NODE_SETTINGS.scheduler_interval_s,
-        "auth_cache_s": NODE_SETTINGS.auth_cache_s,
-        "peer_poll_s": NODE_SETTINGS.peer_poll_s,
-        "scan_gather_s": NODE_SETTINGS.scan_gather_s,
-        "non_response_s": NODE_SETTINGS.non_response_s,
-        **HOTLINE_SETTINGS.as_dict(),
+    settings = _declared_settings(node_settings)
+    raw = {
+        "nodes": {"A": url},
+        "parties": {code: {"node": "A", **tokens[code]} for code, _, _ in HOSTED},
+        "peer": {"node": "A", "token": peer_token},
+        "public_keys": {code: public_key_to_text(key) for code, key in keys.items()},
+        "settings": settings,
+        **config_extra,
     }
-    config = parse_config(
-        {
-            "nodes": {"A": url},
-            "parties": {code: {"node": "A", **tokens[code]} for code, _, _ in HOSTED},
-            "peer": {"node": "A", "token": peer_token},
-            "public_keys": {code: public_key_to_text(key) for code, key in keys.items()},
-            "settings": settings,
-            **config_extra,
-        }
-    )
     try:
-        yield QualifiedNode(url, node, config)
+        yield QualifiedNode(url, node, parse_config(raw), raw)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         store.close()
+
+
+@contextmanager
+def serve_federation(db_a: str, db_b: str) -> Iterator[list[QualifiedNode]]:
+    """Two nodes, one per party (USA on A, RUS on B), each holding only its own key, peers of each other; the
+    config names both, with a peer token that node A accepts (RUS's node reading USA's feed)."""
+    codes = (HOSTED[0], HOSTED[1])
+    keys = {code: generate_key() for code, _, _ in codes}
+    ports = {code: _free_port() for code, _, _ in codes}
+    urls = {code: f"http://127.0.0.1:{ports[code]}" for code, _, _ in codes}
+    tokens: dict[str, dict[str, str]] = {}
+    peer_tokens: dict[str, str] = {}  # on the node of the key's party, for the other node
+    stores = {codes[0][0]: Store.open(db_a), codes[1][0]: Store.open(db_b)}
+    for (own, name, language), (other, other_name, other_language) in ((codes[0], codes[1]), (codes[1], codes[0])):
+        with stores[own].begin() as tx:
+            tx.add_party(own, name, language, _now())
+            tokens[own] = {tier: tx.add_officer(own, f"{own} {tier}", tier, _now())[1] for tier in TIERS}
+            tx.add_party(other, other_name, other_language, _now(), public_key=public_key_to_text(keys[other]))
+            _, peer_tokens[own] = tx.add_officer(other, f"{other} node", "peer", _now())
+    for (own, _, _), (other, _, _) in ((codes[0], codes[1]), (codes[1], codes[0])):
+        with stores[own].begin() as tx:
+            tx.add_peer(other, urls[other], public_key_to_text(keys[other]), peer_tokens[other], _now())
+    servers = []
+    nodes = []
+    try:
+        for code, _, _ in codes:
+            node = Node(stores[code], NODE_SETTINGS, _now, HOTLINE_SETTINGS, keys={code: keys[code]})
+            server = uvicorn.Server(
+                uvicorn.Config(desk_app(node), host="127.0.0.1", port=ports[code], log_level="warning")
+            )
+            thread = threading.Thread(target=server.run, daemon=True)
+            thread.start()
+            servers.append((server, thread))
+            deadline = time.monotonic() + 10
+            while not server.started:
+                if time.monotonic() > deadline or not thread.is_alive():
+                    raise RuntimeError("uvicorn did not start")
+                time.sleep(0.01)
+            for path in ("/api/v1/me", "/api/v1/ledger/evidence", "/api/v1/no-such-route"):
+                httpx.get(urls[code] + path, timeout=10)
+            nodes.append(node)
+        raw = {
+            "nodes": {"A": urls[codes[0][0]], "B": urls[codes[1][0]]},
+            "parties": {
+                codes[0][0]: {"node": "A", **tokens[codes[0][0]]},
+                codes[1][0]: {"node": "B", **tokens[codes[1][0]]},
+            },
+            "peer": {"node": "A", "token": peer_tokens[codes[0][0]]},
+            "public_keys": {code: public_key_to_text(key) for code, key in keys.items()},
+            "settings": _declared_settings(),
+        }
+        config = parse_config(raw)
+        yield [QualifiedNode(urls[code], node, config, raw) for (code, _, _), node in zip(codes, nodes, strict=True)]
+    finally:
+        for server, thread in servers:
+            server.should_exit = True
+            thread.join(timeout=10)
+        for store in stores.values():
+            store.close()

@@ -462,8 +462,12 @@ def _play_deadline(ctx: Context) -> None:
         state = _state(ctx.desk(b, "senior"), case_id)
         ctx.check("deadline-escalates", state == "escalated", "the case is escalated", f"state {state}")
         time.sleep(deadline_s + 2 * tick_s)
-        count = len(_events_about(ctx.desk(a), "case.escalated", _of_case, case_id))
-        ctx.check("deadline-escalates", count == 1, "escalated once", f"{count} case.escalated events")
+        # Once is the case's own history: two federated nodes may each announce the escalation they merge.
+        history = (_case_view(ctx.desk(a, "senior"), case_id).get("case") or {}).get("history") or []
+        moves = [step.get("event") for step in history if step.get("event") in ("escalate", "deadline_missed")]
+        ctx.check(
+            "deadline-escalates", moves == ["deadline_missed"], "escalated once, by the deadline", f"history: {moves}"
+        )
 
 
 CASE_DEADLINE = Scenario(

@@ -72,6 +72,10 @@ def _play(ctx: Context) -> None:
         )
     with ctx.step(f"{b} files an overlapping strike"):
         filed = _file(ctx, b, polygon_notice(b_id, b, start, end, private={"mission": b_secret}), check="desk-files")
+        if ctx.config.federated:
+            # b's node may not hold a's notice yet: once b lists the conflict, a second filing must name it.
+            ctx.wait_for(lambda: conflicts_between(ctx.desk(b), b_id, a_id), ctx.replication_s)
+            filed = _file(ctx, b, polygon_notice(ctx.unique(b), b, start, end))
         conflicts = [c for f in filed.get("filed", []) for c in f.get("conflicts", [])]
         named = [c for c in conflicts if (c.get("other") or {}).get("notice_id") == a_id]
         ctx.check(

@@ -9,6 +9,7 @@ from airparley.qualify._s_api import API
 from airparley.qualify._s_events import EVENTS
 from airparley.qualify._s_hotline import CASE_DEADLINE, CASES, MESSAGES, SAFETY
 from airparley.qualify._s_ledger import LEDGER
+from airparley.qualify._s_more import FEDERATION, LAPSE, RATE_LIMIT
 from airparley.qualify._s_notices import NOTICES
 from airparley.qualify._s_tactical import NON_RESPONSE, PICTURE
 from airparley.qualify._scenario import Scenario
@@ -24,7 +25,10 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
     EVENTS,
     LEDGER,
     PICTURE,
+    FEDERATION,
     SAFETY,
     CASE_DEADLINE,
     NON_RESPONSE,
+    LAPSE,
+    RATE_LIMIT,
 )
