@@ -97,3 +97,17 @@ def test_write_table_draws_what_rich_draws_to_a_pipe(capsys: pytest.CaptureFixtu
     rich.print(table)
     write_table("3 rows", headers, rows, right=(2, 3))
     assert capsys.readouterr().out == drawn.getvalue()
+
+
+def test_paused_gc_restores_the_collector() -> None:
+    import gc
+
+    from airparley.cli._common import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), paused_gc():
+        raise RuntimeError("stop")
+    assert gc.isenabled()

@@ -8,10 +8,12 @@ every column) and at the terminal's width when it is.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import sys
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final, NoReturn
@@ -32,6 +34,7 @@ __all__ = [
     "exit_on",
     "json_line",
     "out_console",
+    "paused_gc",
     "read_text",
     "report_errors",
     "write_table",
@@ -120,6 +123,19 @@ def _finite(value: Any) -> Any:
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside the block: a short command that builds tens of thousands of
+    records (which hold no cycles) would otherwise spend a tenth of its time in collections."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def json_line(data: Any) -> str:

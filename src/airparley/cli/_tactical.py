@@ -16,7 +16,6 @@ from typing import Annotated, Any, Final
 
 import numpy as np
 import typer
-from rich.table import Table
 
 from airparley.cli._common import (
     EXIT_BAD_INPUT,
@@ -24,6 +23,7 @@ from airparley.cli._common import (
     JsonLinesWriter,
     err_console,
     out_console,
+    paused_gc,
     read_text,
     report_errors,
     write_table,
@@ -176,13 +176,14 @@ def scan_command(
     at some time within --lookahead-s. States of different times are first flown on to the newest one.
     """
     settings = _settings_or_exit(ScanSettings, rpz_nm=rpz_nm, hpz_ft=hpz_ft, lookahead_s=lookahead_s)
-    states = latest_per_id(_load_states(tracks))
-    conflicts = scan_conflicts(states, settings, party=party)
-    if as_json:
-        with JsonLinesWriter() as out:
-            for text in _conflict_json_lines(conflicts):
-                out.line(text)
-        return
+    with paused_gc():
+        states = latest_per_id(_load_states(tracks))
+        conflicts = scan_conflicts(states, settings, party=party)
+        if as_json:
+            with JsonLinesWriter() as out:
+                for text in _conflict_json_lines(conflicts):
+                    out.line(text)
+            return
     records = _conflict_records(conflicts)
     title = (
         f"{len(records)} conflict(s) among {len(states)} aircraft at {_iso(conflicts.time_s)} - "
@@ -205,6 +206,8 @@ def scan_command(
     if len(rows) > RICH_TABLE_ROWS:
         write_table(title, headers, rows, right=range(2, len(headers)))
         return
+    from rich.table import Table  # only tables need it: JSON output does not pay for it
+
     table = Table(title=title, title_justify="left")
     widest = max((len(r["b"]) for r in records), default=1)
     table.add_column("a", no_wrap=True, min_width=max((len(r["a"]) for r in records), default=1))
@@ -273,6 +276,8 @@ def intrusions_command(
         with JsonLinesWriter() as out:
             out.write_all(records)
         return
+    from rich.table import Table
+
     table = Table(
         title=f"{len(records)} intrusion(s): {len(states)} aircraft, {len(active)} active notice(s), "
         f"lookahead {settings.lookahead_s:g} s from {_iso(found.time_s)}",
@@ -333,6 +338,8 @@ def incidents_command(
         with JsonLinesWriter() as out:
             out.write_all(_incident_record(incident) for incident in incidents)
         return
+    from rich.table import Table
+
     table = Table(
         title=f"{len(incidents)} incident(s) below {settings.h_nm:g} NM and {settings.v_ft:g} ft",
         title_justify="left",

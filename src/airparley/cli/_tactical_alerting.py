@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import numpy as np
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from airparley.cli._common import JsonLinesWriter, out_console
 from airparley.cli._tactical import tactical_app
@@ -33,6 +31,10 @@ from airparley.tactical import (
     latest_per_id,
     parse_track_lines,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 __all__ = ["alert_command", "bands_command", "tactical_app"]
 
@@ -136,6 +138,8 @@ def _fmt(value: Any, digits: int = 1) -> str:
 
 
 def _alert_table(records: list[dict[str, Any]]) -> Table:
+    from rich.table import Table
+
     table = Table(title="DO-365 alerts (DAIDALUS DO_365B_no_SUM)")
     columns = (
         ("case", "case", 0),
@@ -220,6 +224,8 @@ def _dimension_record(dimension: DimensionBands) -> dict[str, Any]:
 
 
 def _bands_table(dimension: DimensionBands, title: str) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"{title}: {dimension.dimension} ({dimension.unit}), now {dimension.current:.0f}")
     for column in ("from", "to", "region"):
         table.add_column(column, justify="right" if column != "region" else "left")
