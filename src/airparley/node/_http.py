@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import math
 import re
 import threading
 import time
@@ -196,15 +197,20 @@ def _unreadable(cause: BaseException) -> str:
 
 
 # -- the body door ---------------------------------------------------------------------------------------
-_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
-# Outside strings, a number an IEEE double cannot hold has 309 or more digits or an exponent of 3 digits.
-_HUGE_NUMBER: Final = re.compile(rb"[0-9]{309,}|[eE][+-]?0*[0-9]{3,}")
-_OPEN: Final = np.frombuffer(b"[{", dtype=np.uint8)
-_CLOSE: Final = np.frombuffer(b"]}", dtype=np.uint8)
+# +1 for an opening bracket, -1 for a closing one, 0 for any other byte.
+_NESTING: Final = np.zeros(256, dtype=np.int8)
+_NESTING[list(b"[{")] = 1
+_NESTING[list(b"]}")] = -1
+_QUOTE: Final = ord('"')
+_NOT_NESTING: Final = bytes(sorted(set(range(256)) - set(b'[]{}"')))
 
 
 class _NotIJson(ValueError):
+    pass
+
+
+class _Huge(ValueError):
     pass
 
 
@@ -212,29 +218,65 @@ def _refuse_constant(name: str) -> Any:
     raise _NotIJson(f"{name} is not JSON")
 
 
+def _checked_float(text: str) -> float:
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise _Huge(text)
+    return value
+
+
+def _checked_int(text: str) -> int:
+    value = int(text)
+    if len(text) >= 309:  # 309 digits or more may be beyond a double (1.8e308)
+        try:
+            float(value)
+        except OverflowError:
+            raise _Huge(text) from None
+    return value
+
+
+def _depth(body: bytes) -> int:
+    """The deepest nesting of brackets outside strings, without parsing (NumPy over the bytes)."""
+    # With escaped backslashes and escaped quotes gone, every quote left opens or closes a string; of the
+    # rest only brackets and quotes matter, and bytes.translate drops the others at C speed.
+    plain = body.replace(b"\\\\", b"").replace(b'\\"', b"") if b"\\" in body else body
+    plain = plain.translate(None, _NOT_NESTING)
+    marks = np.frombuffer(plain, dtype=np.uint8)
+    if marks.size == 0:
+        return 0
+    inside = (np.cumsum(marks == _QUOTE) & 1).astype(bool)
+    steps = _NESTING[marks].astype(np.int32)
+    steps[inside] = 0
+    return int(np.cumsum(steps).max())
+
+
 def json_door(body: bytes) -> tuple[str, str] | None:
-    """``(field, reason)`` if ``body`` is not an I-JSON document the node takes, else None."""
+    """``(field, reason)`` if ``body`` is not an I-JSON document the node takes, else None.
+
+    About twice a plain ``json.loads`` on a megabyte of track states (the nesting runs in NumPy, numbers are
+    checked as the parser meets them); the document is walked for a path only when something is refused."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         return "(body)", f"not UTF-8 (byte {error.start})"
-    bare = _STRING.sub(b'""', body)  # numbers and brackets outside strings
-    marks = np.frombuffer(bare, dtype=np.uint8)
-    steps = np.isin(marks, _OPEN).astype(np.int32) - np.isin(marks, _CLOSE).astype(np.int32)
-    if steps.size and int(np.cumsum(steps).max()) > MAX_JSON_DEPTH:
+    if _depth(body) > MAX_JSON_DEPTH:
         return "(body)", f"nested deeper than {MAX_JSON_DEPTH} levels"
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
-    except _NotIJson as error:
-        # Name the field that holds it: parsed again with NaN/Infinity allowed, the walk finds its path.
-        for path, _ in _bad_values(json.loads(text), ()):
-            return ".".join(path) or "(body)", str(error)
-        return "(body)", str(error)
+        document = json.loads(text, parse_constant=_refuse_constant, parse_float=_checked_float, parse_int=_checked_int)
+    except (_NotIJson, _Huge) as error:
+        # Name the field that holds it: parsed again as Python would, the walk finds its path.
+        reason = str(error) if isinstance(error, _NotIJson) else "a number beyond the range of a double"
+        try:
+            for path, _ in _bad_values(json.loads(text), ()):
+                return ".".join(path) or "(body)", reason
+        except ValueError:  # an integer past Python's digit limit: no path to give
+            pass
+        return "(body)", reason
     except RecursionError:
         return "(body)", f"nested deeper than {MAX_JSON_DEPTH} levels"
-    except ValueError as error:  # malformed JSON, or an integer past Python's digit limit
+    except ValueError as error:  # malformed JSON
         return "(body)", f"not JSON: {error}"
-    if _SURROGATE_ESCAPE.search(body) or _HUGE_NUMBER.search(bare):
+    if _SURROGATE_ESCAPE.search(body):
         for path, reason in _bad_values(document, ()):
             return ".".join(path) or "(body)", reason
     return None
