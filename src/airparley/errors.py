@@ -9,6 +9,7 @@ AirparleyError
  +-- IllegalTransition     a state machine was asked for a move its transition table does not allow
  +-- NotFound              no such thing, or not one the asking party may see
  +-- PermissionDenied      the asking officer's party or tier may not do this
+ +-- Unauthorized          no credentials, or unknown or revoked ones (a bearer token, a session)
  +-- LedgerError           a signed feed does not verify
       +-- ChainBroken      an entry's ``prev`` or ``seq`` does not follow its predecessor
       +-- SignatureInvalid an entry's signature does not verify under its party's key
@@ -36,6 +37,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "SignatureInvalid",
+    "Unauthorized",
 ]
 
 
@@ -130,6 +132,10 @@ class PermissionDenied(AirparleyError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+class Unauthorized(AirparleyError):
+    """No bearer token, or one that is unknown or revoked (HTTP 401)."""
 
 
 class LedgerError(AirparleyError):

@@ -13,8 +13,9 @@ import uvicorn
 from node_support import PARTIES, Clock, Desk, FedNode, Running, _free_port, federate
 
 from airparley.ledger import generate_key
-from airparley.node import Node, NodeSettings, create_app
+from airparley.node import Node, NodeSettings
 from airparley.store import Store
+from airparley.web import desk_app
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def running(db_url: str) -> Iterator[Running]:
     settings = NodeSettings(rate_per_s=1000, rate_burst=5000, scheduler_interval_s=3600, scan_gather_s=3600)
     node = Node(store, settings, clock, keys=keys)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(desk_app(node), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

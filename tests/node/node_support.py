@@ -15,8 +15,9 @@ import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from airparley.ledger import generate_key, public_key_to_text
-from airparley.node import Node, NodeSettings, create_app
+from airparley.node import Node, NodeSettings
 from airparley.store import Store
+from airparley.web import desk_app
 
 
 @dataclass
@@ -135,7 +136,7 @@ class FedNode:
     def start(self) -> None:
         self.store = Store.open(self.db_url)
         self.node = Node(self.store, self.settings, self.clock, keys={self.party: self.key})
-        self.served = Served(create_app(self.node), self.port)
+        self.served = Served(desk_app(self.node), self.port)
 
     def stop(self) -> None:
         if self.served is not None:

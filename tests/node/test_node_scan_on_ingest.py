@@ -14,8 +14,9 @@ from node_support import Served, _free_port, wait_until
 
 from airparley.geo import destination
 from airparley.ledger import generate_key
-from airparley.node import Node, NodeSettings, create_app
+from airparley.node import Node, NodeSettings
 from airparley.store import Store
+from airparley.web import desk_app
 
 TICK_S = 30.0  # no tick comes during the test: whatever is scanned is scanned on ingest
 
@@ -33,7 +34,7 @@ def node_url(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     settings = NodeSettings(rate_per_s=1000, rate_burst=5000, scheduler_interval_s=TICK_S, scan_gather_s=0.1)
     node = Node(store, settings, lambda: datetime.now(UTC), keys={"USA": generate_key(), "RUS": generate_key()})
     port = _free_port()
-    served = Served(create_app(node), port)
+    served = Served(desk_app(node), port)
     try:
         yield f"http://127.0.0.1:{port}", tokens
     finally:

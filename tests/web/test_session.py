@@ -18,9 +18,9 @@ from node_support import Running
 from palmyra import usa_strike
 
 from airparley.errors import InvalidInput
-from airparley.node import Node, NodeSettings, create_app
+from airparley.node import Node, NodeSettings
 from airparley.store import Store
-from airparley.web import COOKIE, SECRET_ENV, Sessions, secret_from_env
+from airparley.web import COOKIE, SECRET_ENV, Sessions, desk_app, secret_from_env
 
 HEADER = {"X-Airparley": "1"}
 
@@ -143,7 +143,7 @@ async def _ask(app: Any, base_url: str, calls: Any) -> Any:
 
 def test_the_cookie_is_secure_over_https(tmp_path: Path) -> None:
     store, _, token = _in_process(f"sqlite:///{tmp_path / 'n.db'}")
-    app = create_app(Node(store, NodeSettings(), lambda: NOW))
+    app = desk_app(Node(store, NodeSettings(), lambda: NOW))
 
     async def login(client: httpx.AsyncClient) -> httpx.Response:
         return await client.post("/api/v1/session", json={"token": token}, headers=HEADER)
@@ -156,7 +156,7 @@ def test_the_cookie_is_secure_over_https(tmp_path: Path) -> None:
 
 def test_a_revoked_officer_loses_the_session(tmp_path: Path) -> None:
     store, officer_id, token = _in_process(f"sqlite:///{tmp_path / 'n.db'}")
-    app = create_app(Node(store, NodeSettings(auth_cache_s=0.01), lambda: NOW))
+    app = desk_app(Node(store, NodeSettings(auth_cache_s=0.01), lambda: NOW))
 
     async def revoke_midway(client: httpx.AsyncClient) -> tuple[int, int]:
         await client.post("/api/v1/session", json={"token": token}, headers=HEADER)

@@ -2,6 +2,6 @@
 
 from airparley.node._app import create_app
 from airparley.node._core import Node, utc_now
-from airparley.node._settings import SETTINGS, NodeSettings, Setting
+from airparley.node._settings import SETTINGS, NodeSettings, Setting, settings_from_env
 
-__all__ = ["SETTINGS", "Node", "NodeSettings", "Setting", "create_app", "utc_now"]
+__all__ = ["SETTINGS", "Node", "NodeSettings", "Setting", "create_app", "settings_from_env", "utc_now"]

@@ -24,6 +24,8 @@ from airparley import bounds
 from airparley.errors import InvalidInput, InvalidInputs, NotFound, PermissionDenied
 from airparley.hotline import HotlineSettings
 from airparley.ledger import Kind, public_key_to_text
+from airparley.node._access import Act, Tier, require
+from airparley.node._events import EventKind, shaped
 from airparley.node._hotline import Hotline
 from airparley.node._ledger import LedgerWriter
 from airparley.node._nonresponse import Criteria, NonResponse, agreed_frequency, call_params, parse_safety_call
@@ -31,9 +33,8 @@ from airparley.node._settings import NodeSettings
 from airparley.node._shares import ShareBook, SharedPictures, TrackSharing
 from airparley.node._tactical import TacticalRunner
 from airparley.node._tracks import Pictures, state_dict
-from airparley.node._utf8 import utf8_safe
 from airparley.node._visibility import conflict_for, notice_for
-from airparley.store import Event, Officer, Store, Tx, hash_token
+from airparley.store import Officer, Store, Tx, hash_token
 from airparley.strategic import (
     Buffers,
     Conflict,
@@ -49,21 +50,14 @@ __all__ = ["PEER_TIER", "Node", "utc_now"]
 
 _log = logging.getLogger("airparley.node")
 
-WRITERS = frozenset({"duty", "senior"})
 #: Another node reading this one's feeds (federation); see ``authenticate``.
-PEER_TIER = "peer"
-READERS = frozenset({"duty", "senior", "observer"})
+PEER_TIER = Tier.PEER.value
 #: How many recent committed events are kept in memory for the WebSocket fan-out (older cursors: the database).
 EVENT_TAIL = 5000
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _require(officer: Officer, tiers: frozenset[str], action: str) -> None:
-    if officer.tier not in tiers:
-        raise PermissionDenied(f"a {officer.tier} officer may not {action}")
 
 
 class Node:
@@ -164,6 +158,14 @@ class Node:
             return None
         return officer
 
+    def still_in_force(self, officer: Officer) -> bool:
+        """Whether ``officer`` is still known and not revoked (the store, not the cache: an open WebSocket asks
+        every ``auth_cache_s``)."""
+        if officer.tier == PEER_TIER:
+            return True
+        with self.store.begin() as tx:
+            return tx.officer(officer.id) is not None
+
     # -- idempotency ---------------------------------------------------------------------------------
     def idempotent(
         self,
@@ -221,7 +223,7 @@ class Node:
         officer: Officer,
         notice: Notice,
         private: Mapping[str, Any] | None,
-        kind: str,
+        kind: EventKind,
         *,
         sign: bool = True,
     ) -> dict[str, Any]:
@@ -252,16 +254,15 @@ class Node:
             for cid in before.keys() - after.keys():
                 gone = before[cid]
                 tx.append_event(
-                    "conflict.cleared",
+                    EventKind.CONFLICT_CLEARED,
                     gone.parties,
                     {party: {"id": cid, "because": notice.ref.as_dict()} for party in gone.parties},
                     now,
                 )
             for cid in after.keys() - before.keys():
                 new = after[cid]
-                tx.append_event(
-                    "conflict.detected", new.parties, {p: conflict_for(p, new, notices) for p in new.parties}, now
-                )
+                views = {p: conflict_for(p, new, notices) for p in new.parties}
+                tx.append_event(EventKind.CONFLICT_DETECTED, new.parties, views, now)
             self.hotline.on_conflicts_changed(tx, self._live.keys(), now)
         except BaseException:
             self._live = live_before
@@ -278,7 +279,7 @@ class Node:
 
     def file_notices(self, tx: Tx, officer: Officer, document: Any) -> list[dict[str, Any]]:
         """File new notices (version 1) from a GeoJSON FeatureCollection."""
-        _require(officer, WRITERS, "file notices")
+        require(officer.tier, Act.FILE_NOTICES)
         notices, private = self._parse_own(officer, document)
         results = []
         for notice in notices:
@@ -288,12 +289,12 @@ class Node:
                 raise InvalidInput("version", "a new notice starts at version 1")
             if notice.state not in (NoticeState.DRAFT, NoticeState.FILED, NoticeState.ACTIVE):
                 raise InvalidInput("state", f"a new notice cannot be {notice.state}")
-            results.append(self._apply(tx, officer, notice, private.get(notice.notice_id), "notice.filed"))
+            results.append(self._apply(tx, officer, notice, private.get(notice.notice_id), EventKind.NOTICE_FILED))
         return results
 
     def revise_notice(self, tx: Tx, officer: Officer, notice_id: str, document: Any) -> dict[str, Any]:
         """A new version of an existing notice of the officer's party (the node numbers it)."""
-        _require(officer, WRITERS, "revise notices")
+        require(officer.tier, Act.REVISE_NOTICES)
         current = self._own_notice(tx, officer, notice_id)
         notices, private = self._parse_own(officer, document)
         if len(notices) != 1 or notices[0].notice_id != notice_id:
@@ -301,23 +302,25 @@ class Node:
         if current.notice.state in (NoticeState.CLOSED, NoticeState.CANCELLED):
             raise InvalidInput("state", f"notice {notice_id} is {current.notice.state} and cannot be revised")
         revised = dataclasses.replace(notices[0], version=current.notice.version + 1)
-        return self._apply(tx, officer, revised, private.get(notice_id, current.private), "notice.revised")
+        return self._apply(tx, officer, revised, private.get(notice_id, current.private), EventKind.NOTICE_REVISED)
 
     def end_notice(self, tx: Tx, officer: Officer, notice_id: str, state: NoticeState) -> dict[str, Any]:
         """Cancel or close a notice: a new version in that state, which takes no more part in checks."""
-        _require(officer, WRITERS, "cancel notices")
+        require(officer.tier, Act.END_NOTICES)
         current = self._own_notice(tx, officer, notice_id)
         if current.notice.state in (NoticeState.CLOSED, NoticeState.CANCELLED):
             raise InvalidInput("state", f"notice {notice_id} is already {current.notice.state}")
         ended = dataclasses.replace(current.notice, version=current.notice.version + 1, state=state)
-        kind = "notice.cancelled" if state is NoticeState.CANCELLED else "notice.closed"
+        kind = EventKind.NOTICE_CANCELLED if state is NoticeState.CANCELLED else EventKind.NOTICE_CLOSED
         return self._apply(tx, officer, ended, current.private, kind)
 
     def apply_replicated(self, tx: Tx, notice: Notice, kind: str, source: str) -> None:
         """A notice version another node's party filed and signed (federation): stored, indexed and checked
         exactly like a local act, so both nodes derive the same conflicts, but not signed again here.
         ``source`` names the entry it came from (``USA#12``), kept as the version's author."""
-        self._apply(tx, Officer(source, notice.party, "replicated", PEER_TIER), notice, None, kind, sign=False)
+        self._apply(
+            tx, Officer(source, notice.party, "replicated", PEER_TIER), notice, None, EventKind(kind), sign=False
+        )
 
     def _own_notice(self, tx: Tx, officer: Officer, notice_id: str) -> Any:
         # An id no notice can have (NUL, a direction character, over-long) is not looked up: PostgreSQL would
@@ -328,7 +331,7 @@ class Node:
         return stored
 
     def notices_for(self, officer: Officer) -> dict[str, Any]:
-        _require(officer, READERS, "read notices")
+        require(officer.tier, Act.READ_NOTICES)
         with self.store.begin() as tx:
             features: list[Any] = []
             for stored in tx.notices(officer.party):
@@ -338,7 +341,7 @@ class Node:
         return {"type": "FeatureCollection", "features": features}
 
     def notice_for(self, officer: Officer, notice_id: str) -> dict[str, Any]:
-        _require(officer, READERS, "read notices")
+        require(officer.tier, Act.READ_NOTICES)
         with self.store.begin() as tx:
             stored = tx.notice(notice_id) if bounds.is_plain_id(notice_id) else None
         view = notice_for(officer.party, stored) if stored is not None else None
@@ -352,7 +355,7 @@ class Node:
             return sorted((c for c in self._live.values() if party in c.parties), key=lambda c: c.id)
 
     def conflicts_for(self, officer: Officer) -> list[dict[str, Any]]:
-        _require(officer, READERS, "read conflicts")
+        require(officer.tier, Act.READ_CONFLICTS)
         conflicts = self._conflicts_of_party(officer.party)
         notices = self._notices_in(conflicts)
         views = [conflict_for(officer.party, c, notices) for c in conflicts]
@@ -394,7 +397,7 @@ class Node:
     def safety_call(self, tx: Tx, officer: Officer, body: Any) -> dict[str, Any]:
         """Call another party about one of its aircraft in the officer's own picture: a ``safety`` message from
         the ``safety_call`` phrase (callsign, position, flight level, frequency), watched for a response."""
-        _require(officer, WRITERS, "make safety calls")
+        require(officer.tier, Act.SAFETY_CALL)
         bounds.check_json(body)  # before the shape: an integer past a double or a lone surrogate is a field error
         call = parse_safety_call(body)
         now = self.clock()
@@ -437,7 +440,7 @@ class Node:
     # -- the air picture and track shares ------------------------------------------------------------
     def tracks_for(self, officer: Officer) -> list[dict[str, Any]]:
         """The party's live picture: its own tracks and the tracks shared with it (``shared_by``)."""
-        _require(officer, READERS, "read the air picture")
+        require(officer.tier, Act.READ_TRACKS)
         states, sharers = self.view.picture(officer.party, self.clock().timestamp())
         tracks = [state_dict(s) for s in states]
         for track in tracks:
@@ -447,33 +450,33 @@ class Node:
 
     def share_track(self, tx: Tx, officer: Officer, body: Any) -> dict[str, Any]:
         """Share a track of the officer's own picture with other parties (a signed ``track.shared`` act)."""
-        _require(officer, WRITERS, "share tracks")
+        require(officer.tier, Act.SHARE_TRACKS)
         bounds.check_json(body)  # no lone surrogate, NUL or unbounded number reaches the share's checks
         return self.sharing.grant(tx, officer, body, self.clock())
 
     def unshare_track(self, tx: Tx, officer: Officer, share_id: str) -> dict[str, Any]:
         """Revoke one of the party's shares (a signed ``track.shared`` act with state ``revoked``)."""
-        _require(officer, WRITERS, "revoke track shares")
+        require(officer.tier, Act.SHARE_TRACKS)
         if not bounds.is_plain_id(share_id):  # never a share's id; not looked up (see _own_notice)
             raise NotFound("share", share_id)
         return self.sharing.revoke(tx, officer, share_id, self.clock())
 
     def shares_for(self, officer: Officer) -> list[dict[str, Any]]:
         """The shares the party made and those made with it, newest first."""
-        _require(officer, READERS, "read track shares")
+        require(officer.tier, Act.READ_SHARES)
         with self.store.begin() as tx:
             return self.sharing.shares_for(tx, officer.party, self.clock())
 
     def alerts_for(self, officer: Officer) -> list[dict[str, Any]]:
         """The party's tactical alerts in force (from its own picture's last scan), most severe first."""
-        _require(officer, READERS, "read alerts")
+        require(officer.tier, Act.READ_ALERTS)
         live = self.tactical.live.get(officer.party)
         alerts: list[dict[str, Any]] = list(live[1].get("alerts", [])) if live is not None else []
         return sorted(alerts, key=lambda a: (-int(a.get("severity", 0)), a["a"]["id"], a["b"]["id"]))
 
     def flags_for(self, officer: Officer) -> list[dict[str, Any]]:
         """Aircraft flagged non-responsive that the party called or owns, newest first."""
-        _require(officer, READERS, "read flags")
+        require(officer.tier, Act.READ_FLAGS)
         with self.store.begin() as tx:
             return self.nonresponse.flags_for(tx, officer.party)
 
@@ -482,7 +485,7 @@ class Node:
         """Events after the cursor that this party may see, shaped for it, and the new cursor."""
         with self.store.begin() as tx:
             events = tx.events_after(after, limit)
-        visible = [_shaped(e, party) for e in events if party in e.audience]
+        visible = [shaped(e, party) for e in events if party in e.audience]
         cursor = events[-1].seq if events else after
         return [v for v in visible if v is not None], cursor
 
@@ -494,7 +497,7 @@ class Node:
         events = self.store.recent_events(after, limit)
         if events is None:
             return None
-        visible = [_shaped(e, party) for e in events if party in e.audience]
+        visible = [shaped(e, party) for e in events if party in e.audience]
         cursor = events[-1].seq if events else after
         return [v for v in visible if v is not None], cursor
 
@@ -543,14 +546,3 @@ class Node:
                 _log.exception("scheduler: the tactical scan of %s's picture failed; the other parties' go on", party)
             self._scanned[party] = time.monotonic()
 
-
-def _shaped(event: Event, party: str) -> dict[str, Any] | None:
-    payload = event.payload.get(party)
-    if payload is None:
-        return None
-    return {
-        "seq": event.seq,
-        "kind": event.kind,
-        "time": event.created_at.isoformat().replace("+00:00", "Z"),
-        "data": utf8_safe(payload),  # an older version's stored lone surrogate must not break the feed
-    }

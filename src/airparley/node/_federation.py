@@ -29,7 +29,7 @@ from typing import Annotated, Any, Final
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from fastapi import APIRouter, Body, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Body, FastAPI, Query
 from starlette.concurrency import run_in_threadpool
 
 from airparley import bounds
@@ -51,8 +51,9 @@ from airparley.ledger import (
     public_key_from_text,
     verify_next,
 )
-from airparley.node._core import READERS, Node
-from airparley.node._http import Unauthorized, token_key
+from airparley.node._access import Act, may
+from airparley.node._auth import officer_for
+from airparley.node._core import Node
 from airparley.node._replica import Replicator
 from airparley.store import Officer, Peer, Tx
 
@@ -142,7 +143,7 @@ class Federation:
             self._wake_pull.set()
 
     def evidence(self, officer: Officer, party: str | None, limit: int) -> list[dict[str, Any]]:
-        if officer.tier not in READERS or officer.party not in self.node.ledger.hosted:
+        if not may(officer.tier, Act.READ_EVIDENCE) or officer.party not in self.node.ledger.hosted:
             raise PermissionDenied("the evidence is for the officers of the parties this node hosts")
         with self.node.store.begin() as tx:
             return [item.as_dict() for item in tx.evidence(party, limit)]
@@ -427,23 +428,6 @@ class Federation:
 
 
 # -- routes --------------------------------------------------------------------------------------------
-def _token(authorization: str | None) -> str:
-    scheme, _, value = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        raise Unauthorized("use 'Authorization: Bearer <token>'")
-    return value.strip()
-
-
-async def _caller(request: Request, authorization: str | None, *, peer: bool) -> Officer:
-    token = _token(authorization)
-    request.app.state.limiter.check(token_key(token))
-    node: Node = request.app.state.node
-    found = await run_in_threadpool(lambda: node.authenticate(token, peer=peer))
-    if found is None:
-        raise Unauthorized("unknown or revoked token" + (" (this route takes a peer token)" if peer else ""))
-    return found
-
-
 def federation_router(node: Node, transport: httpx.AsyncBaseTransport | None = None) -> APIRouter:
     """The ledger federation routes, with the puller and the hint pusher as the router's lifespan."""
     federation = Federation(node, transport)
@@ -451,37 +435,31 @@ def federation_router(node: Node, transport: httpx.AsyncBaseTransport | None = N
 
     @router.get("/evidence", summary="Entries peers presented and this node refused (officers of hosted parties)")
     async def evidence(
-        request: Request,
-        authorization: Annotated[str | None, Header()] = None,
+        who: Annotated[Officer, officer_for(Act.READ_EVIDENCE)],
         party: Annotated[str | None, Query(description="Only this party's entries.")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     ) -> list[dict[str, Any]]:
-        who = await _caller(request, authorization, peer=False)
         return await run_in_threadpool(federation.evidence, who, party, limit)
 
     @router.post("/hint", status_code=202, summary="A peer's feed grew: pull it now (peer token)")
     async def hint(
-        request: Request,
+        _peer: Annotated[Officer, officer_for(Act.HINT_FEED)],
         party: Annotated[str, Body(pattern=f"^{PARTY_CODE.pattern}$")],
         seq: Annotated[int, Body(ge=0, le=bounds.MAX_CURSOR)],
-        authorization: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
-        await _caller(request, authorization, peer=True)
         if await run_in_threadpool(federation.hint, party, seq):
             federation.wake()
         return {"party": party, "seq": seq}
 
     @router.get("/{party}", summary="A hosted party's signed entries after a seq (peer token)")
     async def feed(
-        request: Request,
+        _peer: Annotated[Officer, officer_for(Act.READ_FEED)],
         party: str,
-        authorization: Annotated[str | None, Header()] = None,
         after: Annotated[
             int, Query(ge=-1, le=bounds.MAX_CURSOR, description="Entries with a greater seq; -1 from the start.")
         ] = -1,
         limit: Annotated[int, Query(ge=1, le=_FEED_LIMIT_MAX)] = FEED_PAGE,
     ) -> dict[str, Any]:
-        await _caller(request, authorization, peer=True)
         return await run_in_threadpool(federation.feed, party, after, limit)
 
     return router

@@ -17,13 +17,13 @@ from airparley import bounds
 from airparley import hotline as hl
 from airparley.errors import InvalidInput, NotFound, PermissionDenied
 from airparley.ledger import Kind
+from airparley.node._access import Act, require
 from airparley.node._ledger import LedgerWriter
 from airparley.node._visibility import case_for, message_for
 from airparley.store import Officer, Tx
 
 __all__ = ["Hotline"]
 
-READERS = frozenset({"duty", "senior", "observer"})
 #: The end of a conflict's window is known only while the conflict exists; the case lapses this long after.
 _TINY = timedelta(microseconds=1)
 
@@ -33,13 +33,11 @@ def _acting(officer: Officer) -> hl.Officer:
 
 
 def _require_reader(officer: Officer) -> None:
-    if officer.tier not in READERS:
-        raise PermissionDenied(f"a {officer.tier} officer has no access to the hotline")
+    require(officer.tier, Act.READ_HOTLINE)
 
 
 def _require_actor(officer: Officer) -> None:
-    if officer.tier not in ("duty", "senior"):
-        raise PermissionDenied(f"a {officer.tier} officer may read the hotline but not act on it")
+    require(officer.tier, Act.ACT_ON_HOTLINE)
 
 
 def random_id(prefix: str) -> str:

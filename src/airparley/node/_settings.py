@@ -1,20 +1,22 @@
-"""The node's settings, declared once: name, default, unit and help.
+"""The node's settings, declared once: each field of :class:`NodeSettings` carries its default, unit and help.
 
-This table is the single source for defaults, the ``AIRPARLEY_*`` environment variables, ``airparley
-serve --help`` and the README's table (a test checks the README lists every setting). Settings are read
-when a node is built (:meth:`NodeSettings.from_env`), never at import.
+``SETTINGS`` is derived from those fields (as ``airparley.hotline.HOTLINE_SETTINGS`` is from
+``HotlineSettings``'s), so the defaults, the ``AIRPARLEY_*`` environment variables, ``airparley serve
+--help`` and the README's table read one declaration (a test checks the README lists every setting). The
+environment is read in one place, :func:`settings_from_env`, when a node is built, never at import.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final
 
 from airparley.errors import InvalidInput
+from airparley.hotline import HOTLINE_SETTINGS, HotlineSettings
 
-__all__ = ["SETTINGS", "NodeSettings", "Setting"]
+__all__ = ["SETTINGS", "NodeSettings", "Setting", "settings_from_env"]
 
 
 @dataclass(frozen=True)
@@ -26,78 +28,65 @@ class Setting:
 
     @property
     def env(self) -> str:
-        return f"AIRPARLEY_{self.name.upper()}"
+        return env_name(self.name)
 
 
-SETTINGS: Final = (
-    Setting("lateral_nm", 5.0, "NM", "Lateral buffer of strategic conflict checks."),
-    Setting("vertical_ft", 1000.0, "ft", "Vertical buffer of strategic conflict checks."),
-    Setting("time_min", 10.0, "min", "Time buffer of strategic conflict checks."),
-    Setting("max_body_bytes", 1_048_576, "bytes", "Request bodies larger than this are refused (413)."),
-    Setting("rate_per_s", 20.0, "requests/s", "Sustained request rate allowed per bearer token."),
-    Setting("rate_burst", 200, "requests", "Burst of requests allowed per bearer token."),
-    Setting("scheduler_interval_s", 1.0, "s", "How often deadlines, re-rings and escalations are checked."),
-    Setting("idempotency_keep_h", 24.0, "h", "How long an Idempotency-Key's response is remembered."),
-    Setting("auth_cache_s", 5.0, "s", "How long a token's officer is remembered; a revoked token stops within this."),
-    Setting(
-        "peer_poll_s",
-        10.0,
-        "s",
-        "How often each peer's feed is pulled even without a push hint (federation); a cut link heals within this.",
-    ),
-    Setting(
-        "scan_gather_s",
-        0.1,
-        "s",
-        "A party's air picture is scanned this long after its new track states arrive (the rest of its second's"
-        " batches gather meanwhile), without waiting for the next tick; at least the tick interval: ticks only.",
-    ),
-    Setting(
-        "non_response_s",
-        180.0,
-        "s",
-        "A safety message about another party's aircraft flags it non_responsive if, this long after it was sent,"
-        " the owner has not acknowledged it and the aircraft has not manoeuvred.",
-    ),
-    Setting(
-        "non_response_turn_deg",
-        15.0,
-        "deg",
-        "A change of track at least this large since the safety message counts as a manoeuvre.",
-    ),
-    Setting(
-        "non_response_climb_ft",
-        300.0,
-        "ft",
-        "A change of altitude at least this large (climb or descent; altitudes are the median of 30 s of reports)"
-        " counts as a manoeuvre.",
-    ),
-    Setting(
-        "non_response_speed_kt",
-        40.0,
-        "kt",
-        "A change of ground speed at least this large counts as a manoeuvre.",
-    ),
-)
+def env_name(setting: str) -> str:
+    """The environment variable of a setting: ``AIRPARLEY_<NAME>``."""
+    return f"AIRPARLEY_{setting.upper()}"
+
+
+def _declare(default: float, unit: str, help: str) -> Any:
+    return field(default=default, metadata={"unit": unit, "help": help})
 
 
 @dataclass(frozen=True)
 class NodeSettings:
-    lateral_nm: float = 5.0
-    vertical_ft: float = 1000.0
-    time_min: float = 10.0
-    max_body_bytes: int = 1_048_576
-    rate_per_s: float = 20.0
-    rate_burst: int = 200
-    scheduler_interval_s: float = 1.0
-    idempotency_keep_h: float = 24.0
-    auth_cache_s: float = 5.0
-    peer_poll_s: float = 10.0
-    scan_gather_s: float = 0.1
-    non_response_s: float = 180.0
-    non_response_turn_deg: float = 15.0
-    non_response_climb_ft: float = 300.0
-    non_response_speed_kt: float = 40.0
+    """How one node runs: buffers, limits and the scheduler's timings (every value positive)."""
+
+    lateral_nm: float = _declare(5.0, "NM", "Lateral buffer of strategic conflict checks.")
+    vertical_ft: float = _declare(1000.0, "ft", "Vertical buffer of strategic conflict checks.")
+    time_min: float = _declare(10.0, "min", "Time buffer of strategic conflict checks.")
+    max_body_bytes: int = _declare(1_048_576, "bytes", "Request bodies larger than this are refused (413).")
+    rate_per_s: float = _declare(20.0, "requests/s", "Sustained request rate allowed per bearer token.")
+    rate_burst: int = _declare(200, "requests", "Burst of requests allowed per bearer token.")
+    scheduler_interval_s: float = _declare(1.0, "s", "How often deadlines, re-rings and escalations are checked.")
+    idempotency_keep_h: float = _declare(24.0, "h", "How long an Idempotency-Key's response is remembered.")
+    auth_cache_s: float = _declare(
+        5.0,
+        "s",
+        "How long a token's officer is remembered; a revoked token stops within this, and so does an open"
+        " WebSocket of a revoked officer.",
+    )
+    peer_poll_s: float = _declare(
+        10.0,
+        "s",
+        "How often each peer's feed is pulled even without a push hint (federation); a cut link heals within this.",
+    )
+    scan_gather_s: float = _declare(
+        0.1,
+        "s",
+        "A party's air picture is scanned this long after its new track states arrive (the rest of its second's"
+        " batches gather meanwhile), without waiting for the next tick; at least the tick interval: ticks only.",
+    )
+    non_response_s: float = _declare(
+        180.0,
+        "s",
+        "A safety message about another party's aircraft flags it non_responsive if, this long after it was sent,"
+        " the owner has not acknowledged it and the aircraft has not manoeuvred.",
+    )
+    non_response_turn_deg: float = _declare(
+        15.0, "deg", "A change of track at least this large since the safety message counts as a manoeuvre."
+    )
+    non_response_climb_ft: float = _declare(
+        300.0,
+        "ft",
+        "A change of altitude at least this large (climb or descent; altitudes are the median of 30 s of reports)"
+        " counts as a manoeuvre.",
+    )
+    non_response_speed_kt: float = _declare(
+        40.0, "kt", "A change of ground speed at least this large counts as a manoeuvre."
+    )
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -108,15 +97,40 @@ class NodeSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> NodeSettings:
         """Defaults, then ``AIRPARLEY_<NAME>`` variables, then explicit overrides (e.g. CLI options)."""
-        environ = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        types = {item.name: type(getattr(cls(), item.name)) for item in fields(cls)}
-        for setting in SETTINGS:
-            raw = environ.get(setting.env)
-            if raw is not None:
-                try:
-                    values[setting.name] = types[setting.name](raw)
-                except ValueError:
-                    raise InvalidInput(setting.env, f"must be a number, got {raw!r}") from None
+        values = _read_env(SETTINGS, os.environ if environ is None else environ)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)
+
+
+#: Every node setting, in declaration order, from the fields of :class:`NodeSettings`.
+SETTINGS: Final = tuple(
+    Setting(item.name, item.default, item.metadata["unit"], item.metadata["help"])  # type: ignore[arg-type]
+    for item in fields(NodeSettings)
+)
+
+
+def _read_env(declared: tuple[Any, ...], environ: Mapping[str, str]) -> dict[str, Any]:
+    """The declared settings given in ``environ`` as ``AIRPARLEY_<NAME>``, each converted to its default's type."""
+    values: dict[str, Any] = {}
+    for setting in declared:
+        variable = env_name(setting.name)
+        raw = environ.get(variable)
+        if raw is None:
+            continue
+        try:
+            values[setting.name] = type(setting.default)(raw)
+        except ValueError:
+            kind = "a whole number" if isinstance(setting.default, int) else "a number"
+            raise InvalidInput(variable, f"must be {kind}, got {raw!r}") from None
+    return values
+
+
+def settings_from_env(
+    environ: Mapping[str, str] | None = None, **overrides: Any
+) -> tuple[NodeSettings, HotlineSettings]:
+    """The node's and the hotline's settings: defaults, then ``AIRPARLEY_<NAME>`` variables, then explicit
+    overrides of node settings (CLI options). The one place the environment is read for settings."""
+    environ = os.environ if environ is None else environ
+    node = NodeSettings.from_env(environ, **overrides)
+    hotline = HotlineSettings.from_dict(_read_env(HOTLINE_SETTINGS, environ))
+    return node, hotline

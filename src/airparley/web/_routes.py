@@ -12,19 +12,16 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Final
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, FastAPI, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from airparley.errors import PermissionDenied
-from airparley.node._http import Unauthorized
+from airparley.errors import PermissionDenied, Unauthorized
+from airparley.node import Node, create_app
 from airparley.store import Officer
 from airparley.web._session import COOKIE, CSRF_HEADER, SAFE_METHODS, Session, Sessions, secret_from_env
-
-if TYPE_CHECKING:
-    from airparley.node import Node
 
 __all__ = ["STATIC", "SessionAuth", "mount", "session_officer", "websocket_officer"]
 
@@ -199,10 +196,21 @@ def _router(node: Node, auth: SessionAuth) -> APIRouter:
     return router
 
 
+def desk_app(node: Node) -> FastAPI:
+    """The node's app (``airparley.node.create_app``) with the desk UI mounted: what ``airparley serve`` and
+    ``airparley demo`` serve."""
+    app = create_app(node)
+    mount(app, node)
+    return app
+
+
 def mount(app: FastAPI, node: Node) -> None:
-    """Serve the desk UI from ``app``: the page, its static files and the session endpoints."""
+    """Serve the desk UI from ``app``: the page, its static files and the session endpoints; and tell the
+    node's authentication how to find a session's officer (``node/_auth.py``: the node never imports web)."""
     auth = SessionAuth(node, Sessions(secret_from_env()), node.settings.auth_cache_s)
     app.state.sessions = auth
+    app.state.session_officer = session_officer
+    app.state.socket_officer = websocket_officer
     app.include_router(_router(node, auth))
     if not (STATIC / "vendor" / "leaflet" / "leaflet.js").is_file():
         _log.warning("the desk UI's map assets are not built (run 'make web'); the page will say so")
