@@ -29,8 +29,9 @@ import numpy.typing as npt
 import shapely
 from shapely import STRtree
 
-from airparley.geo import M_PER_NM, aeqd_xy, aeqd_xy_grouped
+from airparley.geo import M_PER_NM, aeqd_xy, aeqd_xy_grouped, ecef
 from airparley.strategic._conflict import Conflict, VolumePair, conflict_id
+from airparley.strategic._frames import FRAME_COLUMNS, frame_params, frame_xy
 from airparley.strategic._model import Buffers, Notice
 from airparley.strategic._outline import outline_distance, segment_distance
 
@@ -74,6 +75,12 @@ _CAPSULE_MIN_INSERT: Final = 64
 #: Polygons of one ring with at most this many coordinates (the closing one included) are compared
 #: exactly, vertex by vertex, where the capsules leave a pair unsure (boxes: their capsules are loose).
 _POLY_MAX_VERTICES: Final = 9
+#: In the exact test's frame: two rings are measured as GEOS measures them, to this much (NM)...
+_RING_SLACK_NM: Final = 1e-6
+#: ...and a capsule's side keeps this much (NM) plus this fraction of its size, plus the frames'
+#: distortion (twice (rho / R)^2, some six times the largest stretch between two such frames).
+_PAIR_SLACK_NM: Final = 1e-4
+_PAIR_SLACK_REL: Final = 1e-4
 #: Unsure pairs compared outline to outline per batch (the temporaries are pairs x vertices^2).
 _OUTLINE_BATCH: Final = 32_768
 _WGS84_A: Final = 6378137.0
@@ -277,6 +284,9 @@ class ConflictIndex:
         self._cap_outer = np.zeros(0)
         self._cap_usable = np.zeros(0, dtype=bool)
         self._poly = np.zeros((0, _POLY_MAX_VERTICES, 2))
+        self._poly_ecef = np.zeros((0, _POLY_MAX_VERTICES, 3))
+        self._frame = np.zeros((0, FRAME_COLUMNS))
+        self._cap_ecef = np.zeros((0, 6))
         self._poly_count = np.zeros(0, dtype=np.int64)
         self._cap_pending: list[int] = []
         self._parties: dict[str, int] = {}
@@ -327,6 +337,9 @@ class ConflictIndex:
         self._cap_outer = resize(self._cap_outer)
         self._cap_usable = resize(self._cap_usable)
         self._poly = resize(self._poly)
+        self._poly_ecef = resize(self._poly_ecef)
+        self._frame = resize(self._frame)
+        self._cap_ecef = resize(self._cap_ecef)
         self._poly_count = resize(self._poly_count)
         geoms = np.empty(capacity, dtype=object)
         geoms[: self._size] = self._geoms[: self._size]
@@ -369,6 +382,7 @@ class ConflictIndex:
         self._end[slots] = [v.end_s for _, _, v in volumes]
         self._bounds[slots] = bounds
         self._centre[slots] = centre
+        self._frame[slots] = frame_params(centre[:, 0], centre[:, 1])
         self._radius_nm[slots] = radius
         self._geoms[slots] = geoms
         # The query boxes are made once per volume: making them per full check costs as much as a
@@ -407,7 +421,9 @@ class ConflictIndex:
         first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         rows = np.flatnonzero(small)
         column = np.minimum(np.arange(_POLY_MAX_VERTICES)[None, :], sizes[rows, None] - 1)
-        self._poly[slots[rows]] = coords[first[rows, None] + column]
+        ring = coords[first[rows, None] + column]
+        self._poly[slots[rows]] = ring
+        self._poly_ecef[slots[rows]] = np.stack(ecef(ring[:, :, 0], ring[:, :, 1]), axis=-1)
 
     def _fit_capsules(self, slots: IntArray, x: FloatArray, y: FloatArray, owner: IntArray) -> None:
         """Fit the capsules of ``slots`` (consecutive rows of ``owner``; ``x``/``y`` in their own frames)."""
@@ -420,6 +436,8 @@ class ConflictIndex:
                 self._geoms[part], self._centre[part], x[rows], y[rows], owner[rows] - low, self._radius_nm[part]
             )
             self._cap_ends[part] = capsules.ends
+            ends = capsules.ends
+            self._cap_ecef[part] = np.column_stack([*ecef(ends[:, 0], ends[:, 1]), *ecef(ends[:, 2], ends[:, 3])])
             self._cap_xy[part] = capsules.xy
             self._cap_inner[part] = capsules.inner
             self._cap_outer[part] = capsules.outer
@@ -585,15 +603,12 @@ class ConflictIndex:
         if usable.size == 0:
             return near, far
         a, b = a[usable], b[usable]
-        # In A's own frame, where A's capsule was fitted: only B's two ends need projecting.
-        eb = self._cap_ends[b]
-        centre = self._centre[a]
-        owner = np.repeat(np.arange(a.size), 2)
-        flat_x, flat_y = aeqd_xy_grouped(
-            eb[:, [0, 2]].ravel(), eb[:, [1, 3]].ravel(), owner, centre[:, 0], centre[:, 1]
-        )
-        bx = flat_x.reshape(-1, 2) / M_PER_NM
-        by = flat_y.reshape(-1, 2) / M_PER_NM
+        # In A's own frame, where A's capsule was fitted: only B's two ends need projecting (their
+        # ECEF points and A's frame are kept, so this is the kernel without its trigonometry).
+        eb = self._cap_ecef[b]
+        bx, by = frame_xy(eb[:, 0::3], eb[:, 1::3], eb[:, 2::3], self._frame[a][:, None, :])
+        bx /= M_PER_NM
+        by /= M_PER_NM
         axy = self._cap_xy[a] / M_PER_NM
         gap = segment_distance(axy[:, 0], axy[:, 1], axy[:, 2], axy[:, 3], bx[:, 0], by[:, 0], bx[:, 1], by[:, 1])
         outer_a, outer_b = self._cap_outer[a], self._cap_outer[b]
@@ -613,43 +628,58 @@ class ConflictIndex:
         return near, far
 
     def _outline_bracket(self, a: IntArray, b: IntArray) -> tuple[BoolArray, BoolArray]:
-        """Pairs where one side is a small polygon, decided on the polygon itself (NumPy only).
+        """The pairs the capsules left, decided again in the exact test's own frame (NumPy only).
 
-        The polygon's ring is its footprint exactly; the other side is its ring too, or its capsule
-        (segment and radii). Both are drawn in A's own frame, and the bracket keeps the capsules' margin.
+        Each side is its ring when it is a small polygon (then it *is* the footprint), else its capsule
+        (segment and radii). Both are drawn in the frame :func:`lateral_within` measures in (centred on
+        the middle of the pair's bounds, the same kernel), so a pair of rings is measured as GEOS
+        measures it, to rounding. A capsule's radii were measured in its own frame: its side keeps a
+        margin for the difference between the two frames over its size.
         """
         lateral = self.buffers.lateral_nm
         near = np.zeros(a.size, dtype=bool)
         far = np.zeros(a.size, dtype=bool)
         poly_a, poly_b = self._poly_count[a] > 0, self._poly_count[b] > 0
-        chosen = np.flatnonzero((poly_a | poly_b) & (poly_a | self._cap_usable[a]) & (poly_b | self._cap_usable[b]))
-        for low in range(0, chosen.size, _OUTLINE_BATCH):
-            rows = chosen[low : low + _OUTLINE_BATCH]
+        chosen = np.flatnonzero((poly_a | self._cap_usable[a]) & (poly_b | self._cap_usable[b]))
+        # Batches of pairs with the same padded width: most are capsule against capsule (two vertices),
+        # and a few rings in a batch must not pad every row to their size.
+        widths = np.maximum(np.maximum(self._poly_count[a[chosen]], self._poly_count[b[chosen]]), 2)
+        chosen = chosen[np.argsort(widths, kind="stable")]
+        widths = np.sort(widths, kind="stable")
+        cuts = np.flatnonzero(np.diff(widths)) + 1
+        batches = [
+            part[low : low + _OUTLINE_BATCH]
+            for part in np.split(chosen, cuts)
+            for low in range(0, part.size, _OUTLINE_BATCH)
+        ]
+        for rows in batches:
             sa, sb = a[rows], b[rows]
             width = max(2, int(self._poly_count[sa].max()), int(self._poly_count[sb].max()))
-            centre = self._centre[sa]
+            ba, bb = self._bounds[sa], self._bounds[sb]
+            lon0 = (np.minimum(ba[:, 0], bb[:, 0]) + np.maximum(ba[:, 2], bb[:, 2])) / 2.0
+            lat0 = (np.minimum(ba[:, 1], bb[:, 1]) + np.maximum(ba[:, 3], bb[:, 3])) / 2.0
+            params = frame_params(lon0, lat0)[:, None, :]
             sides = []
             for s in (sa, sb):
                 filled = self._poly_count[s] > 0
-                lonlat = self._poly[s, :width].copy()
-                ends = self._cap_ends[s][~filled]
-                lonlat[~filled, 0] = ends[:, 0:2]
-                lonlat[~filled, 1:] = ends[:, None, 2:4]
-                owner = np.repeat(np.arange(rows.size), width)
-                x, y = aeqd_xy_grouped(
-                    lonlat[:, :, 0].ravel(), lonlat[:, :, 1].ravel(), owner, centre[:, 0], centre[:, 1]
-                )
-                x, y = x.reshape(-1, width) / M_PER_NM, y.reshape(-1, width) / M_PER_NM
+                points = self._poly_ecef[s, :width]
+                ends = self._cap_ecef[s[~filled]]
+                points[~filled, 0] = ends[:, 0:3]
+                points[~filled, 1:] = ends[:, None, 3:6]
+                x, y = frame_xy(points[:, :, 0], points[:, :, 1], points[:, :, 2], params)
+                x /= M_PER_NM
+                y /= M_PER_NM
                 inner = np.where(filled, 0.0, self._cap_inner[s])
                 outer = np.where(filled, 0.0, self._cap_outer[s])
                 extent = np.hypot(x.max(axis=1) - x.min(axis=1), y.max(axis=1) - y.min(axis=1))
-                rho = np.hypot(x, y).max(axis=1) + outer
-                sides.append((x, y, filled, inner, outer, extent, rho))
-            (ax, ay, fa, inner_a, outer_a, ext_a, rho_a), (bx, by, fb, inner_b, outer_b, ext_b, rho_b) = sides
+                # Furthest any of its points lies from either frame's centre (its own, the pair's).
+                rho = np.maximum(np.hypot(x, y).max(axis=1) + outer, self._radius_nm[s])
+                relative = _PAIR_SLACK_REL + 2.0 * (rho / _EARTH_RADIUS_NM) ** 2
+                slack = np.where(filled, 0.0, _PAIR_SLACK_NM + relative * (extent + outer))
+                sides.append((x, y, filled, inner, outer, slack))
+            (ax, ay, fa, inner_a, outer_a, slack_a), (bx, by, fb, inner_b, outer_b, slack_b) = sides
             gap = outline_distance(ax, ay, fa, bx, by, fb)
-            # The same margin as the capsules': frame distortion over the pair's extent, plus rounding.
-            relative = _CAPSULE_SLACK_REL + (np.maximum(rho_a, rho_b) / _EARTH_RADIUS_NM) ** 2
-            slack = _CAPSULE_SLACK_NM + relative * (ext_a + ext_b + outer_a + outer_b + gap)
+            slack = _RING_SLACK_NM + slack_a + slack_b
             near[rows] = (inner_a >= 0.0) & (inner_b >= 0.0) & (gap - inner_a - inner_b + slack < lateral)
             far[rows] = gap - outer_a - outer_b - slack >= lateral
         return near, far
