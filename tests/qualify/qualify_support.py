@@ -100,6 +100,9 @@ def serve_node(
             tokens[code] = {tier: tx.add_officer(code, f"{code} {tier}", tier, _now())[1] for tier in TIERS}
         tx.add_party(REMOTE[0], REMOTE[1], REMOTE[2], _now(), public_key=public_key_to_text(remote_key))
         _, peer_token = tx.add_officer(REMOTE[0], "SYR node", "peer", _now())
+        # SYR's node is played by the suite itself (hostile_peer, FED-004), on a port of its own.
+        hostile_port = _free_port()
+        tx.add_peer(REMOTE[0], f"http://127.0.0.1:{hostile_port}", public_key_to_text(remote_key), "unused", _now())
     node = make_node(store, node_settings, _now, HOTLINE_SETTINGS, keys=keys)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(desk_app(node), host="127.0.0.1", port=port, log_level="warning"))
@@ -121,6 +124,7 @@ def serve_node(
         "peer": {"node": "A", "token": peer_token},
         "public_keys": {code: public_key_to_text(key) for code, key in keys.items()},
         "settings": settings,
+        "hostile_peer": {"party": REMOTE[0], "listen": f"127.0.0.1:{hostile_port}"},
         **config_extra,
     }
     try:

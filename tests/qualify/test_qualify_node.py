@@ -78,12 +78,24 @@ def test_the_command_qualifies_our_node_on_sqlite_and_signs_its_report(tmp_path:
     assert other.exit_code == 1
 
 
-def test_our_node_on_postgresql_passes_every_check(postgres_server: str) -> None:
+def test_our_node_on_postgresql_keeps_the_rules_that_wait_on_its_clock(postgres_server: str) -> None:
+    """The scenarios that wait (rings, deadlines, lapse, non-response, the hostile peer) on PostgreSQL; the others
+    run on PostgreSQL in the federation below."""
     from airparley.store._local_postgres import create_database
 
     with serve_node(create_database(postgres_server)) as served:
-        report = qualify(served.config)
-    _assert_all_pass(report)
+        waiting = [s for s in SCENARIOS if s.wait_s(served.config) > 0]
+        report = qualify(served.config, waiting)
+    failures = [(c["id"], c["observed"]) for s in report["scenarios"] for c in s["checks"] if c["outcome"] == "fail"]
+    assert failures == []
+    assert [(s["id"], s["reason"]) for s in report["scenarios"] if s["outcome"] == "error"] == []
+    assert {s["id"] for s in report["scenarios"] if s["outcome"] == "pass"} >= {
+        "S05-safety-rings",
+        "S07-case-deadline",
+        "S11-non-response",
+        "S14-case-lapse",
+        "S15-hostile-peer",
+    }
 
 
 def test_a_config_too_slow_for_the_waiting_rules_skips_them_with_the_reason(tmp_path: Path) -> None:
@@ -110,7 +122,8 @@ def test_bad_configs_name_the_field(tmp_path: Path) -> None:
 
 def test_two_federated_nodes_one_sqlite_one_postgresql(tmp_path: Path, postgres_server: str) -> None:
     """USA's node on SQLite, RUS's on PostgreSQL: the scenarios that do not wait on the clock, and federation's
-    own, pass across the two (the waiting ones are qualified on one node above)."""
+    own, pass across the two (the waiting ones are qualified on one node above). This is the CI run the issue asks
+    for: qualify against a two-node federation, one SQLite, one PostgreSQL."""
     from airparley.store._local_postgres import create_database
 
     with serve_federation(f"sqlite:///{tmp_path / 'usa.db'}", create_database(postgres_server)) as nodes:

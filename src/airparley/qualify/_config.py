@@ -11,6 +11,7 @@ A YAML or JSON file::
     public_keys: {USA: 64 hex, RUS: 64 hex}  # the parties' first keys, to verify their feeds (optional)
     settings: {ring_interval_s: 1, ...}      # what the nodes were started with (node and hotline settings)
     max_wait_s: 60                           # a scenario that would wait longer is skipped, with the reason
+    hostile_peer: {party: SYR, listen: 127.0.0.1:8799}  # optional: a peer of node A the suite plays (FED-004)
     key: report-key.pem                      # Ed25519 private key (PEM) that signs the report (or --key)
 
 Tokens are secrets: they are never written to the report. Every value is checked when the file is read, and
@@ -77,6 +78,8 @@ class QualifyConfig:
     settings: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
     max_wait_s: float = 60.0
     key_path: Path | None = None
+    hostile_party: str | None = None
+    hostile_listen: tuple[str, int] | None = None
 
     def setting(self, name: str) -> float:
         return float(self.settings[name])
@@ -94,6 +97,11 @@ class QualifyConfig:
             "public_keys": dict(self.public_keys),
             "settings": dict(self.settings),
             "max_wait_s": self.max_wait_s,
+            "hostile_peer": (
+                {"party": self.hostile_party, "listen": f"{self.hostile_listen[0]}:{self.hostile_listen[1]}"}
+                if self.hostile_listen
+                else None
+            ),
         }
 
 
@@ -125,7 +133,7 @@ def _number(value: Any, name: str) -> float:
 def parse_config(data: Any, base: Path | None = None) -> QualifyConfig:
     """A config from its parsed YAML/JSON; relative paths (``key``) are read from ``base``."""
     top = _mapping(data, "config")
-    unknown = set(top) - {"nodes", "parties", "peer", "public_keys", "settings", "max_wait_s", "key"}
+    unknown = set(top) - {"nodes", "parties", "peer", "public_keys", "settings", "max_wait_s", "key", "hostile_peer"}
     if unknown:
         raise InvalidInput(sorted(unknown)[0], "is not a config field")
     nodes = {_text(k, "nodes"): _url(v, f"nodes.{k}") for k, v in _mapping(top.get("nodes"), "nodes").items()}
@@ -170,6 +178,7 @@ def parse_config(data: Any, base: Path | None = None) -> QualifyConfig:
         key_path = Path(_text(top["key"], "key"))
         if base is not None and not key_path.is_absolute():
             key_path = base / key_path
+    hostile_party, hostile_listen = _hostile(top.get("hostile_peer"), {p.party for p in parties})
     return QualifyConfig(
         nodes=nodes,
         parties=tuple(parties),
@@ -179,7 +188,24 @@ def parse_config(data: Any, base: Path | None = None) -> QualifyConfig:
         settings=settings,
         max_wait_s=_number(top.get("max_wait_s", 60), "max_wait_s"),
         key_path=key_path,
+        hostile_party=hostile_party,
+        hostile_listen=hostile_listen,
     )
+
+
+def _hostile(value: Any, parties: set[str]) -> tuple[str | None, tuple[str, int] | None]:
+    """``hostile_peer``: a party the nodes replicate from (registered on them as a peer with its public key, at
+    ``http://<listen>``) that is none of the parties the suite acts for; the suite serves its feed (FED-004)."""
+    if value is None:
+        return None, None
+    entry = _mapping(value, "hostile_peer")
+    party = _text(entry.get("party"), "hostile_peer.party")
+    if not _PARTY.match(party) or party in parties:
+        raise InvalidInput("hostile_peer.party", "must be a party code other than the parties the suite acts for")
+    host, _, port = _text(entry.get("listen"), "hostile_peer.listen").rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InvalidInput("hostile_peer.listen", "must be host:port (e.g. 127.0.0.1:8799)")
+    return party, (host, int(port))
 
 
 def load_config(path: Path) -> QualifyConfig:

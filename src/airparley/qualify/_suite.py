@@ -7,6 +7,7 @@ from typing import Final
 from airparley.qualify._s_access import ACCESS
 from airparley.qualify._s_api import API
 from airparley.qualify._s_events import EVENTS
+from airparley.qualify._s_hostile import HOSTILE_PEER
 from airparley.qualify._s_hotline import CASE_DEADLINE, CASES, MESSAGES, SAFETY
 from airparley.qualify._s_ledger import LEDGER
 from airparley.qualify._s_more import FEDERATION, LAPSE, RATE_LIMIT
@@ -31,4 +32,5 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
     NON_RESPONSE,
     LAPSE,
     RATE_LIMIT,
+    HOSTILE_PEER,
 )
