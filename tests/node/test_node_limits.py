@@ -17,9 +17,10 @@ from websockets.sync.client import connect
 from airparley.cli import app as cli_app
 from airparley.errors import InvalidInput
 from airparley.ledger import generate_key
-from airparley.node import Node, NodeSettings, create_app
+from airparley.node import Node, NodeSettings
 from airparley.node._http import FAILURE_COST, RateLimiter, TooManyRequests, client_address
 from airparley.store import Store
+from airparley.web import desk_app
 
 
 def test_the_token_bucket_allows_a_burst_then_the_sustained_rate() -> None:
@@ -117,7 +118,7 @@ def limited(db_url: str) -> Iterator[Limited]:
         tx.add_party("USA", "Coalition CAOC, Al Udeid", "en", clock())
         _, token = tx.add_officer("USA", "USA duty", "duty", clock())
     node = Node(store, NodeSettings(), clock, keys={"USA": generate_key()})
-    app = create_app(node)
+    app = desk_app(node)  # the desk UI's login is a door too
     now = [0.0]
     limiter = RateLimiter(rate_per_s=20.0, burst=200, clock=lambda: now[0])
     app.state.limiter = limiter
@@ -155,6 +156,16 @@ def test_unknown_tokens_are_rate_limited_per_address_and_grow_nothing(limited: L
         with connect(socket_url, open_timeout=10) as socket:
             socket.close()
     assert len(limited.limiter) <= 2  # the address and the good token: no bucket for the 300 unknown ones
+
+
+def test_failed_logins_of_the_desk_ui_count_against_the_address(limited: Limited) -> None:
+    limited.now[0] += 100.0
+    with httpx.Client(base_url=limited.url, timeout=10, headers={"X-Airparley": "1"}) as client:
+        statuses = [client.post("/api/v1/session", json={"token": f"guess-{n}"}).status_code for n in range(25)]
+        assert statuses == [401] * (200 // FAILURE_COST - 1) + [429] * (25 - 200 // FAILURE_COST + 1)
+        assert client.post("/api/v1/session", json={"token": limited.token}).status_code == 429
+        limited.now[0] += 1.0
+        assert client.post("/api/v1/session", json={"token": limited.token}).status_code == 200
 
 
 # -- every refusal is a problem document, declared in the OpenAPI document ---------------------------------

@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from airparley.errors import PermissionDenied, Unauthorized
 from airparley.node import Node, create_app
+from airparley.node._http import client_address
 from airparley.store import Officer
 from airparley.web._session import COOKIE, CSRF_HEADER, SAFE_METHODS, Session, Sessions, secret_from_env
 
@@ -163,10 +164,13 @@ def _router(node: Node, auth: SessionAuth) -> APIRouter:
     @router.post("/session", summary="Log in with a bearer token: sets the session cookie (needs X-Airparley: 1)")
     def login(request: Request, token: Annotated[str, Body(embed=True, min_length=1, max_length=512)]) -> Response:
         _require_header(request)
-        host = request.client.host if request.client else "unknown"
-        request.app.state.limiter.check(f"login:{host}")
+        limiter = request.app.state.limiter
+        address = client_address(request)
+        limiter.check(f"login:{address}")
+        limiter.knock(address)  # a failed login counts against the address, as a failed bearer token does
         officer = node.authenticate(token.strip())
         if officer is None:
+            limiter.failed(address)
             raise Unauthorized("unknown or revoked token")
         if officer.tier not in DESK_TIERS:
             raise PermissionDenied(f"a {officer.tier} token opens no desk: log in with an officer's token")
