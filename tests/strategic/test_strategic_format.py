@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from airparley.bounds import BOUNDS
 from airparley.strategic import ConflictIndex, notice_schema, notices_to_geojson, parse_notices, parse_notices_data
 
 
@@ -88,7 +89,7 @@ BAD_CASES: list[tuple[dict[str, Any], str, str]] = [
     ({"kind": "bombing"}, "kind", "unknown value 'bombing'"),
     ({"start": "tomorrow"}, "start", "not an ISO 8601 time"),
     ({"start": "2026-11-26T02:00:00"}, "start", "no timezone"),
-    ({"version": 0}, "version", "minimum"),
+    ({"version": 0}, "version", "within 1 to 1,000,000"),
     ({"mission": "secret"}, "properties", "unknown property 'mission'"),
     ({"upper": "high"}, "upper", "must be feet MSL"),
 ]
@@ -163,3 +164,45 @@ def test_the_packaged_json_schema_accepts_the_example(syria_iraq_path: Path) -> 
     import jsonschema
 
     jsonschema.validate(json.loads(syria_iraq_path.read_text()), notice_schema())
+
+
+def test_the_json_schema_states_the_declared_bounds() -> None:
+    """The shipped schema and airparley/bounds.py cannot drift apart: each limit the schema states is the table's."""
+    props = notice_schema()["$defs"]["feature"]["properties"]["properties"]["properties"]
+    for name, bound in (
+        ("version", "version"),
+        ("radius_nm", "radius_nm"),
+        ("half_width_nm", "half_width_nm"),
+        ("frequency_mhz", "frequency_mhz"),
+    ):
+        low = props[name].get("minimum", BOUNDS[bound].low)
+        assert (low, props[name]["maximum"]) == (BOUNDS[bound].low, BOUNDS[bound].high), name
+    for name, bound in (("notice_id", "notice_id"), ("party", "party"), ("remarks", "remarks")):
+        assert props[name]["maxLength"] == BOUNDS[bound].high, name
+    assert props["party"]["minLength"] == BOUNDS["party"].low
+    assert props["callsigns"]["maxItems"] == BOUNDS["callsigns"].high
+    assert props["callsigns"]["items"]["maxLength"] == BOUNDS["callsign"].high
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"radius_nm": 900}, "radius_nm", "must be within 0.01 to 500 NM"),
+        ({"notice_id": "USA-\u202e0101"}, "notice_id", "letters, digits"),
+        ({"notice_id": "USA-" + "1" * 61}, "notice_id", "4 to 64 characters"),
+        ({"party": "usa"}, "party", "capital letters"),
+        ({"callsigns": ["VIPER 1\x00"]}, "callsigns.0", "NUL"),
+        ({"remarks": "left \u2067right"}, "remarks", "directional formatting"),
+        ({"private": {"n": float("nan")}}, "private.n", "finite"),
+        ({"frequency_mhz": 243.0001}, "frequency_mhz", "3 decimals"),
+        ({"lower": 10**12}, "lower", "-2,000 to 100,000 ft MSL"),
+        ({"start": "2150-01-01T00:00:00Z", "end": "2150-01-01T01:00:00Z"}, "start", "2000 and 2100"),
+        ({"end": "2026-12-30T00:00:00Z"}, "end", "at most 31 days"),
+    ],
+)
+def test_bounds_name_the_field_and_say_the_bound(change: dict[str, Any], field: str, reason: str) -> None:
+    parsed = parse_notices_data(_collection(_feature(**change)))
+    assert parsed.notices == []
+    (error,) = parsed.errors
+    assert error.field == field, error
+    assert reason in error.reason, error

@@ -36,6 +36,13 @@ __all__ = ["NoticeFile", "notice_schema", "notices_to_geojson", "parse_notices",
 #: Properties that describe the notice as a whole; every feature of a notice must agree on them.
 _NOTICE_LEVEL = ("party", "version", "kind", "state", "priority", "callsigns", "frequency_mhz", "remarks")
 
+#: Properties whose JSON Schema limits come from the table of bounds (tests/strategic checks they agree).
+_SCHEMA_BOUNDS = {
+    name: name
+    for name in ("notice_id", "party", "version", "radius_nm", "half_width_nm", "callsigns", "frequency_mhz", "remarks")
+}
+_LIMITS = frozenset({"minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems", "pattern"})
+
 #: The id alphabet (airparley/bounds.py): ASCII only, so no look-alike or direction character fits in one.
 _NOTICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _CALLSIGN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 -]*[A-Za-z0-9])?")
@@ -98,6 +105,17 @@ def _describe(error: ValidationError) -> InvalidInput:
         # ``properties`` itself of the wrong type strips to an empty path: name it.
         name = ".".join(path) or ("properties" if list(error.absolute_path) == ["properties"] else "(feature)")
         return InvalidInput(name, f"must be of type {error.validator_value}, got {bounds.shown(instance)}")
+    if validator in _LIMITS and path:
+        key = "callsign" if len(path) == 2 and path[0] == "callsigns" else _SCHEMA_BOUNDS.get(path[-1])
+        if key is not None:
+            bound = bounds.BOUNDS[key]
+            if validator == "pattern":
+                reason = f"must be {bound.why}, got {bounds.shown(instance)}"
+            elif validator in ("minimum", "maximum"):
+                reason = f"must be within {bound.describe()}, got {bounds.shown(instance)}"
+            else:
+                reason = f"must be {bound.describe()}, got {len(instance)}"
+            return InvalidInput(".".join(path), reason)
     if validator == "oneOf" and isinstance(instance, Mapping) and error.context:
         # An altitude written as an object: the object branch's own complaint is the useful one.
         object_branch = [e for e in error.context if e.relative_schema_path and e.relative_schema_path[0] == 1]
