@@ -617,3 +617,46 @@ def test_tampered_obligations_are_refused() -> None:
     with pytest.raises(InvalidInput) as raised:
         Case.from_dict(wire)
     assert raised.value.field == "agreement.obligations"
+
+
+# --- bounds (airparley/bounds.py) ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"kind": "shift_time", "party": "RUS", "minutes": 10**400}, "terms.minutes"),
+        ({"kind": "altitude_split", "at_ft": 10**400, "above": "USA", "below": "RUS"}, "terms.at_ft"),
+        (
+            {
+                "kind": "time_share",
+                "slots": [{"party": "USA", "start": "2150-01-01T00:00:00Z", "end": "2150-01-01T01:00Z"}],
+            },
+            "terms.slots.0.start",
+        ),
+    ],
+)
+def test_terms_beyond_their_bounds_name_the_field(data: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        terms_from_dict(data)
+    assert raised.value.field == field
+
+
+def test_a_time_share_holds_at_most_48_slots() -> None:
+    start = datetime(2026, 11, 26, tzinfo=UTC)
+    slots = [
+        {
+            "party": ("USA", "RUS")[i % 2],
+            "start": (start + timedelta(minutes=10 * i)).isoformat(),
+            "end": (start + timedelta(minutes=10 * i + 10)).isoformat(),
+        }
+        for i in range(49)
+    ]
+    with pytest.raises(InvalidInput) as raised:
+        terms_from_dict({"kind": "time_share", "slots": slots})
+    assert raised.value.field == "terms.slots"
+
+
+@pytest.mark.parametrize("position", [[10**400, 34.0], [38.0, float("nan")], [2**70, 34.0]])
+def test_reroute_positions_beyond_a_double_are_geometry_errors(position: list[Any]) -> None:
+    ring = [[38.0, 34.4], position, [38.5, 34.7], [38.0, 34.4]]
+    with pytest.raises(GeometryError):
+        Reroute.from_geometry("RUS", {"type": "Polygon", "coordinates": [ring]})

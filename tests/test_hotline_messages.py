@@ -363,3 +363,43 @@ def test_receipts_must_match_recipients() -> None:
     with pytest.raises(InvalidInput) as raised:
         Message.from_dict(wire, CATALOGUE)
     assert raised.value.field == "receipts"
+
+
+# --- bounds (airparley/bounds.py): hostile values are field errors, never an OverflowError ----------------
+@pytest.mark.parametrize(
+    ("params", "field", "reason"),
+    [
+        ({"distance_nm": 10**400}, "params.distance_nm", "0-1000"),
+        ({"distance_nm": float("nan")}, "params.distance_nm", "finite"),
+        ({"distance_nm": float("inf")}, "params.distance_nm", "finite"),
+        ({"distance_nm": 2**70}, "params.distance_nm", "0-1000"),
+    ],
+)
+def test_phrase_numbers_beyond_a_double_are_field_errors(params: dict[str, Any], field: str, reason: str) -> None:
+    base = {"callsign": "FLANKER 1", "distance_nm": 0.5, "direction": "right"}
+    with pytest.raises(InvalidInput) as raised:
+        safety_message(params={**base, **params})
+    assert raised.value.field == field
+    assert reason in raised.value.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Climb \u202eFL052\u202c now", "directional formatting"),
+        ("Turn \u2066left\u2069", "directional formatting"),
+        ("lone \ud800 surrogate", "lone surrogate"),
+        ("x" * 4001, "at most 4,000 characters"),
+    ],
+)
+def test_free_text_that_would_show_otherwise_than_written_is_refused(text: str, reason: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        safety_message(template=None, params=None, text=text, language="en")
+    assert raised.value.field == "text"
+    assert reason in raised.value.reason
+
+
+def test_free_text_keeps_arabic_and_direction_marks() -> None:
+    message = safety_message(template=None, params=None, text="\u200fانعطف يسارًا FL250", language="ar")
+    assert isinstance(message.content, FreeText)
+    assert message.content.text.startswith("\u200f")
