@@ -38,3 +38,19 @@ def test_every_check_names_a_requirement_and_scenario_ids_are_unique() -> None:
     for scenario in SCENARIOS:
         assert scenario.checks
         assert set(scenario.checks.values()) <= known
+
+
+def test_docs_qualify_states_the_suite_as_it_is() -> None:
+    from test_qualify_faults import FAULTS
+
+    text = (DOCS / "qualify.md").read_text(encoding="utf-8")
+    checks = sum(len(s.checks) for s in SCENARIOS)
+    assert f"**{len(REQUIREMENTS)} requirements, {checks} checks in {len(SCENARIOS)} scenarios.**" in text
+    for scenario in SCENARIOS:
+        assert f"| `{scenario.id}` | {len(scenario.checks)} |" in text, scenario.id
+    assert f"**{len(FAULTS)} of {len(FAULTS)} injected faults are caught**" in text
+    assert f"Caught: **{len(FAULTS)} of {len(FAULTS)}**" in text
+    for fault in FAULTS:
+        assert f"| {fault.requirement} |" in text, fault.requirement
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    assert f"({len(REQUIREMENTS)}, each with a stable id" in readme
