@@ -46,7 +46,7 @@ from starlette.requests import HTTPConnection
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from airparley.errors import AirparleyError, IllegalTransition, InvalidInput, NotFound, PermissionDenied
+from airparley.errors import AirparleyError, IllegalTransition, InvalidInput, NotFound, PermissionDenied, Unauthorized
 
 __all__ = [
     "FAILURE_COST",
@@ -76,10 +76,6 @@ MAX_JSON_DEPTH: Final = 64
 FAILURE_COST: Final = 10
 #: The answers every route may give besides its success, each a problem document.
 PROBLEM_STATUSES: Final = (400, 401, 403, 404, 409, 413, 422, 429)
-
-
-class Unauthorized(AirparleyError):
-    """No bearer token, or one that is unknown or revoked."""
 
 
 class TooManyRequests(AirparleyError):
