@@ -1,9 +1,11 @@
-"""The full check's shortcuts decide exactly as the scalar reference: capsules and time slabs.
+"""The full check's shortcuts decide exactly as the scalar reference: capsules, rings and time slabs.
 
 The capsule bracket (a segment grown by an inner and an outer radius per footprint) decides most pairs
-without GEOS; the full check queries one STRtree per slab of start times. Both are checked here against
-:func:`volume_conflict` on shapes chosen to stress them: concave rings (a U whose principal axis runs
-outside it), bent corridors, long thin boxes, circles, and windows spread over days.
+without GEOS; what it leaves is decided again in the exact test's frame, small polygons on their own
+ring; the full check queries one STRtree per slab of start times, optionally on two threads. All are
+checked here against :func:`volume_conflict` on shapes chosen to stress them: concave rings (a U whose
+principal axis runs outside it, an L), bent corridors, long thin boxes, tilted quadrilaterals, triangles,
+circles, and windows spread over days; and the NumPy geometry against GEOS and the geo kernel.
 """
 
 from __future__ import annotations
@@ -14,19 +16,22 @@ from datetime import timedelta
 
 import numpy as np
 import shapely
+import shapely.affinity
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategic_builders import T0, circle_volume, corridor_volume, notice, polygon_volume
 
-from airparley.geo import M_PER_NM, LocalFrame
+from airparley.geo import M_PER_NM, LocalFrame, aeqd_xy, ecef
 from airparley.strategic import Buffers, ConflictIndex, Notice, Volume4D, volume_conflict
+from airparley.strategic._frames import frame_params, frame_xy
+from airparley.strategic._outline import outline_distance
 
 PARTIES = ("USA", "RUS", "TUR", "SYR")
 
 
 def _shape(rng: random.Random, lon: float, lat: float, start_min: int, minutes: int) -> Volume4D:
     start = T0 + timedelta(minutes=start_min)
-    kind = rng.choice(["circle", "u", "corridor", "thin", "bent"])
+    kind = rng.choice(["circle", "u", "corridor", "thin", "bent", "triangle", "tilted", "ell"])
     if kind == "circle":
         return circle_volume((lon, lat), rng.uniform(0.5, 40), 10000, 20000, start, minutes)
     if kind == "u":
@@ -41,6 +46,22 @@ def _shape(rng: random.Random, lon: float, lat: float, start_min: int, minutes: 
             [lon + t, lat + h],
             [lon, lat + h],
         ]
+        return polygon_volume(ring, 10000, 20000, start, minutes)
+    if kind == "triangle":
+        ring = [[lon, lat], [lon + rng.uniform(0.05, 0.6), lat + rng.uniform(-0.3, 0.3)], [lon + 0.1, lat + 0.4]]
+        return polygon_volume(ring, 10000, 20000, start, minutes)
+    if kind == "tilted":
+        # A thin quadrilateral at any angle: its edges cross other shapes with no vertex inside them.
+        angle, length, width = rng.uniform(0, np.pi), rng.uniform(0.2, 1.2), rng.uniform(0.005, 0.04)
+        ux, uy, vx, vy = np.cos(angle), np.sin(angle), -np.sin(angle), np.cos(angle)
+        ring = [
+            [lon + a * ux * length + b * vx * width, lat + a * uy * length + b * vy * width]
+            for a, b in [(0, 0), (1, 0), (1, 1), (0, 1)]
+        ]
+        return polygon_volume(ring, 10000, 20000, start, minutes)
+    if kind == "ell":
+        w, h, t = rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8), rng.uniform(0.02, 0.1)
+        ring = [[lon, lat], [lon + w, lat], [lon + w, lat + t], [lon + t, lat + t], [lon + t, lat + h], [lon, lat + h]]
         return polygon_volume(ring, 10000, 20000, start, minutes)
     if kind == "thin":
         w, h = rng.uniform(0.5, 1.5), rng.uniform(0.005, 0.05)
@@ -123,3 +144,87 @@ def test_each_capsule_lies_inside_its_footprint_and_around_it(seed: int) -> None
         inner = index._cap_inner[slot]
         if inner >= 0.0:
             assert axis.buffer(max(inner * M_PER_NM - tolerance, 0.0)).difference(footprint).area < 1.0
+
+
+def test_two_workers_give_the_same_pairs_in_the_same_order() -> None:
+    notices = _scene(7, 70, 2000)
+    index = ConflictIndex.build(notices, Buffers(5, 1000, 30))
+    one, two = index.volume_pairs(), index.volume_pairs(workers=2)
+    assert len(one) > 50
+    assert np.array_equal(one.a, two.a)
+    assert np.array_equal(one.b, two.b)
+
+
+def test_two_thin_boxes_crossing_as_a_plus_conflict_with_no_vertex_inside_the_other() -> None:
+    lon, lat = 38.0, 34.5
+    flat = [[lon - 0.5, lat - 0.01], [lon + 0.5, lat - 0.01], [lon + 0.5, lat + 0.01], [lon - 0.5, lat + 0.01]]
+    tall = [[lon - 0.01, lat - 0.5], [lon + 0.01, lat - 0.5], [lon + 0.01, lat + 0.5], [lon - 0.01, lat + 0.5]]
+    # Far more than 64 volumes, so the capsules are fitted on insert and the ring bracket is the one asked.
+    notices = [notice(f"A{i:03d}", "USA", polygon_volume(flat)) for i in range(40)]
+    notices += [notice(f"B{i:03d}", "RUS", polygon_volume(tall)) for i in range(40)]
+    index = ConflictIndex.build(notices, Buffers(0.2, 1000, 10))
+    assert len(index.volume_pairs()) == 40 * 40
+    assert len(index.volume_pairs(workers=2)) == 40 * 40
+
+
+def _ring(rng: np.random.Generator) -> shapely.Polygon | shapely.LineString:
+    """A small planar outline (NM): a segment, a convex or a concave ring, at a random place."""
+    x0, y0 = rng.uniform(-20, 20, 2)
+    kind = rng.integers(0, 4)
+    if kind == 0:
+        x1, y1 = x0 + rng.uniform(-15, 15), y0 + rng.uniform(-15, 15)
+        return shapely.LineString([(x0, y0), (x1, y1)] if rng.random() < 0.9 else [(x0, y0), (x0, y0 + 1e-9)])
+    if kind == 1:
+        n = int(rng.integers(3, 9))
+        angles = np.sort(rng.uniform(0, 2 * np.pi, n))
+        radius = rng.uniform(0.5, 10)
+        return shapely.Polygon(np.column_stack([x0 + radius * np.cos(angles), y0 + radius * np.sin(angles)]))
+    w, h, t = rng.uniform(2, 15), rng.uniform(2, 15), rng.uniform(0.3, 1.5)
+    if kind == 2:  # a U
+        points = [(0, 0), (w, 0), (w, h), (w - t, h), (w - t, t), (t, t), (t, h), (0, h)]
+    else:  # a thin bar at an angle
+        angle = rng.uniform(0, np.pi)
+        c, s = np.cos(angle), np.sin(angle)
+        points = [(a * c * w - b * s * t, a * s * w + b * c * t) for a, b in [(0, 0), (1, 0), (1, 1), (0, 1)]]
+    return shapely.Polygon([(x0 + px, y0 + py) for px, py in points])
+
+
+def _padded(outlines: list[shapely.Polygon | shapely.LineString]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    coords = [
+        np.asarray(o.exterior.coords if isinstance(o, shapely.Polygon) else o.coords, dtype=float) for o in outlines
+    ]
+    width = max(len(c) for c in coords)
+    padded = np.array([np.vstack([c, np.repeat(c[-1:], width - len(c), axis=0)]) for c in coords])
+    filled = np.array([isinstance(o, shapely.Polygon) for o in outlines])
+    return padded[:, :, 0], padded[:, :, 1], filled
+
+
+def test_the_outline_distance_is_the_planar_distance_between_the_shapes() -> None:
+    rng = np.random.default_rng(3)
+    a = [_ring(rng) for _ in range(4000)]
+    b = [_ring(rng) for _ in range(4000)]
+    # Nested on purpose, both ways round: a ring or a segment wholly inside another ring.
+    for k in range(0, 600, 2):
+        if isinstance(a[k], shapely.Polygon):
+            b[k] = shapely.affinity.scale(a[k], 0.3, 0.3, origin="centroid")
+            a[k + 1], b[k + 1] = b[k], a[k]
+    ax, ay, fa = _padded(a)
+    bx, by, fb = _padded(b)
+    found = outline_distance(ax, ay, fa, bx, by, fb)
+    expected = shapely.distance(np.array(a, dtype=object), np.array(b, dtype=object))
+    arrays = np.array(a, dtype=object), np.array(b, dtype=object)
+    nested = shapely.contains_properly(*arrays) | shapely.contains_properly(arrays[1], arrays[0])
+    assert np.count_nonzero(nested) > 100  # one inside the other: no edge crosses
+    assert np.count_nonzero(expected == 0.0) > 200
+    assert np.count_nonzero(expected > 0.0) > 300
+    np.testing.assert_allclose(found, expected, rtol=0, atol=1e-9)
+
+
+def test_the_frame_kernel_is_the_geo_kernel_bit_for_bit() -> None:
+    rng = np.random.default_rng(5)
+    lon0, lat0 = rng.uniform(-180, 180, 20_000), rng.uniform(-80, 80, 20_000)
+    lon, lat = lon0 + rng.uniform(-3, 3, lon0.size), lat0 + rng.uniform(-3, 3, lon0.size)
+    expected = aeqd_xy(lon, lat, lon0, lat0)
+    found = frame_xy(*ecef(lon, lat), frame_params(lon0, lat0))
+    assert np.array_equal(found[0], expected[0])
+    assert np.array_equal(found[1], expected[1])

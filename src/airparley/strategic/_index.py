@@ -18,6 +18,7 @@ slab of start times, so pairs far apart in time are never produced (:meth:`Confl
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -713,22 +714,25 @@ class ConflictIndex:
             for k in range(int(home[-1]) + 1)
         ]
         slabs = _Slabs(slots, last, bounds, trees, self._query_boxes(slots))
-        ks = [k for k, tree in enumerate(trees) if tree is not None]
         if workers <= 1:
-            found = [self._slab_pairs(slabs, k, None) for k in ks]
+            found = [self._slab_pairs(slabs, range(len(trees)), None)]
         else:
+            # A few runs of consecutive slabs per thread, of about equal numbers of volumes, so that
+            # the threads finish together and each run's candidates are still filtered in large blocks.
+            runs = np.unique(np.searchsorted(bounds, np.linspace(0, slots.size, 4 * workers + 1), side="right") - 1)
+            tasks = [range(int(lo), int(hi)) for lo, hi in itertools.pairwise(runs)]
             # GEOS builds a prepared geometry's inner indexes on first use, unguarded: the few pairs
             # that reach GEOS predicates take this lock; everything else runs in parallel.
             lock = threading.Lock()
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                found = list(pool.map(lambda k: self._slab_pairs(slabs, k, lock), ks))
+                found = list(pool.map(lambda ks: self._slab_pairs(slabs, ks, lock), tasks))
         return VolumePairs(
             np.concatenate([np.zeros(0, dtype=np.int64)] + [a for a, _ in found]),
             np.concatenate([np.zeros(0, dtype=np.int64)] + [b for _, b in found]),
         )
 
-    def _slab_pairs(self, slabs: _Slabs, k: int, lock: threading.Lock | None) -> tuple[IntArray, IntArray]:
-        """The conflicting pairs whose earlier-starting volume lives in slab ``k`` (smaller slot first)."""
+    def _slab_pairs(self, slabs: _Slabs, ks: range, lock: threading.Lock | None) -> tuple[IntArray, IntArray]:
+        """The conflicting pairs whose earlier-starting volume lives in slabs ``ks`` (smaller slot first)."""
         slots, last, bounds = slabs.slots, slabs.last, slabs.bounds
         found_a: list[IntArray] = []
         found_b: list[IntArray] = []
@@ -745,26 +749,29 @@ class ConflictIndex:
             pending_b.clear()
             pending = 0
 
-        queries = np.arange(bounds[k], bounds[k + 1])
-        for j in range(k, int(last[queries].max()) + 1):
-            tree = slabs.trees[j]
-            if tree is None:
+        for k in ks:
+            if slabs.trees[k] is None:
                 continue
-            asking = queries[last[queries] >= j]
-            for low in range(0, asking.size, _QUERY_BATCH):
-                batch = asking[low : low + _QUERY_BATCH]
-                hits = tree.query(slabs.boxes[batch])
-                qa = batch[hits[0]]
-                qb = hits[1].astype(np.int64) + bounds[j]
-                if j == k:
-                    # Both in this slab: the pair belongs to whichever comes first in start order.
-                    keep = qb > qa
-                    qa, qb = qa[keep], qb[keep]
-                pending_a.append(qa)
-                pending_b.append(qb)
-                pending += qa.size
-                if pending >= _FILTER_BATCH:
-                    flush()
+            queries = np.arange(bounds[k], bounds[k + 1])
+            for j in range(k, int(last[queries].max()) + 1):
+                tree = slabs.trees[j]
+                if tree is None:
+                    continue
+                asking = queries[last[queries] >= j]
+                for low in range(0, asking.size, _QUERY_BATCH):
+                    batch = asking[low : low + _QUERY_BATCH]
+                    hits = tree.query(slabs.boxes[batch])
+                    qa = batch[hits[0]]
+                    qb = hits[1].astype(np.int64) + bounds[j]
+                    if j == k:
+                        # Both in this slab: the pair belongs to whichever comes first in start order.
+                        keep = qb > qa
+                        qa, qb = qa[keep], qb[keep]
+                    pending_a.append(qa)
+                    pending_b.append(qb)
+                    pending += qa.size
+                    if pending >= _FILTER_BATCH:
+                        flush()
         if pending:
             flush()
         if not found_a:
