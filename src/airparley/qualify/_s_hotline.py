@@ -186,7 +186,7 @@ def _play_safety(ctx: Context) -> None:
     ring_s = ctx.config.setting("ring_interval_s")
     escalate_s = ctx.config.setting("escalate_after_s")
     tick_s = ctx.config.setting("scheduler_interval_s")
-    slack_s = 2 * tick_s + 1.0 + ctx.replication_s
+    slack_s = 2 * tick_s + 2.0 + ctx.replication_s
     with ctx.step(f"{a} sends a safety message and a routine one to {b}"):
         safety = {
             "recipients": [b],
@@ -205,21 +205,18 @@ def _play_safety(ctx: Context) -> None:
 
         ctx.on_cleanup(f"acknowledge {safety_id}", acknowledge)
     with ctx.step("it rings again"):
-        rings = ctx.wait_for(
-            lambda: (
-                len(found) >= 2 and found
-                if (found := _events_about(ctx.desk(b), "message.ring", _of_message, safety_id))
-                else None
-            ),
-            2 * ring_s + slack_s,
-            interval_s=0.2,
-        )
+
+        def rings() -> int:
+            # A late tick rings every ring it owes in one event ("rings": [...]): count rings, not events.
+            events = _events_about(ctx.desk(b), "message.ring", _of_message, safety_id)
+            return sum(max(1, len((e.get("data") or {}).get("rings") or [])) for e in events)
+
+        rang = ctx.wait_for(lambda: rings() >= 2, 2 * ring_s + slack_s, interval_s=0.2)
         ctx.check(
             "rings-again",
-            bool(rings),
-            f"at least two message.ring events for {b} within {2 * ring_s + slack_s:.1f} s",
-            f"{len(_events_about(ctx.desk(b), 'message.ring', _of_message, safety_id))} rings"
-            f" after {time.monotonic() - sent_at:.1f} s",
+            bool(rang),
+            f"at least two rings (message.ring) for {b} within {2 * ring_s + slack_s:.1f} s",
+            f"{rings()} rings after {time.monotonic() - sent_at:.1f} s",
             ctx.remember(ctx.desk(b).get("/events", after=0, limit=1000)),
         )
     with ctx.step("it escalates to the senior tier, once, and both parties hear it"):
@@ -448,7 +445,7 @@ def _play_deadline(ctx: Context) -> None:
         case_id = open_contention(ctx, a, b, urgent=True)
         ctx.need(ctx.desk(a).post(f"/cases/{case_id}/propose", {"terms": {"kind": "yield", "party": b}}), 200)
     with ctx.step("the deadline passes"):
-        limit = deadline_s + 2 * tick_s + 1.0 + ctx.replication_s
+        limit = deadline_s + 2 * tick_s + 2.0 + ctx.replication_s
         for party in (a, b):
             senior = ctx.desk(party, "senior")
             seen = ctx.wait_for(partial(_events_about, senior, "case.escalated", _of_case, case_id), limit, 0.2)
