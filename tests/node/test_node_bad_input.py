@@ -353,7 +353,7 @@ def test_a_replicated_notice_obeys_the_same_id_rule(running: Running) -> None:
     like a local filing would be: a party's feed can squat no other party's ids either."""
     key = generate_key()
     replicator = Replicator(running.node)
-    for notice_id, reason in (("TUR-0301", "an id of USA's"), ("USA-" + "9" * 80, "an id")):
+    for notice_id, reason in (("TUR-0301", "an id of USA's"), ("USA-" + "9" * 80, "4 to 64 characters")):
         document = _named(usa_strike(), notice_id=notice_id)
         entry = append("USA", Kind.NOTICE_FILED, {"notice": document}, seen={}, now=running.clock(), signing_key=key)
         with running.node.store.begin() as tx, pytest.raises(InvalidInput) as refused:
