@@ -33,7 +33,7 @@ from shapely import STRtree
 from airparley.geo import M_PER_NM, aeqd_xy, aeqd_xy_grouped, ecef
 from airparley.strategic._conflict import Conflict, VolumePair, conflict_id
 from airparley.strategic._frames import FRAME_COLUMNS, frame_params, frame_xy
-from airparley.strategic._model import Buffers, Notice
+from airparley.strategic._model import Buffers, Notice, Shape, Volume4D
 from airparley.strategic._outline import outline_distance, segment_distance
 
 __all__ = ["ConflictIndex", "VolumePairs", "lateral_within"]
@@ -102,7 +102,13 @@ class _Capsules:
 
 
 def _capsules(
-    geoms: npt.NDArray[np.object_], centre: FloatArray, x: FloatArray, y: FloatArray, owner: IntArray, reach: FloatArray
+    geoms: npt.NDArray[np.object_],
+    centre: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    owner: IntArray,
+    reach: FloatArray,
+    axis: FloatArray | None = None,
 ) -> _Capsules:
     """Fit a capsule in and around each footprint, in the footprint's own frame (``x``/``y``, metres).
 
@@ -150,6 +156,12 @@ def _capsules(
     ends[:, 1] = centre[:, 1] + ey0 / m_per_deg_lat
     ends[:, 2] = centre[:, 0] + ex1 / m_per_deg_lon
     ends[:, 3] = centre[:, 1] + ey1 / m_per_deg_lat
+    if axis is not None:
+        # A corridor or orbit of one leg is drawn around that leg: it is a far better axis than the
+        # principal one of its vertices (0.02 NM between the radii, not 0.3), and the radii below are
+        # measured from whatever segment is chosen, so they hold either way.
+        known = np.all(np.isfinite(axis), axis=1)
+        ends[known] = axis[known]
     ax, ay = aeqd_xy(ends[:, 0], ends[:, 1], centre[:, 0], centre[:, 1])
     bx, by = aeqd_xy(ends[:, 2], ends[:, 3], centre[:, 0], centre[:, 1])
     # Outer: the largest distance from a vertex to the segment.
@@ -179,6 +191,22 @@ def _capsules(
     inner = np.where(single & inside & (clearance > 1.0), clearance / M_PER_NM, -1.0)
     usable = (reach <= _CAPSULE_MAX_REACH_NM) & np.isfinite(outer) & np.all(np.isfinite(ends), axis=1)
     return _Capsules(ends, np.column_stack([ax, ay, bx, by]), inner, outer, usable)
+
+
+def _leg(volume: Volume4D) -> tuple[float, float, float, float]:
+    """The one leg (lon0, lat0, lon1, lat1) a corridor or orbit is drawn around, else NaNs."""
+    coordinates = volume.geometry.get("coordinates")
+    if (
+        volume.shape in (Shape.CORRIDOR, Shape.ORBIT)
+        and isinstance(coordinates, list | tuple)
+        and len(coordinates) == 2
+    ):
+        try:
+            (lon0, lat0), (lon1, lat1) = coordinates
+            return float(lon0), float(lat0), float(lon1), float(lat1)
+        except (TypeError, ValueError):
+            pass
+    return (np.nan, np.nan, np.nan, np.nan)
 
 
 def _project_pairs(geoms: npt.NDArray[np.object_], lon0: FloatArray, lat0: FloatArray) -> npt.NDArray[np.object_]:
@@ -288,6 +316,7 @@ class ConflictIndex:
         self._poly_ecef = np.zeros((0, _POLY_MAX_VERTICES, 3))
         self._frame = np.zeros((0, FRAME_COLUMNS))
         self._cap_ecef = np.zeros((0, 6))
+        self._axis = np.zeros((0, 4))
         self._poly_count = np.zeros(0, dtype=np.int64)
         self._cap_pending: list[int] = []
         self._parties: dict[str, int] = {}
@@ -341,6 +370,7 @@ class ConflictIndex:
         self._poly_ecef = resize(self._poly_ecef)
         self._frame = resize(self._frame)
         self._cap_ecef = resize(self._cap_ecef)
+        self._axis = resize(self._axis)
         self._poly_count = resize(self._poly_count)
         geoms = np.empty(capacity, dtype=object)
         geoms[: self._size] = self._geoms[: self._size]
@@ -383,6 +413,7 @@ class ConflictIndex:
         self._end[slots] = [v.end_s for _, _, v in volumes]
         self._bounds[slots] = bounds
         self._centre[slots] = centre
+        self._axis[slots] = [_leg(v) for _, _, v in volumes]
         self._frame[slots] = frame_params(centre[:, 0], centre[:, 1])
         self._radius_nm[slots] = radius
         self._geoms[slots] = geoms
@@ -434,7 +465,13 @@ class ConflictIndex:
             rows = slice(*np.searchsorted(owner, [low, high]))
             part = slots[low:high]
             capsules = _capsules(
-                self._geoms[part], self._centre[part], x[rows], y[rows], owner[rows] - low, self._radius_nm[part]
+                self._geoms[part],
+                self._centre[part],
+                x[rows],
+                y[rows],
+                owner[rows] - low,
+                self._radius_nm[part],
+                self._axis[part],
             )
             self._cap_ends[part] = capsules.ends
             ends = capsules.ends
