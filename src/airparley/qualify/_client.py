@@ -7,14 +7,23 @@ showed it (method, URL, body sent, status, the start of the answer), never the t
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-__all__ = ["Desk", "Exchange", "body_text"]
+__all__ = ["Desk", "Exchange", "body_text", "visible"]
 
 _EXCERPT = 800
+
+
+def visible(text: str) -> str:
+    """``text`` with control and format characters (a direction override, a NUL) written as ``\\uXXXX``, so
+    evidence reads in the order it was sent, in a terminal and in the HTML report alike."""
+    return "".join(
+        c if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Cs") else f"\\u{ord(c):04x}" for c in text
+    )
 
 
 def body_text(body: Any, limit: int = _EXCERPT) -> str:
@@ -22,9 +31,9 @@ def body_text(body: Any, limit: int = _EXCERPT) -> str:
     if body is None:
         return ""
     if isinstance(body, bytes):
-        text = body[:limit].decode("utf-8", "replace")
+        text = visible(body[:limit].decode("utf-8", "replace"))
         return text + (f"... ({len(body)} bytes)" if len(body) > limit else "")
-    text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+    text = visible(json.dumps(body, ensure_ascii=False, sort_keys=True))
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
@@ -68,6 +77,9 @@ class Desk:
         self.tier = tier
         self.url = url
         self.token = token
+        #: Events up to this cursor came before the run (set by the runner): none of the run's can be there, so a
+        #: long-lived node's history is paged through once, not at every look at the feed.
+        self.floor = 0
         self.client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout_s)
 
     def __repr__(self) -> str:  # never the token
@@ -115,19 +127,21 @@ class Desk:
                 if attempt + 1 < attempts:
                     continue
                 sent = body_text(content if content is not None else body)
-                return Exchange(method, url, sent, 0, "", f"no answer: {type(error).__name__}: {error}", None)
+                return Exchange(
+                    method, self.url + url, sent, 0, "", f"no answer: {type(error).__name__}: {error}", None
+                )
         try:
             parsed = answer.json()
         except ValueError:
             parsed = None
-        shown = str(answer.request.url).removeprefix(self.url)
+        shown = str(answer.request.url)  # the node's URL too: with two nodes, which one answered matters
         return Exchange(
             method,
             shown,
             body_text(content if content is not None else body),
             answer.status_code,
             answer.headers.get("content-type", ""),
-            answer.text[:_EXCERPT],
+            visible(answer.text),  # whole: checks search it (a leak may sit anywhere); evidence shows its start
             parsed,
         )
 
@@ -143,9 +157,10 @@ class Desk:
         return self.request("PUT", path, body, **kwargs)
 
     def events(self, after: int = 0) -> tuple[list[dict[str, Any]], int, Exchange]:
-        """Every event after ``after`` this desk may read (paged), the cursor, and the last exchange."""
+        """Every event after ``after`` (and after ``floor``) this desk may read, paged; the cursor; the last
+        exchange."""
         found: list[dict[str, Any]] = []
-        cursor = after
+        cursor = max(after, self.floor)
         while True:
             exchange = self.get("/events", after=cursor, limit=1000)
             if exchange.status != 200 or not isinstance(exchange.json, dict):

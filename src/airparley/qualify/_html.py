@@ -24,6 +24,11 @@ def _cell(outcome: str) -> str:
     return f'<td class="{escape(outcome)}">{escape(outcome)}</td>'
 
 
+def _counts(by_outcome: Any) -> str:
+    """``{"pass": 3, "fail": 1}`` as ``3 pass, 1 fail``."""
+    return ", ".join(f"{n} {name}" for name, n in (by_outcome or {}).items())
+
+
 def render_html(report: Mapping[str, Any]) -> str:
     summary = report.get("summary", {})
     outcome = escape(str(summary.get("outcome", "")))
@@ -44,9 +49,9 @@ def render_html(report: Mapping[str, Any]) -> str:
             f"{run.get('id')} from {run.get('started_at')} to {run.get('finished_at')} ({run.get('duration_s')} s)",
         ),
         ("tool", f"{report.get('tool', {}).get('name')} {report.get('tool', {}).get('version')}"),
-        ("requirements", f"{summary.get('requirements')}: {summary.get('requirements_by_outcome')}"),
-        ("checks", f"{summary.get('checks')}: {summary.get('checks_by_outcome')}"),
-        ("scenarios", f"{summary.get('scenarios')}: {summary.get('scenarios_by_outcome')}"),
+        ("requirements", f"{summary.get('requirements')}: {_counts(summary.get('requirements_by_outcome'))}"),
+        ("checks", f"{summary.get('checks')}: {_counts(summary.get('checks_by_outcome'))}"),
+        ("scenarios", f"{summary.get('scenarios')}: {_counts(summary.get('scenarios_by_outcome'))}"),
     ]
     for node in report.get("nodes", []):
         rows.append((f"node {node.get('name')}", f"{node.get('url')} version {node.get('version')}"))

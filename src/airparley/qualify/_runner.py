@@ -91,6 +91,10 @@ def run_scenarios(
         for tier, token in officers.tokens.items()
     }
     peer = Desk("peer", "peer", config.nodes[config.peer_node], config.peer_token)
+    for officers in config.parties:
+        floor = desks[(officers.party, "duty")].events()[1]
+        for tier in officers.tokens:
+            desks[(officers.party, tier)].floor = floor
     results: dict[str, ScenarioResult] = {}
 
     def play(scenario: Scenario) -> None:

@@ -217,7 +217,7 @@ def _play_safety(ctx: Context) -> None:
             bool(rang),
             f"at least two rings (message.ring) for {b} within {2 * ring_s + slack_s:.1f} s",
             f"{rings()} rings after {time.monotonic() - sent_at:.1f} s",
-            ctx.remember(ctx.desk(b).get("/events", after=0, limit=1000)),
+            ctx.remember(ctx.desk(b).events()[2]),
         )
     with ctx.step("it escalates to the senior tier, once, and both parties hear it"):
         remaining = max(0.0, escalate_s + slack_s - (time.monotonic() - sent_at))
