@@ -88,7 +88,8 @@ def _assert_the_story(summary: dict[str, Any]) -> None:
     ]
     beats = {b["beat"]: b for b in summary["story"]}
     assert list(beats) == list(STORY_AT_S)
-    assert all(b["happened"] and b["events"] >= 1 for b in beats.values()), summary["story"]
+    missing = [name for name, b in beats.items() if not (b["happened"] and b["events"] >= 1)]
+    assert missing == [], summary
 
 
 @pytest.mark.slow
@@ -130,19 +131,26 @@ def test_seeded_ids_and_the_live_clock() -> None:
     assert drawn[1].startswith("case-")
     assert SeededIds(8)("msg") != drawn[0]
     wall = [100.0]
-    clock = LiveClock(start_s=1_000_000.0, speed=10.0, lead_s=12.0, monotonic=lambda: wall[0])
+    clock = LiveClock(start_s=1_000_000.0, speed=10.0, lead_s=12.0, tick_lead_s=1e9, monotonic=lambda: wall[0])
     wall[0] += 1.0  # 10 s of scenario: within the lead, so the clock is the wall's
     assert clock().timestamp() == 1_000_010.0
-    wall[0] += 9.0  # 100 s of scenario, but the simulator has sent nothing past 0 s: held at 0 + lead
+    wall[0] += 9.0  # 100 s of scenario, but the simulator has had nothing answered past 0 s: held at 0 + lead
     assert clock().timestamp() == 1_000_012.0
     clock.reached(50.0)  # it catches up: the clock follows it, never more than the lead ahead
     assert clock().timestamp() == 1_000_062.0
     clock.reached(200.0)
     assert clock().timestamp() == 1_000_100.0  # the wall's again
+    clock.tick_lead_s = 2.0  # and the node's scheduler: its last pass was for 0 s
+    assert clock().timestamp() == 1_000_100.0  # never back
+    wall[0] += 1.0
+    assert clock().timestamp() == 1_000_100.0  # held: the scheduler has not done its pass for 100 s yet
+    clock.ticked(datetime.fromtimestamp(1_000_105.0, UTC))
+    assert clock().timestamp() == 1_000_107.0  # its pass for 105 s done: 2 s more
+    clock.tick_lead_s = 1e9
     clock.reached(100.0)  # an older report never moves it back
     clock.release()
     wall[0] += 1.0  # released: runs on from where it was, without a jump
-    assert clock().timestamp() == 1_000_110.0
+    assert clock().timestamp() == 1_000_117.0  # 107 s, then 1 s of wall at 10x
 
 
 @pytest.mark.slow

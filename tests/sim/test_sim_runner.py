@@ -296,8 +296,62 @@ def test_a_run_that_falls_behind_says_so_and_skips_nothing(syria_iraq: Scenario,
     )
     within = [r for r in reports if r.t_s <= 120.0]
     assert summary.reports == len(within)  # nothing skipped
-    assert reached == sorted(reached)
-    assert reached == [r.t_s for r in within]
+    assert reached == sorted(set(reached))  # told each new time once, never going back
+    assert set(reached) <= {r.t_s for r in within}
+    assert reached[-1] == within[-1].t_s  # at the end, everything
     assert summary.max_behind_s > 5.0
     assert "behind the wall clock" in notes[0]
     assert "caught up" in notes[-1]
+
+
+def test_progress_waits_for_the_node_to_answer(syria_iraq: Scenario, syria_iraq_truth: Truth) -> None:
+    """``on_progress`` never passes a report the node has not answered yet (the poster's counts)."""
+    answered: dict[str, int] = {}
+    pending: dict[str, int] = {}
+
+    class Answering:
+        """Answers each report only when the next one of its party is submitted."""
+
+        def __init__(self, token: str) -> None:
+            self.token = token
+
+        def submit(self, states: Any) -> None:
+            answered[self.token] = answered.get(self.token, 0) + pending.get(self.token, 0)
+            pending[self.token] = len(states)
+
+        def flush(self) -> None:
+            pass
+
+        @property
+        def summary(self) -> PostSummary:
+            return PostSummary(accepted=answered.get(self.token, 0))
+
+        def close(self, timeout_s: float = 30.0) -> PostSummary:
+            return PostSummary()
+
+        @property
+        def refused(self) -> str | None:
+            return None
+
+    reached: list[tuple[float, dict[str, int]]] = []
+    reports = sensor_reports(syria_iraq, syria_iraq_truth, seed=1)
+    run_scenario(
+        syria_iraq,
+        reports,
+        {p: PartyTokens(p) for p in ("USA", "RUS", "TUR", "SYR")},
+        "http://127.0.0.1:9",
+        speed=0,
+        clock="scenario",
+        duration_s=60.0,
+        poster_factory=lambda _url, token: Answering(token),
+        on_progress=lambda t_s: reached.append((t_s, dict(answered))),
+    )
+    assert reached
+    for t_s, done in reached[:-1]:
+        # every report up to t_s was answered when the runner said it had reached t_s
+        needed: dict[str, int] = {}
+        for report in reports:
+            if report.t_s <= t_s:
+                needed[report.party] = needed.get(report.party, 0) + len(report.states)
+        assert all(done.get(party, 0) >= count for party, count in needed.items()), (t_s, done, needed)
+    assert max(t for t, _ in reached[:-1]) < 60.0  # the last report of each party is answered only at close

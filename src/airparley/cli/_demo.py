@@ -7,10 +7,12 @@ Two ways to play it:
 
 * **live** (the default): the node serves the desk UI and its API while the simulator drives it through the
   HTTP API with each party's sensor and duty tokens, ``--speed`` times faster than the wall clock. The node's
-  clock is scenario time, and it never runs ahead of the simulator by more than one sensor period: when the
-  runner falls behind the wall clock (a busy machine), it says so on the console and in the summary
-  (``demo.lagging``), and the node's clock waits for it, so the states are judged fresh or stale against the
-  time they were meant for and the story slows down instead of losing its alerts.
+  clock (:class:`LiveClock`) is scenario time that follows the wall but never runs more than one sensor
+  period past what the node has answered of the simulator's reports, nor more than two scheduler intervals
+  past the node's last scheduler pass; the simulator sends each report when that clock reaches its time. On
+  a busy machine the whole story slows down together, so states are judged fresh or stale against the time
+  they were meant for and no close pass falls between two scans; the demo says so (a warning line on
+  standard error, ``demo.lagging`` and ``demo.max_behind_s`` in the summary).
 * **headless** (``--headless``): virtual time (``airparley.sim.play_virtual``). No server, no wall clock: a
   step of the simulation (its sensor reports through ``node.pictures.post``, the path ``POST /tracks``
   takes; its safety calls and messages through the node methods the routes call), then the node's own
@@ -39,7 +41,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,7 +64,7 @@ from airparley.sim import (
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from airparley.node import Node
+    from airparley.node import Node, NodeSettings
     from airparley.store import Officer, Store
 
 __all__ = ["demo_command", "play_headless", "play_virtual_command"]
@@ -72,24 +74,36 @@ _OFFICER_NAMESPACE = uuid.UUID("6f0a6e2c-61d4-4b8e-9a52-8a0f8c3d5e17")
 #: How far the live node's clock may run ahead of the last report the simulator sent, beyond the longest
 #: sensor period: a runner on time is never held back.
 _LIVE_LEAD_S = 2.0
+#: How far the live node's clock may run past its scheduler's last pass (at least two intervals): a scan at
+#: least this often in scenario time, so that a close pass of a few seconds is not missed on a busy machine.
+_TICK_LEAD_S = 3.0
 
 
 # -- clocks ------------------------------------------------------------------------------------------------
 class LiveClock:
     """Scenario time for a live demo: its start plus the wall time since the demo began, times ``speed``,
-    but never more than ``lead_s`` past the scenario time the simulator has reached (:meth:`reached`), so a
-    runner that lags holds the node's clock instead of letting its states go stale. :meth:`release` lets the
-    clock run free again (the scenario is over), from where it is: it never jumps and never goes back."""
+    but never more than ``lead_s`` past the scenario time the simulator has had answered (:meth:`reached`),
+    nor more than ``tick_lead_s`` past the node's last scheduler pass (:meth:`ticked`). A runner or a
+    scheduler that lags (a busy machine) holds the node's clock instead of letting states go stale or a close
+    pass fall between two scans. :meth:`release` lets the clock run free again (the scenario is over), from
+    where it is: it never jumps and never goes back."""
 
     def __init__(
-        self, start_s: float, speed: float, lead_s: float, monotonic: Callable[[], float] = time.monotonic
+        self,
+        start_s: float,
+        speed: float,
+        lead_s: float,
+        tick_lead_s: float = 2.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.start_s = start_s
         self.speed = speed
         self.lead_s = lead_s
+        self.tick_lead_s = tick_lead_s
         self._monotonic = monotonic
         self._began = monotonic()
         self._reached_s = 0.0
+        self._ticked_s = 0.0
         self._held = True
         self._lock = threading.Lock()
         self._last_s = 0.0
@@ -97,6 +111,20 @@ class LiveClock:
     def reached(self, t_s: float) -> None:
         with self._lock:
             self._reached_s = max(self._reached_s, t_s)
+
+    def ticked(self, now: datetime) -> None:
+        """The node's scheduler has done its pass for ``now``."""
+        with self._lock:
+            self._ticked_s = max(self._ticked_s, now.timestamp() - self.start_s)
+
+    def story_s(self) -> float:
+        """The node's clock, seconds since the scenario's start."""
+        return self().timestamp() - self.start_s
+
+    def behind_s(self) -> float:
+        """How far (scenario seconds) the node's clock is behind the wall's (0 when it keeps up)."""
+        with self._lock:
+            return max(0.0, (self._monotonic() - self._began) * self.speed - self._last_s)
 
     def release(self) -> None:
         with self._lock:
@@ -107,7 +135,7 @@ class LiveClock:
         with self._lock:
             t_s = (self._monotonic() - self._began) * self.speed
             if self._held:
-                t_s = min(t_s, self._reached_s + self.lead_s)
+                t_s = min(t_s, self._reached_s + self.lead_s, self._ticked_s + self.tick_lead_s)
             self._last_s = max(self._last_s, t_s)
             return datetime.fromtimestamp(self.start_s + self._last_s, UTC)
 
@@ -388,6 +416,19 @@ def play_headless(scenario: Scenario, store: Store, seed: int, duration_s: float
     return summarise(node, scenario, extra)
 
 
+def _paced_node(store: Store, settings: NodeSettings, clock: LiveClock, keys: dict[str, Any]) -> Node:
+    """A node whose scheduler passes tell the live clock they are done (it waits for them when they lag)."""
+    from airparley.node import Node
+
+    class PacedNode(Node):
+        def tick(self, *, skip_scanned_within_s: float = 0.0, fresh: Collection[str] = ()) -> None:
+            now = self.clock()
+            super().tick(skip_scanned_within_s=skip_scanned_within_s, fresh=fresh)
+            clock.ticked(now)
+
+    return PacedNode(store, settings, clock, keys=keys)
+
+
 def _play_live(
     scenario: Scenario,
     store: Store,
@@ -402,16 +443,18 @@ def _play_live(
     import uvicorn
 
     from airparley.ledger import generate_key
-    from airparley.node import Node, NodeSettings, create_app
-    from airparley.sim import PartyTokens, run_scenario, sensor_reports, simulate
+    from airparley.node import NodeSettings, create_app
+    from airparley.sim import LagNotes, PartyTokens, run_scenario, sensor_reports, simulate
 
     lead_s = max((s.update_s for s in scenario.sensors), default=1.0) + _LIVE_LEAD_S
     clock = LiveClock(scenario.start_s, speed, lead_s)
     with store.begin() as tx:
         for party in scenario.parties:
             tx.add_party(party.code, party.name, party.language, clock())
-    settings = NodeSettings(scheduler_interval_s=max(0.05, 1.0 / speed), rate_per_s=10_000, rate_burst=100_000)
-    node = Node(store, settings, clock, keys={p.code: generate_key() for p in scenario.parties})
+    interval_s = max(0.05, 1.0 / speed)
+    clock.tick_lead_s = max(_TICK_LEAD_S, 2.0 * interval_s * speed)
+    settings = NodeSettings(scheduler_interval_s=interval_s, rate_per_s=10_000, rate_burst=100_000)
+    node = _paced_node(store, settings, clock, {p.code: generate_key() for p in scenario.parties})
     scene = _set_up(node, scenario, None)
     server = uvicorn.Server(uvicorn.Config(create_app(node), host=host, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -438,6 +481,14 @@ def _play_live(
         lag["lag_notes"] = int(lag["lag_notes"]) + 1
         err_console.print(f"  warning: {message}", markup=False)
 
+    notes = LagNotes(warn, who="the demo", then="the node's clock waits for the simulator and its scheduler")
+
+    def progress(t_s: float) -> None:
+        clock.reached(t_s)
+        behind_s = clock.behind_s()
+        lag["max_behind_s"] = max(float(lag["max_behind_s"]), round(behind_s, 1))
+        notes.see(t_s, behind_s)
+
     try:
         run = run_scenario(
             scenario,
@@ -447,18 +498,19 @@ def _play_live(
             speed=speed,
             clock="scenario",
             duration_s=duration_s,
-            on_progress=clock.reached,
-            on_lag=warn,
+            on_progress=progress,
+            story_s=clock.story_s,
+            on_lag=lambda _note: None,  # paced by the node's clock: the lag that matters is the clock's (above)
             log=lambda message: out_console.print(f"  {message}", markup=False),
         )
-        lag["max_behind_s"] = round(run.max_behind_s, 1)
         # The last reports are in: let the node's clock reach them and the scheduler see them.
         clock.reached(run.duration_s)
         time.sleep(max(0.2, 3.0 / speed))
         clock.release()
-        out_console.print("scenario played; the node keeps serving until Ctrl-C")
-        while thread.is_alive():
-            time.sleep(0.5)
+        if not run.stopped:  # (a Ctrl-C during the run stops the demo)
+            out_console.print("scenario played; the node keeps serving until Ctrl-C")
+            while thread.is_alive():
+                time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:

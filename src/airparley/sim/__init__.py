@@ -34,7 +34,7 @@ from airparley.sim._model import (
     StoryBeat,
     Waypoint,
 )
-from airparley.sim._runner import CLOCKS, PartyTokens, RunSummary, parse_tokens, run_scenario
+from airparley.sim._runner import CLOCKS, LagNotes, PartyTokens, RunSummary, parse_tokens, run_scenario
 from airparley.sim._scenario import parse_scenario
 from airparley.sim._sensors import SensorReport, sensor_reports
 from airparley.sim._story import BeatOutcome, RecordedEvent, tell_story
@@ -60,6 +60,7 @@ __all__ = [
     "Event",
     "Frequency",
     "IgnoreCallsEvent",
+    "LagNotes",
     "Limits",
     "MessageEvent",
     "Officer",

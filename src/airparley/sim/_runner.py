@@ -13,9 +13,10 @@ which is what a node that judges freshness by its own clock expects.
 A runner that falls behind the wall clock (a busy machine, a slow node) never skips anything: it sends what
 is late at once, in order, and says so through ``on_lag`` (once when it falls more than ``lag_warn_s``
 scenario seconds behind, again every 60 s of scenario time while it stays behind, and when it has caught
-up); ``RunSummary.max_behind_s`` is the worst it was. ``on_progress(t)`` is told, after each report or
-message of time ``t`` is handed over, that the run has reached ``t``: the demo holds its node's clock to it,
-so that lateness slows the story down instead of making the states stale.
+up); ``RunSummary.max_behind_s`` is the worst it was. ``on_progress(t)`` is told that the node has had
+everything up to time ``t``: every report up to then answered (or given up on) by the node, every message
+sent. The demo holds its node's clock to it, so that lateness slows the story down instead of making the
+states stale.
 
 The tokens file is JSON: ``{"USA": "ap_...", ...}`` (each party's sensor token), or
 ``{"USA": {"sensor": "ap_...", "duty": "ap_..."}, ...}`` to send the scripted messages too.
@@ -24,6 +25,7 @@ The tokens file is JSON: ``{"USA": "ap_...", ...}`` (each party's sensor token),
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
@@ -36,9 +38,11 @@ from airparley.ingest import PostSummary, TrackPoster, state_record
 from airparley.sim._model import CallEvent, MessageEvent, SafetyCallEvent, Scenario
 from airparley.sim._sensors import SensorReport
 
-__all__ = ["CLOCKS", "PartyTokens", "Poster", "RunSummary", "parse_tokens", "run_scenario"]
+__all__ = ["CLOCKS", "LagNotes", "PartyTokens", "Poster", "RunSummary", "parse_tokens", "run_scenario"]
 
 CLOCKS: Final = ("now", "scenario")
+#: How often a run paced by a scenario clock that may be held looks at it again, wall seconds.
+_STORY_POLL_S: Final = 0.02
 
 
 @dataclass(frozen=True)
@@ -115,9 +119,12 @@ def run_scenario(
     on_progress: Callable[[float], None] = lambda _t_s: None,
     on_lag: Callable[[str], None] | None = None,
     lag_warn_s: float = 5.0,
+    story_s: Callable[[], float] | None = None,
 ) -> RunSummary:
     """Post every report and send every scripted message at its time; the summary of what reached the node.
-    ``on_lag`` (default: ``log``) hears when the run falls behind the wall clock and when it catches up."""
+    ``on_lag`` (default: ``log``) hears when the run falls behind the wall clock and when it catches up.
+    ``story_s`` (seconds since the scenario's start, by the caller's clock) paces the run instead of the
+    wall clock: an item of time ``t`` is sent once ``story_s() >= t`` (the live demo's node clock)."""
     if clock not in CLOCKS:
         raise InvalidInput("clock", f"must be one of {', '.join(CLOCKS)}, got {clock!r}")
     if not speed >= 0:
@@ -130,7 +137,7 @@ def run_scenario(
     parties = sorted({s.party for s in scenario.sensors})
     posters: dict[str, Poster] = {party: make(url, tokens[party].sensor) for party in parties}
     summary = RunSummary(duration_s=duration)
-    lag = _Lag(on_lag or log, lag_warn_s)
+    lag = LagNotes(on_lag or log, lag_warn_s)
     timeline: list[tuple[float, int, SensorReport | CallEvent]]
     timeline = [(r.t_s, 1, r) for r in reports if r.t_s <= duration]
     timeline += [
@@ -139,8 +146,17 @@ def run_scenario(
     timeline.sort(key=lambda item: (item[0], item[1]))
     started_mono, started_wall = monotonic(), wall_time()
 
-    def wait(t_s: float) -> None:
-        if speed > 0:
+    def wait(t_s: float, meanwhile: Callable[[], None]) -> None:
+        if speed > 0 and story_s is not None:
+            # Paced by the caller's scenario clock, which may itself wait for what this run has had answered
+            # (``meanwhile`` tells it): in short sleeps.
+            while (ahead_s := t_s - story_s()) > 0:
+                meanwhile()
+                sleep(min(ahead_s / speed, _STORY_POLL_S))
+            behind_s = max(0.0, story_s() - t_s)
+            summary.max_behind_s = max(summary.max_behind_s, behind_s)
+            lag.see(t_s, behind_s)
+        elif speed > 0:
             delay = started_mono + t_s / speed - monotonic()
             if delay > 0:
                 sleep(delay)
@@ -170,21 +186,26 @@ def _drive(
     client: httpx.Client,
     tokens: Mapping[str, PartyTokens],
     summary: RunSummary,
-    wait: Callable[[float], None],
+    wait: Callable[[float, Callable[[], None]], None],
     stamp: Callable[[float], float | None],
     log: Callable[[str], None],
     on_progress: Callable[[float], None],
 ) -> None:
     """Each report and message at its time: reports to their party's poster, messages to the node."""
     next_note = 0.0
+    delivery = _Delivery(posters)
+    previous_s = -1.0
     for t_s, _, item in timeline:
-        wait(t_s)
+        wait(t_s, lambda: delivery.tell(on_progress))
+        if t_s > previous_s:  # everything of the times before is sent: how much of it has the node had?
+            delivery.tell(on_progress)
+            previous_s = t_s
         if t_s >= next_note:
             log(f"t={t_s:.0f} s: {summary.states} state(s) in {summary.reports} report(s) so far")
             next_note = t_s + 60.0
         if isinstance(item, MessageEvent | SafetyCallEvent):
             _send_message(client, item, tokens, summary, log)
-            on_progress(t_s)
+            delivery.sent(t_s, None, 0)
             continue
         poster = posters[item.party]
         if poster.refused is not None:
@@ -197,28 +218,78 @@ def _drive(
         poster.flush()
         summary.reports += 1
         summary.states += len(states)
-        on_progress(t_s)
+        delivery.sent(t_s, item.party, len(states))
+    delivery.tell(on_progress)
 
 
-class _Lag:
-    """Tells when the run falls behind the wall clock, every 60 s of scenario time while it stays behind,
-    and when it has caught up."""
+class _Delivery:
+    """How far (scenario time) the node has had everything: each report answered by the node or given up on
+    (its poster's counts), each message sent (at once: it is sent synchronously). A poster that keeps no
+    counts (no ``summary``) is taken at its word."""
 
-    def __init__(self, say: Callable[[str], None], warn_s: float) -> None:
+    def __init__(self, posters: Mapping[str, Poster]) -> None:
+        self.posters = posters
+        self.submitted: dict[str, int] = {}
+        self.waiting: deque[tuple[float, str | None, int]] = deque()
+        self.reached_s: float | None = None
+        self.told_s: float | None = None
+
+    def sent(self, t_s: float, party: str | None, states: int) -> None:
+        if party is not None:
+            self.submitted[party] = self.submitted.get(party, 0) + states
+        self.waiting.append((t_s, party, self.submitted.get(party, 0) if party is not None else 0))
+
+    def _resolved(self, party: str) -> int | None:
+        counts = getattr(self.posters[party], "summary", None)
+        if counts is None:
+            return None
+        return int(counts.accepted + counts.rejected + counts.failed + counts.dropped)
+
+    def tell(self, on_progress: Callable[[float], None]) -> None:
+        resolved: dict[str, int | None] = {}
+        while self.waiting:
+            t_s, party, needed = self.waiting[0]
+            if party is not None:
+                if party not in resolved:
+                    resolved[party] = self._resolved(party)
+                done = resolved[party]
+                if done is not None and done < needed:
+                    break
+            self.waiting.popleft()
+            if not self.waiting or self.waiting[0][0] > t_s:  # the last of its time
+                self.reached_s = t_s
+        if self.reached_s is not None and self.reached_s != self.told_s:
+            self.told_s = self.reached_s
+            on_progress(self.reached_s)
+
+
+class LagNotes:
+    """Tells when a run falls behind the wall clock, every 60 s of scenario time while it stays behind,
+    and when it has caught up. ``who`` is behind; ``then`` says what happens meanwhile."""
+
+    def __init__(
+        self,
+        say: Callable[[str], None],
+        warn_s: float = 5.0,
+        who: str = "the simulator",
+        then: str = "it sends what is late at once and the node's story waits for it",
+    ) -> None:
         self.say = say
         self.warn_s = warn_s
+        self.who = who
+        self.then = then
         self.behind = False
         self.next_note_s = 0.0
 
     def see(self, t_s: float, behind_s: float) -> None:
         if behind_s > self.warn_s and (not self.behind or t_s >= self.next_note_s):
             self.say(
-                f"t={t_s:.0f} s: the simulator is {behind_s:.0f} s of scenario time behind the wall clock"
-                " (a busy machine?); it sends what is late at once and the node's story waits for it"
+                f"t={t_s:.0f} s: {self.who} is {behind_s:.0f} s of scenario time behind the wall clock"
+                f" (a busy machine?); {self.then}"
             )
             self.behind, self.next_note_s = True, t_s + 60.0
         elif self.behind and behind_s <= 1.0:
-            self.say(f"t={t_s:.0f} s: the simulator has caught up with the wall clock")
+            self.say(f"t={t_s:.0f} s: {self.who} has caught up with the wall clock")
             self.behind = False
 
 
