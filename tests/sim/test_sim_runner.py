@@ -355,3 +355,52 @@ def test_progress_waits_for_the_node_to_answer(syria_iraq: Scenario, syria_iraq_
                 needed[report.party] = needed.get(report.party, 0) + len(report.states)
         assert all(done.get(party, 0) >= count for party, count in needed.items()), (t_s, done, needed)
     assert max(t for t, _ in reached[:-1]) < 60.0  # the last report of each party is answered only at close
+
+
+def test_a_run_paced_by_a_held_story_clock_sends_each_report_when_the_clock_reaches_it(
+    syria_iraq: Scenario, syria_iraq_truth: Truth
+) -> None:
+    """The live demo's arrangement: the story clock waits for what the run has had answered (and at most
+    ``lead_s`` more), the run waits for the story clock. Neither waits for ever, and every report goes out
+    once the clock has reached its time, never before."""
+    from airparley.cli._demo import LiveClock
+
+    wall = [0.0]
+    clock = LiveClock(start_s=syria_iraq.start_s, speed=10.0, lead_s=12.0, tick_lead_s=1e9, monotonic=lambda: wall[0])
+    sent_at: list[tuple[float, float]] = []
+
+    class Recorder:
+        def submit(self, states: Any) -> None:
+            sent_at.append((float(states[0]["time"][17:23]) if states else -1.0, clock.story_s()))
+
+        def flush(self) -> None:
+            pass
+
+        def close(self, timeout_s: float = 30.0) -> PostSummary:
+            return PostSummary()
+
+        @property
+        def refused(self) -> str | None:
+            return None
+
+    def sleep(seconds: float) -> None:
+        wall[0] += seconds * 3.0  # a slow machine: three times the time asked for passes
+
+    reports = sensor_reports(syria_iraq, syria_iraq_truth, seed=1)
+    summary = run_scenario(
+        syria_iraq,
+        reports,
+        {p: PartyTokens(p) for p in ("USA", "RUS", "TUR", "SYR")},
+        "http://127.0.0.1:9",
+        speed=10.0,
+        clock="scenario",
+        duration_s=50.0,
+        sleep=sleep,
+        poster_factory=lambda _url, _token: Recorder(),
+        on_progress=clock.reached,
+        story_s=clock.story_s,
+    )
+    assert summary.reports == sum(1 for r in reports if r.t_s <= 50.0)
+    report_times = [r.t_s for r in reports if r.t_s <= 50.0 and len(r.states)]
+    assert [t for t, _ in sent_at if t >= 0] == report_times  # the seconds of each state's time, in order
+    assert all(story >= t for t, story in sent_at)
