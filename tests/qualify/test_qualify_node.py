@@ -102,7 +102,7 @@ def test_a_config_too_slow_for_the_waiting_rules_skips_them_with_the_reason(tmp_
     with serve_node(f"sqlite:///{tmp_path / 'q.db'}", max_wait_s=1) as served:
         report = qualify(served.config, [s for s in SCENARIOS if s.wait_s(served.config) > 1][:1])
     (scenario,) = report["scenarios"]
-    assert scenario["outcome"] == "skip"
+    assert scenario["outcome"] == "skip", scenario
     assert "max_wait_s" in scenario["reason"]
     assert all(c["outcome"] == "skip" and "max_wait_s" in c["reason"] for c in scenario["checks"])
     assert report["summary"]["outcome"] == "pass"

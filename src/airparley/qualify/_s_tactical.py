@@ -102,10 +102,13 @@ def _play_picture(ctx: Context) -> None:
             f"{a}: {sorted(mine & {own, foe, intruder})}; {b}: {sorted(theirs & {own, foe, intruder})}",
         )
     with ctx.step("a head-on pair raises an alert"):
-        alerts = ctx.wait_for(
-            lambda: [x for x in ctx.desk(a).get("/alerts").items() if own in json.dumps(x) and foe in json.dumps(x)],
-            settle_s,
-        )
+
+        def listed() -> list[Any]:
+            return [x for x in ctx.desk(a).get("/alerts").items() if own in json.dumps(x) and foe in json.dumps(x)]
+
+        # The alert in force and its event may land a moment apart: wait for both.
+        ctx.wait_for(lambda: listed() and _about(_events(ctx.desk(a), "alert.raised", cursor_a), own, foe), settle_s)
+        alerts = listed()
         raised = _about(_events(ctx.desk(a), "alert.raised", cursor_a), own, foe)
         ctx.check(
             "alert-raised",
