@@ -41,7 +41,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -421,9 +421,9 @@ def _paced_node(store: Store, settings: NodeSettings, clock: LiveClock, keys: di
     from airparley.node import Node
 
     class PacedNode(Node):
-        def tick(self, *, skip_scanned_within_s: float = 0.0, fresh: Collection[str] = ()) -> None:
+        def tick(self, *args: Any, **kwargs: Any) -> None:
             now = self.clock()
-            super().tick(skip_scanned_within_s=skip_scanned_within_s, fresh=fresh)
+            super().tick(*args, **kwargs)
             clock.ticked(now)
 
     return PacedNode(store, settings, clock, keys=keys)
