@@ -114,7 +114,8 @@ def _describe(error: ValidationError) -> InvalidInput:
             elif validator in ("minimum", "maximum"):
                 reason = f"must be within {bound.describe()}, got {bounds.shown(instance)}"
             else:
-                reason = f"must be {bound.describe()}, got {len(instance)}"
+                size = len(instance) if isinstance(instance, str | list) else bounds.shown(instance)
+                reason = f"must be {bound.describe()}, got {size}"
             return InvalidInput(".".join(path), reason)
     if validator == "oneOf" and isinstance(instance, Mapping) and error.context:
         # An altitude written as an object: the object branch's own complaint is the useful one.
