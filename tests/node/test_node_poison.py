@@ -173,11 +173,11 @@ def _receive_until(socket: ClientConnection, kind: str) -> dict[str, Any]:
 
 @pytest.fixture
 def failures(caplog: pytest.LogCaptureFixture) -> Callable[[], list[str]]:
-    """What the node logged as failed (its scheduler steps and its scheduler loop)."""
+    """The errors the node logged (its scheduler steps, its scheduler loop, anything else)."""
     caplog.set_level(logging.ERROR, logger="airparley")
 
     def logged() -> list[str]:
-        return [r.getMessage() for r in caplog.records if r.name.startswith("airparley") and "failed" in r.getMessage()]
+        return [r.getMessage() for r in caplog.records if r.name.startswith("airparley") and r.levelno >= logging.ERROR]
 
     return logged
 
@@ -433,3 +433,30 @@ def test_hostile_json_states_never_break_the_node(running: Running, failures: Ca
         assert -2000 <= track["alt_ft"] <= 100_000
         assert 0 <= track["gs_kt"] <= 3000
     assert seen.get(202, 0) > 0
+
+
+def test_a_watch_that_cannot_be_decided_stops_no_other(running: Running, failures: Callable[[], list[str]]) -> None:
+    """A stored watch whose document this version cannot read (an older version's) is logged and left; the
+    safety call made now is still watched, and its silent, unmanoeuvred aircraft flagged at the deadline."""
+    with running.node.store.begin() as tx:
+        when = running.clock()
+        tx.put_watch("msg-old", "X", "USA", "RUS", "watching", when, when, None, {"message_id": "msg-old"})
+    su35 = "RUS-SU35-1"
+
+    def picture() -> list[dict[str, Any]]:
+        fighter = _state(running, su35, party="RUS", callsign="BERKUT21", lat=35.4, lon=40.45, alt_ft=30300)
+        return [_state(running, "USA-E3-1", lat=35.2, lon=40.0, trk_deg=60), {**fighter, "gs_kt": 480, "trk_deg": 340}]
+
+    client = running.desk("usa_sensor").client
+    assert client.post("/api/v1/tracks", json={"states": picture()}).json()["rejected"] == []
+    called = running.desk("usa_duty").client.post("/api/v1/alerts/safety-call", json={"track": su35})
+    assert called.status_code == 201, called.text
+    for _ in range(19):
+        running.clock.advance(seconds=10)
+        client.post("/api/v1/tracks", json={"states": picture()})
+        running.node.tick()
+    (flag,) = running.desk("usa_duty").client.get("/api/v1/flags").json()
+    assert flag["track"]["id"] == su35
+    logged = failures()
+    assert logged
+    assert all("msg-old" in line for line in logged)

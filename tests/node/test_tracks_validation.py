@@ -173,7 +173,7 @@ def test_each_bound_is_refused_by_name_on_both_paths(change: dict[str, Any], fie
 
 
 def test_the_edges_of_each_bound_are_taken() -> None:
-    edges = [
+    edges: list[dict[str, Any]] = [
         {"lat": -89.999999, "lon": -180, "alt_ft": -2000, "gs_kt": 0, "trk_deg": 0, "vs_fpm": -60_000},
         {"lat": 89.999999, "lon": 180, "alt_ft": 100_000, "gs_kt": 3000, "trk_deg": 359.999, "vs_fpm": 60_000},
         {"time": NOW_S + MAX_AHEAD_S, "id": "B" * 64, "callsign": "Фалкон 11", "source": "E-3 \U0001f6e9"},

@@ -29,6 +29,7 @@ is the node's glue: it arms watches when messages are sent and runs them at each
 
 from __future__ import annotations
 
+import logging
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -46,6 +47,8 @@ from airparley.node._tracks import Pictures
 from airparley.node._visibility import flag_for
 from airparley.store import Tx
 from airparley.tactical import TrackState
+
+_log = logging.getLogger("airparley.node")
 
 __all__ = [
     "ALT_SMOOTHING_S",
@@ -400,17 +403,28 @@ class NonResponse:
         lost_after_s = LOST_AFTER_STALE * self.pictures.stale_s
         warm = (now - self.started).total_seconds() >= lost_after_s
         for document in documents:
-            watch = Watch.from_dict(document)
-            trail = self.pictures.history(watch.caller, [watch.track]).get(watch.track, [])
-            silent_s = now_s - trail[-1].time_s if trail else math.inf
-            decided = decide(
-                watch,
-                now=now,
-                acknowledged_at=self._acknowledged_at(tx, watch),
-                current=observe(trail, now_s, self.pictures.stale_s),
-                lost=warm and silent_s > lost_after_s,
-                criteria=self.criteria,
-            )
+            # Reading and deciding write nothing: a watch that cannot be decided (a document an older version
+            # stored, a bug) is logged and left, and the others are decided. What is written after is not
+            # guarded: a failed write fails the step, whose transaction is then rolled back whole.
+            try:
+                watch = Watch.from_dict(document)
+                trail = self.pictures.history(watch.caller, [watch.track]).get(watch.track, [])
+                silent_s = now_s - trail[-1].time_s if trail else math.inf
+                decided = decide(
+                    watch,
+                    now=now,
+                    acknowledged_at=self._acknowledged_at(tx, watch),
+                    current=observe(trail, now_s, self.pictures.stale_s),
+                    lost=warm and silent_s > lost_after_s,
+                    criteria=self.criteria,
+                )
+            except Exception:
+                _log.exception(
+                    "scheduler: the non-response watch on message %s (caller %s) was not decided; the others go on",
+                    document.get("message_id"),
+                    document.get("caller"),
+                )
+                continue
             if decided is watch:
                 continue
             if decided.state is Outcome.NON_RESPONSIVE:
