@@ -133,6 +133,7 @@ def _play_one(
             " start the node with shorter settings",
         )
     ctx = Context(config, f"{run_id}{scenario.id.split('-')[0]}", desks, peer, scenario)
+    ctx.start = min(desks[(officers.party, "duty")].events()[1] for officers in config.parties)
     began = time.monotonic()
     outcome_reason = ""
     errored = False

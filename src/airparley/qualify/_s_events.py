@@ -53,7 +53,7 @@ def _mentions(events: list[dict[str, Any]], *needles: str) -> list[dict[str, Any
 def _play(ctx: Context) -> None:
     a, b = ctx.parties
     outsiders = [p.party for p in ctx.config.parties if p.party not in (a, b)]
-    cursors = {party: ctx.desk(party).events()[1] for party in (a, b, *outsiders)}
+    cursors = {party: ctx.desk(party).events(ctx.start)[1] for party in (a, b, *outsiders)}
     socket = _Socket(ctx.desk(a), cursors[a])
     ctx.on_cleanup("close the WebSocket", socket.close)
     start, end = ctx.at(days=1), ctx.at(days=1, hours=2)

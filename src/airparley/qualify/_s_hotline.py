@@ -21,8 +21,10 @@ def _message_id(answer: Any) -> str:
     return str(((answer or {}).get("message") or {}).get("message_id") or "") if isinstance(answer, dict) else ""
 
 
-def _events_about(desk: Desk, kind: str, key: Callable[[dict[str, Any]], Any], wanted: str) -> list[dict[str, Any]]:
-    events, _, _ = desk.events()
+def _events_about(
+    desk: Desk, kind: str, key: Callable[[dict[str, Any]], Any], wanted: str, after: int = 0
+) -> list[dict[str, Any]]:
+    events, _, _ = desk.events(after)
     found = []
     for event in events:
         if event.get("kind") != kind:
@@ -208,7 +210,7 @@ def _play_safety(ctx: Context) -> None:
 
         def rings() -> int:
             # A late tick rings every ring it owes in one event ("rings": [...]): count rings, not events.
-            events = _events_about(ctx.desk(b), "message.ring", _of_message, safety_id)
+            events = _events_about(ctx.desk(b), "message.ring", _of_message, safety_id, ctx.start)
             return sum(max(1, len((e.get("data") or {}).get("rings") or [])) for e in events)
 
         rang = ctx.wait_for(lambda: rings() >= 2, 2 * ring_s + slack_s, interval_s=0.2)
@@ -217,14 +219,14 @@ def _play_safety(ctx: Context) -> None:
             bool(rang),
             f"at least two rings (message.ring) for {b} within {2 * ring_s + slack_s:.1f} s",
             f"{rings()} rings after {time.monotonic() - sent_at:.1f} s",
-            ctx.remember(ctx.desk(b).events()[2]),
+            ctx.remember(ctx.desk(b).events(ctx.start)[2]),
         )
     with ctx.step("it escalates to the senior tier, once, and both parties hear it"):
         remaining = max(0.0, escalate_s + slack_s - (time.monotonic() - sent_at))
         for party in (b, a):
             senior = ctx.desk(party, "senior")
             seen = ctx.wait_for(
-                partial(_events_about, senior, "message.escalated", _of_message, safety_id), remaining + 0.5
+                partial(_events_about, senior, "message.escalated", _of_message, safety_id, ctx.start), remaining + 0.5
             )
             tier = (((seen or [{}])[0].get("data") or {}).get("escalation") or {}).get("tier") if seen else None
             ctx.check(
@@ -236,15 +238,15 @@ def _play_safety(ctx: Context) -> None:
             )
             remaining = 0.0
         time.sleep(ring_s + tick_s)
-        count = len(_events_about(ctx.desk(b), "message.escalated", _of_message, safety_id))
+        count = len(_events_about(ctx.desk(b), "message.escalated", _of_message, safety_id, ctx.start))
         ctx.check("escalates", count == 1, "escalated once", f"{count} message.escalated events for {b}")
     with ctx.step("acknowledged, it rings no more; a routine message never rang"):
         ctx.need(ctx.desk(b).post(f"/messages/{safety_id}/ack"), 200)
         time.sleep(tick_s + 0.3)
-        before = len(_events_about(ctx.desk(b), "message.ring", _of_message, safety_id))
+        before = len(_events_about(ctx.desk(b), "message.ring", _of_message, safety_id, ctx.start))
         time.sleep(1.5 * ring_s + 2 * tick_s)
-        after = len(_events_about(ctx.desk(b), "message.ring", _of_message, safety_id))
-        routine = len(_events_about(ctx.desk(b), "message.ring", _of_message, routine_id))
+        after = len(_events_about(ctx.desk(b), "message.ring", _of_message, safety_id, ctx.start))
+        routine = len(_events_about(ctx.desk(b), "message.ring", _of_message, routine_id, ctx.start))
         ctx.check(
             "silent-when-acknowledged",
             after == before and routine == 0,
@@ -368,7 +370,7 @@ def _play_cases(ctx: Context) -> None:
         moved = polygon_notice(b_id, b, ctx.at(days=1, hours=4), ctx.at(days=1, hours=6))
         ctx.need(ctx.desk(b).put(f"/notices/{b_id}", collection(moved)), 200)
         resolved = ctx.wait_for(lambda: _state(ctx.desk(a), case_id) == "resolved", max(ctx.replication_s, 2.0))
-        heard = _events_about(ctx.desk(a), "case.resolved", _of_case, case_id)
+        heard = _events_about(ctx.desk(a), "case.resolved", _of_case, case_id, ctx.start)
         ctx.check(
             "agreement-resolves",
             bool(resolved) and bool(heard),
@@ -448,7 +450,9 @@ def _play_deadline(ctx: Context) -> None:
         limit = deadline_s + 2 * tick_s + 2.0 + ctx.replication_s
         for party in (a, b):
             senior = ctx.desk(party, "senior")
-            seen = ctx.wait_for(partial(_events_about, senior, "case.escalated", _of_case, case_id), limit, 0.2)
+            seen = ctx.wait_for(
+                partial(_events_about, senior, "case.escalated", _of_case, case_id, ctx.start), limit, 0.2
+            )
             ctx.check(
                 "deadline-escalates",
                 bool(seen),

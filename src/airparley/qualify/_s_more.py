@@ -159,7 +159,7 @@ def _play_lapse(ctx: Context) -> None:
             return
         limit = max(0.0, ends_in_s) + 2 * ctx.config.setting("scheduler_interval_s") + 2.0 + ctx.replication_s
         lapsed = ctx.wait_for(lambda: _state(ctx.desk(a), case_id) == "lapsed", limit, 0.2)
-        heard = [_events_about(ctx.desk(party), "case.lapsed", _of_case, case_id) for party in (a, b)]
+        heard = [_events_about(ctx.desk(party), "case.lapsed", _of_case, case_id, ctx.start) for party in (a, b)]
         ctx.check(
             "lapses",
             bool(lapsed) and all(heard),

@@ -145,7 +145,7 @@ def _play(ctx: Context) -> None:
         for viewer, other_secret in ((a, b_secret), (b, a_secret)):
             for tier in ("duty", "observer"):
                 desk = ctx.desk(viewer, tier)
-                events, _, last = desk.events()
+                events, _, last = desk.events(ctx.start)
                 seen = (*(desk.get(p) for p in ("/notices", "/conflicts", f"/conflicts/{expected_id}")), last)
                 for answer in seen:
                     text = answer.text if answer is not last else json.dumps(events, ensure_ascii=False)
@@ -258,7 +258,7 @@ def _play(ctx: Context) -> None:
             answer,
         )
         cleared = ctx.wait_for(lambda: not conflicts_between(ctx.desk(a), a_id, b_id), max(ctx.replication_s, 2.0))
-        events, _, exchange = ctx.desk(a).events()
+        events, _, exchange = ctx.desk(a).events(ctx.start)
         heard = any(
             e.get("kind") == "conflict.cleared" and (e.get("data") or {}).get("id") == expected_id for e in events
         )

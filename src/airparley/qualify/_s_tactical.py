@@ -62,8 +62,8 @@ def _play_picture(ctx: Context) -> None:
     tag = ctx.run_id
     own, foe, intruder = f"{a}-Q{tag}-E3", f"{b}-Q{tag}-SU35", f"{b}-Q{tag}-SU34"
     settle_s = ctx.config.setting("scan_gather_s") + 2 * ctx.config.setting("scheduler_interval_s") + 2.0
-    cursor_a = ctx.desk(a).events()[1]
-    cursor_b = ctx.desk(b).events()[1]
+    cursor_a = ctx.desk(a).events(ctx.start)[1]
+    cursor_b = ctx.desk(b).events(ctx.start)[1]
     notice_center = _moved(_DEIR_EZ_ZOR, 180.0, 60.0)
     with ctx.step(f"{a} files a notice active now"):
         notice_id = ctx.unique(a)

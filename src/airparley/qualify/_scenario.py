@@ -134,6 +134,9 @@ class Context:
     observed: dict[str, _Observed] = field(default_factory=dict)
     cleanups: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
     last: Exchange | None = None
+    #: A cursor of the event feed no event of this scenario can be at or before (set by the runner as it
+    #: starts): reading the feed from here, a scenario reads its own events, not the whole run's again.
+    start: int = 0
     _counter: int = 0
 
     # -- parties and desks ---------------------------------------------------------------------------------
