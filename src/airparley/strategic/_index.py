@@ -54,6 +54,10 @@ _BRACKET_SLACK: Final = 1e-3
 #: The full check cuts the span of start times into about this many slabs (each no shorter than the
 #: time buffer), with one STRtree each.
 _TIME_SLABS: Final = 64
+#: Within a time slab, volumes are binned by the floor of their band in layers this thick. Thinner layers
+#: (5,000 ft) and a tree per party cut the candidates by 2.4 times at 20,000 notices, but the extra tree
+#: queries cost more than they saved: 9.8 s against 7.6 s at 100,000 (20,000 ft: 7.5 s, within noise).
+_LAYER_FT: Final = 20000.0
 #: Candidate pairs gathered before they are filtered together (amortises the per-call overhead).
 _FILTER_BATCH: Final = 262_144
 #: Query volumes per batch of the full check, to bound the memory of candidate pairs.
@@ -259,15 +263,28 @@ def lateral_within(geoms_a: npt.NDArray[np.object_], geoms_b: npt.NDArray[np.obj
 
 
 @dataclass(frozen=True)
+class _Bin:
+    """The volumes of one time slab in one altitude layer, with their tree: ``members``
+    are positions in start order; ``lowest_ft``/``highest_ft`` bound their bands."""
+
+    members: IntArray
+    tree: STRtree
+    lowest_ft: float
+    highest_ft: float
+
+
+@dataclass(frozen=True)
 class _Slabs:
     """The full check's time slabs: live slots in start order, each one's last slab, each slab's first
-    position (``bounds``) and tree, and each slot's box grown by the lateral buffer."""
+    position (``bounds``) and bins, each slot's box grown by the lateral buffer and its band."""
 
     slots: IntArray
     last: IntArray
     bounds: IntArray
-    trees: list[STRtree | None]
+    bins: list[list[_Bin]]
     boxes: npt.NDArray[np.object_]
+    lower: FloatArray
+    upper: FloatArray
 
 
 @dataclass(frozen=True)
@@ -607,6 +624,23 @@ class ConflictIndex:
         a, b = a[keep], b[keep]
         if a.size == 0:
             return a, b
+        # Centre chords: a chord is never longer than the geodesic between the centres, and each
+        # footprint lies within its radius of its centre, so a chord longer than both radii plus the
+        # buffer (and the capsules' margin) puts the pair apart; a few flops a pair, before the capsules.
+        radius_a, radius_b = self._radius_nm[a], self._radius_nm[b]
+        delta = self._frame[a, :3] - self._frame[b, :3]
+        chord = np.sqrt(np.einsum("ij,ij->i", delta, delta)) / M_PER_NM
+        spread = chord + radius_a + radius_b
+        # The exact test's frame stretches by well under (spread / R)^2 over the pair's extent.
+        relative = _CAPSULE_SLACK_REL + (spread / _EARTH_RADIUS_NM) ** 2
+        apart = (
+            (radius_a <= _CAPSULE_MAX_REACH_NM)
+            & (radius_b <= _CAPSULE_MAX_REACH_NM)
+            & (chord - radius_a - radius_b - _CAPSULE_SLACK_NM - relative * spread >= buffers.lateral_nm)
+        )
+        a, b = a[~apart], b[~apart]
+        if a.size == 0:
+            return a, b
         # Bounding circles, for the pairs the capsules (which hold that test too) cannot judge.
         bare = np.flatnonzero(~(self._cap_usable[a] & self._cap_usable[b]))
         if bare.size:
@@ -746,17 +780,36 @@ class ConflictIndex:
         last = np.floor((self._end[slots] + self.buffers.time_s - first_start) / width).astype(np.int64)
         last = np.clip(last, home, int(home[-1]))
         bounds = np.searchsorted(home, np.arange(int(home[-1]) + 2))
-        trees = [
-            STRtree(self._geoms[slots[bounds[k] : bounds[k + 1]]]) if bounds[k + 1] > bounds[k] else None
-            for k in range(int(home[-1]) + 1)
-        ]
-        slabs = _Slabs(slots, last, bounds, trees, self._query_boxes(slots))
+        count = int(home[-1]) + 1
+        lower, upper = self._lower[slots], self._upper[slots]
+        # Within a slab, one tree per altitude layer (by the band's floor): a volume asks only
+        # the trees of other parties whose bands can come within the vertical buffer of its own.
+        code = np.floor(lower / _LAYER_FT).astype(np.int64)
+        bins: list[list[_Bin]] = []
+        for k in range(count):
+            positions = np.arange(bounds[k], bounds[k + 1])
+            order = positions[np.argsort(code[positions], kind="stable")]
+            cuts = np.flatnonzero(np.diff(code[order])) + 1
+            bins.append(
+                [
+                    _Bin(
+                        members,
+                        STRtree(self._geoms[slots[members]]),
+                        float(lower[members].min()),
+                        float(upper[members].max()),
+                    )
+                    for members in np.split(order, cuts)
+                    if members.size
+                ]
+            )
+        slabs = _Slabs(slots, last, bounds, bins, self._query_boxes(slots), lower, upper)
         if workers <= 1:
-            found = [self._slab_pairs(slabs, range(len(trees)), None)]
+            found = [self._slab_pairs(slabs, range(count), None)]
         else:
             # A few runs of consecutive slabs per thread, of about equal numbers of volumes, so that
             # the threads finish together and each run's candidates are still filtered in large blocks.
             runs = np.unique(np.searchsorted(bounds, np.linspace(0, slots.size, 4 * workers + 1), side="right") - 1)
+            runs = np.clip(runs, 0, count)
             tasks = [range(int(lo), int(hi)) for lo, hi in itertools.pairwise(runs)]
             # GEOS builds a prepared geometry's inner indexes on first use, unguarded: the few pairs
             # that reach GEOS predicates take this lock; everything else runs in parallel.
@@ -786,29 +839,33 @@ class ConflictIndex:
             pending_b.clear()
             pending = 0
 
+        vertical = self.buffers.vertical_ft
         for k in ks:
-            if slabs.trees[k] is None:
+            if bounds[k + 1] == bounds[k]:
                 continue
             queries = np.arange(bounds[k], bounds[k + 1])
+            low_q, high_q = slabs.lower[queries] - vertical, slabs.upper[queries] + vertical
             for j in range(k, int(last[queries].max()) + 1):
-                tree = slabs.trees[j]
-                if tree is None:
-                    continue
-                asking = queries[last[queries] >= j]
-                for low in range(0, asking.size, _QUERY_BATCH):
-                    batch = asking[low : low + _QUERY_BATCH]
-                    hits = tree.query(slabs.boxes[batch])
-                    qa = batch[hits[0]]
-                    qb = hits[1].astype(np.int64) + bounds[j]
-                    if j == k:
-                        # Both in this slab: the pair belongs to whichever comes first in start order.
-                        keep = qb > qa
-                        qa, qb = qa[keep], qb[keep]
-                    pending_a.append(qa)
-                    pending_b.append(qb)
-                    pending += qa.size
-                    if pending >= _FILTER_BATCH:
-                        flush()
+                reaching = last[queries] >= j
+                for group in slabs.bins[j]:
+                    # Bands strictly within the vertical buffer: floor below the asker's top plus buffer,
+                    # top above its floor minus buffer (the exact test repeats it pair by pair).
+                    asks = reaching & (group.lowest_ft < high_q) & (group.highest_ft > low_q)
+                    asking = queries[asks]
+                    for low in range(0, asking.size, _QUERY_BATCH):
+                        batch = asking[low : low + _QUERY_BATCH]
+                        hits = group.tree.query(slabs.boxes[batch])
+                        qa = batch[hits[0]]
+                        qb = group.members[hits[1]]
+                        if j == k:
+                            # Both in this slab: the pair belongs to whichever comes first in start order.
+                            keep = qb > qa
+                            qa, qb = qa[keep], qb[keep]
+                        pending_a.append(qa)
+                        pending_b.append(qb)
+                        pending += qa.size
+                        if pending >= _FILTER_BATCH:
+                            flush()
         if pending:
             flush()
         if not found_a:
