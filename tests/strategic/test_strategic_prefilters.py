@@ -228,3 +228,30 @@ def test_the_frame_kernel_is_the_geo_kernel_bit_for_bit() -> None:
     found = frame_xy(*ecef(lon, lat), frame_params(lon0, lat0))
     assert np.array_equal(found[0], expected[0])
     assert np.array_equal(found[1], expected[1])
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 100_000), vertical_ft=st.sampled_from([500.0, 1000.0, 4000.0]))
+def test_bands_across_the_altitude_layers_agree_with_the_reference(seed: int, vertical_ft: float) -> None:
+    # Floors on both sides of the 20,000 ft layer boundaries, thick and thin bands: the layer trees
+    # must lose no pair whose bands come within the vertical buffer.
+    rng = random.Random(seed)
+    notices = []
+    for i in range(70):
+        lower = rng.choice([0, 5000, 19000, 19500, 20000, 21000, 38000, 39900, 40000, 45000]) + rng.uniform(-500, 500)
+        upper = lower + rng.choice([300, 2000, 15000, 30000])
+        lon, lat = rng.uniform(37.0, 37.8), rng.uniform(34.0, 34.6)
+        start = T0 + timedelta(minutes=rng.randrange(0, 600))
+        volume = (
+            circle_volume((lon, lat), rng.uniform(1, 15), lower, upper, start, 120)
+            if rng.random() < 0.5
+            else polygon_volume(
+                [[lon, lat], [lon + 0.2, lat], [lon + 0.2, lat + 0.1], [lon, lat + 0.1]], lower, upper, start, 120
+            )
+        )
+        notices.append(notice(f"N{i:03d}", rng.choice(PARTIES), volume))
+    buffers = Buffers(5, vertical_ft, 30)
+    index = ConflictIndex.build(notices, buffers)
+    found = {(c.a.notice_id, c.b.notice_id) for c in index.conflicts()}
+    assert found == _brute_force(notices, buffers)
+    assert len(found) > 0

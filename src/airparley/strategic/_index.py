@@ -783,7 +783,7 @@ class ConflictIndex:
         count = int(home[-1]) + 1
         lower, upper = self._lower[slots], self._upper[slots]
         # Within a slab, one tree per altitude layer (by the band's floor): a volume asks only
-        # the trees of other parties whose bands can come within the vertical buffer of its own.
+        # the trees whose bands can come within the vertical buffer of its own.
         code = np.floor(lower / _LAYER_FT).astype(np.int64)
         bins: list[list[_Bin]] = []
         for k in range(count):
