@@ -18,7 +18,7 @@ from airparley.cli import app as cli_app
 from airparley.errors import InvalidInput
 from airparley.ledger import generate_key
 from airparley.node import Node, NodeSettings
-from airparley.node._http import FAILURE_COST, RateLimiter, TooManyRequests, client_address
+from airparley.node._limits import FAILURE_COST, RateLimiter, TooManyRequests, client_address
 from airparley.store import Store
 from airparley.web import desk_app
 

@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 
 from airparley.errors import Unauthorized
 from airparley.node._access import ACCESS, Act, Tier, require
-from airparley.node._http import RateLimiter, client_address, token_key
+from airparley.node._limits import RateLimiter, client_address, token_key
 from airparley.store import Officer
 
 if TYPE_CHECKING:

@@ -278,7 +278,7 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
     R(
         "API-001",
         "Every 4xx answer is an RFC 9457 application/problem+json document with its status.",
-        "README (problem+json); node/_http.py",
+        "README (problem+json); node/_problems.py",
     ),
     R("API-002", "Every 422 names the field and the reason.", "README; docs/security.md"),
     R(

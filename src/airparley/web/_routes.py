@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from airparley.errors import PermissionDenied, Unauthorized
 from airparley.node import Node, create_app
-from airparley.node._http import client_address
+from airparley.node._limits import client_address
 from airparley.store import Officer
 from airparley.web._session import COOKIE, CSRF_HEADER, SAFE_METHODS, Session, Sessions, secret_from_env
 
