@@ -54,3 +54,14 @@ def test_docs_qualify_states_the_suite_as_it_is() -> None:
         assert f"| {fault.requirement} |" in text, fault.requirement
     readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
     assert f"({len(REQUIREMENTS)}, each with a stable id" in readme
+
+
+def test_the_defaults_a_config_assumes_are_the_nodes() -> None:
+    """A setting a config leaves out is taken to be the node's default: the two tables must not drift apart."""
+    from airparley.hotline import HOTLINE_SETTINGS
+    from airparley.node import SETTINGS
+    from airparley.qualify._config import DEFAULT_SETTINGS
+
+    declared = {s.name: s.default for s in (*SETTINGS, *HOTLINE_SETTINGS)}
+    for name, value in DEFAULT_SETTINGS.items():
+        assert declared[name] == value, name

@@ -24,6 +24,7 @@ import airparley.hotline
 from airparley.ledger import Kind
 from airparley.node import Node, _access, _core, _federation
 from airparley.node._access import Act, Tier
+from airparley.node._hotline_service import HotlineService
 from airparley.node._ledger import LedgerWriter
 from airparley.qualify import SCENARIOS, qualify
 from airparley.store import Officer, Tx
@@ -81,13 +82,15 @@ def _whole_footprint(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Node]:
 def _crash_on_bidi(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Node]:
     """API-003: a message whose text holds a direction override crashes the handler (a 500), instead of 422."""
 
-    class Crashy(Node):
-        def send_message(self, tx: Tx, officer: Officer, body: Mapping[str, Any]) -> dict[str, Any]:
-            if isinstance(body, Mapping) and "\u202e" in str(body.get("text", "")):
-                raise RuntimeError("injected fault: an unchecked direction override")
-            return super().send_message(tx, officer, body)
+    original = HotlineService.send_message
 
-    return Crashy
+    def crashy(self: HotlineService, tx: Tx, officer: Officer, body: Mapping[str, Any]) -> dict[str, Any]:
+        if isinstance(body, Mapping) and "\u202e" in str(body.get("text", "")):
+            raise RuntimeError("injected fault: an unchecked direction override")
+        return original(self, tx, officer, body)
+
+    monkeypatch.setattr(HotlineService, "send_message", crashy)
+    return Node
 
 
 _LATE: list[threading.Thread] = []

@@ -32,7 +32,8 @@ class _RunByDefault(TyperGroup):
 
 qualify_app = typer.Typer(
     cls=_RunByDefault,
-    help="Qualify a node: the requirement-traced conformance suite (docs/qualify.md), and its signed reports.",
+    help="Qualify a node: the requirement-traced conformance suite (docs/qualify.md), and its signed reports."
+    " 'airparley qualify CONFIG' is 'airparley qualify run CONFIG'.",
     no_args_is_help=True,
 )
 
