@@ -61,7 +61,8 @@ AREAS: tuple[Area, ...] = (
     Area(
         "qualify",
         _CLI + "_qualify:qualify_app",
-        "Qualify a node: the requirement-traced conformance suite (docs/qualify.md), and its signed reports.",
+        "Qualify a node: the requirement-traced conformance suite (docs/qualify.md), and its signed reports."
+        " 'airparley qualify CONFIG' is 'airparley qualify run CONFIG'.",
     ),
     Area(
         "demo",
