@@ -30,7 +30,8 @@ from airparley.node._hotline import Hotline
 from airparley.node._ledger import LedgerWriter
 from airparley.node._nonresponse import Criteria, NonResponse, agreed_frequency, call_params, parse_safety_call
 from airparley.node._settings import NodeSettings
-from airparley.node._shares import ShareBook, SharedPictures, TrackSharing
+from airparley.node._shares import ShareBook, SharedPictures
+from airparley.node._sharing import TrackSharing
 from airparley.node._tactical import TacticalRunner
 from airparley.node._tracks import Pictures, state_dict
 from airparley.node._visibility import conflict_for, notice_for
