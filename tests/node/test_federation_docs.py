@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 from airparley.node import SETTINGS, Node
-from airparley.node._federation import EVIDENCE_KINDS, federation_router
+from airparley.node._federation import EVIDENCE_KINDS
+from airparley.node._federation_routes import federation_router
 from airparley.store import Store
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "federation.md").read_text(encoding="utf-8")

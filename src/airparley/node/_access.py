@@ -1,7 +1,7 @@
 """Who may do what: one table of tiers × acts, checked in one function.
 
 Every route names the act it performs (``officer_for(Act.FILE_NOTICES)`` in ``node/_app.py``, the
-federation routes in ``node/_federation.py``), and every event feed (``GET /events``, the WebSocket) and
+federation routes in ``node/_federation_routes.py``), and every event feed (``GET /events``, the WebSocket) and
 service method checks the same table, so an act cannot be reached by one door and refused by another.
 (Wave 1 wrote this as string sets in nine places; the sensor tier could read the whole hotline through
 the event feed because the feed had no entry at all.)

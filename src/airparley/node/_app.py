@@ -22,19 +22,12 @@ from airparley import __version__, bounds
 from airparley.errors import AirparleyError, InvalidInput, Unauthorized
 from airparley.node._access import ACCESS, Act, may
 from airparley.node._auth import SocketResolver, bearer_token, officer_for, route_act, route_acts
+from airparley.node._bodies import BodyLimit
 from airparley.node._core import Node
 from airparley.node._events import EventKind
-from airparley.node._federation import federation_router
-from airparley.node._http import (
-    BodyLimit,
-    RateLimiter,
-    TooManyRequests,
-    client_address,
-    document_problems,
-    http_problem,
-    problem_for,
-    validation_problem,
-)
+from airparley.node._federation_routes import federation_router
+from airparley.node._limits import RateLimiter, TooManyRequests, client_address
+from airparley.node._problems import document_problems, http_problem, problem_for, validation_problem
 from airparley.store import Officer, Tx
 from airparley.strategic import NoticeState
 
