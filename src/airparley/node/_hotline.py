@@ -18,6 +18,7 @@ from airparley import hotline as hl
 from airparley.errors import InvalidInput, NotFound, PermissionDenied
 from airparley.ledger import Kind
 from airparley.node._access import Act, require
+from airparley.node._events import EventKind
 from airparley.node._ledger import LedgerWriter
 from airparley.node._visibility import case_for, message_for
 from airparley.store import Officer, Tx
@@ -80,7 +81,7 @@ class Hotline:
         return self._languages(tx).get(party, "en") if self._knows(tx, party) else "en"
 
     def _message_event(
-        self, tx: Tx, kind: str, message: hl.Message, now: datetime, extra: Mapping[str, Any] | None = None
+        self, tx: Tx, kind: EventKind, message: hl.Message, now: datetime, extra: Mapping[str, Any] | None = None
     ) -> None:
         audience = {message.author.party, *message.recipients}
         payloads = {}
@@ -91,7 +92,7 @@ class Hotline:
         tx.append_event(kind, payloads.keys(), payloads, now)
 
     def _case_event(
-        self, tx: Tx, kind: str, case: hl.Case, now: datetime, extra: Mapping[str, Any] | None = None
+        self, tx: Tx, kind: EventKind, case: hl.Case, now: datetime, extra: Mapping[str, Any] | None = None
     ) -> None:
         payloads = {party: {**(case_for(party, case) or {}), **(extra or {})} for party in case.parties}
         tx.append_event(kind, case.parties, payloads, now)
@@ -157,7 +158,7 @@ class Hotline:
         )
         self._store_message(tx, message, now)
         self.ledger.record(tx, officer.party, Kind.MESSAGE_SENT, {"message": message.as_dict()}, now)
-        self._message_event(tx, "message.sent", message, now)
+        self._message_event(tx, EventKind.MESSAGE_SENT, message, now)
         view = message_for(officer.party, message, self._language(tx, officer.party), self.catalogue)
         assert view is not None  # the author always sees their own message
         return message, view
@@ -182,7 +183,7 @@ class Hotline:
         kind = Kind.MESSAGE_READ if action == "read" else Kind.MESSAGE_ACKNOWLEDGED
         receipt = moved.receipt(officer.party).as_dict()
         self.ledger.record(tx, officer.party, kind, {"message_id": message_id, "receipt": receipt}, now)
-        self._message_event(tx, kind.value, moved, now)
+        self._message_event(tx, EventKind(kind.value), moved, now)
         view = message_for(officer.party, moved, self._language(tx, officer.party), self.catalogue)
         assert view is not None
         return view
@@ -239,7 +240,7 @@ class Hotline:
         )
         self._store_case(tx, case, now)
         self.ledger.record(tx, officer.party, Kind.CASE_OPENED, _case_body(case), now)
-        self._case_event(tx, "case.opened", case, now)
+        self._case_event(tx, EventKind.CASE_OPENED, case, now)
         return self._view(case, officer)
 
     def _case(self, tx: Tx, officer: Officer, case_id: str) -> hl.Case:
@@ -290,9 +291,9 @@ class Hotline:
         self._store_case(tx, moved, now)
         body = _case_body(moved, {"escalation": escalation.as_dict()} if escalation is not None else None)
         self.ledger.record(tx, officer.party, _CASE_KINDS[action], body, now)
-        self._case_event(tx, f"case.{moved.history[-1].event.value}", moved, now)
+        self._case_event(tx, EventKind.of_case_move(moved.history[-1].event.value), moved, now)
         if escalation is not None:
-            self._case_event(tx, "case.escalated", moved, now, {"escalation": escalation.as_dict()})
+            self._case_event(tx, EventKind.CASE_ESCALATED, moved, now, {"escalation": escalation.as_dict()})
         return self._view(moved, officer)
 
     def cases_for(self, tx: Tx, officer: Officer) -> list[dict[str, Any]]:
@@ -305,14 +306,14 @@ class Hotline:
 
     # -- replicated acts (federation): stored and announced like local ones, never signed again ---------
     def put_replicated_message(
-        self, tx: Tx, message: hl.Message, kind: str, now: datetime, extra: Mapping[str, Any] | None = None
+        self, tx: Tx, message: hl.Message, kind: EventKind, now: datetime, extra: Mapping[str, Any] | None = None
     ) -> None:
         """A message (or its receipts) as another node's party signed it: stored here, and its parties told."""
         self._store_message(tx, message, now)
         self._message_event(tx, kind, message, now, extra)
 
     def put_replicated_case(
-        self, tx: Tx, case: hl.Case, kind: str, now: datetime, extra: Mapping[str, Any] | None = None
+        self, tx: Tx, case: hl.Case, kind: EventKind, now: datetime, extra: Mapping[str, Any] | None = None
     ) -> None:
         """A case as replicated from another node (already merged with this node's copy by the caller)."""
         self._store_case(tx, case, now)
@@ -327,7 +328,7 @@ class Hotline:
             if moved is not case:
                 self._store_case(tx, moved, now)
                 self.ledger.record_hosted(tx, moved.parties, Kind.CASE_RESOLVED, _case_body(moved), now)
-                self._case_event(tx, "case.resolved", moved, now)
+                self._case_event(tx, EventKind.CASE_RESOLVED, moved, now)
 
     def tick(self, tx: Tx, now: datetime) -> None:
         """Ring again, escalate unacknowledged safety messages, escalate overdue cases, lapse old ones."""
@@ -340,7 +341,7 @@ class Hotline:
                 if rings:
                     view = message_for(receipt.party, message, self._language(tx, receipt.party), self.catalogue)
                     tx.append_event(
-                        "message.ring",
+                        EventKind.MESSAGE_RING,
                         [receipt.party],
                         {
                             receipt.party: {
@@ -354,7 +355,8 @@ class Hotline:
             for escalation in escalations:
                 body = {"message_id": message.message_id, "escalation": escalation.as_dict()}
                 self.ledger.record_hosted(tx, (message.author.party,), Kind.MESSAGE_ESCALATED, body, now)
-                self._message_event(tx, "message.escalated", escalated, now, {"escalation": escalation.as_dict()})
+                extra = {"escalation": escalation.as_dict()}
+                self._message_event(tx, EventKind.MESSAGE_ESCALATED, escalated, now, extra)
             self._store_message(tx, escalated, now)
         for document in tx.cases_due(now):
             case = hl.Case.from_dict(document)
@@ -363,7 +365,7 @@ class Hotline:
                 self._store_case(tx, moved, now)
                 body = _case_body(moved, {"escalation": missed.as_dict()})
                 self.ledger.record_hosted(tx, moved.parties, Kind.CASE_ESCALATED, body, now)
-                self._case_event(tx, "case.escalated", moved, now, {"escalation": missed.as_dict()})
+                self._case_event(tx, EventKind.CASE_ESCALATED, moved, now, {"escalation": missed.as_dict()})
             elif moved.deadline is not None and moved.deadline <= now:
                 self._store_case(tx, moved, now)  # nothing more to do: stop looking at it
         live = self._conflict_windows()
@@ -375,7 +377,7 @@ class Hotline:
             if lapsed is not case:
                 self._store_case(tx, lapsed, now)
                 self.ledger.record_hosted(tx, lapsed.parties, Kind.CASE_LAPSED, _case_body(lapsed), now)
-                self._case_event(tx, "case.lapsed", lapsed, now)
+                self._case_event(tx, EventKind.CASE_LAPSED, lapsed, now)
 
 
 _CASE_KINDS = {

@@ -41,6 +41,7 @@ from typing import Any, Final
 from airparley import hotline as hl
 from airparley.errors import InvalidInput
 from airparley.ledger import Kind
+from airparley.node._events import EventKind
 from airparley.node._ledger import LedgerWriter
 from airparley.node._settings import NodeSettings
 from airparley.node._tracks import Pictures
@@ -453,7 +454,7 @@ class NonResponse:
         document = watch.as_dict()
         parties = sorted({watch.caller, watch.owner})
         payloads = {party: view for party in parties if (view := flag_for(party, document)) is not None}
-        tx.append_event("track.non_responsive", payloads.keys(), payloads, now)
+        tx.append_event(EventKind.TRACK_NON_RESPONSIVE, payloads.keys(), payloads, now)
 
     def put_replicated_flag(self, tx: Tx, watch: Watch, now: datetime) -> None:
         """Keep a flag another node raised (its caller's ledger entry) and tell the parties here."""

@@ -30,6 +30,7 @@ from airparley import hotline as hl
 from airparley.errors import IllegalTransition, InvalidInput, PermissionDenied
 from airparley.ledger import Entry, Kind
 from airparley.node._core import Node
+from airparley.node._events import EventKind
 from airparley.node._nonresponse import Outcome, Watch
 from airparley.store import Tx
 from airparley.strategic import NoticeState, parse_notices_data
@@ -64,11 +65,11 @@ _EVENT_RANK: Final = {
 }
 #: The hotline event a replicated case move raises: the same names the local moves raise.
 _CASE_EVENT_KIND: Final = {
-    hl.CaseEvent.OPEN: "case.opened",
-    hl.CaseEvent.ESCALATE: "case.escalated",
-    hl.CaseEvent.DEADLINE_MISSED: "case.escalated",
-    hl.CaseEvent.CONFLICT_CLEARED: "case.resolved",
-    hl.CaseEvent.LAPSE: "case.lapsed",
+    hl.CaseEvent.OPEN: EventKind.CASE_OPENED,
+    hl.CaseEvent.ESCALATE: EventKind.CASE_ESCALATED,
+    hl.CaseEvent.DEADLINE_MISSED: EventKind.CASE_ESCALATED,
+    hl.CaseEvent.CONFLICT_CLEARED: EventKind.CASE_RESOLVED,
+    hl.CaseEvent.LAPSE: EventKind.CASE_LAPSED,
 }
 _CASE_KINDS: Final = frozenset(kind for kind in Kind if kind.value.startswith("case."))
 
@@ -171,7 +172,7 @@ class Replicator:
         if tx.message(message.message_id) is not None:
             return None
         now = self.node.clock()
-        return lambda tx: self.node.hotline.put_replicated_message(tx, message, "message.sent", now)
+        return lambda tx: self.node.hotline.put_replicated_message(tx, message, EventKind.MESSAGE_SENT, now)
 
     def _receipt(self, tx: Tx, entry: Entry, body: Mapping[str, Any]) -> Writes | None:
         message_id = _field(body, "message_id")
@@ -199,7 +200,7 @@ class Replicator:
         except InvalidInput as error:
             raise _located(error, "body.receipt") from None
         now = self.node.clock()
-        kind = entry.kind.value
+        kind = EventKind(entry.kind.value)
         return lambda tx: self.node.hotline.put_replicated_message(tx, moved, kind, now)
 
     # -- cases ---------------------------------------------------------------------------------------
@@ -226,7 +227,7 @@ class Replicator:
         if local is not None and merged.as_dict() == local.as_dict():
             return None
         now = self.node.clock()
-        kind = _CASE_EVENT_KIND.get(step.event, f"case.{step.event.value}")
+        kind = _CASE_EVENT_KIND.get(step.event) or EventKind.of_case_move(step.event.value)
         escalation = body.get("escalation")
         extra = {"escalation": escalation} if isinstance(escalation, Mapping) else None
         return lambda tx: self.node.hotline.put_replicated_case(tx, merged, kind, now, extra)

@@ -30,6 +30,7 @@ from typing import Any, Final
 import numpy as np
 
 from airparley.ledger import Kind
+from airparley.node._events import EventKind
 from airparley.node._ledger import LedgerWriter
 from airparley.node._tracks import Pictures, state_dict
 from airparley.store import Tx
@@ -193,15 +194,15 @@ class TacticalRunner:
                 continue  # not alerting, and was not
             before = memory.severities.get(key, 0)
             if alert["severity"] > before:
-                tx.append_event("alert.raised", [party], {party: alert}, now)
+                tx.append_event(EventKind.ALERT_RAISED, [party], {party: alert}, now)
             if alert["severity"] > 0:
                 memory.severities[key] = alert["severity"]
             elif before:
                 memory.severities.pop(key, None)
-                tx.append_event("alert.cleared", [party], {party: {"a": alert["a"], "b": alert["b"]}}, now)
+                tx.append_event(EventKind.ALERT_CLEARED, [party], {party: {"a": alert["a"], "b": alert["b"]}}, now)
         for key in [k for k in memory.severities if k not in current]:
             memory.severities.pop(key)
-            tx.append_event("alert.cleared", [party], {party: {"a": {"id": key[0]}, "b": {"id": key[1]}}}, now)
+            tx.append_event(EventKind.ALERT_CLEARED, [party], {party: {"a": {"id": key[0]}, "b": {"id": key[1]}}}, now)
         return [a for a in current.values() if a is not None and a["severity"] > 0]
 
     def _clear_all(self, tx: Tx, party: str, memory: _PartyState, now: datetime) -> None:
@@ -209,7 +210,7 @@ class TacticalRunner:
             self._close_encounter(tx, party, key, now, memory)
         for key in list(memory.severities):
             memory.severities.pop(key)
-            tx.append_event("alert.cleared", [party], {party: {"a": {"id": key[0]}, "b": {"id": key[1]}}}, now)
+            tx.append_event(EventKind.ALERT_CLEARED, [party], {party: {"a": {"id": key[0]}, "b": {"id": key[1]}}}, now)
 
     def _encounter(
         self, tx: Tx, party: str, key: tuple[str, str], h_nm: float, v_ft: float, now: datetime, memory: _PartyState
@@ -250,7 +251,7 @@ class TacticalRunner:
         if party in self.ledger.hosted:
             entry = self.ledger.record(tx, party, Kind.INCIDENT_RECORDED, record, now)
             record = {**record, "entry": {"party": entry.party, "seq": entry.seq, "hash": entry.hash}}
-        tx.append_event("incident.recorded", [party], {party: record}, now)
+        tx.append_event(EventKind.INCIDENT_RECORDED, [party], {party: record}, now)
 
     # -- intrusions --------------------------------------------------------------------------------
     def _intrusions(
@@ -267,7 +268,7 @@ class TacticalRunner:
             if key not in memory.intrusions:
                 row = int(found.track[k])
                 tx.append_event(
-                    "intrusion.detected",
+                    EventKind.INTRUSION_DETECTED,
                     [party],
                     {
                         party: {
