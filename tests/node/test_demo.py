@@ -196,7 +196,7 @@ BAD_DBS = [
 
 @pytest.mark.parametrize(("db", "says"), BAD_DBS)
 def test_a_bad_database_is_one_line_and_exit_2(db: str, says: str, tmp_path: Path) -> None:
-    """The installed command, as a user runs it (tests/test_cli_db.py runs every command that takes --db)."""
+    """The installed command, as a user runs it (tests/cli/test_cli_db.py runs every command that takes --db)."""
     result = subprocess.run(
         [sys.executable, "-m", "airparley.cli", "demo", "--headless", "--duration", "5", "--db", db],
         capture_output=True,

@@ -163,7 +163,7 @@ def canonical(value: Any, field: str = "") -> bytes:
 
     Most ledger values take a fast path through the C ``json`` encoder (``rfc8785`` is pure Python and was
     most of the time spent signing and verifying); the rest, and every error, go through ``rfc8785``. The
-    two agree byte for byte (tests/test_ledger_canonical.py checks them against each other).
+    two agree byte for byte (tests/ledger/test_ledger_canonical.py checks them against each other).
     """
     try:
         return _ENCODER.encode(_json_ready(value)).encode("utf-8")

@@ -238,7 +238,7 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
     R(
         "LED-002",
         "Every entry is signed by its party's key and chained (contiguous seq, prev the hash of its predecessor): the served feeds verify.",
-        "docs/ledger.md; tests/test_ledger_verify.py",
+        "docs/ledger.md; tests/ledger/test_ledger_verify.py",
     ),
     R("LED-003", "A private notice part never enters the ledger.", "DESIGN 3 and 4; docs/ledger.md"),
     R(

@@ -82,7 +82,7 @@ def test_a_bad_database_is_one_line_and_exit_2(path: str, what: str, tmp_path: P
     (tmp_path / "keys").mkdir()
     args = [a.format(tmp=tmp_path) for a in [*path.split(), *ARGS[path]]]
     if path == "sim run":
-        args.insert(2, str(Path(__file__).resolve().parent.parent / "src/airparley/sim/scenarios/syria-iraq.yaml"))
+        args.insert(2, str(Path(__file__).resolve().parents[2] / "src/airparley/sim/scenarios/syria-iraq.yaml"))
     db = BAD[what].format(tmp=tmp_path)
     result = runner.invoke(app, [*args, "--db", db])
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)

@@ -25,7 +25,7 @@ from airparley.ledger._canonical import (
     plain,
 )
 
-JCS = Path(__file__).parent / "data" / "ledger" / "jcs"
+JCS = Path(__file__).resolve().parents[1] / "data" / "ledger" / "jcs"
 VECTORS = ["values", "weird", "structures", "unicode", "french"]
 
 

@@ -1,7 +1,7 @@
 """docs/hotline.md cannot go stale: its tables are generated here and must appear in it verbatim.
 
 To refresh the doc after changing the catalogue, a table or a setting, print the blocks and paste them:
-``.venv/bin/python tests/test_hotline_docs.py``.
+``.venv/bin/python tests/hotline/test_hotline_docs.py``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from airparley.hotline import (
     load_catalogue,
 )
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "hotline.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "hotline.md"
 
 
 def transition_matrix(

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from airparley.errors import InvalidInput, LedgerError
 from airparley.ledger import Entry, check_export, verify_export
 
-DATA = Path(__file__).parent / "data" / "ledger"
+DATA = Path(__file__).resolve().parents[1] / "data" / "ledger"
 EXPORT = (DATA / "golden.jsonl").read_bytes()
 KEYS: dict[str, str] = json.loads((DATA / "golden-keys.json").read_text(encoding="utf-8"))
 LINE_OF = [EXPORT.count(b"\n", 0, position) + 1 for position in range(len(EXPORT))]

@@ -1,6 +1,6 @@
 """Verification of whole ledgers: the golden export, and each kind of tampering or misbehaviour, named precisely.
 
-Run this file as a script (``python tests/test_ledger_verify.py``) to rewrite the golden export after a
+Run this file as a script (``python tests/ledger/test_ledger_verify.py``) to rewrite the golden export after a
 deliberate format change; the test below fails on any accidental one.
 """
 
@@ -42,7 +42,7 @@ from airparley.ledger import (
     verify_next,
 )
 
-DATA = Path(__file__).parent / "data" / "ledger"
+DATA = Path(__file__).resolve().parents[1] / "data" / "ledger"
 T0 = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
 PARTIES = ("USA", "RUS", "TUR", "SYR")
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from airparley.cli import app
 from airparley.tactical import AlertingSettings, BandsSettings, settings_doc
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "alerting.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "alerting.md"
 
 OWN = {"lat": 35.0, "lon": 39.0, "alt_ft": 20000, "gs_kt": 300, "trk_deg": 90, "vs_fpm": 0}
 

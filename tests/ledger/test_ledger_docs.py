@@ -14,9 +14,9 @@ from cryptography.exceptions import InvalidSignature
 import airparley.ledger as ledger
 from airparley.ledger import SIGNING_CONTEXT, Kind, _entries
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "ledger.md").read_text(encoding="utf-8")
-DATA = Path(__file__).parent / "data" / "ledger"
+DATA = Path(__file__).resolve().parents[1] / "data" / "ledger"
 
 
 def _by_hand_code() -> str:
