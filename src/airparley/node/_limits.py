@@ -35,7 +35,6 @@ class TooManyRequests(AirparleyError):
         super().__init__(f"rate limit exceeded; retry in {retry_after_s:.1f} s")
 
 
-
 @dataclass
 class RateLimiter:
     """A token bucket per key: ``rate_per_s`` sustained, ``burst`` at once; at most ``max_keys`` buckets.
