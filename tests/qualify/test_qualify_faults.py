@@ -22,10 +22,11 @@ from qualify_support import serve_node
 
 import airparley.hotline
 from airparley.ledger import Kind
-from airparley.node import Node, _access, _core, _federation
+from airparley.node import Node, _access, _federation, _notices
 from airparley.node._access import Act, Tier
 from airparley.node._hotline_service import HotlineService
 from airparley.node._ledger import LedgerWriter
+from airparley.node._notices import NoticeService
 from airparley.qualify import SCENARIOS, qualify
 from airparley.store import Officer, Tx
 from airparley.strategic import notices_to_geojson
@@ -46,13 +47,15 @@ def _leak_private(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Node]:
     """VIS-003: the other side's private part rides along in a conflict's view (REST and events)."""
     privates: dict[str, Any] = {}
 
-    class Leaky(Node):
-        def _parse_own(self, officer: Officer, document: Any) -> Any:
-            notices, private = super()._parse_own(officer, document)
-            privates.update(private)
-            return notices, private
+    parse_own = NoticeService._parse_own
 
-    original = _core.conflict_for
+    def parse_and_keep(self: NoticeService, officer: Officer, document: Any) -> Any:
+        notices, private = parse_own(self, officer, document)
+        privates.update(private)
+        return notices, private
+
+    monkeypatch.setattr(NoticeService, "_parse_own", parse_and_keep)
+    original = _notices.conflict_for
 
     def leaky(viewer: str, conflict: Any, notices: Mapping[str, Any]) -> dict[str, Any] | None:
         view = original(viewer, conflict, notices)
@@ -60,13 +63,13 @@ def _leak_private(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Node]:
             view["other"] = {**view["other"], "private": privates.get(view["other"]["notice_id"])}
         return view
 
-    monkeypatch.setattr(_core, "conflict_for", leaky)
-    return Leaky
+    monkeypatch.setattr(_notices, "conflict_for", leaky)
+    return Node
 
 
 def _whole_footprint(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Node]:
     """VIS-004: a conflict shows the other side's whole volume, not only the overlap (no private part)."""
-    original = _core.conflict_for
+    original = _notices.conflict_for
 
     def wide(viewer: str, conflict: Any, notices: Mapping[str, Any]) -> dict[str, Any] | None:
         view = original(viewer, conflict, notices)
@@ -75,7 +78,7 @@ def _whole_footprint(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Node]:
             view["other"] = {**view["other"], "volumes": notices_to_geojson([other])}
         return view
 
-    monkeypatch.setattr(_core, "conflict_for", wide)
+    monkeypatch.setattr(_notices, "conflict_for", wide)
     return Node
 
 

@@ -7,7 +7,6 @@ Listeners (the WebSocket hub) are told after each commit that new events exist.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import math
@@ -20,32 +19,29 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from airparley import bounds
-from airparley.errors import InvalidInput, InvalidInputs, NotFound, PermissionDenied
+from airparley.errors import InvalidInput
 from airparley.hotline import HotlineSettings
-from airparley.ledger import Kind, public_key_to_text
-from airparley.node._access import Act, Tier, require
-from airparley.node._events import EventKind, shaped
+from airparley.ledger import public_key_to_text
+from airparley.node._access import Tier
+from airparley.node._events import shaped
 from airparley.node._hotline import Hotline
+from airparley.node._hotline_service import HotlineService
 from airparley.node._ledger import LedgerWriter
-from airparley.node._nonresponse import Criteria, NonResponse, agreed_frequency, call_params, parse_safety_call
+from airparley.node._nonresponse import Criteria, NonResponse
+from airparley.node._notices import NoticeService
+from airparley.node._parties import PartiesService
+from airparley.node._picture import PictureService
 from airparley.node._settings import NodeSettings
 from airparley.node._shares import ShareBook, SharedPictures
 from airparley.node._sharing import TrackSharing
 from airparley.node._tactical import TacticalRunner
-from airparley.node._tracks import Pictures, state_dict
-from airparley.node._visibility import conflict_for, notice_for
+from airparley.node._tracks import Pictures
 from airparley.store import Officer, Store, Tx, hash_token
 from airparley.strategic import (
     Buffers,
     Conflict,
-    ConflictIndex,
     Notice,
-    NoticeState,
-    notices_to_geojson,
-    parse_notices_data,
 )
-from airparley.tactical import UNKNOWN_PARTY
 
 __all__ = ["PEER_TIER", "Node", "utc_now"]
 
@@ -97,9 +93,16 @@ class Node:
                     tx.set_party_key(party, public)
                 elif known.public_key != public:
                     raise InvalidInput("keys", f"the key given for {party} is not the one registered for it")
-        self.index = ConflictIndex.build((s.notice for s in stored), self.buffers)
-        # The conflicts in force, kept up to date notice by notice (a full check only at start-up).
-        self._live: dict[str, Conflict] = {c.id: c for c in self.index.conflicts()}
+        self.notices = NoticeService(
+            store,
+            clock,
+            self.buffers,
+            self.ledger,
+            self._lock,
+            stored,
+            lambda tx, current, now: self.hotline.on_conflicts_changed(tx, current, now),
+        )
+        self.index = self.notices.index
         # Sensors post to ``pictures`` (each party's own); everything that reads a party's picture reads
         # ``view``: its own tracks plus the tracks other parties share with it (node/_shares.py).
         # Posted states are judged against the node's clock (scenario time in the demo), never the wall's.
@@ -111,10 +114,16 @@ class Node:
         self.sharing = TrackSharing(self.pictures, self.shares, self.ledger)
         self.tactical = TacticalRunner(self.view, self.ledger)
         self._scanned: dict[str, float] = {}  # party -> when (time.monotonic) its picture was last scanned
-        self.hotline = Hotline(hotline_settings or HotlineSettings(), self._conflict_windows, self.ledger)
+        self.hotline = Hotline(hotline_settings or HotlineSettings(), self.notices.windows, self.ledger)
         self.nonresponse = NonResponse(self.view, self.ledger, Criteria.from_settings(self.settings), clock())
         if ids is not None:
             self.hotline.new_id = self.sharing.new_id = ids
+        # What the routes call (node/_routes_*.py): one service per feature, none of them the store.
+        self.parties_service = PartiesService(store, clock)
+        self.hotline_service = HotlineService(store, clock, self.hotline, self.nonresponse)
+        self.picture_service = PictureService(
+            store, clock, self.pictures, self.view, self.sharing, self.tactical, self.nonresponse
+        )
 
     # -- listeners -----------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[], None]) -> None:
@@ -200,286 +209,39 @@ class Node:
             tx.remember_response(officer.id, key, method, path, request_hash, status, response, self.clock())
             return status, response
 
-    # -- notices -------------------------------------------------------------------------------------
-    def _parse_own(self, officer: Officer, document: Any) -> tuple[list[Notice], dict[str, dict[str, Any]]]:
-        if isinstance(document, Mapping) and isinstance(document.get("features"), list):
-            bounds.count(document["features"], "features", "features")
-        parsed = parse_notices_data(document)
-        if parsed.errors:
-            raise parsed.errors[0] if len(parsed.errors) == 1 else InvalidInputs(parsed.errors)
-        if not parsed.notices:
-            raise InvalidInput("features", "no notice in the document")
-        for notice in parsed.notices:
-            if notice.party != officer.party:
-                raise PermissionDenied(
-                    f"{officer.party} officers file notices for {officer.party} only, not {notice.party}"
-                )
-            # Before any lookup by id: a notice id is scoped by its party, so filing never probes another's.
-            notice.check_filed_at(self.clock())
-        return parsed.notices, parsed.private
-
-    def _apply(
-        self,
-        tx: Tx,
-        officer: Officer,
-        notice: Notice,
-        private: Mapping[str, Any] | None,
-        kind: EventKind,
-        *,
-        sign: bool = True,
-    ) -> dict[str, Any]:
-        """Store one notice version and record what it changes; returns the party's view of the result.
-
-        ``sign=False`` for a version another node's party signed (federation): its entry is that party's."""
-        now = self.clock()
-        previous = self.index.get(notice.notice_id)
-        before = {c.id: c for c in self.index.conflicts_of(notice.notice_id)} if previous else {}
-        after_list = self.index.add(notice)
-        live_before = dict(self._live)
-        try:
-            after = {c.id: c for c in after_list}
-            for cid in before.keys() - after.keys():
-                self._live.pop(cid, None)
-            self._live.update(after)
-            tx.put_notice(notice, private, officer.id, now)
-            if sign:
-                # The shared part only: a private part never enters the ledger.
-                self.ledger.record(tx, notice.party, Kind(kind), {"notice": notices_to_geojson([notice])}, now)
-            tx.append_event(
-                kind,
-                [officer.party],
-                {officer.party: {"notice": notice.ref.as_dict(), "state": str(notice.state)}},
-                now,
-            )
-            notices = self._notices_in(after_list)
-            for cid in before.keys() - after.keys():
-                gone = before[cid]
-                tx.append_event(
-                    EventKind.CONFLICT_CLEARED,
-                    gone.parties,
-                    {party: {"id": cid, "because": notice.ref.as_dict()} for party in gone.parties},
-                    now,
-                )
-            for cid in after.keys() - before.keys():
-                new = after[cid]
-                views = {p: conflict_for(p, new, notices) for p in new.parties}
-                tx.append_event(EventKind.CONFLICT_DETECTED, new.parties, views, now)
-            self.hotline.on_conflicts_changed(tx, self._live.keys(), now)
-        except BaseException:
-            self._live = live_before
-            if previous is not None:
-                self.index.add(previous)
-            else:
-                self.index.remove(notice.notice_id)
-            raise
-        return {
-            "notice": notice.ref.as_dict(),
-            "state": str(notice.state),
-            "conflicts": [conflict_for(officer.party, c, notices) for c in after_list],
-        }
-
+    # -- delegates kept for the demo, federation and tests (the routes call the services) ---------------
     def file_notices(self, tx: Tx, officer: Officer, document: Any) -> list[dict[str, Any]]:
-        """File new notices (version 1) from a GeoJSON FeatureCollection."""
-        require(officer.tier, Act.FILE_NOTICES)
-        notices, private = self._parse_own(officer, document)
-        results = []
-        for notice in notices:
-            if tx.notice(notice.notice_id) is not None:
-                raise InvalidInput("notice_id", f"notice {notice.notice_id} exists already; revise it instead")
-            if notice.version != 1:
-                raise InvalidInput("version", "a new notice starts at version 1")
-            if notice.state not in (NoticeState.DRAFT, NoticeState.FILED, NoticeState.ACTIVE):
-                raise InvalidInput("state", f"a new notice cannot be {notice.state}")
-            results.append(self._apply(tx, officer, notice, private.get(notice.notice_id), EventKind.NOTICE_FILED))
-        return results
-
-    def revise_notice(self, tx: Tx, officer: Officer, notice_id: str, document: Any) -> dict[str, Any]:
-        """A new version of an existing notice of the officer's party (the node numbers it)."""
-        require(officer.tier, Act.REVISE_NOTICES)
-        current = self._own_notice(tx, officer, notice_id)
-        notices, private = self._parse_own(officer, document)
-        if len(notices) != 1 or notices[0].notice_id != notice_id:
-            raise InvalidInput("notice_id", f"the document must hold exactly notice {notice_id}")
-        if current.notice.state in (NoticeState.CLOSED, NoticeState.CANCELLED):
-            raise InvalidInput("state", f"notice {notice_id} is {current.notice.state} and cannot be revised")
-        revised = dataclasses.replace(notices[0], version=current.notice.version + 1)
-        return self._apply(tx, officer, revised, private.get(notice_id, current.private), EventKind.NOTICE_REVISED)
-
-    def end_notice(self, tx: Tx, officer: Officer, notice_id: str, state: NoticeState) -> dict[str, Any]:
-        """Cancel or close a notice: a new version in that state, which takes no more part in checks."""
-        require(officer.tier, Act.END_NOTICES)
-        current = self._own_notice(tx, officer, notice_id)
-        if current.notice.state in (NoticeState.CLOSED, NoticeState.CANCELLED):
-            raise InvalidInput("state", f"notice {notice_id} is already {current.notice.state}")
-        ended = dataclasses.replace(current.notice, version=current.notice.version + 1, state=state)
-        kind = EventKind.NOTICE_CANCELLED if state is NoticeState.CANCELLED else EventKind.NOTICE_CLOSED
-        return self._apply(tx, officer, ended, current.private, kind)
+        return self.notices.file_notices(tx, officer, document)
 
     def apply_replicated(self, tx: Tx, notice: Notice, kind: str, source: str) -> None:
-        """A notice version another node's party filed and signed (federation): stored, indexed and checked
-        exactly like a local act, so both nodes derive the same conflicts, but not signed again here.
-        ``source`` names the entry it came from (``USA#12``), kept as the version's author."""
-        self._apply(
-            tx, Officer(source, notice.party, "replicated", PEER_TIER), notice, None, EventKind(kind), sign=False
-        )
-
-    def _own_notice(self, tx: Tx, officer: Officer, notice_id: str) -> Any:
-        # An id no notice can have (NUL, a direction character, over-long) is not looked up: PostgreSQL would
-        # refuse the query where SQLite answers none, and both stores must answer alike.
-        stored = tx.notice(notice_id) if bounds.is_plain_id(notice_id) else None
-        if stored is None or stored.notice.party != officer.party:
-            raise NotFound("notice", notice_id)
-        return stored
-
-    def notices_for(self, officer: Officer) -> dict[str, Any]:
-        require(officer.tier, Act.READ_NOTICES)
-        with self.store.begin() as tx:
-            features: list[Any] = []
-            for stored in tx.notices(officer.party):
-                view = notice_for(officer.party, stored)
-                if view is not None:
-                    features.extend(view["features"])
-        return {"type": "FeatureCollection", "features": features}
+        self.notices.apply_replicated(tx, notice, kind, source)
 
     def notice_for(self, officer: Officer, notice_id: str) -> dict[str, Any]:
-        require(officer.tier, Act.READ_NOTICES)
-        with self.store.begin() as tx:
-            stored = tx.notice(notice_id) if bounds.is_plain_id(notice_id) else None
-        view = notice_for(officer.party, stored) if stored is not None else None
-        if view is None:
-            raise NotFound("notice", notice_id)
-        return view
-
-    # -- conflicts -----------------------------------------------------------------------------------
-    def _conflicts_of_party(self, party: str) -> list[Conflict]:
-        with self._lock:
-            return sorted((c for c in self._live.values() if party in c.parties), key=lambda c: c.id)
+        return self.notices.notice_for(officer, notice_id)
 
     def conflicts_for(self, officer: Officer) -> list[dict[str, Any]]:
-        require(officer.tier, Act.READ_CONFLICTS)
-        conflicts = self._conflicts_of_party(officer.party)
-        notices = self._notices_in(conflicts)
-        views = [conflict_for(officer.party, c, notices) for c in conflicts]
-        return [v for v in views if v is not None]
-
-    def _notices_in(self, conflicts: list[Conflict]) -> dict[str, Notice]:
-        """The indexed notices these conflicts are between (not a copy of the whole index per request)."""
-        found: dict[str, Notice] = {}
-        for conflict in conflicts:
-            for ref in (conflict.a, conflict.b):
-                indexed = self.index.get(ref.notice_id)
-                if indexed is not None:
-                    found[ref.notice_id] = indexed
-        return found
-
-    def conflicts_for_all(self) -> list[Conflict]:
-        """Every conflict in force (for the operator of a hub; never shown to an officer as is)."""
-        with self._lock:
-            return list(self._live.values())
+        return self.notices.conflicts_for(officer)
 
     def conflict_for(self, officer: Officer, conflict_id: str) -> dict[str, Any]:
-        for view in self.conflicts_for(officer):
-            if view["id"] == conflict_id:
-                return view
-        raise NotFound("conflict", conflict_id)
+        return self.notices.conflict_for(officer, conflict_id)
 
-    def _conflict_windows(self) -> dict[str, tuple[frozenset[str], datetime]]:
-        """Each live conflict's parties and the end of its window (cases lapse after it)."""
-        return {cid: (c.parties, datetime.fromtimestamp(c.end_s, UTC)) for cid, c in self._live.items()}
+    def conflicts_for_all(self) -> list[Conflict]:
+        return self.notices.conflicts_for_all()
 
-    # -- hotline messages and safety calls -----------------------------------------------------------
     def send_message(self, tx: Tx, officer: Officer, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Send a hotline message; a safety message about a recipient's aircraft arms a non-response watch."""
-        now = self.clock()
-        message, view = self.hotline.send_message(tx, officer, body, now)
-        self.nonresponse.arm(tx, message, now)
-        return view
+        return self.hotline_service.send_message(tx, officer, body)
 
     def safety_call(self, tx: Tx, officer: Officer, body: Any) -> dict[str, Any]:
-        """Call another party about one of its aircraft in the officer's own picture: a ``safety`` message from
-        the ``safety_call`` phrase (callsign, position, flight level, frequency), watched for a response."""
-        require(officer.tier, Act.SAFETY_CALL)
-        bounds.check_json(body)  # before the shape: an integer past a double or a lone surrogate is a field error
-        call = parse_safety_call(body)
-        now = self.clock()
-        seen = self.nonresponse.newest(officer.party, call.track, now)
-        if seen is None:
-            raise InvalidInput("track", f"no track {call.track!r} in your party's live picture (GET /tracks)")
-        state, _ = seen
-        if state.party == officer.party:
-            raise InvalidInput("track", f"{call.track} is your own party's aircraft: a safety call is to another party")
-        to = call.to
-        if to is None:
-            if state.party == UNKNOWN_PARTY:
-                raise InvalidInput("to", f"the party of track {call.track} is unknown: say which party to call")
-            to = state.party
-        if to == officer.party:
-            raise InvalidInput("to", "a safety call is to another party")
-        if tx.party(to) is None:
-            raise InvalidInput("to", f"unknown party {to!r}")
-        if not agreed_frequency(call.frequency_mhz, [float(f["mhz"]) for f in tx.frequencies()]):
-            raise InvalidInput(
-                "frequency_mhz",
-                f"{call.frequency_mhz:g} MHz is not an agreed frequency (GET /frequencies) nor a guard (121.5, 243.0)",
-            )
-        message_body = {
-            "recipients": [to],
-            "urgency": "safety",
-            "template": "safety_call",
-            "params": call_params(state.callsign or call.track, state, call.frequency_mhz),
-            "references": [{"kind": "track", "id": call.track}],
-        }
-        try:
-            message, view = self.hotline.send_message(tx, officer, message_body, now)
-        except InvalidInput as error:
-            if error.field.startswith(("references", "params.aircraft")):
-                raise InvalidInput("track", f"{call.track!r} cannot be named in a message: {error.reason}") from None
-            raise
-        self.nonresponse.arm(tx, message, now, owners={call.track: to})
-        return view
+        return self.hotline_service.safety_call(tx, officer, body)
 
-    # -- the air picture and track shares ------------------------------------------------------------
     def tracks_for(self, officer: Officer) -> list[dict[str, Any]]:
-        """The party's live picture: its own tracks and the tracks shared with it (``shared_by``)."""
-        require(officer.tier, Act.READ_TRACKS)
-        states, sharers = self.view.picture(officer.party, self.clock().timestamp())
-        tracks = [state_dict(s) for s in states]
-        for track in tracks:
-            if track["id"] in sharers:
-                track["shared_by"] = sharers[track["id"]]
-        return tracks
-
-    def share_track(self, tx: Tx, officer: Officer, body: Any) -> dict[str, Any]:
-        """Share a track of the officer's own picture with other parties (a signed ``track.shared`` act)."""
-        require(officer.tier, Act.SHARE_TRACKS)
-        bounds.check_json(body)  # no lone surrogate, NUL or unbounded number reaches the share's checks
-        return self.sharing.grant(tx, officer, body, self.clock())
-
-    def unshare_track(self, tx: Tx, officer: Officer, share_id: str) -> dict[str, Any]:
-        """Revoke one of the party's shares (a signed ``track.shared`` act with state ``revoked``)."""
-        require(officer.tier, Act.SHARE_TRACKS)
-        if not bounds.is_plain_id(share_id):  # never a share's id; not looked up (see _own_notice)
-            raise NotFound("share", share_id)
-        return self.sharing.revoke(tx, officer, share_id, self.clock())
+        return self.picture_service.tracks_for(officer)
 
     def shares_for(self, officer: Officer) -> list[dict[str, Any]]:
-        """The shares the party made and those made with it, newest first."""
-        require(officer.tier, Act.READ_SHARES)
-        with self.store.begin() as tx:
-            return self.sharing.shares_for(tx, officer.party, self.clock())
-
-    def alerts_for(self, officer: Officer) -> list[dict[str, Any]]:
-        """The party's tactical alerts in force (from its own picture's last scan), most severe first."""
-        require(officer.tier, Act.READ_ALERTS)
-        live = self.tactical.live.get(officer.party)
-        alerts: list[dict[str, Any]] = list(live[1].get("alerts", [])) if live is not None else []
-        return sorted(alerts, key=lambda a: (-int(a.get("severity", 0)), a["a"]["id"], a["b"]["id"]))
+        return self.picture_service.shares_for(officer)
 
     def flags_for(self, officer: Officer) -> list[dict[str, Any]]:
-        """Aircraft flagged non-responsive that the party called or owns, newest first."""
-        require(officer.tier, Act.READ_FLAGS)
-        with self.store.begin() as tx:
-            return self.nonresponse.flags_for(tx, officer.party)
+        return self.picture_service.flags_for(officer)
 
     # -- events --------------------------------------------------------------------------------------
     def events_for(self, party: str, after: int, limit: int = 500) -> tuple[list[dict[str, Any]], int]:
@@ -546,4 +308,3 @@ class Node:
             except Exception:
                 _log.exception("scheduler: the tactical scan of %s's picture failed; the other parties' go on", party)
             self._scanned[party] = time.monotonic()
-

@@ -1,0 +1,115 @@
+"""The hotline service: messages, safety calls and negotiation cases, as the routes ask for them.
+
+``Hotline`` (node/_hotline.py) stores and shapes messages and cases inside a caller's transaction; this
+service opens the reading transactions, reads the clock and arms the non-response watches, so a route
+calls one method and never touches the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from airparley import bounds
+from airparley.errors import InvalidInput
+from airparley.node._access import Act, require
+from airparley.node._hotline import Hotline
+from airparley.node._nonresponse import NonResponse, agreed_frequency, call_params, parse_safety_call
+from airparley.store import Officer, Store, Tx
+from airparley.tactical import UNKNOWN_PARTY
+
+__all__ = ["HotlineService"]
+
+
+class HotlineService:
+    """Every hotline act and view a desk can take."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime], hotline: Hotline, nonresponse: NonResponse) -> None:
+        self._store = store
+        self._clock = clock
+        self._hotline = hotline
+        self._nonresponse = nonresponse
+
+    # -- messages ------------------------------------------------------------------------------------
+    def send_message(self, tx: Tx, officer: Officer, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Send a hotline message; a safety message about a recipient's aircraft arms a non-response watch."""
+        now = self._clock()
+        message, view = self._hotline.send_message(tx, officer, body, now)
+        self._nonresponse.arm(tx, message, now)
+        return view
+
+    def messages_for(self, officer: Officer) -> list[dict[str, Any]]:
+        with self._store.begin() as tx:
+            return self._hotline.messages_for(tx, officer)
+
+    def message_for(self, officer: Officer, message_id: str) -> dict[str, Any]:
+        with self._store.begin() as tx:
+            return self._hotline.message_for(tx, officer, message_id)
+
+    def mark(self, tx: Tx, officer: Officer, message_id: str, action: str) -> dict[str, Any]:
+        """``read`` or ``acknowledge`` a received message."""
+        return self._hotline.mark(tx, officer, message_id, action, self._clock())
+
+    def phrases(self) -> dict[str, Any]:
+        return self._hotline.catalogue.as_dict()
+
+    # -- cases ---------------------------------------------------------------------------------------
+    def open_case(self, tx: Tx, officer: Officer, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._hotline.open(tx, officer, body, self._clock())
+
+    def cases_for(self, officer: Officer) -> list[dict[str, Any]]:
+        with self._store.begin() as tx:
+            return self._hotline.cases_for(tx, officer)
+
+    def case_for(self, officer: Officer, case_id: str) -> dict[str, Any]:
+        with self._store.begin() as tx:
+            return self._hotline.case_for(tx, officer, case_id)
+
+    def act_on_case(
+        self, tx: Tx, officer: Officer, case_id: str, action: str, move: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return self._hotline.act(tx, officer, case_id, action, move, self._clock())
+
+    # -- safety calls --------------------------------------------------------------------------------
+    def safety_call(self, tx: Tx, officer: Officer, body: Any) -> dict[str, Any]:
+        """Call another party about one of its aircraft in the officer's own picture: a ``safety`` message from
+        the ``safety_call`` phrase (callsign, position, flight level, frequency), watched for a response."""
+        require(officer.tier, Act.SAFETY_CALL)
+        bounds.check_json(body)  # before the shape: an integer past a double or a lone surrogate is a field error
+        call = parse_safety_call(body)
+        now = self._clock()
+        seen = self._nonresponse.newest(officer.party, call.track, now)
+        if seen is None:
+            raise InvalidInput("track", f"no track {call.track!r} in your party's live picture (GET /tracks)")
+        state, _ = seen
+        if state.party == officer.party:
+            raise InvalidInput("track", f"{call.track} is your own party's aircraft: a safety call is to another party")
+        to = call.to
+        if to is None:
+            if state.party == UNKNOWN_PARTY:
+                raise InvalidInput("to", f"the party of track {call.track} is unknown: say which party to call")
+            to = state.party
+        if to == officer.party:
+            raise InvalidInput("to", "a safety call is to another party")
+        if tx.party(to) is None:
+            raise InvalidInput("to", f"unknown party {to!r}")
+        if not agreed_frequency(call.frequency_mhz, [float(f["mhz"]) for f in tx.frequencies()]):
+            raise InvalidInput(
+                "frequency_mhz",
+                f"{call.frequency_mhz:g} MHz is not an agreed frequency (GET /frequencies) nor a guard (121.5, 243.0)",
+            )
+        message_body = {
+            "recipients": [to],
+            "urgency": "safety",
+            "template": "safety_call",
+            "params": call_params(state.callsign or call.track, state, call.frequency_mhz),
+            "references": [{"kind": "track", "id": call.track}],
+        }
+        try:
+            message, view = self._hotline.send_message(tx, officer, message_body, now)
+        except InvalidInput as error:
+            if error.field.startswith(("references", "params.aircraft")):
+                raise InvalidInput("track", f"{call.track!r} cannot be named in a message: {error.reason}") from None
+            raise
+        self._nonresponse.arm(tx, message, now, owners={call.track: to})
+        return view

@@ -1,0 +1,99 @@
+"""Routes of operation notices and the conflicts between them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from airparley.node._access import Act
+from airparley.node._auth import officer_for
+from airparley.node._core import Node
+from airparley.node._routing import GeoJSON, IdempotencyKey, once
+from airparley.store import Officer
+from airparley.strategic import NoticeState
+
+__all__ = ["notices_router"]
+
+
+def notices_router(node: Node) -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+    notices = node.notices
+
+    @api.post("/notices", status_code=201, summary="File new notices (GeoJSON FeatureCollection)")
+    def file_notices(
+        who: Annotated[Officer, officer_for(Act.FILE_NOTICES)], document: GeoJSON, key: IdempotencyKey = None
+    ) -> JSONResponse:
+        return once(
+            node,
+            who,
+            key,
+            "POST",
+            "/notices",
+            document,
+            lambda tx: (201, {"filed": notices.file_notices(tx, who, document)}),
+        )
+
+    @api.get("/notices", summary="Your party's notices, in full (GeoJSON)")
+    def list_notices(who: Annotated[Officer, officer_for(Act.READ_NOTICES)]) -> dict[str, Any]:
+        return notices.notices_for(who)
+
+    @api.get("/notices/{notice_id}", summary="One of your party's notices (GeoJSON)")
+    def get_notice(who: Annotated[Officer, officer_for(Act.READ_NOTICES)], notice_id: str) -> dict[str, Any]:
+        return notices.notice_for(who, notice_id)
+
+    @api.put("/notices/{notice_id}", summary="Revise a notice: a new version, numbered by the node")
+    def revise_notice(
+        who: Annotated[Officer, officer_for(Act.REVISE_NOTICES)],
+        notice_id: str,
+        document: GeoJSON,
+        key: IdempotencyKey = None,
+    ) -> JSONResponse:
+        return once(
+            node,
+            who,
+            key,
+            "PUT",
+            f"/notices/{notice_id}",
+            document,
+            lambda tx: (200, notices.revise_notice(tx, who, notice_id, document)),
+        )
+
+    @api.post("/notices/{notice_id}/cancel", summary="Cancel a notice")
+    def cancel_notice(
+        who: Annotated[Officer, officer_for(Act.END_NOTICES)], notice_id: str, key: IdempotencyKey = None
+    ) -> JSONResponse:
+        return once(
+            node,
+            who,
+            key,
+            "POST",
+            f"/notices/{notice_id}/cancel",
+            None,
+            lambda tx: (200, notices.end_notice(tx, who, notice_id, NoticeState.CANCELLED)),
+        )
+
+    @api.post("/notices/{notice_id}/close", summary="Close a notice (the activity is over)")
+    def close_notice(
+        who: Annotated[Officer, officer_for(Act.END_NOTICES)], notice_id: str, key: IdempotencyKey = None
+    ) -> JSONResponse:
+        return once(
+            node,
+            who,
+            key,
+            "POST",
+            f"/notices/{notice_id}/close",
+            None,
+            lambda tx: (200, notices.end_notice(tx, who, notice_id, NoticeState.CLOSED)),
+        )
+
+    @api.get("/conflicts", summary="Conflicts of your party's notices: your side in full, the other's overlap only")
+    def list_conflicts(who: Annotated[Officer, officer_for(Act.READ_CONFLICTS)]) -> list[dict[str, Any]]:
+        return notices.conflicts_for(who)
+
+    @api.get("/conflicts/{conflict_id}", summary="One conflict")
+    def get_conflict(who: Annotated[Officer, officer_for(Act.READ_CONFLICTS)], conflict_id: str) -> dict[str, Any]:
+        return notices.conflict_for(who, conflict_id)
+
+    return api

@@ -1,0 +1,49 @@
+"""Routes about who is on the node: the token's officer, the parties, the agreed frequencies."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+
+from airparley.node._access import Act
+from airparley.node._auth import officer_for
+from airparley.node._core import Node
+from airparley.node._routing import IdempotencyKey, once
+from airparley.store import Officer
+
+__all__ = ["parties_router"]
+
+
+def parties_router(node: Node) -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+    service = node.parties_service
+
+    @api.get("/me", summary="Who the token belongs to")
+    def me(who: Annotated[Officer, officer_for(Act.WHOAMI)]) -> dict[str, Any]:
+        return service.whoami(who)
+
+    @api.get("/parties", summary="The parties on this node")
+    def parties(_who: Annotated[Officer, officer_for(Act.READ_PARTIES)]) -> list[dict[str, Any]]:
+        return service.parties()
+
+    @api.get("/frequencies", summary="The agreed frequencies (121.5 and 243.0 MHz guard by default)")
+    def list_frequencies(_who: Annotated[Officer, officer_for(Act.READ_FREQUENCIES)]) -> list[dict[str, Any]]:
+        return service.frequencies()
+
+    @api.post("/frequencies", status_code=201, summary="Register an agreed frequency")
+    def add_frequency(
+        who: Annotated[Officer, officer_for(Act.ADD_FREQUENCIES)],
+        name: Annotated[str, Body()],
+        mhz: Annotated[float, Body()],
+        area: Annotated[str, Body()] = "",
+        notes: Annotated[str, Body()] = "",
+        key: IdempotencyKey = None,
+    ) -> JSONResponse:
+        frequency = service.checked_frequency(name, mhz, area, notes)
+        return once(
+            node, who, key, "POST", "/frequencies", frequency, lambda tx: (201, service.add_frequency(tx, frequency))
+        )
+
+    return api
