@@ -11,8 +11,7 @@ import pytest
 
 from airparley.ledger import Entry, Kind, check, generate_key
 from airparley.node._ledger import LedgerWriter
-from airparley.store import Event, Store
-from airparley.store._store import EventTail
+from airparley.store import Event, EventTail, Store
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -1,0 +1,109 @@
+"""Signed ledger entries per party, with the heads this process last committed."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, func, insert, select
+
+from airparley.ledger import Entry
+from airparley.store import _schema as t
+from airparley.store._base import TxBase
+
+__all__ = ["LedgerTx"]
+
+_INSERT_ENTRY = insert(t.ledger_entries)
+#: Each party's newest seq: a covering scan of the ledger's primary key, to check the cached heads against.
+_HEAD_SEQS = select(t.ledger_entries.c.party, func.max(t.ledger_entries.c.seq)).group_by(t.ledger_entries.c.party)
+
+
+class LedgerTx(TxBase):
+    """The ledger."""
+
+    def add_entry(self, entry: Entry) -> None:
+        """Store a signed entry; a second entry with the same party and seq is refused by the key."""
+        self.connection.execute(
+            _INSERT_ENTRY,
+            {
+                "party": entry.party,
+                "seq": entry.seq,
+                "hash": entry.hash,
+                "time": entry.time,
+                "kind": entry.kind.value,
+                "line": entry.to_json(),
+            },
+        )
+        self.heads[entry.party] = entry
+
+    def ledger_head(self, party: str) -> Entry | None:
+        row = self.connection.execute(
+            select(t.ledger_entries.c.line)
+            .where(t.ledger_entries.c.party == party)
+            .order_by(t.ledger_entries.c.seq.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else Entry.from_json(row.line)
+
+    def ledger_chain(self, party: str) -> tuple[Entry | None, dict[str, Entry]]:
+        """``party``'s newest entry and every party's newest entry, as :meth:`ledger_head` and
+        :meth:`ledger_heads` would answer, for signing the next entry.
+
+        The heads are cached by the store after each commit (never before: an entry rolled back is never
+        cached). Every call checks the cache against the database, in this transaction, with one scan of the
+        ledger's key (each party's newest seq); a party whose newest seq differs is read again."""
+        cached = self._store.cached_heads() if self._store is not None else {}
+        heads: dict[str, Entry] = {}
+        for code, seq in self.connection.execute(_HEAD_SEQS):
+            known = self.heads.get(code) or cached.get(code)
+            if known is None or known.seq != seq:
+                known = self.ledger_head(code)
+                assert known is not None  # the scan just found it
+                self.heads[code] = known
+            heads[code] = known
+        return heads.get(party), heads
+
+    def ledger_heads(self) -> dict[str, str]:
+        """Each party's newest entry hash (what this node has seen of every feed)."""
+        newest = (
+            select(t.ledger_entries.c.party, func.max(t.ledger_entries.c.seq).label("seq"))
+            .group_by(t.ledger_entries.c.party)
+            .subquery()
+        )
+        rows = self.connection.execute(
+            select(t.ledger_entries.c.party, t.ledger_entries.c.hash).join(
+                newest,
+                and_(t.ledger_entries.c.party == newest.c.party, t.ledger_entries.c.seq == newest.c.seq),
+            )
+        )
+        return {r.party: r.hash for r in rows}
+
+    def ledger_lines(self, party: str | None = None) -> list[str]:
+        """Entries as their canonical lines, in time order (then party, seq): the export."""
+        query = select(t.ledger_entries.c.line).order_by(
+            t.ledger_entries.c.time, t.ledger_entries.c.party, t.ledger_entries.c.seq
+        )
+        if party is not None:
+            query = query.where(t.ledger_entries.c.party == party)
+        return [r.line for r in self.connection.execute(query)]
+
+    def ledger_entry(self, party: str, seq: int) -> Entry | None:
+        row = self.connection.execute(
+            select(t.ledger_entries.c.line).where(
+                and_(t.ledger_entries.c.party == party, t.ledger_entries.c.seq == seq)
+            )
+        ).first()
+        return None if row is None else Entry.from_json(row.line)
+
+    def ledger_feed(self, party: str, after: int = -1, limit: int | None = None, kind: str | None = None) -> list[str]:
+        """One party's entries with seq > ``after``, in seq order, as their canonical lines."""
+        after = self._seq_bound(after)
+        query = (
+            select(t.ledger_entries.c.line)
+            .where(and_(t.ledger_entries.c.party == party, t.ledger_entries.c.seq > after))
+            .order_by(t.ledger_entries.c.seq)
+        )
+        if kind is not None:
+            query = query.where(t.ledger_entries.c.kind == kind)
+        if limit is not None:
+            query = query.limit(limit)
+        return [r.line for r in self.connection.execute(query)]
+
+    # -- federation: peers and evidence --------------------------------------------------------------

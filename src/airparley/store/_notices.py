@@ -1,0 +1,101 @@
+"""Strategic notices: the shared part as GeoJSON, the private part beside it, and their history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from airparley.errors import InvalidInput
+from airparley.store import _schema as t
+from airparley.store._base import TxBase
+from airparley.strategic import Notice, notices_to_geojson, parse_notices_data
+
+__all__ = ["NoticesTx", "StoredNotice"]
+
+
+@dataclass(frozen=True)
+class StoredNotice:
+    notice: Notice
+    private: dict[str, Any] | None
+    updated_at: datetime
+
+
+def _notice_from_shared(shared: Mapping[str, Any]) -> Notice:
+    parsed = parse_notices_data(shared)
+    if parsed.errors or len(parsed.notices) != 1:
+        # Only validated notices are ever stored, so this means the database was edited by hand.
+        raise RuntimeError(f"stored notice does not parse: {[e.describe() for e in parsed.errors]}")
+    return parsed.notices[0]
+
+
+class NoticesTx(TxBase):
+    """Notices and their history."""
+
+    def put_notice(self, notice: Notice, private: Mapping[str, Any] | None, officer_id: str, now: datetime) -> None:
+        """Store a notice's newest version (and keep every version in the history)."""
+        shared = notices_to_geojson([notice])
+        values = {
+            "party": notice.party,
+            "version": notice.version,
+            "state": str(notice.state),
+            "shared": shared,
+            "private": dict(private) if private else None,
+        }
+        try:
+            self.connection.execute(
+                insert(t.notice_versions).values(
+                    notice_id=notice.notice_id, created_at=now, created_by=officer_id, **values
+                )
+            )
+        except IntegrityError:
+            raise InvalidInput("version", f"notice {notice.notice_id} already has a version {notice.version}") from None
+        exists = self.connection.execute(
+            select(t.notices.c.notice_id).where(t.notices.c.notice_id == notice.notice_id)
+        ).first()
+        if exists is None:
+            self.connection.execute(
+                insert(t.notices).values(notice_id=notice.notice_id, updated_at=now, updated_by=officer_id, **values)
+            )
+        else:
+            self.connection.execute(
+                update(t.notices)
+                .where(t.notices.c.notice_id == notice.notice_id)
+                .values(updated_at=now, updated_by=officer_id, **values)
+            )
+
+    def notice(self, notice_id: str) -> StoredNotice | None:
+        row = self.connection.execute(select(t.notices).where(t.notices.c.notice_id == notice_id)).first()
+        return None if row is None else StoredNotice(_notice_from_shared(row.shared), row.private, row.updated_at)
+
+    def notices(self, party: str | None = None) -> list[StoredNotice]:
+        query = select(t.notices).order_by(t.notices.c.notice_id)
+        if party is not None:
+            query = query.where(t.notices.c.party == party)
+        return [
+            StoredNotice(_notice_from_shared(r.shared), r.private, r.updated_at) for r in self.connection.execute(query)
+        ]
+
+    def notice_history(self, notice_id: str) -> list[dict[str, Any]]:
+        rows = self.connection.execute(
+            select(t.notice_versions)
+            .where(t.notice_versions.c.notice_id == notice_id)
+            .order_by(t.notice_versions.c.version)
+        )
+        return [
+            {
+                "version": r.version,
+                "state": r.state,
+                "shared": r.shared,
+                "private": r.private,
+                "created_at": r.created_at,
+                "created_by": r.created_by,
+            }
+            for r in rows
+        ]
+
+    # -- hotline documents ---------------------------------------------------------------------------
