@@ -370,7 +370,7 @@ def test_the_recipients_own_track_of_the_shared_aircraft_gives_way_to_it(running
     pairs = _alert_pairs(running, "rus_duty")
     assert not any("RUS-T77" in pair for pair in pairs), pairs  # no false alert against itself
     assert frozenset((E3, "RUS-SU30-1")) in pairs  # the escort is a Russian aircraft: never merged
-    live = running.node.tactical.live["RUS"][1]
+    live = running.node.tactical.live["RUS"].data
     assert {t["id"] for t in live["tracks"]} == {E3, "RUS-T78", "RUS-SU30-1"}
     # Revoked, the Russian radar's own track of the E-3 is back.
     share_id = running.desk("usa_duty").client.get("/api/v1/tracks/shares").json()[0]["share_id"]
@@ -391,7 +391,7 @@ def test_the_live_picture_marks_the_shared_track(running: Running) -> None:
         (track,) = update["data"]["tracks"]
         assert track["id"] == E3
         assert track["shared_by"] == "USA"
-    usa_live = running.node.tactical.live["USA"][1]["tracks"]
+    usa_live = running.node.tactical.live["USA"].data["tracks"]
     assert all("shared_by" not in t for t in usa_live)
 
 

@@ -12,7 +12,7 @@ from airparley.node._access import Act, require
 from airparley.node._nonresponse import NonResponse
 from airparley.node._shares import SharedPictures
 from airparley.node._sharing import TrackSharing
-from airparley.node._tactical import TacticalRunner
+from airparley.node._tactical import LivePicture, TacticalRunner
 from airparley.node._tracks import Pictures, state_dict
 from airparley.store import Officer, Store, Tx
 
@@ -85,7 +85,7 @@ class PictureService:
         with self._store.begin() as tx:
             return self._sharing.shares_for(tx, officer.party, self._clock())
 
-    def live_for(self, party: str) -> tuple[int, dict[str, Any]] | None:
+    def live_for(self, party: str) -> LivePicture | None:
         """The party's live picture from the last scan, with its version (the WebSocket pushes each new one)."""
         return self._tactical.live.get(party)
 
@@ -94,7 +94,7 @@ class PictureService:
         """The party's tactical alerts in force (from its own picture's last scan), most severe first."""
         require(officer.tier, Act.READ_ALERTS)
         live = self._tactical.live.get(officer.party)
-        alerts: list[dict[str, Any]] = list(live[1].get("alerts", [])) if live is not None else []
+        alerts: list[dict[str, Any]] = list(live.data.get("alerts", [])) if live is not None else []
         return sorted(alerts, key=lambda a: (-int(a.get("severity", 0)), a["a"]["id"], a["b"]["id"]))
 
     def flags_for(self, officer: Officer) -> list[dict[str, Any]]:

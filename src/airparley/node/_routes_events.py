@@ -111,10 +111,10 @@ async def _stream(node: Node, socket: WebSocket, who: Officer, cursor: int) -> N
             for event in batch:
                 await socket.send_json(event)
             live = node.picture_service.live_for(who.party)
-            if live is not None and live[0] != live_seen and may(who.tier, Act.READ_TRACKS):
+            if live is not None and live.version != live_seen and may(who.tier, Act.READ_TRACKS):
                 # The live air picture is replaced every second: pushed, never stored, never replayed.
-                live_seen = live[0]
-                await socket.send_json({"seq": None, "kind": "tracks.update", "data": live[1]})
+                live_seen = live.version
+                await socket.send_json({"seq": None, "kind": "tracks.update", "data": live.data})
             if next_cursor != cursor:
                 cursor = next_cursor
                 continue

@@ -46,7 +46,7 @@ from airparley.tactical import (
     scan_conflicts,
 )
 
-__all__ = ["TacticalRunner"]
+__all__ = ["LivePicture", "TacticalRunner"]
 
 LEVEL_NAMES: Final = ("none", "preventive", "corrective", "warning")
 #: The candidate scan: wide enough to contain every DO-365 level and the caution cylinder.
@@ -59,6 +59,15 @@ INCIDENT_HISTORY_S: Final = 120.0
 def _severity(level: int, caution: bool) -> int:
     """One ordering of everything a desk can be told: none < caution < preventive < corrective < warning."""
     return 1 + level if level > 0 else (1 if caution else 0)
+
+
+@dataclass(frozen=True)
+class LivePicture:
+    """A party's live picture from its last scan: ``version`` counts the scans (the WebSocket pushes each new
+    one), ``data`` is ``{"time", "tracks", "alerts"}`` as ``tracks.update`` carries it."""
+
+    version: int
+    data: dict[str, Any]
 
 
 @dataclass
@@ -86,7 +95,7 @@ class TacticalRunner:
         self.ledger = ledger
         self.alerting = alerting or AlertingSettings()
         self._state: dict[str, _PartyState] = {}
-        self.live: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.live: dict[str, LivePicture] = {}
 
     def scan(
         self,
@@ -335,8 +344,9 @@ class TacticalRunner:
             sharer = shared.get(track["id"])
             if sharer is not None:
                 track["shared_by"] = sharer
-        counter = self.live.get(party, (0, {}))[0] + 1
-        self.live[party] = (counter, {"time": _iso(now_s), "tracks": tracks, "alerts": alerts})
+        before = self.live.get(party)
+        version = (before.version if before is not None else 0) + 1
+        self.live[party] = LivePicture(version, {"time": _iso(now_s), "tracks": tracks, "alerts": alerts})
 
 
 def _side(track_id: str, owner: str, callsign: str, shared: dict[str, str]) -> dict[str, Any]:
