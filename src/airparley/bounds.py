@@ -79,7 +79,6 @@ class Bound:
             return f"{self.low:.0f} to {self.high:.0f} ({self.unit}s)"
         return f"{_g(self.low)} to {_g(self.high)} {self.unit}".rstrip()
 
-
     def most(self) -> str:
         """The upper bound as one phrase: ``10,000 positions``."""
         return f"{_g(self.high)} {self.unit}".rstrip()

@@ -21,8 +21,11 @@ def test_every_exported_name_exists_and_is_public(name: str) -> None:
         assert not member.startswith("_")
 
 
-@pytest.mark.parametrize("path", sorted([*SRC.joinpath("ingest").glob("*.py"), *SRC.joinpath("sim").glob("*.py")]),
-                         ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "path",
+    sorted([*SRC.joinpath("ingest").glob("*.py"), *SRC.joinpath("sim").glob("*.py")]),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
 def test_talks_to_a_node_only_through_its_api(path: Path) -> None:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         names = [a.name for a in node.names] if isinstance(node, ast.Import) else []

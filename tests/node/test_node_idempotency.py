@@ -49,9 +49,7 @@ def test_a_retried_acknowledgement_acts_once(running: Running) -> None:
     assert sent.status_code == 201, sent.text
     message_id = sent.json()["message"]["message_id"]
     rus = running.desk("rus_duty").client
-    answers = [
-        rus.post(f"/api/v1/messages/{message_id}/ack", headers={"Idempotency-Key": "ack-1"}) for _ in range(2)
-    ]
+    answers = [rus.post(f"/api/v1/messages/{message_id}/ack", headers={"Idempotency-Key": "ack-1"}) for _ in range(2)]
     assert [a.status_code for a in answers] == [200, 200]
     assert answers[0].json() == answers[1].json()
     assert [e["kind"] for e in _events(running, "rus_duty")].count("message.acknowledged") == 1

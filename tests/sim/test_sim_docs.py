@@ -25,9 +25,7 @@ def _commands(app: typer.Typer, prefix: str) -> list[tuple[str, Any]]:
     return [(f"{prefix} {name}", command) for name, command in sorted(group.commands.items())]
 
 
-COMMANDS = [(INGEST, *c) for c in _commands(ingest_app, "ingest")] + [
-    (SCENARIO, *c) for c in _commands(sim_app, "sim")
-]
+COMMANDS = [(INGEST, *c) for c in _commands(ingest_app, "ingest")] + [(SCENARIO, *c) for c in _commands(sim_app, "sim")]
 
 
 @pytest.mark.parametrize(("doc", "path", "command"), COMMANDS, ids=[p for _, p, _ in COMMANDS])

@@ -160,9 +160,7 @@ def test_racetrack_and_circle_waypoints() -> None:
     assert distance_nm(38.35, 34.6, circle[5][1], circle[5][0]) == pytest.approx(10.0, abs=0.01)
 
 
-def test_sensors_see_within_coverage_identify_and_add_noise(
-    syria_iraq: Scenario, syria_iraq_truth: Truth
-) -> None:
+def test_sensors_see_within_coverage_identify_and_add_noise(syria_iraq: Scenario, syria_iraq_truth: Truth) -> None:
     truth = syria_iraq_truth
     reports = sensor_reports(syria_iraq, truth, seed=1)
     khmeimim = [r for r in reports if r.sensor == "KHMEIMIM"]

@@ -95,8 +95,12 @@ def _valid() -> dict[str, Any]:
                     {"lat": 34.5, "lon": 38.5, "alt_ft": 20000, "speed_kt": 400},
                 ],
             },
-            {"id": "B", "party": "RUS", "type": "E-3", "orbit": {"center": {"lat": 35, "lon": 39}, "radius_nm": 5,
-                                                                  "alt_ft": 30000, "speed_kt": 300}},
+            {
+                "id": "B",
+                "party": "RUS",
+                "type": "E-3",
+                "orbit": {"center": {"lat": 35, "lon": 39}, "radius_nm": 5, "alt_ft": 30000, "speed_kt": 300},
+            },
         ],
         "sensors": [
             {"name": "R", "party": "RUS", "coverage": [{"lat": 35, "lon": 36, "radius_nm": 200}], "update_s": 5}
@@ -127,35 +131,96 @@ def test_a_minimal_scenario_and_its_defaults() -> None:
         (lambda d: d.update(start="2026-11-26T03:00:00"), "start", "no UTC offset"),
         (lambda d: d.update(seed=-1), "seed", "whole number"),
         (lambda d: d.pop("aircraft"), "aircraft", "is missing"),
-        (lambda d: d["sensors"][0]["coverage"][0].update(lat=None, aircraft="Z"), "sensors.0.coverage.0.aircraft",
-         "no aircraft 'Z'"),
+        (
+            lambda d: d["sensors"][0]["coverage"][0].update(lat=None, aircraft="Z"),
+            "sensors.0.coverage.0.aircraft",
+            "no aircraft 'Z'",
+        ),
         (lambda d: d["sensors"][0].update(update_s=0.5), "sensors.0.update_s", "at least step_s"),
         (lambda d: d["sensors"][0].update(noise={"position_nm": -1}), "sensors.0.noise.position_nm", ">= 0"),
         (lambda d: d["sensors"][0].update(identify="some"), "sensors.0.identify", "all, own"),
-        (lambda d: d.update(officers=[{"party": "USA", "name": "x", "tier": "general"}]), "officers.0.tier",
-         "duty, senior"),
-        (lambda d: d.update(events=[{"at_s": 5, "type": "ignore_calls", "aircraft": "Q"}]), "events.0.aircraft",
-         "no aircraft 'Q'"),
-        (lambda d: d.update(events=[{"at_s": 5, "type": "dance"}]), "events.0.type",
-         "message, safety_call, ignore_calls, deviate"),
+        (
+            lambda d: d.update(officers=[{"party": "USA", "name": "x", "tier": "general"}]),
+            "officers.0.tier",
+            "duty, senior",
+        ),
+        (
+            lambda d: d.update(events=[{"at_s": 5, "type": "ignore_calls", "aircraft": "Q"}]),
+            "events.0.aircraft",
+            "no aircraft 'Q'",
+        ),
+        (
+            lambda d: d.update(events=[{"at_s": 5, "type": "dance"}]),
+            "events.0.type",
+            "message, safety_call, ignore_calls, deviate",
+        ),
         (lambda d: d.update(events=[{"at_s": 5, "type": "safety_call", "from": "USA"}]), "events.0.track", "missing"),
-        (lambda d: d.update(events=[{"at_s": 5, "type": "safety_call", "from": "USA", "track": "R-T002",
-                                     "to": "XXX"}]), "events.0.to", "no party 'XXX'"),
-        (lambda d: d.update(events=[{"at_s": 5, "type": "safety_call", "from": "USA", "track": "B",
-                                     "frequency_mhz": 50}]), "events.0.frequency_mhz", ">= 118"),
-        (lambda d: d.update(events=[{"at_s": 5, "type": "safety_call", "from": "USA", "track": "B",
-                                     "response": {"turn_deg": 30}}]), "events.0.about", "needs the aircraft"),
-        (lambda d: d.update(events=[{"at_s": 5, "type": "safety_call", "from": "USA", "track": "B",
-                                     "about": "Q"}]), "events.0.about", "no aircraft 'Q'"),
+        (
+            lambda d: d.update(
+                events=[{"at_s": 5, "type": "safety_call", "from": "USA", "track": "R-T002", "to": "XXX"}]
+            ),
+            "events.0.to",
+            "no party 'XXX'",
+        ),
+        (
+            lambda d: d.update(
+                events=[{"at_s": 5, "type": "safety_call", "from": "USA", "track": "B", "frequency_mhz": 50}]
+            ),
+            "events.0.frequency_mhz",
+            ">= 118",
+        ),
+        (
+            lambda d: d.update(
+                events=[{"at_s": 5, "type": "safety_call", "from": "USA", "track": "B", "response": {"turn_deg": 30}}]
+            ),
+            "events.0.about",
+            "needs the aircraft",
+        ),
+        (
+            lambda d: d.update(events=[{"at_s": 5, "type": "safety_call", "from": "USA", "track": "B", "about": "Q"}]),
+            "events.0.about",
+            "no aircraft 'Q'",
+        ),
         (lambda d: d.update(events=[{"at_s": 5, "type": "deviate", "aircraft": "A"}]), "events.0", "at least one of"),
-        (lambda d: d.update(events=[{"at_s": 5, "type": "message", "from": "USA", "to": ["RUS"],
-                                     "template": "traffic_turn", "params": {"callsign": "GRACH31", "distance_nm": 2,
-                                                                          "direction": "up"}}]),
-         "events.0.params.direction", ""),
-        (lambda d: d.update(events=[{"at_s": 5, "type": "message", "from": "USA", "to": ["RUS"], "template": "hello",
-                                     "params": {}}]), "events.0.template", "unknown phrase"),
-        (lambda d: d.update(events=[{"at_s": 5, "type": "message", "from": "USA", "to": ["RUS"], "text": "hi",
-                                     "response": {"turn_deg": 30}}]), "events.0.about", "needs the aircraft"),
+        (
+            lambda d: d.update(
+                events=[
+                    {
+                        "at_s": 5,
+                        "type": "message",
+                        "from": "USA",
+                        "to": ["RUS"],
+                        "template": "traffic_turn",
+                        "params": {"callsign": "GRACH31", "distance_nm": 2, "direction": "up"},
+                    }
+                ]
+            ),
+            "events.0.params.direction",
+            "",
+        ),
+        (
+            lambda d: d.update(
+                events=[{"at_s": 5, "type": "message", "from": "USA", "to": ["RUS"], "template": "hello", "params": {}}]
+            ),
+            "events.0.template",
+            "unknown phrase",
+        ),
+        (
+            lambda d: d.update(
+                events=[
+                    {
+                        "at_s": 5,
+                        "type": "message",
+                        "from": "USA",
+                        "to": ["RUS"],
+                        "text": "hi",
+                        "response": {"turn_deg": 30},
+                    }
+                ]
+            ),
+            "events.0.about",
+            "needs the aircraft",
+        ),
         (lambda d: d.update(frequencies=[{"mhz": 1000}]), "frequencies.0.mhz", "<= 400"),
     ],
 )

@@ -117,10 +117,16 @@ def test_an_arabic_desk_reads_messages_right_to_left(desk: Desk) -> None:
     assert page.get_attribute("#hotline", "dir") == "rtl"
     assert page.inner_text("#hotline-title") == "الخط الساخن"
     # A new message arrives live, rendered for the Syrian reader.
-    _post(desk, "usa_duty", "/messages", {
-        "recipients": ["SYR"], "template": "traffic_turn",
-        "params": {"callsign": "GRACH31", "distance_nm": 0.5, "direction": "right"},
-    })
+    _post(
+        desk,
+        "usa_duty",
+        "/messages",
+        {
+            "recipients": ["SYR"],
+            "template": "traffic_turn",
+            "params": {"callsign": "GRACH31", "distance_nm": 0.5, "direction": "right"},
+        },
+    )
     newest = page.locator("#messages .msg .text", has_text="GRACH31")
     newest.wait_for()
     assert page.locator("#messages .msg .text").first.inner_text() == newest.inner_text()  # newest on top
@@ -133,10 +139,17 @@ def test_an_unacknowledged_safety_message_keeps_the_alarm_until_acknowledged(des
     desk.open("usa_duty")
     page = desk.page
     assert page.locator("#alarm").is_hidden()
-    sent = _post(desk, "rus_duty", "/messages", {
-        "recipients": ["USA"], "urgency": "safety", "template": "traffic_turn",
-        "params": {"callsign": "VIPER11", "distance_nm": 0.5, "direction": "left"},
-    })
+    sent = _post(
+        desk,
+        "rus_duty",
+        "/messages",
+        {
+            "recipients": ["USA"],
+            "urgency": "safety",
+            "template": "traffic_turn",
+            "params": {"callsign": "VIPER11", "distance_nm": 0.5, "direction": "left"},
+        },
+    )
     message_id = sent["message"]["message_id"]
     page.wait_for_selector("#alarm:not([hidden])")
     assert "SAFETY CALL" in page.inner_text("#alarm")
@@ -164,9 +177,15 @@ def test_a_case_shows_its_countdown_and_accepting_works(desk: Desk) -> None:
     (conflict,) = desk.running.desk("rus_duty").client.get("/api/v1/conflicts").json()
     opened = _post(desk, "rus_duty", "/cases", {"subject": {"kind": "conflict", "conflict_id": conflict["id"]}})
     case_id = opened["case"]["case_id"]
-    _post(desk, "rus_duty", f"/cases/{case_id}/propose", {
-        "terms": {"kind": "shift_time", "party": "USA", "minutes": 60}, "text": "One hour later, please",
-    })
+    _post(
+        desk,
+        "rus_duty",
+        f"/cases/{case_id}/propose",
+        {
+            "terms": {"kind": "shift_time", "party": "USA", "minutes": 60},
+            "text": "One hour later, please",
+        },
+    )
     desk.open("usa_duty")
     page = desk.page
     page.click("[data-tab=cases]")
@@ -255,10 +274,26 @@ def test_tracks_events_are_drawn_with_heading_vectors_and_alert_colours(desk: De
     desk.open("usa_duty")
     page = desk.page
     tracks = [
-        {"id": "t1", "lat": 34.7, "lon": 38.4, "alt_ft": 25000, "gs_kt": 450, "trk_deg": 90,
-         "callsign": "VIPER11", "alert_level": "none"},
-        {"id": "t2", "lat": 34.8, "lon": 38.9, "alt_ft": 25300, "gs_kt": 480, "trk_deg": 270,
-         "callsign": "GRACH31", "alert_level": "warning"},
+        {
+            "id": "t1",
+            "lat": 34.7,
+            "lon": 38.4,
+            "alt_ft": 25000,
+            "gs_kt": 450,
+            "trk_deg": 90,
+            "callsign": "VIPER11",
+            "alert_level": "none",
+        },
+        {
+            "id": "t2",
+            "lat": 34.8,
+            "lon": 38.9,
+            "alt_ft": 25300,
+            "gs_kt": 480,
+            "trk_deg": 270,
+            "callsign": "GRACH31",
+            "alert_level": "warning",
+        },
     ]
     with desk.running.node.write() as tx:  # as a future track feed would: an event for USA only
         tx.append_event("tracks.update", ["USA"], {"USA": {"tracks": tracks}}, desk.running.clock())

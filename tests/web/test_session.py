@@ -30,6 +30,8 @@ def _run(coroutine: Any) -> Any:
     loop running in the main thread of a worker that has used it."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
 NOW = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 
 

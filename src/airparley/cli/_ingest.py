@@ -71,9 +71,7 @@ Speed = Annotated[
     float, typer.Option("--speed", help="Replay pace of a file: 1 real time, 10 ten times, 0 as fast as possible.")
 ]
 Retime = Annotated[bool, typer.Option("--retime", help="Shift all times so the first state is now.")]
-UtcOffset = Annotated[
-    str, typer.Option("--utc-offset", help="Zone of times written without one: UTC, +03:00, -05:00.")
-]
+UtcOffset = Annotated[str, typer.Option("--utc-offset", help="Zone of times written without one: UTC, +03:00, -05:00.")]
 
 
 # -- where states go ------------------------------------------------------------------------------------------
@@ -456,9 +454,7 @@ def csv_command(
     alt_unit: Annotated[str, typer.Option("--alt-unit", help="Unit of the altitude column: ft, m or fl.")] = "ft",
     speed_unit: Annotated[str, typer.Option("--speed-unit", help="Unit of the speed column: kt, ms or kmh.")] = "kt",
     vs_unit: Annotated[str, typer.Option("--vs-unit", help="Unit of the vertical speed column: fpm or ms.")] = "fpm",
-    time_format: Annotated[
-        str, typer.Option("--time-format", help="auto, iso, epoch (seconds) or epoch_ms.")
-    ] = "auto",
+    time_format: Annotated[str, typer.Option("--time-format", help="auto, iso, epoch (seconds) or epoch_ms.")] = "auto",
     utc_offset: UtcOffset = "UTC",
     delimiter: Annotated[str, typer.Option("--delimiter", help="Column separator.")] = ",",
     url: Url = DEFAULT_URL,

@@ -247,8 +247,10 @@ def _whole(value: Any, field: str, bound: str, what: str) -> int:
 def _number(value: Any, field: str, bound: str, what: str) -> float:
     """A finite number within ``bound``; compared before any float conversion (an int may exceed a double)."""
     low, high = bounds.BOUNDS[bound].low, bounds.BOUNDS[bound].high
-    if isinstance(value, bool) or not isinstance(value, int | float) or (
-        isinstance(value, float) and not math.isfinite(value)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and not math.isfinite(value))
     ):
         raise InvalidInput(field, f"must be {what} (a finite number), got {bounds.shown(value)}")
     if not low <= value <= high:

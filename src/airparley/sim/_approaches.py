@@ -23,9 +23,9 @@ class Approach:
     dalt_ft: float
 
 
-def closest_approaches(truth: Truth, h_nm: float = 5.0, v_ft: float = 1000.0, *, same_party: bool = False) -> list[
-    Approach
-]:
+def closest_approaches(
+    truth: Truth, h_nm: float = 5.0, v_ft: float = 1000.0, *, same_party: bool = False
+) -> list[Approach]:
     """Every pair (of different parties unless ``same_party``) that came within ``h_nm`` and ``v_ft`` at one
     step, at its horizontally closest such step; closest first."""
     n = len(truth.ids)

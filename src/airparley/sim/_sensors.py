@@ -65,9 +65,7 @@ def _visible(scenario: Scenario, sensor: Sensor, truth: Truth, k: int) -> npt.ND
     return seen & active
 
 
-def _report(
-    scenario: Scenario, sensor: Sensor, truth: Truth, k: int, rng: np.random.Generator
-) -> TrackStates:
+def _report(scenario: Scenario, sensor: Sensor, truth: Truth, k: int, rng: np.random.Generator) -> TrackStates:
     n = len(scenario.aircraft)
     north_nm = rng.normal(0.0, 1.0, n) * sensor.position_noise_nm
     east_nm = rng.normal(0.0, 1.0, n) * sensor.position_noise_nm
