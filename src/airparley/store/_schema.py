@@ -28,6 +28,8 @@ from sqlalchemy import (
 
 __all__ = [
     "UTCDateTime",
+    "agreement_signatures",
+    "agreements",
     "case_parties",
     "cases",
     "events",
@@ -296,4 +298,27 @@ track_share_recipients = Table(
     Column("share_id", String(64), ForeignKey("track_shares.share_id"), primary_key=True),
     Column("party", String(16), primary_key=True),
     Index("ix_track_share_recipients_party", "party"),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    # One version of an agreement between parties (docs/agreements.md), as its proposer signed it. Never
+    # updated or deleted: a change is a new version that names the one it supersedes.
+    Column("agreement_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("proposer", String(16), nullable=False),
+    Column("start", UTCDateTime, nullable=False),
+    Column("proposed_at", UTCDateTime, nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
+agreement_signatures = Table(
+    "agreement_signatures",
+    metadata,
+    # A party's signature of one agreement version (its agreement.signed ledger entry names the version).
+    Column("agreement_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("party", String(16), primary_key=True),
+    Column("signed_at", UTCDateTime, nullable=False),
 )
