@@ -12,7 +12,8 @@ Two ways to play it:
   past the node's last scheduler pass; the simulator sends each report when that clock reaches its time. On
   a busy machine the whole story slows down together, so states are judged fresh or stale against the time
   they were meant for and no close pass falls between two scans; the demo says so (a warning line on
-  standard error, ``demo.lagging`` and ``demo.max_behind_s`` in the summary).
+  standard error, ``demo.lagging`` and ``demo.max_behind_s`` in the summary, and a ``simulation.lag`` event
+  that every desk shows as a banner until the demo has caught up).
 * **headless** (``--headless``): virtual time (``airparley.sim.play_virtual``). No server, no wall clock: a
   step of the simulation (its sensor reports through ``node.pictures.post``, the path ``POST /tracks``
   takes; its safety calls and messages through the node methods the routes call), then the node's own
@@ -67,7 +68,7 @@ if TYPE_CHECKING:
     from airparley.node import Node, NodeSettings
     from airparley.store import Officer, Store
 
-__all__ = ["demo_command", "play_headless", "play_virtual_command"]
+__all__ = ["DeskLag", "demo_command", "play_headless", "play_virtual_command"]
 
 #: Stable officer ids in a headless run (uuid5 of seed, party, tier and name).
 _OFFICER_NAMESPACE = uuid.UUID("6f0a6e2c-61d4-4b8e-9a52-8a0f8c3d5e17")
@@ -416,6 +417,44 @@ def play_headless(scenario: Scenario, store: Store, seed: int, duration_s: float
     return summarise(node, scenario, extra)
 
 
+class DeskLag:
+    """Tells every desk (``simulation.lag``, through ``tell``) that the live demo is behind the wall clock, so
+    that the desk shows it in a banner: when it falls more than ``warn_s`` scenario seconds behind, again when
+    how far changes by a second or more (at most every ``every_s`` wall seconds: the banner's figure follows
+    without an event per report), and once when it has caught up (1 s or less), which clears the banner."""
+
+    def __init__(
+        self,
+        tell: Callable[[float, bool, str], None],
+        warn_s: float = 5.0,
+        every_s: float = 2.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.tell = tell
+        self.warn_s = warn_s
+        self.every_s = every_s
+        self.monotonic = monotonic
+        self.lagging = False
+        self.told_s = 0.0
+        self.told_at = 0.0
+
+    def see(self, behind_s: float) -> None:
+        now = self.monotonic()
+        if behind_s > self.warn_s:
+            if self.lagging and (abs(behind_s - self.told_s) < 1.0 or now - self.told_at < self.every_s):
+                return
+            self.lagging, self.told_s, self.told_at = True, behind_s, now
+            self.tell(
+                behind_s,
+                True,
+                f"the demo is {behind_s:.0f} s of scenario time behind the wall clock (a busy machine?);"
+                " the node's clock waits for the simulator and its scheduler",
+            )
+        elif self.lagging and behind_s <= 1.0:
+            self.lagging, self.told_s, self.told_at = False, 0.0, now
+            self.tell(0.0, False, "the demo has caught up with the wall clock")
+
+
 def _paced_node(store: Store, settings: NodeSettings, clock: LiveClock, keys: dict[str, Any]) -> Node:
     """A node whose scheduler passes tell the live clock they are done (it waits for them when they lag)."""
     from airparley.node import Node
@@ -443,8 +482,9 @@ def _play_live(
     import uvicorn
 
     from airparley.ledger import generate_key
-    from airparley.node import NodeSettings, create_app
+    from airparley.node import NodeSettings, tell_lag
     from airparley.sim import LagNotes, PartyTokens, run_scenario, sensor_reports, simulate
+    from airparley.web import desk_app  # the desks log in to the demo's node: the page is served with the API
 
     lead_s = max((s.update_s for s in scenario.sensors), default=1.0) + _LIVE_LEAD_S
     clock = LiveClock(scenario.start_s, speed, lead_s)
@@ -456,7 +496,7 @@ def _play_live(
     settings = NodeSettings(scheduler_interval_s=interval_s, rate_per_s=10_000, rate_burst=100_000)
     node = _paced_node(store, settings, clock, {p.code: generate_key() for p in scenario.parties})
     scene = _set_up(node, scenario, None)
-    server = uvicorn.Server(uvicorn.Config(create_app(node), host=host, port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(desk_app(node), host=host, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -483,11 +523,18 @@ def _play_live(
 
     notes = LagNotes(warn, who="the demo", then="the node's clock waits for the simulator and its scheduler")
 
+    def tell_desks(behind_s: float, lagging: bool, note: str) -> None:
+        with node.write() as tx:
+            tell_lag(tx, node.clock(), behind_s, lagging, note)
+
+    desks = DeskLag(tell_desks)
+
     def progress(t_s: float) -> None:
         clock.reached(t_s)
         behind_s = clock.behind_s()
         lag["max_behind_s"] = max(float(lag["max_behind_s"]), round(behind_s, 1))
         notes.see(t_s, behind_s)
+        desks.see(behind_s)
 
     try:
         run = run_scenario(
@@ -507,6 +554,7 @@ def _play_live(
         clock.reached(run.duration_s)
         time.sleep(max(0.2, 3.0 / speed))
         clock.release()
+        desks.see(0.0)  # released, the clock runs with the wall again: the desks' banner goes
         if not run.stopped:  # (a Ctrl-C during the run stops the demo)
             out_console.print("scenario played; the node keeps serving until Ctrl-C")
             while thread.is_alive():

@@ -51,6 +51,7 @@ class EventKind(StrEnum):
     TRACK_UNSHARED = "track.unshared"
     TRACK_NON_RESPONSIVE = "track.non_responsive"
     TRACKS_UPDATE = "tracks.update"
+    SIMULATION_LAG = "simulation.lag"
 
     @classmethod
     def of_case_move(cls, move: str) -> EventKind:

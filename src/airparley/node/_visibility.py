@@ -17,6 +17,8 @@ Rules (DESIGN section 3):
 * A track share is seen by the sharing party in full and by each party it names, as if it named that party
   alone (a recipient does not learn who else was given the track); a third party sees nothing of it. The
   shared track's states reach a recipient only through its picture (``node._shares.SharedPictures``).
+* A live demo's lag (its simulator behind the wall clock) is the exercise's, not any party's: every party
+  sees the same note.
 * Events carry, per party of their audience, a payload already shaped by these functions.
 
 Every function here returns plain JSON-ready data, or ``None`` for "this party may not see it".
@@ -35,6 +37,7 @@ __all__ = [
     "case_for",
     "conflict_for",
     "flag_for",
+    "lag_for",
     "message_for",
     "notice_for",
     "notice_summary_for_other",
@@ -169,3 +172,10 @@ def share_for(viewer: str, share: Mapping[str, Any]) -> dict[str, Any] | None:
     if viewer not in share["with"]:
         return None
     return {**share, "with": [viewer]}
+
+
+def lag_for(viewer: str, behind_s: float, lagging: bool, note: str) -> dict[str, Any]:
+    """A live demo's lag note, the same for every party (``viewer`` is any party: it names no party's
+    aircraft or acts)."""
+    del viewer  # one payload for all: nothing in it belongs to a party
+    return {"behind_s": round(max(0.0, behind_s), 1), "lagging": lagging, "note": note}

@@ -4,6 +4,7 @@
 
 const WORDS = {
   en: {
+    sim_behind: "Simulation running {n} s behind the wall clock: tracks and alerts are late",
     all_threads: "All", reply: "Reply", replying_to: "Reply to", cancel_reply: "Cancel reply", unread: "unread",
     hotline: "Hotline", compose: "New message", close: "Close", to: "To", urgency: "Urgency",
     routine: "routine", urgent: "urgent", safety: "safety", phrase: "Phrase", free_text: "Free text",
@@ -60,6 +61,7 @@ const WORDS = {
     dismiss: "Dismiss", guard: "guard", area: "area", notes: "notes",
   },
   ru: {
+    sim_behind: "Моделирование отстаёт на {n} с: треки и предупреждения запаздывают",
     all_threads: "Все", reply: "Ответить", replying_to: "Ответ на", cancel_reply: "Отменить ответ", unread: "непрочитанных",
     hotline: "Горячая линия", compose: "Новое сообщение", close: "Закрыть", to: "Кому", urgency: "Срочность",
     routine: "обычное", urgent: "срочное", safety: "безопасность", phrase: "Фраза", free_text: "Свободный текст",
@@ -119,6 +121,7 @@ const WORDS = {
     show_on_map: "Показать на карте", dismiss: "Скрыть", guard: "аварийная", area: "район", notes: "примечания",
   },
   tr: {
+    sim_behind: "Simülasyon {n} sn geride: izler ve uyarılar gecikmeli",
     all_threads: "Tümü", reply: "Yanıtla", replying_to: "Yanıt:", cancel_reply: "Yanıtı iptal et", unread: "okunmamış",
     hotline: "Sıcak hat", compose: "Yeni mesaj", close: "Kapat", to: "Alıcı", urgency: "Öncelik",
     routine: "rutin", urgent: "acil", safety: "emniyet", phrase: "Kalıp ifade", free_text: "Serbest metin",
@@ -176,6 +179,7 @@ const WORDS = {
     dismiss: "Gizle", guard: "acil", area: "alan", notes: "notlar",
   },
   ar: {
+    sim_behind: "المحاكاة متأخرة {n} ث: المسارات والتنبيهات متأخرة",
     all_threads: "الكل", reply: "رد", replying_to: "رد على", cancel_reply: "إلغاء الرد", unread: "غير مقروءة",
     hotline: "الخط الساخن", compose: "رسالة جديدة", close: "إغلاق", to: "إلى", urgency: "الأولوية",
     routine: "عادية", urgent: "عاجلة", safety: "سلامة", phrase: "عبارة", free_text: "نص حر", send: "إرسال",

@@ -19,6 +19,7 @@ import { applyTrackEvent, dropStale, renderTracks } from "./tracks.js";
 import { announce, applyAlertEvent, applyFlagEvent, dropStaleAlerts, loadAlerts, renderAlertLines, renderAlerts } from "./alerts.js";
 import { loadFrequencies, renderFrequencyLayer, renderFrequencyList } from "./frequencies.js";
 import { initFilters } from "./filters.js";
+import { applyLag } from "./lag.js";
 
 const SESSION_CHECK_MS = 60_000;
 let timers = [];
@@ -98,6 +99,7 @@ function wire() {
     });
   }
   onEvent("flag.", (event) => { if (applyFlagEvent(event)) emit("alerts"); });
+  onEvent("simulation.lag", (event) => applyLag(event.data));
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     const compose = $("#compose");
@@ -200,6 +202,7 @@ function stopDesk() {
   for (const id of ["#messages", "#conflicts", "#cases", "#notices", "#alarm-list", "#alerts", "#frequencies", "#flags-list"]) $(id).replaceChildren();
   $("#alarm").hidden = true;
   $("#flags").hidden = true;
+  applyLag(null);
   document.body.classList.remove("alarmed");
   document.title = "airparley desk";
   delete document.body.dataset.ready;

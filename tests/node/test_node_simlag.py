@@ -1,0 +1,51 @@
+"""A live demo's lag on the event feed (issue 13): every party's desk hears ``simulation.lag`` with the same
+payload, and the demo tells it when it falls behind, as its figure moves, and once when it has caught up."""
+
+from __future__ import annotations
+
+from node_support import Running
+
+from airparley.cli._demo import DeskLag
+from airparley.node import tell_lag
+
+
+def test_the_lag_reaches_every_party_alike_over_http(running: Running) -> None:
+    after = {
+        name: running.desk(name).client.get("/api/v1/events").json()["cursor"]
+        for name in ("usa_duty", "rus_duty", "tur_observer", "syr_senior")
+    }
+    with running.node.write() as tx:
+        tell_lag(tx, running.clock(), 12.34, True, "the demo is 12 s of scenario time behind the wall clock")
+    with running.node.write() as tx:
+        tell_lag(tx, running.clock(), 0.0, False, "the demo has caught up with the wall clock")
+    seen = []
+    for name, cursor in after.items():
+        events = running.desk(name).client.get(f"/api/v1/events?after={cursor}").json()["events"]
+        lags = [e for e in events if e["kind"] == "simulation.lag"]
+        assert [e["data"]["lagging"] for e in lags] == [True, False], name
+        seen.append([e["data"] for e in lags])
+    assert all(data == seen[0] for data in seen)  # not party-secret: one payload for all
+    assert seen[0][0] == {
+        "behind_s": 12.3,
+        "lagging": True,
+        "note": "the demo is 12 s of scenario time behind the wall clock",
+    }
+    # A sensor token reads no feed, the lag included.
+    assert running.desk("usa_sensor").client.get("/api/v1/events").status_code == 403
+
+
+def test_the_demo_tells_the_desks_when_behind_as_it_moves_and_once_caught_up() -> None:
+    told: list[tuple[float, bool]] = []
+    wall = [0.0]
+    desks = DeskLag(lambda behind, lagging, _note: told.append((behind, lagging)), monotonic=lambda: wall[0])
+    desks.see(3.0)  # within the 5 s tolerated: nothing
+    desks.see(6.0)  # behind: told at once
+    desks.see(9.0)  # moved, but within 2 wall seconds of the last note
+    wall[0] = 2.5
+    desks.see(9.4)  # moved by 3.4 s since the last note, 2.5 s later: told
+    wall[0] = 5.0
+    desks.see(9.9)  # moved by less than a second: not told again
+    desks.see(3.0)  # less behind, not caught up: still lagging, the banner stays (9.4 s shown)
+    desks.see(0.5)  # caught up: told once
+    desks.see(0.2)
+    assert told == [(6.0, True), (9.4, True), (0.0, False)]
