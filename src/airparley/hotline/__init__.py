@@ -8,6 +8,7 @@ Each private module declares ``__all__``; this package re-exports them.
 """
 
 from airparley.hotline import (
+    _agreements,
     _alarms,
     _cases,
     _common,
@@ -18,6 +19,7 @@ from airparley.hotline import (
     _proposals,
     _settings,
 )
+from airparley.hotline._agreements import *  # noqa: F403
 from airparley.hotline._alarms import *  # noqa: F403
 from airparley.hotline._cases import *  # noqa: F403
 from airparley.hotline._common import *  # noqa: F403
@@ -29,6 +31,7 @@ from airparley.hotline._proposals import *  # noqa: F403
 from airparley.hotline._settings import *  # noqa: F403
 
 __all__ = [
+    *_agreements.__all__,
     *_alarms.__all__,
     *_cases.__all__,
     *_common.__all__,

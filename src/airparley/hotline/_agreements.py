@@ -1,0 +1,579 @@
+"""Agreements between parties (the MOU annex as code): versioned terms, signatures, and what is in force.
+
+An agreement names two or more parties and the terms they agree: frequencies, strategic conflict buffers,
+case deadlines, incident minima, the fields a shared incident entry may carry, and languages. One party
+proposes a version; it is in force from its ``start`` once *every* named party has signed that version. A
+change is a new version of the same ``agreement_id`` that names the one it supersedes (``supersedes``),
+never an edit: the old version stays in force until the new one is signed by all and has started.
+
+A term an agreement leaves out is *not covered*: the node does not apply a setting of its own in its place.
+Only a term the agreement names in ``fallback`` takes the documented default (``DEFAULT_TERMS``), so falling
+back is itself agreed. Guard frequencies (121.5 and 243.0 MHz) are agreed by international convention and
+are always in force. See ``docs/agreements.md``.
+
+Everything here is pure: the node passes the versions and signatures it stores and the time ``at``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Final
+
+from airparley.errors import InvalidInput
+from airparley.hotline._common import (
+    Language,
+    enum_value,
+    iso,
+    mapping,
+    matching,
+    optional_iso,
+    party_code,
+    sequence,
+    text,
+    utc_instant,
+)
+
+__all__ = [
+    "DEFAULT_TERMS",
+    "GUARD_MHZ",
+    "INCIDENT_ENTRY_DEFAULT",
+    "INCIDENT_ENTRY_FIELDS",
+    "AgreedFrequency",
+    "AgreementSignature",
+    "AgreementTerms",
+    "CaseDeadlines",
+    "ConflictBuffers",
+    "IncidentMinima",
+    "PartyAgreement",
+    "ResolvedTerms",
+    "Term",
+    "agreed_frequencies",
+    "agreements_in_force",
+    "terms_between",
+]
+
+_AGREEMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+#: The guard frequencies, MHz: always agreed (every aircraft is expected to listen on them).
+GUARD_MHZ: Final = (121.5, 243.0)
+#: What a shared incident entry may carry, by name; an agreement's ``incident_entry`` is a subset.
+INCIDENT_ENTRY_FIELDS: Final = (
+    "positions",
+    "levels",
+    "velocities",
+    "min_separation",
+    "times",
+    "callsigns",
+    "tracks",
+)
+#: The default content of a shared incident entry: the encounter, not the picture.
+INCIDENT_ENTRY_DEFAULT: Final = ("positions", "levels", "velocities", "min_separation", "times")
+_MAX_FREQUENCIES: Final = 64
+_MAX_TITLE: Final = 200
+_MAX_TEXT: Final = 200
+
+
+class Term(StrEnum):
+    """The terms an agreement may set."""
+
+    FREQUENCIES = "frequencies"
+    BUFFERS = "buffers"
+    CASE_DEADLINES = "case_deadlines"
+    INCIDENT_MINIMA = "incident_minima"
+    INCIDENT_ENTRY = "incident_entry"
+    LANGUAGES = "languages"
+
+
+def _positive(value: Any, field_name: str, *, upper: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInput(field_name, f"must be a finite number, got {value!r}")
+    if not 0 < value <= upper:
+        raise InvalidInput(field_name, f"must be > 0 and at most {upper:g}, got {value}")
+    return float(value)
+
+
+def _seconds(value: Any, field_name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 86_400:
+        raise InvalidInput(field_name, f"must be a whole number of seconds between 1 and 86400, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class AgreedFrequency:
+    """A frequency the parties agree to use: name, MHz, area and notes."""
+
+    name: str
+    mhz: float
+    area: str = ""
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", text(self.name, "name", max_chars=64, allow_empty=False))
+        mhz = _positive(self.mhz, "mhz", upper=1000.0)
+        if mhz < 2.0:
+            raise InvalidInput("mhz", f"must be a frequency in MHz between 2 and 1000, got {mhz}")
+        object.__setattr__(self, "mhz", mhz)
+        object.__setattr__(self, "area", text(self.area, "area", max_chars=_MAX_TEXT))
+        object.__setattr__(self, "notes", text(self.notes, "notes", max_chars=_MAX_TEXT))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "mhz": self.mhz, "area": self.area, "notes": self.notes}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> AgreedFrequency:
+        fields = mapping(data, "frequency", {"name", "mhz", "area", "notes"}, required={"name", "mhz"})
+        return cls(fields["name"], fields["mhz"], fields.get("area", ""), fields.get("notes", ""))
+
+
+@dataclass(frozen=True)
+class ConflictBuffers:
+    """Strategic conflict buffers, as the strategic check uses them: lateral NM, vertical ft, time minutes."""
+
+    lateral_nm: float = 5.0
+    vertical_ft: float = 1000.0
+    time_min: float = 10.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lateral_nm", _positive(self.lateral_nm, "lateral_nm", upper=500.0))
+        object.__setattr__(self, "vertical_ft", _positive(self.vertical_ft, "vertical_ft", upper=100_000.0))
+        object.__setattr__(self, "time_min", _positive(self.time_min, "time_min", upper=1440.0))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"lateral_nm": self.lateral_nm, "vertical_ft": self.vertical_ft, "time_min": self.time_min}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ConflictBuffers:
+        fields = mapping(data, "buffers", {"lateral_nm", "vertical_ft", "time_min"})
+        return cls(fields["lateral_nm"], fields["vertical_ft"], fields["time_min"])
+
+
+@dataclass(frozen=True)
+class CaseDeadlines:
+    """How long a case waits for the next response before it escalates, routine and urgent (seconds)."""
+
+    response_deadline_s: int = 900
+    urgent_response_deadline_s: int = 180
+
+    def __post_init__(self) -> None:
+        _seconds(self.response_deadline_s, "response_deadline_s")
+        _seconds(self.urgent_response_deadline_s, "urgent_response_deadline_s")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "response_deadline_s": self.response_deadline_s,
+            "urgent_response_deadline_s": self.urgent_response_deadline_s,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CaseDeadlines:
+        fields = mapping(data, "case_deadlines", {"response_deadline_s", "urgent_response_deadline_s"})
+        return cls(fields["response_deadline_s"], fields["urgent_response_deadline_s"])
+
+
+@dataclass(frozen=True)
+class IncidentMinima:
+    """Actual separation below both of these is an incident: horizontal NM and vertical ft."""
+
+    horizontal_nm: float = 0.5
+    vertical_ft: float = 500.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "horizontal_nm", _positive(self.horizontal_nm, "horizontal_nm", upper=50.0))
+        object.__setattr__(self, "vertical_ft", _positive(self.vertical_ft, "vertical_ft", upper=10_000.0))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"horizontal_nm": self.horizontal_nm, "vertical_ft": self.vertical_ft}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> IncidentMinima:
+        fields = mapping(data, "incident_minima", {"horizontal_nm", "vertical_ft"})
+        return cls(fields["horizontal_nm"], fields["vertical_ft"])
+
+
+def _incident_entry(value: Any) -> tuple[str, ...]:
+    names = sequence(value, "incident_entry")
+    for i, name in enumerate(names):
+        if name not in INCIDENT_ENTRY_FIELDS:
+            raise InvalidInput(
+                f"incident_entry.{i}", f"must be one of {', '.join(INCIDENT_ENTRY_FIELDS)}, got {name!r}"
+            )
+    if len(set(names)) != len(names):
+        raise InvalidInput("incident_entry", "names a field twice")
+    # In the declared order, so two spellings of one set are one value (and sign to the same bytes).
+    return tuple(name for name in INCIDENT_ENTRY_FIELDS if name in names)
+
+
+def _languages(value: Any) -> tuple[Language, ...]:
+    languages = [enum_value(Language, item, f"languages.{i}") for i, item in enumerate(sequence(value, "languages"))]
+    if not languages:
+        raise InvalidInput("languages", "must name at least one language")
+    if len(set(languages)) != len(languages):
+        raise InvalidInput("languages", "names a language twice")
+    return tuple(languages)
+
+
+@dataclass(frozen=True)
+class AgreementTerms:
+    """The terms of one agreement version. ``None`` leaves a term out (not covered); a term in ``fallback``
+    takes the documented default (``DEFAULT_TERMS``) and may not be given as well."""
+
+    frequencies: tuple[AgreedFrequency, ...] | None = None
+    buffers: ConflictBuffers | None = None
+    case_deadlines: CaseDeadlines | None = None
+    incident_minima: IncidentMinima | None = None
+    incident_entry: tuple[str, ...] | None = None
+    languages: tuple[Language, ...] | None = None
+    fallback: frozenset[Term] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.frequencies is not None:
+            if len(self.frequencies) > _MAX_FREQUENCIES:
+                raise InvalidInput("frequencies", f"must list at most {_MAX_FREQUENCIES} frequencies")
+            mhz = [round(f.mhz, 3) for f in self.frequencies]
+            if len(set(mhz)) != len(mhz):
+                raise InvalidInput("frequencies", "lists one frequency twice")
+            object.__setattr__(self, "frequencies", tuple(sorted(self.frequencies, key=lambda f: f.mhz)))
+        if self.incident_entry is not None:
+            object.__setattr__(self, "incident_entry", _incident_entry(list(self.incident_entry)))
+        if self.languages is not None:
+            object.__setattr__(self, "languages", _languages(list(self.languages)))
+        fallback = frozenset(enum_value(Term, t, "fallback") for t in self.fallback)
+        object.__setattr__(self, "fallback", fallback)
+        for term in sorted(fallback):
+            if getattr(self, term.value) is not None:
+                raise InvalidInput(f"fallback.{term.value}", "a term is either agreed or falls back, not both")
+
+    def given(self, term: Term) -> Any:
+        """The value the agreement gives ``term``, or None."""
+        value: Any = getattr(self, term.value)
+        return value
+
+    def covers(self, term: Term) -> bool:
+        return self.given(term) is not None or term in self.fallback
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.frequencies is not None:
+            out["frequencies"] = [f.as_dict() for f in self.frequencies]
+        if self.buffers is not None:
+            out["buffers"] = self.buffers.as_dict()
+        if self.case_deadlines is not None:
+            out["case_deadlines"] = self.case_deadlines.as_dict()
+        if self.incident_minima is not None:
+            out["incident_minima"] = self.incident_minima.as_dict()
+        if self.incident_entry is not None:
+            out["incident_entry"] = list(self.incident_entry)
+        if self.languages is not None:
+            out["languages"] = [language.value for language in self.languages]
+        out["fallback"] = sorted(term.value for term in self.fallback)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any) -> AgreementTerms:
+        fields = mapping(data, "terms", {*(t.value for t in Term), "fallback"}, required=set())
+
+        def located(name: str, build: Any) -> Any:
+            if fields.get(name) is None:
+                return None
+            try:
+                return build(fields[name])
+            except InvalidInput as error:
+                where = error.field if error.field.startswith(name) else f"{name}.{error.field}"
+                raise InvalidInput(f"terms.{where}", error.reason) from None
+
+        def frequencies(value: Any) -> tuple[AgreedFrequency, ...]:
+            items = sequence(value, "frequencies")
+            if len(items) > _MAX_FREQUENCIES:
+                raise InvalidInput("frequencies", f"must list at most {_MAX_FREQUENCIES} frequencies")
+            out = []
+            for i, item in enumerate(items):
+                try:
+                    out.append(AgreedFrequency.from_dict(item))
+                except InvalidInput as error:
+                    raise InvalidInput(f"frequencies.{i}.{error.field}", error.reason) from None
+            return tuple(out)
+
+        fallback = located("fallback", lambda v: [enum_value(Term, t, "fallback") for t in sequence(v, "fallback")])
+        try:
+            return cls(
+                frequencies=located("frequencies", frequencies),
+                buffers=located("buffers", ConflictBuffers.from_dict),
+                case_deadlines=located("case_deadlines", CaseDeadlines.from_dict),
+                incident_minima=located("incident_minima", IncidentMinima.from_dict),
+                incident_entry=located("incident_entry", _incident_entry),
+                languages=located("languages", _languages),
+                fallback=frozenset(fallback or ()),
+            )
+        except InvalidInput as error:
+            if error.field.startswith("terms."):
+                raise
+            raise InvalidInput(f"terms.{error.field}", error.reason) from None
+
+
+DEFAULT_TERMS: Final = AgreementTerms(
+    frequencies=(),  # no frequency beyond the guards, which are always agreed
+    buffers=ConflictBuffers(),
+    case_deadlines=CaseDeadlines(),
+    incident_minima=IncidentMinima(),
+    incident_entry=INCIDENT_ENTRY_DEFAULT,
+    languages=(Language.EN,),
+)
+"""The documented defaults a term takes when an agreement names it in ``fallback`` (docs/agreements.md)."""
+
+
+@dataclass(frozen=True)
+class PartyAgreement:
+    """One version of an agreement between ``parties`` (sorted, 2 or more), proposed by one of them.
+
+    ``supersedes`` names the version this one replaces (``version - 1``); version 1 supersedes none."""
+
+    agreement_id: str
+    version: int
+    parties: tuple[str, ...]
+    proposer: str
+    start: datetime
+    proposed_at: datetime
+    terms: AgreementTerms
+    title: str = ""
+    supersedes: int | None = None
+
+    def __post_init__(self) -> None:
+        matching(self.agreement_id, _AGREEMENT_ID, "agreement_id", "an id (letters, digits and . _ : -, at most 64)")
+        if isinstance(self.version, bool) or not isinstance(self.version, int) or not 1 <= self.version <= 1_000_000:
+            raise InvalidInput("version", f"must be a whole number from 1, got {self.version!r}")
+        parties = [party_code(p, f"parties.{i}") for i, p in enumerate(sequence(list(self.parties), "parties"))]
+        if len(set(parties)) != len(parties):
+            raise InvalidInput("parties", "names a party twice")
+        if len(parties) < 2:
+            raise InvalidInput("parties", "an agreement is between two or more parties")
+        if len(parties) > 16:
+            raise InvalidInput("parties", "an agreement names at most 16 parties")
+        object.__setattr__(self, "parties", tuple(sorted(parties)))
+        party_code(self.proposer, "proposer")
+        if self.proposer not in self.parties:
+            raise InvalidInput("proposer", f"{self.proposer} proposes only agreements it is a party to")
+        object.__setattr__(self, "start", utc_instant(self.start, "start"))
+        object.__setattr__(self, "proposed_at", utc_instant(self.proposed_at, "proposed_at"))
+        if not isinstance(self.terms, AgreementTerms):
+            raise InvalidInput("terms", "must be agreement terms")
+        object.__setattr__(self, "title", text(self.title, "title", max_chars=_MAX_TITLE))
+        expected = None if self.version == 1 else self.version - 1
+        if self.supersedes != expected:
+            what = "version 1 supersedes none" if expected is None else f"version {self.version} supersedes {expected}"
+            raise InvalidInput("supersedes", f"{what}, got {self.supersedes!r}")
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.agreement_id, self.version)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "agreement_id": self.agreement_id,
+            "version": self.version,
+            "parties": list(self.parties),
+            "proposer": self.proposer,
+            "start": iso(self.start),
+            "proposed_at": iso(self.proposed_at),
+            "terms": self.terms.as_dict(),
+            "title": self.title,
+            "supersedes": self.supersedes,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> PartyAgreement:
+        keys = {
+            "agreement_id",
+            "version",
+            "parties",
+            "proposer",
+            "start",
+            "proposed_at",
+            "terms",
+            "title",
+            "supersedes",
+        }
+        fields = mapping(data, "agreement", keys, required=keys - {"title", "supersedes"})
+        return cls(
+            agreement_id=fields["agreement_id"],
+            version=fields["version"],
+            parties=tuple(sequence(fields["parties"], "parties")),
+            proposer=fields["proposer"],
+            start=fields["start"],
+            proposed_at=fields["proposed_at"],
+            terms=AgreementTerms.from_dict(fields["terms"]),
+            title=fields.get("title", ""),
+            supersedes=fields.get("supersedes"),
+        )
+
+
+@dataclass(frozen=True)
+class AgreementSignature:
+    """``party``'s signature of one agreement version, at ``signed_at``."""
+
+    agreement_id: str
+    version: int
+    party: str
+    signed_at: datetime
+
+    def __post_init__(self) -> None:
+        matching(self.agreement_id, _AGREEMENT_ID, "agreement_id", "an id (letters, digits and . _ : -, at most 64)")
+        if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
+            raise InvalidInput("version", f"must be a whole number from 1, got {self.version!r}")
+        party_code(self.party, "party")
+        object.__setattr__(self, "signed_at", utc_instant(self.signed_at, "signed_at"))
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.agreement_id, self.version)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "agreement_id": self.agreement_id,
+            "version": self.version,
+            "party": self.party,
+            "signed_at": iso(self.signed_at),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> AgreementSignature:
+        fields = mapping(data, "signature", {"agreement_id", "version", "party", "signed_at"})
+        return cls(fields["agreement_id"], fields["version"], fields["party"], fields["signed_at"])
+
+
+def _effective_since(agreement: PartyAgreement, signed: Mapping[str, datetime]) -> datetime | None:
+    """When ``agreement`` took (or takes) effect: its start or its last signature, whichever is later;
+    None while a named party has not signed."""
+    if any(party not in signed for party in agreement.parties):
+        return None
+    return max(agreement.start, *(signed[party] for party in agreement.parties))
+
+
+def agreements_in_force(
+    agreements: Iterable[PartyAgreement], signatures: Iterable[AgreementSignature], at: datetime
+) -> list[PartyAgreement]:
+    """The agreement versions in force at ``at``: signed by every named party (a signature by a party the
+    version does not name counts for nothing) no later than ``at``, started, and not superseded by a later
+    version of the same agreement that is itself in force. Sorted by id."""
+    at = utc_instant(at, "at")
+    signed: dict[tuple[str, int], dict[str, datetime]] = {}
+    for signature in signatures:
+        if signature.signed_at <= at:
+            by_party = signed.setdefault(signature.key, {})
+            # The first signature counts: a party signing again changes nothing.
+            by_party[signature.party] = min(signature.signed_at, by_party.get(signature.party, signature.signed_at))
+    newest: dict[str, PartyAgreement] = {}
+    for agreement in agreements:
+        since = _effective_since(agreement, signed.get(agreement.key, {}))
+        if since is None or since > at:
+            continue
+        held = newest.get(agreement.agreement_id)
+        if held is None or agreement.version > held.version:
+            newest[agreement.agreement_id] = agreement
+    return [newest[key] for key in sorted(newest)]
+
+
+@dataclass(frozen=True)
+class ResolvedTerms:
+    """The terms that apply between a set of parties: the agreement they come from (None: no agreement in
+    force covers all of them) and, per term, its value and source (``agreed``, ``default`` by the
+    agreement's fallback, or ``not covered``, whose value is None)."""
+
+    parties: tuple[str, ...]
+    agreement: PartyAgreement | None
+    values: Mapping[Term, Any]
+    sources: Mapping[Term, str]
+
+    def value(self, term: Term) -> Any:
+        return self.values.get(term)
+
+    def covered(self, term: Term) -> bool:
+        return self.sources.get(term, "not covered") != "not covered"
+
+    def as_dict(self) -> dict[str, Any]:
+        def plain(value: Any) -> Any:
+            if value is None:
+                return None
+            if isinstance(value, tuple):
+                return [plain(item) for item in value]
+            if isinstance(value, Language):
+                return value.value
+            if hasattr(value, "as_dict"):
+                return value.as_dict()
+            return value
+
+        return {
+            "parties": list(self.parties),
+            "agreement": None
+            if self.agreement is None
+            else {"agreement_id": self.agreement.agreement_id, "version": self.agreement.version},
+            "terms": {
+                term.value: {"value": plain(self.values.get(term)), "source": self.sources[term]} for term in Term
+            },
+            "start": optional_iso(self.agreement.start if self.agreement else None),
+        }
+
+
+def terms_between(in_force: Iterable[PartyAgreement], parties: Collection[str]) -> ResolvedTerms:
+    """The terms in force between ``parties`` (two or more), from the agreements ``in_force``
+    (``agreements_in_force``): the one that names all of them with the fewest parties (a bilateral annex is
+    more specific than a theatre-wide one), ties broken by the later start, then the id. A term it neither
+    gives nor lets fall back is not covered."""
+    wanted = frozenset(party_code(p, "parties") for p in parties)
+    candidates = [a for a in in_force if wanted <= set(a.parties)]
+    chosen = min(
+        candidates,
+        key=lambda a: (len(a.parties), -a.start.timestamp(), a.agreement_id),
+        default=None,
+    )
+    values: dict[Term, Any] = {}
+    sources: dict[Term, str] = {}
+    for term in Term:
+        if chosen is not None and chosen.terms.given(term) is not None:
+            values[term], sources[term] = chosen.terms.given(term), "agreed"
+        elif chosen is not None and term in chosen.terms.fallback:
+            values[term], sources[term] = DEFAULT_TERMS.given(term), "default"
+        else:
+            values[term], sources[term] = None, "not covered"
+    return ResolvedTerms(tuple(sorted(wanted)), chosen, values, sources)
+
+
+def agreed_frequencies(in_force: Iterable[PartyAgreement], parties: Collection[str]) -> list[dict[str, Any]]:
+    """The frequencies agreed between all of ``parties`` (one party: every frequency of an agreement it
+    is party to): the guards, then each in-force agreement's frequencies, naming the agreement."""
+    wanted = frozenset(party_code(p, "parties") for p in parties)
+    out: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "mhz": mhz,
+            "area": "worldwide",
+            "notes": "guard frequency, always agreed",
+            "guard": True,
+            "agreement": None,
+        }
+        for name, mhz in zip(("VHF guard", "UHF guard"), GUARD_MHZ, strict=True)
+    ]
+    for agreement in in_force:
+        if not wanted <= set(agreement.parties):
+            continue
+        frequencies = agreement.terms.frequencies
+        if frequencies is None and Term.FREQUENCIES in agreement.terms.fallback:
+            frequencies = DEFAULT_TERMS.frequencies
+        for frequency in frequencies or ():
+            if any(abs(frequency.mhz - g) < 0.0005 for g in GUARD_MHZ):
+                continue
+            out.append(
+                {
+                    **frequency.as_dict(),
+                    "guard": False,
+                    "agreement": {
+                        "agreement_id": agreement.agreement_id,
+                        "version": agreement.version,
+                        "parties": list(agreement.parties),
+                    },
+                }
+            )
+    return sorted(out, key=lambda f: (f["mhz"], f["agreement"]["agreement_id"] if f["agreement"] else ""))
