@@ -16,7 +16,6 @@ Everything here is pure: the node passes the versions and signatures it stores a
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,17 +23,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
+from airparley import bounds
 from airparley.errors import InvalidInput
 from airparley.hotline._common import (
     Language,
     enum_value,
     iso,
     mapping,
-    matching,
     optional_iso,
     party_code,
     sequence,
-    text,
     utc_instant,
 )
 
@@ -72,9 +70,12 @@ INCIDENT_ENTRY_FIELDS: Final = (
 )
 #: The default content of a shared incident entry: the encounter, not the picture.
 INCIDENT_ENTRY_DEFAULT: Final = ("positions", "levels", "velocities", "min_separation", "times")
-_MAX_FREQUENCIES: Final = 64
-_MAX_TITLE: Final = 200
-_MAX_TEXT: Final = 200
+
+
+def _agreement_id(value: Any) -> str:
+    return bounds.pattern_text(
+        value, "agreement_id", "agreement_id", _AGREEMENT_ID, "an id: letters, digits and . _ : -"
+    )
 
 
 class Term(StrEnum):
@@ -88,18 +89,8 @@ class Term(StrEnum):
     LANGUAGES = "languages"
 
 
-def _positive(value: Any, field_name: str, *, upper: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInput(field_name, f"must be a finite number, got {value!r}")
-    if not 0 < value <= upper:
-        raise InvalidInput(field_name, f"must be > 0 and at most {upper:g}, got {value}")
-    return float(value)
-
-
 def _seconds(value: Any, field_name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 86_400:
-        raise InvalidInput(field_name, f"must be a whole number of seconds between 1 and 86400, got {value!r}")
-    return value
+    return int(bounds.number(value, field_name, "case_deadline_s", integer=True))
 
 
 @dataclass(frozen=True)
@@ -112,13 +103,10 @@ class AgreedFrequency:
     notes: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", text(self.name, "name", max_chars=64, allow_empty=False))
-        mhz = _positive(self.mhz, "mhz", upper=1000.0)
-        if mhz < 2.0:
-            raise InvalidInput("mhz", f"must be a frequency in MHz between 2 and 1000, got {mhz}")
-        object.__setattr__(self, "mhz", mhz)
-        object.__setattr__(self, "area", text(self.area, "area", max_chars=_MAX_TEXT))
-        object.__setattr__(self, "notes", text(self.notes, "notes", max_chars=_MAX_TEXT))
+        object.__setattr__(self, "name", bounds.free_text(self.name, "name", "frequency_name", one_line=True))
+        object.__setattr__(self, "mhz", bounds.number(self.mhz, "mhz", "frequency_mhz"))
+        object.__setattr__(self, "area", bounds.free_text(self.area, "area", "frequency_area", one_line=True))
+        object.__setattr__(self, "notes", bounds.free_text(self.notes, "notes", "frequency_notes"))
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "mhz": self.mhz, "area": self.area, "notes": self.notes}
@@ -138,9 +126,9 @@ class ConflictBuffers:
     time_min: float = 10.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "lateral_nm", _positive(self.lateral_nm, "lateral_nm", upper=500.0))
-        object.__setattr__(self, "vertical_ft", _positive(self.vertical_ft, "vertical_ft", upper=100_000.0))
-        object.__setattr__(self, "time_min", _positive(self.time_min, "time_min", upper=1440.0))
+        object.__setattr__(self, "lateral_nm", bounds.number(self.lateral_nm, "lateral_nm", "buffer_lateral_nm"))
+        object.__setattr__(self, "vertical_ft", bounds.number(self.vertical_ft, "vertical_ft", "buffer_vertical_ft"))
+        object.__setattr__(self, "time_min", bounds.number(self.time_min, "time_min", "buffer_time_min"))
 
     def as_dict(self) -> dict[str, Any]:
         return {"lateral_nm": self.lateral_nm, "vertical_ft": self.vertical_ft, "time_min": self.time_min}
@@ -182,8 +170,10 @@ class IncidentMinima:
     vertical_ft: float = 500.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "horizontal_nm", _positive(self.horizontal_nm, "horizontal_nm", upper=50.0))
-        object.__setattr__(self, "vertical_ft", _positive(self.vertical_ft, "vertical_ft", upper=10_000.0))
+        object.__setattr__(
+            self, "horizontal_nm", bounds.number(self.horizontal_nm, "horizontal_nm", "incident_horizontal_nm")
+        )
+        object.__setattr__(self, "vertical_ft", bounds.number(self.vertical_ft, "vertical_ft", "incident_vertical_ft"))
 
     def as_dict(self) -> dict[str, Any]:
         return {"horizontal_nm": self.horizontal_nm, "vertical_ft": self.vertical_ft}
@@ -231,8 +221,7 @@ class AgreementTerms:
 
     def __post_init__(self) -> None:
         if self.frequencies is not None:
-            if len(self.frequencies) > _MAX_FREQUENCIES:
-                raise InvalidInput("frequencies", f"must list at most {_MAX_FREQUENCIES} frequencies")
+            bounds.count(self.frequencies, "frequencies", "agreement_frequencies")
             mhz = [round(f.mhz, 3) for f in self.frequencies]
             if len(set(mhz)) != len(mhz):
                 raise InvalidInput("frequencies", "lists one frequency twice")
@@ -286,9 +275,7 @@ class AgreementTerms:
                 raise InvalidInput(f"terms.{where}", error.reason) from None
 
         def frequencies(value: Any) -> tuple[AgreedFrequency, ...]:
-            items = sequence(value, "frequencies")
-            if len(items) > _MAX_FREQUENCIES:
-                raise InvalidInput("frequencies", f"must list at most {_MAX_FREQUENCIES} frequencies")
+            items = bounds.count(value, "frequencies", "agreement_frequencies")
             out = []
             for i, item in enumerate(items):
                 try:
@@ -342,25 +329,23 @@ class PartyAgreement:
     supersedes: int | None = None
 
     def __post_init__(self) -> None:
-        matching(self.agreement_id, _AGREEMENT_ID, "agreement_id", "an id (letters, digits and . _ : -, at most 64)")
-        if isinstance(self.version, bool) or not isinstance(self.version, int) or not 1 <= self.version <= 1_000_000:
-            raise InvalidInput("version", f"must be a whole number from 1, got {self.version!r}")
-        parties = [party_code(p, f"parties.{i}") for i, p in enumerate(sequence(list(self.parties), "parties"))]
+        _agreement_id(self.agreement_id)
+        bounds.number(self.version, "version", "version", integer=True)
+        named = bounds.count(self.parties, "parties", "agreement_parties")
+        parties = [bounds.party_code(p, f"parties.{i}") for i, p in enumerate(named)]
         if len(set(parties)) != len(parties):
             raise InvalidInput("parties", "names a party twice")
-        if len(parties) < 2:
-            raise InvalidInput("parties", "an agreement is between two or more parties")
-        if len(parties) > 16:
-            raise InvalidInput("parties", "an agreement names at most 16 parties")
         object.__setattr__(self, "parties", tuple(sorted(parties)))
-        party_code(self.proposer, "proposer")
+        bounds.party_code(self.proposer, "proposer")
         if self.proposer not in self.parties:
             raise InvalidInput("proposer", f"{self.proposer} proposes only agreements it is a party to")
-        object.__setattr__(self, "start", utc_instant(self.start, "start"))
+        object.__setattr__(
+            self, "start", bounds.time_within(utc_instant(self.start, "start"), "start", "agreement_time")
+        )
         object.__setattr__(self, "proposed_at", utc_instant(self.proposed_at, "proposed_at"))
         if not isinstance(self.terms, AgreementTerms):
             raise InvalidInput("terms", "must be agreement terms")
-        object.__setattr__(self, "title", text(self.title, "title", max_chars=_MAX_TITLE))
+        object.__setattr__(self, "title", bounds.free_text(self.title, "title", "agreement_title", one_line=True))
         expected = None if self.version == 1 else self.version - 1
         if self.supersedes != expected:
             what = "version 1 supersedes none" if expected is None else f"version {self.version} supersedes {expected}"
@@ -420,10 +405,9 @@ class AgreementSignature:
     signed_at: datetime
 
     def __post_init__(self) -> None:
-        matching(self.agreement_id, _AGREEMENT_ID, "agreement_id", "an id (letters, digits and . _ : -, at most 64)")
-        if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
-            raise InvalidInput("version", f"must be a whole number from 1, got {self.version!r}")
-        party_code(self.party, "party")
+        _agreement_id(self.agreement_id)
+        bounds.number(self.version, "version", "version", integer=True)
+        bounds.party_code(self.party, "party")
         object.__setattr__(self, "signed_at", utc_instant(self.signed_at, "signed_at"))
 
     @property

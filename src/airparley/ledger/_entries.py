@@ -80,6 +80,7 @@ class Kind(StrEnum):
     MESSAGE_READ = "message.read"
     MESSAGE_ACKNOWLEDGED = "message.acknowledged"
     MESSAGE_ESCALATED = "message.escalated"
+    AGREEMENT_PROPOSED = "agreement.proposed"
     AGREEMENT_SIGNED = "agreement.signed"
     TRACK_SHARED = "track.shared"
     INCIDENT_RECORDED = "incident.recorded"

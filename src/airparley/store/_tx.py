@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 
 from airparley.ledger import Entry
+from airparley.store._agreements import AgreementsTx
 from airparley.store._engine import make_engine, upgrade
 from airparley.store._events import Event, EventsTx, EventTail
 from airparley.store._federation import FederationTx
@@ -35,6 +36,7 @@ class Tx(
     PartiesTx,
     FrequenciesTx,
     NoticesTx,
+    AgreementsTx,
     HotlineTx,
     TracksTx,
     EventsTx,
