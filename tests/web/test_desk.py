@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -270,42 +271,40 @@ def _officer(desk: Desk, who: str) -> Any:
     return found
 
 
-def test_tracks_events_are_drawn_with_heading_vectors_and_alert_colours(desk: Desk) -> None:
+def _states(desk: Desk, *tracks: dict[str, Any]) -> None:
+    """Post ``tracks`` as the USA radar would, then a scheduler pass: the live picture reaches the desk."""
+    running = desk.running
+    now = running.clock().astimezone(UTC).isoformat().replace("+00:00", "Z")
+    states = [{"time": now, "vs_fpm": 0, "source": "radar", "party": "USA", **track} for track in tracks]
+    posted = running.desk("usa_sensor").client.post("/api/v1/tracks", json={"states": states})
+    assert posted.status_code == 202, posted.text
+    running.node.tick()
+
+
+VIPER = {"id": "t1", "callsign": "VIPER11", "lat": 34.7, "lon": 38.4, "alt_ft": 25000, "gs_kt": 450, "trk_deg": 90}
+GRACH = {"id": "t2", "callsign": "GRACH31", "lat": 34.71, "lon": 38.43, "alt_ft": 25000, "gs_kt": 480}
+GRACH |= {"trk_deg": 270, "party": "RUS"}
+
+
+def test_the_live_picture_is_drawn_with_heading_vectors_and_alert_colours_and_a_track_goes_when_lost(
+    desk: Desk,
+) -> None:
+    """The node's own kinds (tracks.update, alert.raised): two aircraft head-on 1.5 NM apart at one level
+    are a warning; when the Russian one is no longer reported it leaves the picture."""
     desk.open("usa_duty")
     page = desk.page
-    tracks = [
-        {
-            "id": "t1",
-            "lat": 34.7,
-            "lon": 38.4,
-            "alt_ft": 25000,
-            "gs_kt": 450,
-            "trk_deg": 90,
-            "callsign": "VIPER11",
-            "alert_level": "none",
-        },
-        {
-            "id": "t2",
-            "lat": 34.8,
-            "lon": 38.9,
-            "alt_ft": 25300,
-            "gs_kt": 480,
-            "trk_deg": 270,
-            "callsign": "GRACH31",
-            "alert_level": "warning",
-        },
-    ]
-    with desk.running.node.write() as tx:  # as a future track feed would: an event for USA only
-        tx.append_event("tracks.update", ["USA"], {"USA": {"tracks": tracks}}, desk.running.clock())
+    _states(desk, VIPER, GRACH)
     page.wait_for_selector(".track-label:has-text('GRACH31')")
-    assert page.inner_text(".track-label:has-text('VIPER11')") == "VIPER11 FL250 450kt"
+    assert page.inner_text(".track-label:has-text('VIPER11')").startswith("VIPER11 FL250 450kt")
     assert "WARNING" in page.inner_text(".track-label:has-text('GRACH31')")
     fills = page.locator(".track-icon path").evaluate_all("paths => paths.map(p => p.getAttribute('fill'))")
-    assert sorted(fills) == ["#e6edf3", "#ff3b30"]
-    assert page.locator(".leaflet-tracks-pane path.leaflet-interactive, .leaflet-tracks-pane path").count() >= 2
-    with desk.running.node.write() as tx:
-        tx.append_event("track.lost", ["USA"], {"USA": {"id": "t2"}}, desk.running.clock())
+    assert sorted(fills) == ["#ff3b30", "#ff3b30"]
+    # GRACH31 is no longer reported: once its last state is stale the picture leaves it out, and so does the map.
+    for _ in range(8):
+        desk.running.clock.advance(seconds=10)
+        _states(desk, {**VIPER, "lat": 34.0})
     page.wait_for_selector(".track-label:has-text('GRACH31')", state="detached")
+    assert page.locator(".track-label:has-text('VIPER11')").count() >= 1  # (a redrawn label fades out)
 
 
 def test_no_request_leaves_the_node(desk: Desk) -> None:

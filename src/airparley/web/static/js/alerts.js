@@ -4,7 +4,7 @@
 //
 // Sources (docs/ui.md, "Alerts"): the live picture (`tracks.update` with `alerts`, the whole list every
 // second), `alert.raised` / `alert.cleared` events, and GET /api/v1/alerts at login; flags from
-// GET /api/v1/flags and `track.non_responsive` events. An endpoint this node does not serve yet is shown
+// GET /api/v1/flags and `track.non_responsive` events (a flag stays: the node never withdraws one). An endpoint this node does not serve yet is shown
 // as unavailable (never requested, so no failed request).
 
 import { get, post } from "./api.js";
@@ -14,7 +14,8 @@ import { dirOf, lang, t } from "./i18n.js";
 import { emit, inBand, myParty, serves, state } from "./state.js";
 import { upsertMessage } from "./hotline.js";
 import { ALERT_COLOURS, SEVERITY_NAMES, severityName, TRACK_STALE_MS } from "./tracks.js";
-import { zoomToLatLng } from "./map.js";
+import { zoomToLatLng, zoomToPoints } from "./map.js";
+import { sound } from "./sound.js";
 
 export const DEFAULT_FREQUENCY_MHZ = 243.0;
 
@@ -54,6 +55,7 @@ function remember(alert, seenMs) {
   if (!before || SEVERITY_NAMES.indexOf(severityName(before)) < rank) {
     const lowc = typeof alert.time_to_lowc_s === "number" ? ` · ${t("lowc_in")} ${Math.round(alert.time_to_lowc_s)} s` : "";
     announce(`${t(`level_${name}`)}: ${describePair(alert)}${lowc}`, rank >= 3);
+    if (name === "warning") sound("warning");
   }
   return true;
 }
@@ -68,7 +70,7 @@ export function applyAlertEvent(event, seenMs = Date.now()) {
     for (const alert of data.alerts) changed = remember(alert, seenMs) || changed;
     return changed;
   }
-  if (event.kind === "alert.raised" || event.kind === "alert.updated") return remember(data, seenMs);
+  if (event.kind === "alert.raised") return remember(data, seenMs);
   if (event.kind === "alert.cleared" && data.a && data.b) return state.alerts.delete(keyOf(data));
   return false;
 }
@@ -81,18 +83,15 @@ export function dropStaleAlerts(nowMs = Date.now()) {
   return changed;
 }
 
-/** A flag as the node sends it (leniently: `track` may be an id or {id, party, callsign}). */
+/** A flag as the node sends it (`GET /flags`, `track.non_responsive`: node/_visibility.py flag_for). */
 function normalFlag(raw) {
-  if (!raw) return null;
-  const track = raw.track && typeof raw.track === "object" ? raw.track : {};
-  const id = track.id ?? raw.track_id ?? (typeof raw.track === "string" ? raw.track : undefined) ?? raw.id;
-  if (id === undefined || id === null) return null;
+  if (!raw || !raw.track || raw.track.id === undefined || raw.track.id === null) return null;
   return {
-    track: String(id),
-    callsign: raw.callsign || track.callsign || "",
-    party: raw.party || track.party || "",
-    message_id: raw.message_id || (raw.message && (raw.message.message_id || raw.message)) || "",
-    time: raw.time || raw.at || raw.flagged_at || "",
+    track: String(raw.track.id),
+    callsign: raw.track.callsign || "",
+    party: raw.track.party || "",
+    message_id: raw.message_id || "",
+    time: raw.flagged_at || "",
   };
 }
 
@@ -106,10 +105,6 @@ export function applyFlagEvent(event) {
     dismissed.delete(flag.track);
     if (fresh) announce(`${t("non_responsive")}: ${flag.callsign || flag.track}`, true);
     return true;
-  }
-  if (event.kind === "track.responsive" || event.kind === "flag.cleared") {
-    const flag = normalFlag(data);
-    return Boolean(flag) && state.flags.delete(flag.track);
   }
   return false;
 }
@@ -209,14 +204,21 @@ function alertCard(alert) {
     button.addEventListener("click", () => safetyCall(alert, other, select, button, result));
     call = h("div", { class: "actions" }, h("label", { for: selectId }, t("frequency")), select, button);
   }
+  const show = h("button", {
+    type: "button", class: "secondary", dataset: { action: "show-alert" },
+    onclick: () => {
+      const points = [alert.a, alert.b].map((side) => state.tracks.get(String(side.id))).filter(Boolean).map((tr) => [tr.lat, tr.lon]);
+      if (points.length) zoomToPoints(points);
+    },
+  }, t("show_on_map"));
   return h("li", { class: "card alert", dataset: { alert: key, other: other ? other.id : "" } },
-    h("h3", {}), h("dl", {}), call, result);
+    h("h3", {}), h("dl", {}), h("div", { class: "actions" }, show), call, result);
 }
 
 function fillCard(node, alert) {
   const name = severityName(alert);
   const flagged = [alert.a, alert.b].some((side) => side && state.flags.has(String(side.id)));
-  node.className = `card alert level-${name}${flagged ? " flagged" : ""}`;
+  node.className = `card alert level-${name}${flagged ? " flagged" : ""}${involvesOwn(alert) ? " own" : ""}`;
   node.dataset.level = name;
   const heading = `${name}|${describePair(alert)}`;
   if (node.dataset.heading !== heading) {
@@ -243,9 +245,23 @@ function fillCard(node, alert) {
   }
 }
 
+/** True when one of the pair is this party's own aircraft. */
+export function involvesOwn(alert) {
+  return [alert.a, alert.b].some((side) => side && side.party === myParty());
+}
+
+/** The order a duty officer works alerts in: the party's own aircraft first, then the most severe, then the
+ * soonest loss of well clear (an alert without one after those with one), then a stable order. */
+export function alertOrder(x, y) {
+  const soon = (alert) => (typeof alert.time_to_lowc_s === "number" ? alert.time_to_lowc_s : Infinity);
+  return Number(involvesOwn(y)) - Number(involvesOwn(x))
+    || SEVERITY_NAMES.indexOf(severityName(y)) - SEVERITY_NAMES.indexOf(severityName(x))
+    || soon(x) - soon(y)
+    || keyOf(x).localeCompare(keyOf(y));
+}
+
 export function renderAlerts() {
-  const list = [...state.alerts.values()].sort((x, y) =>
-    SEVERITY_NAMES.indexOf(severityName(y)) - SEVERITY_NAMES.indexOf(severityName(x)) || keyOf(x).localeCompare(keyOf(y)));
+  const list = [...state.alerts.values()].sort(alertOrder);
   const root = $("#alerts");
   root.setAttribute("dir", dirOf(lang()));
   const old = new Map([...root.children].filter((n) => n.dataset.alert).map((n) => [n.dataset.alert, n]));
@@ -261,7 +277,7 @@ export function renderAlerts() {
   const current = [...root.children];
   if (current.length !== nodes.length || current.some((n, i) => n !== nodes[i])) root.replaceChildren(...nodes);
   $("#count-alerts").textContent = String(list.length);
-  const worst = list.length ? severityName(list[0]) : "none";
+  const worst = SEVERITY_NAMES[Math.max(0, ...list.map((alert) => SEVERITY_NAMES.indexOf(severityName(alert))))];
   document.querySelector("[data-tab=alerts]").dataset.level = state.flags.size ? "warning" : worst;
   renderFlags();
   status();

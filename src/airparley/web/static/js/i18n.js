@@ -4,6 +4,7 @@
 
 const WORDS = {
   en: {
+    sound_on: "Sound on", sound_off: "Sound off", sound_click_to_enable: "Click anywhere to enable the alarm sound", encounter_plot: "Both paths, and the separation over time against the incident threshold", incident: "Incident", incidents: "Incidents", intrusion: "Intrusion", intrusions: "Intrusions", closest: "closest", from_to: "from – to", ledger: "ledger", inside_now: "inside now", enters_in: "enters in",
     sim_behind: "Simulation running {n} s behind the wall clock: tracks and alerts are late",
     all_threads: "All", reply: "Reply", replying_to: "Reply to", cancel_reply: "Cancel reply", unread: "unread",
     hotline: "Hotline", compose: "New message", close: "Close", to: "To", urgency: "Urgency",
@@ -61,6 +62,7 @@ const WORDS = {
     dismiss: "Dismiss", guard: "guard", area: "area", notes: "notes",
   },
   ru: {
+    sound_on: "Звук вкл.", sound_off: "Звук выкл.", sound_click_to_enable: "Щёлкните где угодно, чтобы включить звук тревоги", encounter_plot: "Оба пути и разделение во времени относительно порога инцидента", incident: "Инцидент", incidents: "Инциденты", intrusion: "Вторжение", intrusions: "Вторжения", closest: "наименьшее", from_to: "с – по", ledger: "журнал", inside_now: "внутри сейчас", enters_in: "войдёт через",
     sim_behind: "Моделирование отстаёт на {n} с: треки и предупреждения запаздывают",
     all_threads: "Все", reply: "Ответить", replying_to: "Ответ на", cancel_reply: "Отменить ответ", unread: "непрочитанных",
     hotline: "Горячая линия", compose: "Новое сообщение", close: "Закрыть", to: "Кому", urgency: "Срочность",
@@ -121,6 +123,7 @@ const WORDS = {
     show_on_map: "Показать на карте", dismiss: "Скрыть", guard: "аварийная", area: "район", notes: "примечания",
   },
   tr: {
+    sound_on: "Ses açık", sound_off: "Ses kapalı", sound_click_to_enable: "Alarm sesini açmak için herhangi bir yere tıklayın", encounter_plot: "İki iz ve olay eşiğine göre zaman içindeki ayrım", incident: "Olay", incidents: "Olaylar", intrusion: "İhlal", intrusions: "İhlaller", closest: "en yakın", from_to: "başlangıç – bitiş", ledger: "kayıt defteri", inside_now: "şu an içeride", enters_in: "girecek:",
     sim_behind: "Simülasyon {n} sn geride: izler ve uyarılar gecikmeli",
     all_threads: "Tümü", reply: "Yanıtla", replying_to: "Yanıt:", cancel_reply: "Yanıtı iptal et", unread: "okunmamış",
     hotline: "Sıcak hat", compose: "Yeni mesaj", close: "Kapat", to: "Alıcı", urgency: "Öncelik",
@@ -179,6 +182,7 @@ const WORDS = {
     dismiss: "Gizle", guard: "acil", area: "alan", notes: "notlar",
   },
   ar: {
+    sound_on: "الصوت مفعّل", sound_off: "الصوت مكتوم", sound_click_to_enable: "انقر في أي مكان لتفعيل صوت الإنذار", encounter_plot: "المساران والفصل عبر الزمن مقابل عتبة الحادث", incident: "حادث", incidents: "الحوادث", intrusion: "اختراق", intrusions: "الاختراقات", closest: "الأقرب", from_to: "من – إلى", ledger: "السجل", inside_now: "في الداخل الآن", enters_in: "يدخل خلال",
     sim_behind: "المحاكاة متأخرة {n} ث: المسارات والتنبيهات متأخرة",
     all_threads: "الكل", reply: "رد", replying_to: "رد على", cancel_reply: "إلغاء الرد", unread: "غير مقروءة",
     hotline: "الخط الساخن", compose: "رسالة جديدة", close: "إغلاق", to: "إلى", urgency: "الأولوية",

@@ -20,11 +20,14 @@ import { announce, applyAlertEvent, applyFlagEvent, dropStaleAlerts, loadAlerts,
 import { loadFrequencies, renderFrequencyLayer, renderFrequencyList } from "./frequencies.js";
 import { initFilters } from "./filters.js";
 import { applyLag } from "./lag.js";
+import { audioState, initSound, played, renderMute, sound } from "./sound.js";
+import { applyIncidentEvent, renderIncidents } from "./incidents.js";
 
 const SESSION_CHECK_MS = 60_000;
 let timers = [];
 let wired = false;
 let drawingReady = false;
+let soundReady = false;
 
 function debounce(fn, ms) {
   let timer = null;
@@ -50,13 +53,14 @@ export function showTab(name) {
   for (const pane of document.querySelectorAll(".pane")) pane.hidden = pane.id !== `pane-${name}`;
 }
 
-const TABS = [["conflicts", "conflicts"], ["cases", "cases"], ["alerts", "alerts"], ["notices", "notices"], ["file", "file_notice"], ["frequencies", "frequencies"]];
+const TABS = [["conflicts", "conflicts"], ["cases", "cases"], ["alerts", "alerts"], ["incidents", "incidents"], ["notices", "notices"], ["file", "file_notice"], ["frequencies", "frequencies"]];
 
 /** A safety message that just arrived for this party is said aloud (the banner shows it too). */
 function announceSafety(view) {
   const message = view && view.message;
   if (!message || message.urgency !== "safety" || message.author.party === myParty() || state.messages.has(message.message_id)) return;
   announce(`${t("alarm")}: ${message.author.party}: ${(view.rendered && view.rendered.text) || ""}`, true);
+  sound("safety");
 }
 
 function wire() {
@@ -71,6 +75,7 @@ function wire() {
   on("alerts", () => { renderAlerts(); renderAlertLines(alertsLayer()); renderTracks(tracksLayer(), state.tracks, state.flags); });
   on("frequencies", () => { renderFrequencyLayer(frequenciesLayer()); renderFrequencyList(); renderAlerts(); });
   on("filter", () => { emit("time"); emit("tracks"); });
+  on("incidents", renderIncidents);
 
   const reloadNotices = debounce(() => loadNotices().catch(() => {}), 150);
   const caseRefreshers = new Map();
@@ -79,7 +84,7 @@ function wire() {
   onEvent("conflict.cleared", (event) => removeConflict(event.data.id));
   onEvent("message.", (event) => { announceSafety(event.data); upsertMessage(event.data); emit("messages"); });
   onEvent("frequency.", () => loadFrequencies().catch(() => {}));
-  onEvent("message.ring", () => ring());
+  onEvent("message.ring", () => { ring(); sound("safety"); });
   onEvent("case.", (event) => {
     const id = event.data && event.data.case && event.data.case.case_id;
     if (!id) return;
@@ -89,17 +94,20 @@ function wire() {
     if (!caseRefreshers.has(id)) caseRefreshers.set(id, debounce(() => refreshCase(id), 100));
     caseRefreshers.get(id)();
   });
-  for (const prefix of ["tracks.", "track.", "alert."]) {
-    onEvent(prefix, (event) => {
-      const tracks = applyTrackEvent(state.tracks, event);
+  // The node's kinds (docs/events.md): the live picture, alerts raised and cleared, non-responsive flags.
+  for (const kind of ["tracks.update", "alert.raised", "alert.cleared"]) {
+    onEvent(kind, (event) => {
+      const tracks = applyTrackEvent(state.tracks, event, Date.now(), state.trails);
       const alerts = applyAlertEvent(event);
-      const flags = applyFlagEvent(event);
-      if (alerts || flags) emit("alerts");
+      if (alerts) emit("alerts");
       else if (tracks) emit("tracks");
     });
   }
-  onEvent("flag.", (event) => { if (applyFlagEvent(event)) emit("alerts"); });
+  onEvent("track.non_responsive", (event) => { if (applyFlagEvent(event)) emit("alerts"); });
   onEvent("simulation.lag", (event) => applyLag(event.data));
+  for (const kind of ["incident.recorded", "intrusion.detected"]) {
+    onEvent(kind, (event) => { if (applyIncidentEvent(event)) emit("incidents"); });
+  }
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     const compose = $("#compose");
@@ -166,6 +174,11 @@ async function startDesk(session) {
     drawingReady = true;
   }
   initTimeline();
+  if (!soundReady) {
+    initSound();
+    soundReady = true;
+  }
+  renderMute();
   const [parties, phrases, notices, conflicts, messages, cases, frequencies] = await Promise.all([
     get("/parties"), get("/phrases"), get("/notices"), get("/conflicts"), get("/messages"), get("/cases"), get("/frequencies"),
   ]);
@@ -177,7 +190,7 @@ async function startDesk(session) {
   for (const message of messages) upsertMessage(message);
   for (const view of cases) upsertCase(view);
   initHotline();
-  for (const topic of ["notices", "conflicts", "messages", "cases", "frequencies"]) emit(topic);
+  for (const topic of ["notices", "conflicts", "messages", "cases", "frequencies", "incidents"]) emit(topic);
   renderAlarm();
   await loadAlerts();
   connect(stillLoggedIn);
@@ -186,7 +199,7 @@ async function startDesk(session) {
     tickCountdowns();
     refreshTimeLabel();
     const staleAlerts = dropStaleAlerts();
-    if (dropStale(state.tracks) || staleAlerts) emit("alerts");
+    if (dropStale(state.tracks, Date.now(), state.trails) || staleAlerts) emit("alerts");
   }, 1000));
   timers.push(setInterval(stillLoggedIn, SESSION_CHECK_MS));
   $("#clock").textContent = fmtZ(nodeNow());
@@ -199,7 +212,7 @@ function stopDesk() {
   timers = [];
   reset();
   clearMapData();
-  for (const id of ["#messages", "#conflicts", "#cases", "#notices", "#alarm-list", "#alerts", "#frequencies", "#flags-list"]) $(id).replaceChildren();
+  for (const id of ["#messages", "#conflicts", "#cases", "#notices", "#alarm-list", "#alerts", "#frequencies", "#flags-list", "#incidents", "#intrusions"]) $(id).replaceChildren();
   $("#alarm").hidden = true;
   $("#flags").hidden = true;
   applyLag(null);
@@ -209,7 +222,14 @@ function stopDesk() {
 }
 
 async function boot() {
-  window.airparley = { state, snapshot };
+  // What the tests (and an officer's console) may read: the data, the alarms sounded, the map's view.
+  const view = () => {
+    const map = getMap();
+    if (!map) return null;
+    const bounds = map.getBounds();
+    return { zoom: map.getZoom(), center: map.getCenter(), south: bounds.getSouth(), west: bounds.getWest(), north: bounds.getNorth(), east: bounds.getEast() };
+  };
+  window.airparley = { state, snapshot, audio: { played, state: audioState }, view };
   if (!window.L || !window.L.PM) {
     showOnly("broken");
     return;

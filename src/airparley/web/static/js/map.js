@@ -182,6 +182,12 @@ export function zoomToLatLng(lat, lon) {
   if (map) map.setView([lat, lon], Math.max(map.getZoom(), 8));
 }
 
+/** Fit the map to ``points`` ([[lat, lon], ...]): an alert's pair, an incident's paths. */
+export function zoomToPoints(points) {
+  if (!map || !points.length) return;
+  map.fitBounds(L.latLngBounds(points), { maxZoom: 10, padding: [60, 60] });
+}
+
 export function zoomToLayer(layer) {
   if (map && layer && layer.getBounds) map.fitBounds(layer.getBounds(), { maxZoom: 9, padding: [40, 40] });
 }

@@ -10,7 +10,10 @@ export const state = {
   messages: new Map(), // message_id -> {message, rendered}
   cases: new Map(), // case_id -> {case, awaiting, permitted}
   tracks: new Map(), // id -> {id, lat, lon, alt_ft, gs_kt, trk_deg, callsign, alert_level, seen_ms}
+  trails: new Map(), // track id -> [[lat, lon, time_s], ...] of its last minutes (tracks.js TRAIL_S)
   alerts: new Map(), // "a|b" track ids -> tactical alert of the party's own picture (with seen_ms)
+  incidents: [], // incident.recorded payloads since the desk opened, newest first
+  intrusions: new Map(), // "track|notice|volume" -> intrusion.detected payload
   flags: new Map(), // track id -> non-responsive flag {track, callsign, party, message_id, time}
   frequencies: [], // GET /api/v1/frequencies
   time: null, // the time filter (ms since epoch), or null for all times
@@ -39,8 +42,11 @@ export function reset() {
   state.messages.clear();
   state.cases.clear();
   state.tracks.clear();
+  state.trails.clear();
   state.alerts.clear();
   state.flags.clear();
+  state.incidents = [];
+  state.intrusions.clear();
   state.frequencies = [];
   state.time = null;
   state.band = null;
@@ -59,6 +65,8 @@ export function snapshot() {
     tracks: [...state.tracks.values()],
     alerts: [...state.alerts.values()],
     flags: [...state.flags.values()],
+    incidents: state.incidents,
+    intrusions: [...state.intrusions.values()],
     frequencies: state.frequencies,
     time: state.time,
     band: state.band,

@@ -1,13 +1,12 @@
-// The air picture: the party's own tracks with heading vectors and alert colours.
+// The air picture: the party's own tracks (and those shared with it) with heading vectors, alert colours,
+// a trail of the last minutes, and a data block on click.
 //
-// The node has no track feed for the page yet. This layer is fed by WebSocket events, so a feed can be
-// added on the node without touching the page. The contract (docs/ui.md, "Tracks"):
-//   tracks.update  {tracks: [{id, lat, lon, alt_ft, gs_kt, trk_deg, callsign, alert_level}], replace?: bool}
-//                  upserts each track; with replace: true the list is the whole picture.
-//   track.update   one track, same fields, at the top level of data.
-//   track.lost     {id} (or {ids: [...]}) removes tracks.
-//   alert.*        {track_id | track_ids: [...], alert_level | level} sets their alert colour;
-//                  alert.cleared sets "none".
+// Fed by the node's event kinds (docs/events.md; docs/ui.md, "Tracks"):
+//   tracks.update  the live picture {time, tracks: [{id, party, time_s, lat, lon, alt_ft, gs_kt, trk_deg,
+//                  vs_fpm, callsign, source, severity, shared_by?}], alerts}, the whole picture every second:
+//                  a track not in it is gone.
+//   alert.raised   the node's alert {a: {id}, b: {id}, severity, ...}: both tracks take its colour at once.
+//   alert.cleared  {a: {id}, b: {id}}: both go back to no alert (until the next picture says otherwise).
 // A track not updated for TRACK_STALE_MS is dropped from the picture.
 
 import { h } from "./dom.js";
@@ -44,52 +43,53 @@ export function severityName(alert) {
   return alert.caution ? "caution" : "none";
 }
 
-const TRACK_FIELDS = ["id", "lat", "lon", "alt_ft", "gs_kt", "trk_deg", "callsign", "alert_level", "party", "severity", "shared_by"];
+const TRACK_FIELDS = ["id", "lat", "lon", "alt_ft", "gs_kt", "trk_deg", "vs_fpm", "callsign", "party", "severity", "shared_by", "source", "time_s"];
+/** How much of each track's path the map keeps and draws behind it (node time of its states). */
+export const TRAIL_S = 300;
 
-function upsert(tracks, raw, seenMs) {
+function upsert(tracks, raw, seenMs, trails) {
   if (!raw || raw.id === undefined || raw.id === null) return false;
   if (typeof raw.lat !== "number" || typeof raw.lon !== "number") return false;
   const track = { ...(tracks.get(String(raw.id)) || {}) };
   for (const key of TRACK_FIELDS) if (raw[key] !== undefined) track[key] = raw[key];
   track.id = String(raw.id);
-  // The node's live picture gives each track the severity of its worst alert (0-4) rather than a level.
-  if (raw.alert_level === undefined && typeof raw.severity === "number") track.alert_level = SEVERITY_NAMES[raw.severity] || "none";
+  // The node's live picture gives each track the severity of its worst alert (0-4).
+  track.alert_level = typeof raw.severity === "number" ? SEVERITY_NAMES[raw.severity] || "none" : track.alert_level || "none";
   track.seen_ms = seenMs;
   tracks.set(track.id, track);
+  if (trails) {
+    const when = typeof raw.time_s === "number" ? raw.time_s : seenMs / 1000;
+    const trail = trails.get(track.id) || [];
+    const last = trail[trail.length - 1];
+    if (!last || last[2] < when) trail.push([raw.lat, raw.lon, when]);
+    while (trail.length && trail[0][2] < when - TRAIL_S) trail.shift();
+    trails.set(track.id, trail);
+  }
   return true;
 }
 
-/** Apply one event of the feed to the picture; true when it changed. */
-export function applyTrackEvent(tracks, event, seenMs = Date.now()) {
+/** Apply one event of the feed to the picture (and the tracks' trails); true when it changed. */
+export function applyTrackEvent(tracks, event, seenMs = Date.now(), trails = null) {
   const kind = event.kind || "";
   const data = event.data || {};
   if (kind === "tracks.update") {
     const list = Array.isArray(data.tracks) ? data.tracks : [];
-    // The node's live picture ({time, tracks, alerts}) is the whole picture, pushed every second.
-    if (data.replace || Array.isArray(data.alerts)) {
-      const keep = new Set(list.map((t) => String(t.id)));
-      for (const id of [...tracks.keys()]) if (!keep.has(id)) tracks.delete(id);
+    const keep = new Set(list.map((t) => String(t.id)));
+    for (const id of [...tracks.keys()]) {
+      if (!keep.has(id)) {
+        tracks.delete(id);
+        if (trails) trails.delete(id);
+      }
     }
-    let changed = Boolean(data.replace || Array.isArray(data.alerts));
-    for (const raw of list) changed = upsert(tracks, raw, seenMs) || changed;
-    return changed;
+    for (const raw of list) upsert(tracks, raw, seenMs, trails);
+    return true;
   }
-  if (kind === "track.update") return upsert(tracks, data, seenMs);
-  if (kind === "track.lost" || kind === "track.removed") {
-    const ids = Array.isArray(data.ids) ? data.ids : [data.id];
+  if ((kind === "alert.raised" || kind === "alert.cleared") && data.a && data.b) {
+    const level = kind === "alert.cleared" ? "none" : severityName(data);
     let changed = false;
-    for (const id of ids) changed = tracks.delete(String(id)) || changed;
-    return changed;
-  }
-  if (kind.startsWith("alert.")) {
-    // Either {track_id | track_ids, alert_level | level}, or the node's alert: {a: {id}, b: {id}, severity, ...}.
-    const pair = data.a && data.b;
-    const ids = pair ? [data.a.id, data.b.id] : Array.isArray(data.track_ids) ? data.track_ids : [data.track_id];
-    const level = kind === "alert.cleared" ? "none" : pair ? severityName(data) : (data.alert_level ?? data.level);
-    let changed = false;
-    for (const id of ids) {
+    for (const id of [data.a.id, data.b.id]) {
       const track = tracks.get(String(id));
-      if (track && level !== undefined) {
+      if (track) {
         track.alert_level = level;
         changed = true;
       }
@@ -99,11 +99,12 @@ export function applyTrackEvent(tracks, event, seenMs = Date.now()) {
   return false;
 }
 
-export function dropStale(tracks, nowMs = Date.now()) {
+export function dropStale(tracks, nowMs = Date.now(), trails = null) {
   let changed = false;
   for (const [id, track] of tracks) {
     if (nowMs - track.seen_ms > TRACK_STALE_MS) {
       tracks.delete(id);
+      if (trails) trails.delete(id);
       changed = true;
     }
   }
