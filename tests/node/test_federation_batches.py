@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from airparley import hotline as hl
 from airparley.ledger import Entry, generate_key, public_key_to_text
 from airparley.ledger._canonical import canonical
 from airparley.node import Node
@@ -20,6 +21,7 @@ from airparley.store import Peer, Store
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 MESSAGES = ACCEPT_BATCH * 2 + 17  # three batches, the last one short
+CATALOGUE = hl.load_catalogue()
 
 
 @dataclass
@@ -36,7 +38,7 @@ class Catchup:
 
     def messages(self) -> int:
         with self.store.begin() as tx:
-            return len(tx.messages_for("RUS", limit=MESSAGES + 10))
+            return len(tx.messages_for("RUS", catalogue=CATALOGUE, limit=MESSAGES + 10))
 
 
 @pytest.fixture

@@ -313,7 +313,7 @@ def summarise(node: Node, scenario: Scenario, extra: Mapping[str, Any]) -> dict[
                     "owner": payload["owner"],
                     "caller": payload["caller"],
                 }
-    states = {c["case_id"]: c["state"] for c in cases}
+    states = {c.case.case_id: c.case.state.value for c in cases}
     return {
         "scenario": scenario.name,
         "conflicts": len(node.conflicts_for_all()),

@@ -433,13 +433,8 @@ class NonResponse:
             self._store(tx, decided)
 
     def _acknowledged_at(self, tx: Tx, watch: Watch) -> datetime | None:
-        document = tx.message(watch.message_id)
-        if document is None:
-            return None
-        for receipt in document.get("receipts", []):
-            if receipt.get("party") == watch.owner and receipt.get("acknowledged_at"):
-                return datetime.fromisoformat(receipt["acknowledged_at"])
-        return None
+        receipt = tx.receipt(watch.message_id, watch.owner)
+        return None if receipt is None else receipt.acknowledged_at
 
     def _flag(self, tx: Tx, watch: Watch, now: datetime) -> Watch:
         if watch.caller in self.ledger.hosted:

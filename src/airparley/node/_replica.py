@@ -31,9 +31,9 @@ from airparley.errors import IllegalTransition, InvalidInput, PermissionDenied
 from airparley.ledger import Entry, Kind
 from airparley.node._core import Node
 from airparley.node._events import EventKind
-from airparley.node._nonresponse import Outcome, Watch
 from airparley.store import Tx
 from airparley.strategic import NoticeState, parse_notices_data
+from airparley.tactical import Outcome, Watch
 
 __all__ = ["Replicator", "Writes", "merge_case"]
 
@@ -156,7 +156,7 @@ class Replicator:
             raise InvalidInput("body.caller", f"{entry.party} may record its own calls only, not {watch.caller}'s")
         if watch.state is not Outcome.NON_RESPONSIVE:
             raise InvalidInput("body.state", f"a {entry.kind.value} entry records a flag, not {watch.state.value!r}")
-        if any(w["track"] == watch.track for w in tx.watches_of_message(watch.message_id)):
+        if any(w.track == watch.track for w in tx.watches_of_message(watch.message_id)):
             return None
         now = self.node.clock()
         return lambda tx: self.node.nonresponse.put_replicated_flag(tx, watch, now)
@@ -169,7 +169,7 @@ class Replicator:
             raise _located(error, "body.message") from None
         if message.author.party != entry.party:
             raise InvalidInput("body.message.author.party", f"{entry.party} may send its own messages only")
-        if tx.message(message.message_id) is not None:
+        if tx.message(message.message_id, catalogue=self.node.hotline.catalogue) is not None:
             return None
         now = self.node.clock()
         return lambda tx: self.node.hotline.put_replicated_message(tx, message, EventKind.MESSAGE_SENT, now)
@@ -182,10 +182,10 @@ class Replicator:
             raise _located(error, "body.receipt") from None
         if receipt.party != entry.party:
             raise InvalidInput("body.receipt.party", f"{entry.party} moves its own receipts only")
-        document = tx.message(str(message_id))
-        if document is None:
+        stored = tx.message(str(message_id), catalogue=self.node.hotline.catalogue)
+        if stored is None:
             return None  # a message between other parties, which this node does not hold
-        message = hl.Message.from_dict(document, self.node.hotline.catalogue)
+        message = stored.message
         if entry.party not in message.recipients:
             raise InvalidInput("body.message_id", f"{entry.party} is not a recipient of {message_id}")
         local = message.receipt(entry.party)
@@ -218,8 +218,8 @@ class Replicator:
                 raise InvalidInput("body.case", f"is not a case of {entry.party} with id {case_id}")
             if step not in remote.history:
                 raise InvalidInput("body.entry", "is not in the case's history")
-        document = tx.case(case_id)
-        local = hl.Case.from_dict(document) if document is not None else None
+        stored = tx.case(case_id)
+        local = stored.case if stored is not None else None
         if remote is None:
             # An entry written before case entries carried the whole case: replay its move on this node's copy.
             remote = _case_from_step(local, step, body, self.node.hotline.settings)

@@ -4,6 +4,8 @@ from airparley.store._engine import make_engine, upgrade
 from airparley.store._events import Event, EventTail
 from airparley.store._federation import Evidence, Peer
 from airparley.store._frequencies import GUARD_FREQUENCIES
+from airparley.store._hotline import StoredCase, StoredMessage
+from airparley.store._idempotency import RememberedResponse
 from airparley.store._notices import StoredNotice
 from airparley.store._parties import LANGUAGES, TIERS, Officer, Party, hash_token
 from airparley.store._schema import metadata
@@ -20,7 +22,10 @@ __all__ = [
     "Party",
     "Peer",
     "Store",
+    "RememberedResponse",
     "StoredNotice",
+    "StoredCase",
+    "StoredMessage",
     "Tx",
     "hash_token",
     "make_engine",

@@ -1,23 +1,62 @@
-"""Hotline messages (with their recipients) and cases."""
+"""Hotline messages (with their recipients) and cases, read back as typed rows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
 
+from airparley import hotline as hl
 from airparley.store import _schema as t
 from airparley.store._base import TxBase
 
-__all__ = ["HotlineTx"]
+__all__ = ["HotlineTx", "StoredCase", "StoredMessage"]
 
 # The hot path's statements, built once (building a statement with ``.values()`` or ``.where()`` costs more
 # in SQLAlchemy than running the compiled one); parameters are passed at execution.
 _MESSAGE_EXISTS = select(t.messages.c.id).where(t.messages.c.id == bindparam("message_id"))
 _INSERT_MESSAGE = insert(t.messages)
 _INSERT_RECIPIENT = insert(t.message_recipients)
+_MESSAGE_ROW = select(t.messages.c.document, t.messages.c.due_at)
+_CASE_ROW = select(t.cases.c.document, t.cases.c.updated_at, t.cases.c.due_at)
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message as stored: the message itself (its receipts as they stand) and when the scheduler looks at
+    it next (a ring or an escalation; None when nothing is left to do)."""
+
+    message: hl.Message
+    due_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored document: the message's ``as_dict`` form."""
+        return self.message.as_dict()
+
+
+@dataclass(frozen=True)
+class StoredCase:
+    """A case as stored: the case itself, when it last changed, and when its deadline falls due (None once
+    escalated or final: nothing more for the scheduler to do)."""
+
+    case: hl.Case
+    updated_at: datetime
+    due_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored document: the case's ``as_dict`` form."""
+        return self.case.as_dict()
+
+
+def _stored_message(row: Row[Any, Any], catalogue: hl.Catalogue) -> StoredMessage:
+    return StoredMessage(hl.Message.from_dict(row.document, catalogue), row.due_at)
+
+
+def _stored_case(row: Row[Any, Any, Any]) -> StoredCase:
+    return StoredCase(hl.Case.from_dict(row.document), row.updated_at, row.due_at)
 
 
 class HotlineTx(TxBase):
@@ -54,26 +93,39 @@ class HotlineTx(TxBase):
                 update(t.messages).where(t.messages.c.id == message_id).values(document=dict(document), due_at=due_at)
             )
 
-    def message(self, message_id: str) -> dict[str, Any] | None:
-        row = self.connection.execute(select(t.messages.c.document).where(t.messages.c.id == message_id)).first()
-        return None if row is None else dict(row.document)
+    def message(self, message_id: str, *, catalogue: hl.Catalogue) -> StoredMessage | None:
+        """One message; its phrase parameters are read against ``catalogue`` (the node's)."""
+        row = self.connection.execute(_MESSAGE_ROW.where(t.messages.c.id == message_id)).first()
+        return None if row is None else _stored_message(row, catalogue)
 
-    def messages_for(self, party: str, limit: int = 200, before: datetime | None = None) -> list[dict[str, Any]]:
+    def receipt(self, message_id: str, party: str) -> hl.Receipt | None:
+        """A recipient party's receipt of a message (None for no such message or recipient): what the
+        non-response watches ask, without reading the message's content."""
+        row = self.connection.execute(select(t.messages.c.document).where(t.messages.c.id == message_id)).first()
+        if row is None:
+            return None
+        for receipt in row.document.get("receipts", []):
+            if receipt.get("party") == party:
+                return hl.Receipt.from_dict(receipt)
+        return None
+
+    def messages_for(
+        self, party: str, *, catalogue: hl.Catalogue, limit: int = 200, before: datetime | None = None
+    ) -> list[StoredMessage]:
         """Messages a party wrote or received, newest first."""
         received = select(t.message_recipients.c.message_id).where(t.message_recipients.c.party == party)
         query = (
-            select(t.messages.c.document)
-            .where(or_(t.messages.c.author_party == party, t.messages.c.id.in_(received)))
+            _MESSAGE_ROW.where(or_(t.messages.c.author_party == party, t.messages.c.id.in_(received)))
             .order_by(t.messages.c.created_at.desc(), t.messages.c.id)
             .limit(limit)
         )
         if before is not None:
             query = query.where(t.messages.c.created_at < before)
-        return [dict(r.document) for r in self.connection.execute(query)]
+        return [_stored_message(r, catalogue) for r in self.connection.execute(query)]
 
-    def messages_due(self, now: datetime) -> list[dict[str, Any]]:
-        query = select(t.messages.c.document).where(and_(t.messages.c.due_at.is_not(None), t.messages.c.due_at <= now))
-        return [dict(r.document) for r in self.connection.execute(query)]
+    def messages_due(self, now: datetime, *, catalogue: hl.Catalogue) -> list[StoredMessage]:
+        query = _MESSAGE_ROW.where(and_(t.messages.c.due_at.is_not(None), t.messages.c.due_at <= now))
+        return [_stored_message(r, catalogue) for r in self.connection.execute(query)]
 
     def put_case(
         self,
@@ -100,21 +152,19 @@ class HotlineTx(TxBase):
         else:
             self.connection.execute(update(t.cases).where(t.cases.c.id == case_id).values(**values))
 
-    def case(self, case_id: str) -> dict[str, Any] | None:
-        row = self.connection.execute(select(t.cases.c.document).where(t.cases.c.id == case_id)).first()
-        return None if row is None else dict(row.document)
+    def case(self, case_id: str) -> StoredCase | None:
+        row = self.connection.execute(_CASE_ROW.where(t.cases.c.id == case_id)).first()
+        return None if row is None else _stored_case(row)
 
-    def cases_for(self, party: str) -> list[dict[str, Any]]:
+    def cases_for(self, party: str) -> list[StoredCase]:
         mine = select(t.case_parties.c.case_id).where(t.case_parties.c.party == party)
-        query = select(t.cases.c.document).where(t.cases.c.id.in_(mine)).order_by(t.cases.c.updated_at.desc())
-        return [dict(r.document) for r in self.connection.execute(query)]
+        query = _CASE_ROW.where(t.cases.c.id.in_(mine)).order_by(t.cases.c.updated_at.desc())
+        return [_stored_case(r) for r in self.connection.execute(query)]
 
-    def open_cases(self) -> list[dict[str, Any]]:
-        query = select(t.cases.c.document).where(t.cases.c.state.not_in(("resolved", "rejected", "lapsed")))
-        return [dict(r.document) for r in self.connection.execute(query)]
+    def open_cases(self) -> list[StoredCase]:
+        query = _CASE_ROW.where(t.cases.c.state.not_in(("resolved", "rejected", "lapsed")))
+        return [_stored_case(r) for r in self.connection.execute(query)]
 
-    def cases_due(self, now: datetime) -> list[dict[str, Any]]:
-        query = select(t.cases.c.document).where(and_(t.cases.c.due_at.is_not(None), t.cases.c.due_at <= now))
-        return [dict(r.document) for r in self.connection.execute(query)]
-
-    # -- non-response watches ------------------------------------------------------------------------
+    def cases_due(self, now: datetime) -> list[StoredCase]:
+        query = _CASE_ROW.where(and_(t.cases.c.due_at.is_not(None), t.cases.c.due_at <= now))
+        return [_stored_case(r) for r in self.connection.execute(query)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,25 +11,41 @@ from sqlalchemy import and_, delete, insert, select
 from airparley.store import _schema as t
 from airparley.store._base import TxBase
 
-__all__ = ["IdempotencyTx"]
+__all__ = ["IdempotencyTx", "RememberedResponse"]
+
+
+@dataclass(frozen=True)
+class RememberedResponse:
+    """The answer given to the first request under an officer's Idempotency-Key, and what that request was
+    (``request_hash``: SHA-256 of its method, path and body), so a retry is answered the same and a
+    different request under the same key is refused."""
+
+    method: str
+    path: str
+    request_hash: str
+    status_code: int
+    response: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "request_hash": self.request_hash,
+            "status_code": self.status_code,
+            "response": self.response,
+        }
 
 
 class IdempotencyTx(TxBase):
     """Remembered responses."""
 
-    def idempotent_response(self, officer_id: str, key: str) -> dict[str, Any] | None:
+    def idempotent_response(self, officer_id: str, key: str) -> RememberedResponse | None:
         row = self.connection.execute(
             select(t.idempotency).where(and_(t.idempotency.c.officer_id == officer_id, t.idempotency.c.key == key))
         ).first()
         if row is None:
             return None
-        return {
-            "method": row.method,
-            "path": row.path,
-            "request_hash": row.request_hash,
-            "status_code": row.status_code,
-            "response": row.response,
-        }
+        return RememberedResponse(row.method, row.path, row.request_hash, int(row.status_code), row.response)
 
     def remember_response(
         self,
