@@ -125,8 +125,6 @@ _TABLE = (
     Bound("callsigns", "list", 0, 20, "callsigns", "notice `callsigns`", "one package's aircraft"),
     Bound("remarks", "text", 0, 2000, "characters", "notice `remarks`", "free text rule"),
     Bound("private", "text", 0, 16_384, "bytes of JSON", "notice `private`", "notes for the own party only"),
-    Bound("kml_bytes", "number", 0, 64 * 1024 * 1024, "bytes", "a KML notices document (`notice validate`, `check`, "
-          "`notice file`, `notice export`)", "read whole before any placemark; a theatre's notices fit many times over"),
     # -- frequencies -----------------------------------------------------------------------------------
     Bound("frequency_name", "text", 1, 64, "characters", "`POST /frequencies` `name`", "one line, free text rule"),
     Bound("frequency_area", "text", 0, 200, "characters", "`POST /frequencies` `area`", "one line, free text rule"),
@@ -167,9 +165,6 @@ _TABLE = (
     Bound("param_area", "text", 1, 64, "characters", "phrase parameter of kind area", "one line, free text rule"),
     Bound("record_id", "id", 1, 128, "characters", "ids of messages, cases, conflicts, tracks in bodies",
           "letters, digits and `._:-`"),
-    # -- incidents -------------------------------------------------------------------------------------
-    Bound("disclose_to", "list", 1, 16, "parties", "`POST /incidents/{incident_id}/disclose` `to`",
-          "the parties of one case or inquiry, named one by one"),
     # -- the wire --------------------------------------------------------------------------------------
     Bound("json_integer", "integer", -MAX_SAFE_INTEGER, MAX_SAFE_INTEGER, "", "every integer in a JSON body",
           "a double holds it exactly, as every store and browser does"),

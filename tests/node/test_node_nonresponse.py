@@ -66,7 +66,7 @@ def _events(running: Running, desk: str, kind: str) -> list[dict[str, Any]]:
 
 def _watch_states(running: Running) -> list[str]:
     with running.node.store.begin() as tx:
-        return [w.state for w in tx.watches_for("USA")]
+        return [w["state"] for w in tx.watches_for("USA")]
 
 
 def test_a_safety_call_is_a_safety_message_about_the_aircraft(running: Running) -> None:
@@ -282,7 +282,7 @@ def test_a_watch_survives_a_restart_of_the_node(running: Running) -> None:
         restarted = Node(store, running.node.settings, running.clock, keys=keys)
         restarted.tick()  # the sensors have not reported yet: the track is not taken as lost
         with store.begin() as tx:
-            assert [w.state for w in tx.open_watches()] == ["watching"]
+            assert [w["state"] for w in tx.open_watches()] == ["watching"]
         for _ in range(9):
             running.clock.advance(seconds=10)
             restarted.pictures.post("USA", _states(running))

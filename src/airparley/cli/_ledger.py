@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import Annotated, Any
@@ -364,15 +365,18 @@ def case_report_command(
     (the notices in conflict, the messages about it, each feed's chain), and the parties' public keys.
     Check it with `airparley ledger verify REPORT.json --keys KEYS.json` (keys pinned from elsewhere)."""
     with transaction(db) as tx:
-        document = tx.case(case_id)
+        stored = tx.case(case_id)
         lines = tx.ledger_lines()
         keys = {p.code: p.public_key for p in tx.parties() if p.public_key}
-    if document is None:
+    if stored is None:
         report_errors("case", [InvalidInput("case_id", f"no case {case_id!r} on this node")])
         raise typer.Exit(EXIT_BAD_INPUT)
     entries = [Entry.from_json(line) for line in lines]
-    subject_conflict = document.get("subject", {}).get("conflict_id")
-    notice_ids = _conflict_notices(entries, document)
+    from airparley import hotline as hl  # loaded with the store already; named here for the subject's type
+
+    subject = stored.case.subject
+    subject_conflict = subject.conflict_id if isinstance(subject, hl.ConflictSubject) else None
+    notice_ids = _conflict_notices(entries, subject_conflict, stored.case.parties)
     wanted = []
     for entry in entries:
         body: Any = entry.to_dict()["body"]
@@ -386,7 +390,7 @@ def case_report_command(
     included = _closure(entries, wanted)
     report = {
         "case_id": case_id,
-        "case": document,
+        "case": stored.as_dict(),
         "entries": [e.to_json() for e in included],
         "keys": {party: key for party, key in keys.items() if any(e.party == party for e in included)},
         "how_to_verify": (
@@ -398,11 +402,10 @@ def case_report_command(
     out_console.out(json.dumps(report, indent=1, ensure_ascii=False))
 
 
-def _conflict_notices(entries: list[Entry], case: dict[str, Any]) -> set[tuple[str, int]]:
+def _conflict_notices(entries: list[Entry], conflict: str | None, case_parties: Sequence[str]) -> set[tuple[str, int]]:
     """The two notice versions whose conflict the case is about, found by recomputing conflict ids."""
     from airparley.strategic import NoticeRef, conflict_id  # the strategic layer only when a report is made
 
-    conflict = case.get("subject", {}).get("conflict_id")
     if conflict is None:
         return set()
     versions: dict[str, set[tuple[str, int]]] = {}
@@ -411,7 +414,7 @@ def _conflict_notices(entries: list[Entry], case: dict[str, Any]) -> set[tuple[s
         if "notice" in body:
             props = body["notice"]["features"][0]["properties"]
             versions.setdefault(entry.party, set()).add((props["notice_id"], int(props["version"])))
-    parties = list(case.get("parties", []))
+    parties = list(case_parties)
     if len(parties) != 2:
         return set()
     for a_id, a_version in versions.get(parties[0], set()):

@@ -26,7 +26,6 @@ from airparley.node._limits import RateLimiter
 from airparley.node._problems import document_problems, http_problem, problem_for, validation_problem
 from airparley.node._routes_events import events_router
 from airparley.node._routes_hotline import hotline_router
-from airparley.node._routes_incidents import incidents_router
 from airparley.node._routes_notices import notices_router
 from airparley.node._routes_parties import parties_router
 from airparley.node._routes_tracks import tracks_router
@@ -74,7 +73,6 @@ def create_app(node: Node) -> FastAPI:
         notices_router(node),
         hotline_router(node),
         tracks_router(node, wake),
-        incidents_router(node),
         events_router(node),
         federation_router(node),  # feeds, hints, evidence; the puller and pusher run with the app
     )

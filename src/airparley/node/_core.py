@@ -26,9 +26,8 @@ from airparley.node._access import Tier
 from airparley.node._events import shaped
 from airparley.node._hotline import Hotline
 from airparley.node._hotline_service import HotlineService
-from airparley.node._incidents import IncidentRecords, IncidentService
 from airparley.node._ledger import LedgerWriter
-from airparley.node._nonresponse import NonResponse
+from airparley.node._nonresponse import Criteria, NonResponse
 from airparley.node._notices import NoticeService
 from airparley.node._parties import PartiesService
 from airparley.node._picture import PictureService
@@ -107,28 +106,21 @@ class Node:
         # Sensors post to ``pictures`` (each party's own); everything that reads a party's picture reads
         # ``view``: its own tracks plus the tracks other parties share with it (node/_shares.py).
         # Posted states are judged against the node's clock (scenario time in the demo), never the wall's.
-        # Each track keeps long enough for an incident's trail: from incident_history_s before an encounter
-        # that may last a minute.
-        keep_s = max(180.0, self.settings.incident_history_s + 60.0)
-        self.pictures = Pictures(history_s=keep_s, clock=lambda: clock().timestamp())
+        self.pictures = Pictures(clock=lambda: clock().timestamp())
         self.shares = ShareBook()
         with store.begin() as tx:
             self.shares.load(tx.active_track_shares())
         self.view = SharedPictures(self.pictures, self.shares, clock)
         self.sharing = TrackSharing(self.pictures, self.shares, self.ledger)
-        self.incidents = IncidentRecords(self.ledger)
-        self.tactical = TacticalRunner(
-            self.view, self.ledger, incidents=self.settings.incidents(), records=self.incidents
-        )
+        self.tactical = TacticalRunner(self.view, self.ledger)
         self._scanned: dict[str, float] = {}  # party -> when (time.monotonic) its picture was last scanned
         self.hotline = Hotline(hotline_settings or HotlineSettings(), self.notices.windows, self.ledger)
-        self.nonresponse = NonResponse(self.view, self.ledger, self.settings.non_response(), clock())
+        self.nonresponse = NonResponse(self.view, self.ledger, Criteria.from_settings(self.settings), clock())
         if ids is not None:
             self.hotline.new_id = self.sharing.new_id = ids
         # What the routes call (node/_routes_*.py): one service per feature, none of them the store.
         self.parties_service = PartiesService(store, clock)
         self.hotline_service = HotlineService(store, clock, self.hotline, self.nonresponse)
-        self.incident_service = IncidentService(store, clock, self.incidents)
         self.picture_service = PictureService(
             store, clock, self.pictures, self.view, self.sharing, self.tactical, self.nonresponse
         )

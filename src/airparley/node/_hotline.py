@@ -164,10 +164,10 @@ class Hotline:
         return message, view
 
     def _message(self, tx: Tx, officer: Officer, message_id: str) -> hl.Message:
-        document = tx.message(message_id) if bounds.is_plain_id(message_id) else None
-        if document is None:
+        stored = tx.message(message_id, catalogue=self.catalogue) if bounds.is_plain_id(message_id) else None
+        if stored is None:
             raise NotFound("message", message_id)
-        message = hl.Message.from_dict(document, self.catalogue)
+        message = stored.message
         if officer.party != message.author.party and officer.party not in message.recipients:
             raise NotFound("message", message_id)
         return message
@@ -192,8 +192,8 @@ class Hotline:
         _require_reader(officer)
         language = self._language(tx, officer.party)
         views = []
-        for document in tx.messages_for(officer.party):
-            view = message_for(officer.party, hl.Message.from_dict(document, self.catalogue), language, self.catalogue)
+        for stored in tx.messages_for(officer.party, catalogue=self.catalogue):
+            view = message_for(officer.party, stored.message, language, self.catalogue)
             if view is not None:
                 views.append(view)
         return views
@@ -244,10 +244,10 @@ class Hotline:
         return self._view(case, officer)
 
     def _case(self, tx: Tx, officer: Officer, case_id: str) -> hl.Case:
-        document = tx.case(case_id) if bounds.is_plain_id(case_id) else None
-        if document is None:
+        stored = tx.case(case_id) if bounds.is_plain_id(case_id) else None
+        if stored is None:
             raise NotFound("case", case_id)
-        case = hl.Case.from_dict(document)
+        case = stored.case
         if officer.party not in case.parties:
             raise NotFound("case", case_id)
         return case
@@ -298,7 +298,7 @@ class Hotline:
 
     def cases_for(self, tx: Tx, officer: Officer) -> list[dict[str, Any]]:
         _require_reader(officer)
-        return [self._view(hl.Case.from_dict(d), officer) for d in tx.cases_for(officer.party)]
+        return [self._view(stored.case, officer) for stored in tx.cases_for(officer.party)]
 
     def case_for(self, tx: Tx, officer: Officer, case_id: str) -> dict[str, Any]:
         _require_reader(officer)
@@ -322,8 +322,8 @@ class Hotline:
     # -- what time and the notices do to the hotline -------------------------------------------------
     def on_conflicts_changed(self, tx: Tx, current: Collection[str], now: datetime) -> None:
         """Cases whose conflict disappeared resolve (an agreement carried out, or plans changed)."""
-        for document in tx.open_cases():
-            case = hl.Case.from_dict(document)
+        for stored in tx.open_cases():
+            case = stored.case
             moved = hl.on_conflicts_changed(case, current, now=now)
             if moved is not case:
                 self._store_case(tx, moved, now)
@@ -332,8 +332,8 @@ class Hotline:
 
     def tick(self, tx: Tx, now: datetime) -> None:
         """Ring again, escalate unacknowledged safety messages, escalate overdue cases, lapse old ones."""
-        for document in tx.messages_due(now):
-            message = hl.Message.from_dict(document, self.catalogue)
+        for stored_message in tx.messages_due(now, catalogue=self.catalogue):
+            message = stored_message.message
             previous_due = hl.next_alarm_at(message, now=now - self.settings.ring_interval, settings=self.settings)
             after = (previous_due - _TINY) if previous_due is not None else None
             for receipt in message.receipts:
@@ -358,8 +358,8 @@ class Hotline:
                 extra = {"escalation": escalation.as_dict()}
                 self._message_event(tx, EventKind.MESSAGE_ESCALATED, escalated, now, extra)
             self._store_message(tx, escalated, now)
-        for document in tx.cases_due(now):
-            case = hl.Case.from_dict(document)
+        for stored in tx.cases_due(now):
+            case = stored.case
             moved, missed = hl.check_deadline(case, now=now, settings=self.settings)
             if missed is not None:
                 self._store_case(tx, moved, now)
@@ -369,8 +369,8 @@ class Hotline:
             elif moved.deadline is not None and moved.deadline <= now:
                 self._store_case(tx, moved, now)  # nothing more to do: stop looking at it
         live = self._conflict_windows()
-        for document in tx.open_cases():
-            case = hl.Case.from_dict(document)
+        for stored in tx.open_cases():
+            case = stored.case
             if not isinstance(case.subject, hl.ConflictSubject) or case.subject.conflict_id not in live:
                 continue
             lapsed = hl.check_lapse(case, window_end=live[case.subject.conflict_id][1], now=now)

@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from airparley.errors import InvalidInput
 from airparley.hotline import HOTLINE_SETTINGS, HotlineSettings
-from airparley.tactical import IncidentSettings
 
 __all__ = ["SETTINGS", "NodeSettings", "Setting", "settings_from_env"]
 
@@ -39,16 +38,6 @@ def env_name(setting: str) -> str:
 
 def _declare(default: float, unit: str, help: str) -> Any:
     return field(default=default, metadata={"unit": unit, "help": help})
-
-
-_INCIDENT: Final = {item.name: item for item in fields(IncidentSettings)}
-
-
-def _incident(name: str) -> Any:
-    """A node setting that is ``tactical.IncidentSettings.<name>``: its default, unit and help are that one's."""
-    declared = _INCIDENT[name]
-    help = f"Incidents: {declared.metadata['help']} (tactical.IncidentSettings.{name})."
-    return _declare(cast(float, declared.default), declared.metadata["unit"], help)
 
 
 @dataclass(frozen=True)
@@ -98,9 +87,6 @@ class NodeSettings:
     non_response_speed_kt: float = _declare(
         40.0, "kt", "A change of ground speed at least this large counts as a manoeuvre."
     )
-    incident_h_nm: float = _incident("h_nm")
-    incident_v_ft: float = _incident("v_ft")
-    incident_history_s: float = _incident("history_s")
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -114,10 +100,6 @@ class NodeSettings:
         values = _read_env(SETTINGS, os.environ if environ is None else environ)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)
-
-    def incidents(self) -> IncidentSettings:
-        """The incident minima and the trail kept before an incident, as the tactical core declares them."""
-        return IncidentSettings(h_nm=self.incident_h_nm, v_ft=self.incident_v_ft, history_s=self.incident_history_s)
 
 
 #: Every node setting, in declaration order, from the fields of :class:`NodeSettings`.
