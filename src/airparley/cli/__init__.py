@@ -53,6 +53,11 @@ AREAS: tuple[Area, ...] = (
     Area("tracks", _CLI + "_tracks:tracks_app", "Sharing tracks of your party's air picture with other parties."),
     Area("ledger", _CLI + "_ledger:ledger_app", "The signed ledger: export, verify, show."),
     Area(
+        "disclosure",
+        _CLI + "_disclosure:disclosure_command",
+        "What your party's node sent or made readable to a party, by kind, each checked for what covers it.",
+    ),
+    Area(
         "ingest",
         _CLI + "_ingest:ingest_app",
         "Track feeds in (SBS-1, aircraft.json, OpenSky, CSV): post them to a node or write a track file.",

@@ -34,16 +34,20 @@ from airparley.cli._node import DEFAULT_DB, Db, transaction
 from airparley.errors import InvalidInput
 from airparley.ledger import (
     Entry,
+    ExtractCheck,
+    ExtractFile,
     KeySource,
     KeyTrust,
     Kind,
     Report,
     TrustedKey,
     check_export,
+    check_extract,
     fingerprint,
     parse_export,
     parse_report_file,
     pin_keys,
+    read_extract,
 )
 
 __all__ = ["case_report_command", "ledger_app"]
@@ -118,6 +122,38 @@ def _split_report(data: bytes, source: str) -> tuple[bytes, dict[str, str] | Non
     if report is None:
         return data, None
     return report.entries, dict(report.keys)
+
+
+def _read_extract(data: bytes, source: str) -> tuple[ExtractFile, dict[str, str]] | None:
+    """A minimal case report's extract and embedded keys, ``None`` for anything else; exit 2 if malformed."""
+    try:
+        return read_extract(data)
+    except InvalidInput as error:
+        report_errors(source, [error])
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _proofs_line(proofs: ExtractCheck) -> str:
+    witnessed = sum(anchor.witness is not None for anchor in proofs.anchors)
+    return (
+        f"proofs: {len(proofs.anchors)} subject entries, {witnessed} in a chain another party acknowledged in seen,"
+        f" {len(proofs.anchors) - witnessed} not yet acknowledged (signature only)"
+    )
+
+
+def _proofs_dict(proofs: ExtractCheck | None) -> dict[str, Any]:
+    if proofs is None:
+        return {}
+    return {
+        "proofs": [
+            {
+                "subject": f"{a.subject.party}#{a.subject.seq}",
+                "anchor": f"{a.anchor.party}#{a.anchor.seq}",
+                "witness": None if a.witness is None else f"{a.witness.party}#{a.witness.seq}",
+            }
+            for a in proofs.anchors
+        ]
+    }
 
 
 def _shown_url(db: str) -> str:
@@ -250,13 +286,20 @@ def ledger_verify(
     """Check every signature, chain link, seq, seen reference and time order against pinned keys.
     Exit 0 if all holds, 1 if not (naming the first bad entry), 2 for bad input or no pinned keys."""
     source = "-" if str(file) == "-" else str(file)
-    data, embedded = _split_report(_read_bytes(file), source)
+    raw = _read_bytes(file)
+    extract = _read_extract(raw, source)  # a minimal case report (issue 14): entries with their proofs
+    data, embedded = (extract[0].entries, extract[1]) if extract is not None else _split_report(raw, source)
     try:
         trust = _trust(keys, db, embedded, f"the report {source}", trust_embedded_keys)
     except InvalidInput as error:
         report_errors("verify", [error])
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    report = check_export(data, trust.keys, label="line" if embedded is None else "entry")
+    proofs = None if extract is None else check_extract(extract[0], trust.keys)
+    report = (
+        proofs.report
+        if proofs is not None
+        else check_export(data, trust.keys, label="line" if embedded is None else "entry")
+    )
     warning = None
     if trust.unpinned:
         parties = ", ".join(key.party for key in trust.unpinned)
@@ -266,7 +309,7 @@ def ledger_verify(
             " report and re-sign it with fresh keys); compare the fingerprints with the parties' own"
         )
     if as_json:
-        out_console.out(json_line(_result_dict(trust, report, warning)))
+        out_console.out(json_line({**_result_dict(trust, report, warning), **_proofs_dict(proofs)}))
     else:
         _print_keys(trust, report)
     if warning is not None:
@@ -280,6 +323,8 @@ def ledger_verify(
             parties = ", ".join(f"{p}#{e.seq}" for p, e in sorted(report.heads.items()))
             caveat = " (under keys NOT pinned: internal consistency only)" if trust.unpinned else ""
             out_console.out(f"ok: {report.checked} entries verified; heads {parties}{caveat}")
+            if proofs is not None:
+                out_console.out(_proofs_line(proofs))
         return
     first = report.first
     if first is not None:

@@ -40,6 +40,7 @@ from airparley.ledger._proof import (
     check_extract,
     extract,
     parse_extract,
+    read_extract,
     verify_extract,
 )
 from airparley.ledger._verify import (
@@ -96,6 +97,7 @@ __all__ = [
     "private_key_to_pem",
     "public_key_from_text",
     "public_key_to_text",
+    "read_extract",
     "split_export",
     "verify",
     "verify_export",

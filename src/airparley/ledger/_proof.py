@@ -28,6 +28,7 @@ from its start, so a ``key.rotated`` before an entry is not followed: pin the ke
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ __all__ = [
     "check_extract",
     "extract",
     "parse_extract",
+    "read_extract",
     "verify_extract",
 ]
 
@@ -177,6 +179,26 @@ def _number(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInput(field, "must be an entry number (1 for the first of entries)")
     return value
+
+
+def read_extract(data: bytes) -> tuple[ExtractFile, dict[str, str]] | None:
+    """The extract and its embedded keys (party -> text, unchecked: see ``pin_keys``) in a report's bytes, or
+    ``None`` when ``data`` is not one JSON object with ``proofs`` (an export, or a report of another kind)."""
+    if not data.lstrip().startswith(b"{"):
+        return None
+    try:
+        document = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(document, dict) or "proofs" not in document:
+        return None
+    keys = document.get("keys", {})
+    if not isinstance(keys, dict):
+        raise InvalidInput("keys", "must be an object of party codes to public keys")
+    for party, text in keys.items():
+        if not isinstance(text, str):
+            raise InvalidInput(f"keys.{party}", "must be 64 lowercase hex digits (the raw 32-byte Ed25519 public key)")
+    return parse_extract(document), dict(keys)
 
 
 def parse_extract(document: Mapping[str, Any]) -> ExtractFile:
@@ -347,8 +369,11 @@ def check_extract(
             )
 
     problems.sort(key=lambda problem: problem.position)
-    heads: dict[str, Entry] = {}
-    for entry in held.values():
+    heads: dict[str, Entry] = {}  # of every entry read, signed or not, as check() gives them
+    for line in lines:
+        if not isinstance(line.content, Entry):
+            continue
+        entry = line.content
         if entry.party not in heads or entry.seq > heads[entry.party].seq:
             heads[entry.party] = entry
     result = Report(checked=len(lines), problems=tuple(problems), heads=MappingProxyType(dict(sorted(heads.items()))))

@@ -63,6 +63,8 @@ class Act(StrEnum):
     READ_FLAGS = "read flags"
     READ_EVENTS = "read the event feed"
     READ_EVIDENCE = "read the federation evidence"
+    EXPORT_REPORTS = "export case reports"
+    READ_DISCLOSURE = "read the disclosure accounting"
     READ_FEED = "read a signed feed (federation)"
     HINT_FEED = "hint that a feed grew (federation)"
 
@@ -94,6 +96,10 @@ ACCESS: Final[Mapping[Act, frozenset[Tier]]] = {
     Act.READ_FLAGS: _READERS,
     Act.READ_EVENTS: _READERS,
     Act.READ_EVIDENCE: _READERS,
+    # Any officer of a party in the case (the case's own visibility rule decides which party: node/_reports.py).
+    Act.EXPORT_REPORTS: _READERS,
+    # What this party gave another is its own officers' business, observers included (an audit is read-only).
+    Act.READ_DISCLOSURE: _READERS,
     Act.READ_FEED: _PEER,
     Act.HINT_FEED: _PEER,
 }

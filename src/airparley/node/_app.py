@@ -28,6 +28,7 @@ from airparley.node._routes_events import events_router
 from airparley.node._routes_hotline import hotline_router
 from airparley.node._routes_notices import notices_router
 from airparley.node._routes_parties import parties_router
+from airparley.node._routes_reports import reports_router
 from airparley.node._routes_tracks import tracks_router
 from airparley.node._scheduler import Wake, run_scheduler
 
@@ -74,6 +75,7 @@ def create_app(node: Node) -> FastAPI:
         hotline_router(node),
         tracks_router(node, wake),
         events_router(node),
+        reports_router(node),
         federation_router(node),  # feeds, hints, evidence; the puller and pusher run with the app
     )
     # Who may call each route, in the OpenAPI document and on the app (for the route x tier test): set on the

@@ -23,6 +23,7 @@ from airparley.errors import InvalidInput
 from airparley.hotline import HotlineSettings
 from airparley.ledger import public_key_to_text
 from airparley.node._access import Tier
+from airparley.node._disclosure import DisclosureService
 from airparley.node._events import shaped
 from airparley.node._hotline import Hotline
 from airparley.node._hotline_service import HotlineService
@@ -31,6 +32,7 @@ from airparley.node._nonresponse import Criteria, NonResponse
 from airparley.node._notices import NoticeService
 from airparley.node._parties import PartiesService
 from airparley.node._picture import PictureService
+from airparley.node._reports import ReportService
 from airparley.node._settings import NodeSettings
 from airparley.node._shares import ShareBook, SharedPictures
 from airparley.node._sharing import TrackSharing
@@ -120,6 +122,8 @@ class Node:
             self.hotline.new_id = self.sharing.new_id = ids
         # What the routes call (node/_routes_*.py): one service per feature, none of them the store.
         self.parties_service = PartiesService(store, clock)
+        self.report_service = ReportService(store, clock)
+        self.disclosure_service = DisclosureService(store, clock)
         self.hotline_service = HotlineService(store, clock, self.hotline, self.nonresponse)
         self.picture_service = PictureService(
             store, clock, self.pictures, self.view, self.sharing, self.tactical, self.nonresponse

@@ -1,0 +1,243 @@
+"""A case report as a document a person reads and prints: HTML, and PDF through fpdf2.
+
+The first page says whether the report verified, under which keys (each party's fingerprint: SHA-256 of the
+raw 32-byte Ed25519 public key, first 16 hex, and where the key came from), then the case, then every subject
+entry with its proof (the anchor its hash path reaches and the other party's entry that witnessed it). Path
+and witness entries are listed by party, seq, kind and hash only: they are in the report to prove, not to read.
+
+fpdf2 is pure Python (no system library, no browser) and maintained; its built-in fonts are Latin-1 only, so
+DejaVu Sans is used where the system has it (Cyrillic and Arabic names in a case), else Helvetica with any
+other character shown as ``?`` (the JSON report keeps every byte; the PDF is for reading).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from airparley.errors import InvalidInput
+from airparley.ledger import Entry, ExtractCheck, format_time
+
+__all__ = ["KeyLine", "Verdict", "render_html", "render_pdf", "verdict_of"]
+
+_FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"))
+
+
+@dataclass(frozen=True)
+class KeyLine:
+    """One key a report was verified under: party, fingerprint, and where the key came from."""
+
+    party: str
+    fingerprint: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The verification result as the document states it."""
+
+    verified: bool
+    summary: str
+    keys: tuple[KeyLine, ...]
+    notes: tuple[str, ...]
+    check: ExtractCheck
+
+
+def verdict_of(check: ExtractCheck, keys: Sequence[KeyLine], notes: Sequence[str] = ()) -> Verdict:
+    report = check.report
+    if report.ok:
+        witnessed = sum(anchor.witness is not None for anchor in check.anchors)
+        summary = (
+            f"VERIFIED: {report.checked} entries; {len(check.anchors)} subject entries, {witnessed} witnessed by"
+            f" another party of the case, {len(check.anchors) - witnessed} not yet acknowledged (signature only)"
+        )
+    else:
+        first = report.problems[0]
+        name = f"{first.party}#{first.seq}" if first.party is not None and first.seq is not None else first.where
+        summary = f"FAILED at {name} ({first.where}): {first.error} ({len(report.problems)} problem(s))"
+    return Verdict(report.ok, summary, tuple(keys), tuple(notes), check)
+
+
+def _describe(entry: Entry) -> str:
+    """One line on what an entry says, from the fields the node's bodies carry."""
+    body: Any = entry.to_dict()["body"]
+    notice = body.get("notice")
+    if isinstance(notice, Mapping):
+        props = notice["features"][0]["properties"]
+        return f"notice {props.get('notice_id')} v{props.get('version')} {props.get('kind')} ({props.get('state')})"
+    message = body.get("message")
+    if isinstance(message, Mapping):
+        content = message.get("content") or {}
+        what = content.get("template") or str(content.get("text", ""))[:80]
+        recipients = ",".join(message.get("recipients") or ())
+        return f"message {message.get('message_id')} {message.get('urgency')} to {recipients}: {what}"
+    if "case_id" in body:
+        step = body.get("entry") or {}
+        terms = step.get("proposal") or step.get("terms")
+        shown = f" {json.dumps(terms, ensure_ascii=False, sort_keys=True)}" if terms else ""
+        return f"case {body['case_id']} {step.get('event', '')} -> {body.get('state', '')}{shown}".strip()
+    if "message_id" in body:
+        return f"message {body['message_id']} {entry.kind.value.split('.')[-1]}"
+    return json.dumps(body, ensure_ascii=False, sort_keys=True)[:120]
+
+
+@dataclass(frozen=True)
+class _Row:
+    subject: Entry
+    anchor: str
+    witness: str
+
+
+def _rows(check: ExtractCheck) -> list[_Row]:
+    rows = []
+    for anchor in check.anchors:
+        reached = f"{anchor.anchor.party}#{anchor.anchor.seq}"
+        if anchor.witness is None:
+            witness = "none yet (stands on its signature)"
+        else:
+            witness = f"{anchor.witness.party}#{anchor.witness.seq} at {format_time(anchor.witness.time)}"
+        rows.append(_Row(anchor.subject, reached, witness))
+    return rows
+
+
+def _links(report: Mapping[str, Any], check: ExtractCheck) -> list[Entry]:
+    """The entries that are not subjects (all of them when the report failed: no proof was established)."""
+    subjects = {anchor.subject for anchor in check.anchors}
+    links = []
+    for line in report.get("entries", []):
+        try:
+            entry = Entry.from_json(line)
+        except (InvalidInput, TypeError):
+            continue  # named among the problems
+        if entry not in subjects:
+            links.append(entry)
+    return links
+
+
+def render_html(report: Mapping[str, Any], verdict: Verdict) -> str:
+    """A self-contained, printable HTML page (no script, no external resource)."""
+    esc = html.escape
+    case: Mapping[str, Any] = report.get("case") or {}
+    state = "ok" if verdict.verified else "failed"
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Case report {esc(str(report.get('case_id', '')))}</title>",
+        "<style>body{font-family:sans-serif;margin:2em;font-size:11pt}table{border-collapse:collapse;width:100%}"
+        "td,th{border:1px solid #999;padding:3px 6px;text-align:left;vertical-align:top}"
+        ".ok{color:#060}.failed{color:#a00}code{font-size:9pt;word-break:break-all}"
+        "@media print{.page{page-break-after:always}}</style></head><body>",
+        '<section class="page">',
+        f"<h1>Case report {esc(str(report.get('case_id', '')))}</h1>",
+        f"<p>Parties: {esc(', '.join(report.get('parties', [])))}. Exported by {esc(str(report.get('made_by', '')))}"
+        f" at {esc(str(report.get('made_at', '')))}. Format {esc(str(report.get('format', '')))}.</p>",
+        "<h2>Verification</h2>",
+        f'<p class="{state}" id="verdict"><strong>{esc(verdict.summary)}</strong></p>',
+        "<table><tr><th>Party</th><th>Key fingerprint</th><th>Key from</th></tr>",
+        *(
+            f"<tr><td>{esc(k.party)}</td><td><code>{esc(k.fingerprint)}</code></td><td>{esc(k.origin)}</td></tr>"
+            for k in verdict.keys
+        ),
+        "</table>",
+        *(f"<p>{esc(note)}</p>" for note in verdict.notes),
+        "<p>Fingerprint: SHA-256 of the raw 32-byte Ed25519 public key, first 16 hex digits. Compare them with"
+        " the parties' own.</p>",
+        "<h2>Case</h2>",
+        f"<p>State: {esc(str(case.get('state', '')))}. Subject: "
+        f"<code>{esc(json.dumps(case.get('subject', {}), ensure_ascii=False, sort_keys=True))}</code></p>",
+        "</section>",
+        "<h2>Entries of the case, each with its proof</h2>",
+        "<table><tr><th>Entry</th><th>Time</th><th>Kind</th><th>What</th><th>Path reaches</th><th>Witness</th></tr>",
+    ]
+    for row in _rows(verdict.check):
+        entry = row.subject
+        parts.append(
+            f"<tr><td>{esc(entry.party)}#{entry.seq}</td><td>{esc(format_time(entry.time))}</td>"
+            f"<td>{esc(entry.kind.value)}</td><td>{esc(_describe(entry))}</td><td>{esc(row.anchor)}</td>"
+            f"<td>{esc(row.witness)}</td></tr>"
+        )
+    parts.append("</table><h2>Proof links (entries on a hash path or witnessing)</h2>")
+    parts.append("<table><tr><th>Entry</th><th>Kind</th><th>SHA-256</th></tr>")
+    for link in _links(report, verdict.check):
+        parts.append(
+            f"<tr><td>{esc(link.party)}#{link.seq}</td><td>{esc(link.kind.value)}</td>"
+            f"<td><code>{esc(link.hash)}</code></td></tr>"
+        )
+    parts.append("</table>")
+    if not verdict.verified:
+        parts.append("<h2>Problems</h2><ul>")
+        parts.extend(f"<li>{esc(p.where)}: {esc(str(p.error))}</li>" for p in verdict.check.report.problems)
+        parts.append("</ul>")
+    parts.append(f"<p>How to verify: {esc(str(report.get('how_to_verify', '')))}</p></body></html>")
+    return "\n".join(parts)
+
+
+def render_pdf(report: Mapping[str, Any], verdict: Verdict) -> bytes:
+    """The same content as ``render_html``, as a PDF: the verification and fingerprints on page 1."""
+    from fpdf import FPDF  # imported here: only a PDF export pays for it
+    from fpdf.enums import XPos, YPos
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    font_file = next((path for path in _FONTS if path.is_file()), None)
+    if font_file is not None:
+        pdf.add_font("DejaVu", "", str(font_file))
+        family = "DejaVu"
+
+        def text(value: str) -> str:
+            return value
+
+    else:
+        family = "Helvetica"
+
+        def text(value: str) -> str:
+            return value.encode("latin-1", "replace").decode("latin-1")
+
+    pdf.set_title(f"Case report {report.get('case_id', '')}")
+    pdf.add_page()
+
+    def line(value: str, size: float = 9, height: float = 5) -> None:
+        pdf.set_font(family, size=size)
+        pdf.multi_cell(0, height, text(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    case: Mapping[str, Any] = report.get("case") or {}
+    line(f"Case report {report.get('case_id', '')}", 16, 9)
+    line(
+        f"Parties: {', '.join(report.get('parties', []))}. Exported by {report.get('made_by', '')} at"
+        f" {report.get('made_at', '')}. Format {report.get('format', '')}."
+    )
+    pdf.ln(2)
+    line("Verification", 13, 7)
+    pdf.set_text_color(0, 96, 0) if verdict.verified else pdf.set_text_color(170, 0, 0)
+    line(verdict.summary, 10)
+    pdf.set_text_color(0, 0, 0)
+    line("Keys (fingerprint: SHA-256 of the raw 32-byte Ed25519 public key, first 16 hex):")
+    for key in verdict.keys:
+        line(f"  {key.party}  {key.fingerprint}  from {key.origin}")
+    for note in verdict.notes:
+        line(note)
+    pdf.ln(2)
+    line("Case", 13, 7)
+    line(f"State: {case.get('state', '')}. Subject: {json.dumps(case.get('subject', {}), ensure_ascii=False)}")
+    pdf.ln(2)
+    line("Entries of the case, each with its proof", 13, 7)
+    for row in _rows(verdict.check):
+        entry = row.subject
+        line(f"{entry.party}#{entry.seq}  {format_time(entry.time)}  {entry.kind.value}", 9)
+        line(f"    {_describe(entry)}", 8, 4)
+        line(f"    path reaches {row.anchor}; witness {row.witness}", 8, 4)
+    pdf.ln(2)
+    line("Proof links (entries on a hash path or witnessing)", 13, 7)
+    for link in _links(report, verdict.check):
+        line(f"{link.party}#{link.seq}  {link.kind.value}  {link.hash}", 8, 4)
+    if not verdict.verified:
+        line("Problems", 13, 7)
+        for problem in verdict.check.report.problems:
+            line(f"{problem.where}: {problem.error}", 8, 4)
+    pdf.ln(2)
+    line(f"How to verify: {report.get('how_to_verify', '')}", 8, 4)
+    return bytes(pdf.output())
