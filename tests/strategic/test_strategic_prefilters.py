@@ -146,6 +146,26 @@ def test_each_capsule_lies_inside_its_footprint_and_around_it(seed: int) -> None
             assert axis.buffer(max(inner * M_PER_NM - tolerance, 0.0)).difference(footprint).area < 1.0
 
 
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 100_000))
+def test_each_core_disc_lies_inside_its_footprint(seed: int) -> None:
+    notices = _scene(seed, 70, 0)
+    index = ConflictIndex.build(notices)
+    cores = index._core_nm[: index._size]
+    assert int((cores >= 0.0).sum()) > index._size // 4  # circles, boxes, straight corridors, triangles
+    for slot, geom in enumerate(index._geoms[: index._size]):
+        core = cores[slot]
+        if core < 0.0:
+            continue
+        frame = LocalFrame(*index._centre[slot])
+        footprint = frame.project(geom)
+        tolerance = 10.0  # metres, as for the capsules
+        disc = shapely.Point(0.0, 0.0).buffer(max(core * M_PER_NM - tolerance, 0.0), quad_segs=64)
+        assert disc.difference(footprint).area < 1.0
+        # ... and it is the largest such disc: it touches the outline.
+        assert footprint.exterior.distance(shapely.Point(0.0, 0.0)) < core * M_PER_NM + tolerance
+
+
 def test_two_workers_give_the_same_pairs_in_the_same_order() -> None:
     notices = _scene(7, 70, 2000)
     index = ConflictIndex.build(notices, Buffers(5, 1000, 30))

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["outline_distance", "segment_distance"]
+__all__ = ["outline_distance", "point_segment_distance", "segment_distance"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -32,6 +32,11 @@ def _to_segment(px: Any, py: Any, sx: Any, sy: Any, tx: Any, ty: Any) -> FloatAr
         f = np.where(length2 > 0.0, np.clip((wx * vx + wy * vy) / length2, 0.0, 1.0), 0.0)
     distance: FloatArray = np.hypot(wx - f * vx, wy - f * vy)
     return distance
+
+
+def point_segment_distance(px: Any, py: Any, sx: Any, sy: Any, tx: Any, ty: Any) -> FloatArray:
+    """Planar distance from points P to segments ST, for many at once (all broadcast together)."""
+    return _to_segment(px, py, sx, sy, tx, ty)
 
 
 def _orient(px: Any, py: Any, qx: Any, qy: Any, rx: Any, ry: Any) -> FloatArray:
