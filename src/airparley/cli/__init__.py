@@ -20,7 +20,7 @@ AREAS: tuple[Area, ...] = (
     Area(
         "notice",
         _CLI + "_strategic:notice_app",
-        "Operation notices: validate notice files.",
+        "Operation notices: validate and export notice files (GeoJSON or KML).",
         extend=(_CLI + "_client:register_notice",),
     ),
     Area(

@@ -83,8 +83,21 @@ def request(client: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
 
 
 def _document(file: Path) -> Any:
+    """The GeoJSON to send: the file's, or a KML document's turned into it here; the node checks the notices
+    either way, so only what cannot be read as KML stops here. KML is told by content as strategic's
+    ``looks_like_kml`` does, without loading the strategic core for a JSON file."""
+    text = read_text(file)
+    if text.lstrip("\ufeff \t\r\n").startswith("<"):
+        from airparley.strategic import kml_to_geojson
+
+        read = kml_to_geojson(text)
+        for error in read.errors:
+            err_console.print(f"error: {file}: {error.describe()}", markup=False)
+        if read.errors:
+            raise typer.Exit(EXIT_BAD_INPUT)
+        return read.geojson
     try:
-        return json.loads(read_text(file))
+        return json.loads(text)
     except json.JSONDecodeError as error:
         err_console.print(f"error: {file}: not valid JSON: {error.msg} at line {error.lineno}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -113,7 +126,9 @@ def register_notice(notice_app: typer.Typer) -> None:
 
     @notice_app.command("file")
     def notice_file(
-        file: Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection of new notices; - for stdin.")],
+        file: Annotated[
+            Path, typer.Argument(help="GeoJSON FeatureCollection or KML document of new notices; - for stdin.")
+        ],
         url: Url = DEFAULT_URL,
         token: Token = "",
         idempotency_key: Annotated[str | None, typer.Option(help="Makes a retry harmless.")] = None,
@@ -128,7 +143,7 @@ def register_notice(notice_app: typer.Typer) -> None:
     @notice_app.command("revise")
     def notice_revise(
         notice_id: Annotated[str, typer.Argument()],
-        file: Annotated[Path, typer.Argument(help="GeoJSON of the notice's new version; - for stdin.")],
+        file: Annotated[Path, typer.Argument(help="GeoJSON or KML of the notice's new version; - for stdin.")],
         url: Url = DEFAULT_URL,
         token: Token = "",
         as_json: AsJson = False,

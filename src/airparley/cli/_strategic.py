@@ -1,10 +1,11 @@
-"""``airparley notice validate`` and ``airparley check``: notices files in, conflicts out."""
+"""``airparley notice validate|export`` and ``airparley check``: notices files (GeoJSON or KML) in, conflicts out."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,26 +13,44 @@ from airparley.cli._common import (
     EXIT_BAD_INPUT,
     RICH_TABLE_ROWS,
     JsonLinesWriter,
+    err_console,
     out_console,
     read_text,
     report_errors,
     write_table,
 )
-from airparley.strategic import Buffers, Conflict, ConflictIndex, parse_notices
+from airparley.strategic import Buffers, Conflict, ConflictIndex
 
-__all__ = ["check_command", "notice_app"]
+if TYPE_CHECKING:
+    from airparley.strategic import NoticeFile
 
-notice_app = typer.Typer(help="Operation notices: validate notice files.", no_args_is_help=True)
+__all__ = ["check_command", "notice_app", "read_notices"]
+
+notice_app = typer.Typer(
+    help="Operation notices: validate and export notice files (GeoJSON or KML).", no_args_is_help=True
+)
 
 NoticesFile = Annotated[
-    Path, typer.Argument(help="Notices as a GeoJSON FeatureCollection (see docs/formats.md); - for stdin.")
+    Path,
+    typer.Argument(
+        help="Notices as a GeoJSON FeatureCollection or a KML document, told apart by content (see docs/formats.md);"
+        " - for stdin."
+    ),
 ]
+
+
+def read_notices(file: Path) -> NoticeFile:
+    """The notices of a file, GeoJSON or KML: a document whose first character is ``<`` is KML."""
+    from airparley.strategic import looks_like_kml, parse_notices, parse_notices_kml
+
+    text = read_text(file)
+    return parse_notices_kml(text) if looks_like_kml(text) else parse_notices(text)
 
 
 @notice_app.command("validate")
 def validate_command(file: NoticesFile) -> None:
-    """Check a notices file and report every error (feature, notice, field, reason). Exit 2 if any."""
-    parsed = parse_notices(read_text(file))
+    """Check a notices file and report every error (feature or placemark, notice, field, reason). Exit 2 if any."""
+    parsed = read_notices(file)
     errors = report_errors(str(file), parsed.errors)
     volumes = sum(len(n.volumes) for n in parsed.notices)
     parties = sorted({n.party for n in parsed.notices})
@@ -96,7 +115,7 @@ def check_command(
     exit code is then 2.
     """
     buffers = Buffers(lateral_nm, vertical_ft, time_min)
-    parsed = parse_notices(read_text(file))
+    parsed = read_notices(file)
     errors = report_errors(str(file), parsed.errors)
     conflicts = ConflictIndex.build(parsed.notices, buffers).conflicts()
     if as_json:
@@ -106,3 +125,70 @@ def check_command(
         _print_table(conflicts, buffers)
     if errors:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+class ExportFormat(StrEnum):
+    KML = "kml"
+    GEOJSON = "geojson"
+
+
+@notice_app.command("export")
+def export_command(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Notices, GeoJSON or KML (told apart by content); - for stdin. Leave out to export your party's "
+            "notices on the node (--url, --token).",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[ExportFormat, typer.Option("--format", help="kml (Google Earth) or geojson.")] = (
+        ExportFormat.KML
+    ),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of standard output.")
+    ] = None,
+    with_private: Annotated[
+        bool, typer.Option("--private", help="Keep the private parts (only for your own party's copy).")
+    ] = False,
+    url: Annotated[str, typer.Option("--url", envvar="AIRPARLEY_URL", help="The node's base URL.")] = (
+        "http://127.0.0.1:8787"
+    ),
+    token: Annotated[
+        str, typer.Option("--token", envvar="AIRPARLEY_TOKEN", help="Your bearer token.", show_default=False)
+    ] = "",
+) -> None:
+    """Write notices as KML (circles, corridors and orbits as true polygons) or GeoJSON.
+
+    Private parts are left out unless --private. A file with any error is not exported: the errors are
+    reported and the exit code is 2.
+    """
+    import json
+
+    from airparley.strategic import notices_to_geojson, notices_to_kml, parse_notices_data
+
+    if file is None:
+        from airparley.cli._client import node_client, request
+
+        with node_client(url, token) as client:
+            parsed = parse_notices_data(request(client, "GET", "/notices"))
+        source = url
+    else:
+        parsed = read_notices(file)
+        source = str(file)
+    if report_errors(source, parsed.errors):
+        err_console.print("error: nothing exported: the notices above are not valid")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    private = parsed.private if with_private else None
+    if output_format is ExportFormat.KML:
+        text = notices_to_kml(parsed.notices, private)
+    else:
+        text = json.dumps(notices_to_geojson(parsed.notices, private), ensure_ascii=False, indent=1) + "\n"
+    if output is None:
+        typer.get_text_stream("stdout").write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        err_console.print(f"error: {output}: {error.strerror}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None

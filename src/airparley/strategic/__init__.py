@@ -21,6 +21,14 @@ from airparley.strategic._format import (
     parse_notices_data,
 )
 from airparley.strategic._index import ConflictIndex, VolumePairs, lateral_within
+from airparley.strategic._kml import (
+    KML_NAMESPACE,
+    KmlFeatures,
+    kml_to_geojson,
+    looks_like_kml,
+    notices_to_kml,
+    parse_notices_kml,
+)
 from airparley.strategic._model import (
     ACTIVE_STATES,
     Altitude,
@@ -37,10 +45,12 @@ from airparley.strategic._model import (
 
 __all__ = [
     "ACTIVE_STATES",
+    "KML_NAMESPACE",
     "Altitude",
     "Buffers",
     "Conflict",
     "ConflictIndex",
+    "KmlFeatures",
     "Notice",
     "NoticeFile",
     "NoticeKind",
@@ -56,11 +66,15 @@ __all__ = [
     "footprint_distance_nm",
     "geojson_of",
     "iso_utc",
+    "kml_to_geojson",
     "lateral_within",
+    "looks_like_kml",
     "notice_schema",
     "notices_to_geojson",
+    "notices_to_kml",
     "parse_notices",
     "parse_notices_data",
+    "parse_notices_kml",
     "parse_time",
     "volume_conflict",
 ]
