@@ -101,21 +101,27 @@ def test_own_alerts_first_an_audible_warning_show_on_map_and_the_incident_plotte
     running = usa.running
     _post(running, _head_on(0.0) + _foreign_pair())
     page.click("[data-tab=alerts]")
-    page.wait_for_function("document.querySelectorAll('#alerts li[data-alert]').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#alerts li[data-alert]').length === 2")
     cards = page.locator("#alerts li[data-alert]")
     # The foreign pair is as bad or worse (closer, sooner), yet the E-3's comes first: it is this party's own.
     assert "SENTRY60" in cards.nth(0).inner_text()
     assert "ASENA1" in cards.nth(1).inner_text()
     assert "own" in (cards.nth(0).get_attribute("class") or "")
     # The warning sounded: a generated tone (the login click allowed the page's audio).
-    page.wait_for_function("window.airparley.audio.played.some(p => p.kind === 'warning')")
+    page.wait_for_function("() => window.airparley.audio.played.some(p => p.kind === 'warning')")
     played = page.evaluate("window.airparley.audio.played")
     assert played[0]["muted"] is False
     assert page.evaluate("window.airparley.audio.state()") == "running"
     # Show on map: the map closes in on the pair.
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 50, box["y"] + box["height"] - 50)
+    for _ in range(4):  # the officer zooms out (and away from the pair)
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(250)
     before = page.evaluate("window.airparley.view()")
     cards.nth(0).locator("[data-action=show-alert]").click()
-    page.wait_for_function(f"window.airparley.view().zoom > {before['zoom']}")
+    page.wait_for_function("(zoom) => window.airparley.view().zoom > zoom", arg=before["zoom"])
     view = page.evaluate("window.airparley.view()")
     assert view["south"] < 35.4 < view["north"]
     assert view["west"] < 40.41 < view["east"]
@@ -150,7 +156,7 @@ def test_a_safety_call_sounds_unless_muted_and_an_intrusion_is_listed(new_desk: 
     )
     assert sent.status_code in (200, 201), sent.text
     page.wait_for_selector("#alarm:not([hidden])")
-    page.wait_for_function("window.airparley.audio.played.some(p => p.kind === 'safety')")
+    page.wait_for_function("() => window.airparley.audio.played.some(p => p.kind === 'safety')")
     (call,) = [p for p in page.evaluate("window.airparley.audio.played") if p["kind"] == "safety"]
     assert call["muted"] is True
     # The mute is remembered by this browser: a reload keeps it.

@@ -7,17 +7,15 @@
 // GET /api/v1/flags and `track.non_responsive` events (a flag stays: the node never withdraws one). An endpoint this node does not serve yet is shown
 // as unavailable (never requested, so no failed request).
 
-import { get, post } from "./api.js";
+import { get } from "./api.js";
 import { fmtZ } from "./clock.js";
 import { $, h, replaceChildren } from "./dom.js";
 import { dirOf, lang, t } from "./i18n.js";
 import { emit, inBand, myParty, serves, state } from "./state.js";
-import { upsertMessage } from "./hotline.js";
+import { callControls } from "./safetycall.js";
 import { ALERT_COLOURS, SEVERITY_NAMES, severityName, TRACK_STALE_MS } from "./tracks.js";
 import { zoomToLatLng, zoomToPoints } from "./map.js";
 import { sound } from "./sound.js";
-
-export const DEFAULT_FREQUENCY_MHZ = 243.0;
 
 const keyOf = (alert) => `${alert.a && alert.a.id}|${alert.b && alert.b.id}`;
 const dismissed = new Set(); // flags this officer dismissed (on this page only)
@@ -147,63 +145,15 @@ function status(extra = []) {
 
 // -- the panel ------------------------------------------------------------------------------------------
 
-function otherSide(alert) {
-  for (const side of [alert.b, alert.a]) {
-    if (side && side.party && side.party !== myParty() && side.party !== "unknown") return side;
-  }
-  return null;
-}
-
-function frequencyOptions(selected) {
-  const list = state.frequencies.length ? state.frequencies : [{ name: "guard", mhz: DEFAULT_FREQUENCY_MHZ, guard: true }];
-  const options = list.map((f) => h("option", { value: String(f.mhz), selected: Number(f.mhz) === selected },
-    `${Number(f.mhz).toFixed(3).replace(/0+$/, "0")} MHz · ${f.name}`));
-  if (!list.some((f) => Number(f.mhz) === selected)) {
-    options.unshift(h("option", { value: String(selected), selected: true }, `${selected.toFixed(1)} MHz`));
-  }
-  return options;
-}
-
-async function safetyCall(alert, other, select, button, result) {
-  button.disabled = true;
-  result.className = "small";
-  result.textContent = t("sending");
-  try {
-    const answer = await post("/alerts/safety-call", { track: other.id, frequency_mhz: Number(select.value) });
-    if (answer && answer.message) {
-      upsertMessage(answer);
-      emit("messages");
-    }
-    const id = answer && answer.message ? answer.message.message_id : "";
-    result.textContent = `${t("safety_call_sent")} ${callsignOf(other)} (${other.party}) · ${select.value} MHz${id ? ` · ${id}` : ""}`;
-    announce(result.textContent);
-  } catch (error) {
-    result.className = "field-error";
-    result.textContent = error.status === 404 ? `${t("safety_call_unavailable")} (404)` : (error.reason || String(error));
-  } finally {
-    button.disabled = false;
-  }
-}
-
 function figure(label, value, unit) {
   return typeof value === "number" ? [h("dt", {}, label), h("dd", {}, `${Math.round(value * 10) / 10} ${unit}`)] : null;
 }
 
-/** A card's frame: built once per alert pair, so the frequency chosen and the focus survive the live
- * updates (every second); only its level and figures are refreshed (fillCard). */
+/** A card's frame: built once per alert pair, so the choices made in its call form and the focus survive
+ * the live updates (every second); only its level and figures are refreshed (fillCard). */
 function alertCard(alert) {
   const key = keyOf(alert);
-  const other = otherSide(alert);
-  const result = h("p", { class: "small", role: "status" });
-  let call = null;
-  if (other) {
-    const selectId = `sc-freq-${key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-    const select = h("select", { id: selectId, name: "frequency_mhz" }, frequencyOptions(DEFAULT_FREQUENCY_MHZ));
-    const button = h("button", { type: "button", class: "call", dataset: { action: "safety-call", track: other.id } },
-      `${t("safety_call")} ${callsignOf(other)}`);
-    button.addEventListener("click", () => safetyCall(alert, other, select, button, result));
-    call = h("div", { class: "actions" }, h("label", { for: selectId }, t("frequency")), select, button);
-  }
+  const call = callControls([alert.a, alert.b], key, !unavailable.call);
   const show = h("button", {
     type: "button", class: "secondary", dataset: { action: "show-alert" },
     onclick: () => {
@@ -211,8 +161,15 @@ function alertCard(alert) {
       if (points.length) zoomToPoints(points);
     },
   }, t("show_on_map"));
-  return h("li", { class: "card alert", dataset: { alert: key, other: other ? other.id : "" } },
-    h("h3", {}), h("dl", {}), h("div", { class: "actions" }, show), call, result);
+  const node = h("li", { class: "card alert", dataset: { alert: key, parties: partiesOf(alert) } },
+    h("h3", {}), h("dl", {}), h("div", { class: "actions" }, show), call);
+  node.call = call;
+  return node;
+}
+
+/** The pair's parties as the card was built for them (a card is rebuilt when they change). */
+function partiesOf(alert) {
+  return `${alert.a.party || ""}|${alert.b.party || ""}`;
 }
 
 function fillCard(node, alert) {
@@ -232,17 +189,7 @@ function fillCard(node, alert) {
     figure(t("separation"), alert.horizontal_sep_nm, "NM"),
     figure(t("vertical"), alert.vertical_sep_ft, "ft"),
   ]);
-  const button = node.querySelector("[data-action=safety-call]");
-  if (button) {
-    button.disabled = unavailable.call;
-    button.title = unavailable.call ? t("safety_call_unavailable") : "";
-    const select = node.querySelector("select");
-    if (Number(select.dataset.count || 0) !== state.frequencies.length) {
-      const chosen = Number(select.value) || DEFAULT_FREQUENCY_MHZ;
-      replaceChildren(select, frequencyOptions(chosen));
-      select.dataset.count = String(state.frequencies.length);
-    }
-  }
+  if (node.call) node.call.setAvailable(!unavailable.call);
 }
 
 /** True when one of the pair is this party's own aircraft. */
@@ -266,9 +213,8 @@ export function renderAlerts() {
   root.setAttribute("dir", dirOf(lang()));
   const old = new Map([...root.children].filter((n) => n.dataset.alert).map((n) => [n.dataset.alert, n]));
   const nodes = list.map((alert) => {
-    const other = otherSide(alert);
     let node = old.get(keyOf(alert));
-    if (!node || node.dataset.other !== (other ? String(other.id) : "")) node = alertCard(alert);
+    if (!node || node.dataset.parties !== partiesOf(alert)) node = alertCard(alert);
     fillCard(node, alert);
     return node;
   });

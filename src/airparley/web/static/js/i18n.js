@@ -4,6 +4,9 @@
 
 const WORDS = {
   en: {
+    position: "position",
+    call_to_choose: "choose the party…", call_to_missing: "Say which party to call: the picture does not know this aircraft's owner.", call_about: "About",
+    range_bearing: "Range/bearing", go_to: "Go to callsign, track, notice or place", go_to_hint: "callsign, notice, place…", go: "Go", not_found: "not found", data_block: "Data block", owner: "owner", source: "source", age: "age", climbing: "climbing", descending: "descending", level_flight: "level", speed: "speed", flight_level: "level",
     sound_on: "Sound on", sound_off: "Sound off", sound_click_to_enable: "Click anywhere to enable the alarm sound", encounter_plot: "Both paths, and the separation over time against the incident threshold", incident: "Incident", incidents: "Incidents", intrusion: "Intrusion", intrusions: "Intrusions", closest: "closest", from_to: "from – to", ledger: "ledger", inside_now: "inside now", enters_in: "enters in",
     sim_behind: "Simulation running {n} s behind the wall clock: tracks and alerts are late",
     all_threads: "All", reply: "Reply", replying_to: "Reply to", cancel_reply: "Cancel reply", unread: "unread",
@@ -62,6 +65,9 @@ const WORDS = {
     dismiss: "Dismiss", guard: "guard", area: "area", notes: "notes",
   },
   ru: {
+    position: "позиция",
+    call_to_choose: "выберите сторону…", call_to_missing: "Укажите, какой стороне звонить: владелец этого ВС неизвестен.", call_about: "О ком",
+    range_bearing: "Дальность/азимут", go_to: "Перейти к позывному, треку, извещению или месту", go_to_hint: "позывной, извещение, место…", go: "Перейти", not_found: "не найдено", data_block: "Формуляр", owner: "владелец", source: "источник", age: "возраст", climbing: "набор", descending: "снижение", level_flight: "горизонт", speed: "скорость", flight_level: "эшелон",
     sound_on: "Звук вкл.", sound_off: "Звук выкл.", sound_click_to_enable: "Щёлкните где угодно, чтобы включить звук тревоги", encounter_plot: "Оба пути и разделение во времени относительно порога инцидента", incident: "Инцидент", incidents: "Инциденты", intrusion: "Вторжение", intrusions: "Вторжения", closest: "наименьшее", from_to: "с – по", ledger: "журнал", inside_now: "внутри сейчас", enters_in: "войдёт через",
     sim_behind: "Моделирование отстаёт на {n} с: треки и предупреждения запаздывают",
     all_threads: "Все", reply: "Ответить", replying_to: "Ответ на", cancel_reply: "Отменить ответ", unread: "непрочитанных",
@@ -123,6 +129,9 @@ const WORDS = {
     show_on_map: "Показать на карте", dismiss: "Скрыть", guard: "аварийная", area: "район", notes: "примечания",
   },
   tr: {
+    position: "konum",
+    call_to_choose: "tarafı seçin…", call_to_missing: "Hangi tarafın aranacağını seçin: bu uçağın sahibi bilinmiyor.", call_about: "Hakkında",
+    range_bearing: "Mesafe/kerteriz", go_to: "Çağrı adı, iz, bildirim veya yere git", go_to_hint: "çağrı adı, bildirim, yer…", go: "Git", not_found: "bulunamadı", data_block: "Veri bloğu", owner: "sahibi", source: "kaynak", age: "yaş", climbing: "tırmanıyor", descending: "alçalıyor", level_flight: "düz uçuş", speed: "hız", flight_level: "seviye",
     sound_on: "Ses açık", sound_off: "Ses kapalı", sound_click_to_enable: "Alarm sesini açmak için herhangi bir yere tıklayın", encounter_plot: "İki iz ve olay eşiğine göre zaman içindeki ayrım", incident: "Olay", incidents: "Olaylar", intrusion: "İhlal", intrusions: "İhlaller", closest: "en yakın", from_to: "başlangıç – bitiş", ledger: "kayıt defteri", inside_now: "şu an içeride", enters_in: "girecek:",
     sim_behind: "Simülasyon {n} sn geride: izler ve uyarılar gecikmeli",
     all_threads: "Tümü", reply: "Yanıtla", replying_to: "Yanıt:", cancel_reply: "Yanıtı iptal et", unread: "okunmamış",
@@ -182,6 +191,9 @@ const WORDS = {
     dismiss: "Gizle", guard: "acil", area: "alan", notes: "notlar",
   },
   ar: {
+    position: "الموقع",
+    call_to_choose: "اختر الطرف…", call_to_missing: "حدد الطرف الذي يُتصل به: مالك هذه الطائرة غير معروف.", call_about: "بشأن",
+    range_bearing: "المدى/الاتجاه", go_to: "انتقل إلى نداء أو مسار أو إشعار أو مكان", go_to_hint: "نداء، إشعار، مكان…", go: "انتقل", not_found: "غير موجود", data_block: "كتلة البيانات", owner: "المالك", source: "المصدر", age: "العمر", climbing: "صاعد", descending: "هابط", level_flight: "مستوٍ", speed: "السرعة", flight_level: "المستوى",
     sound_on: "الصوت مفعّل", sound_off: "الصوت مكتوم", sound_click_to_enable: "انقر في أي مكان لتفعيل صوت الإنذار", encounter_plot: "المساران والفصل عبر الزمن مقابل عتبة الحادث", incident: "حادث", incidents: "الحوادث", intrusion: "اختراق", intrusions: "الاختراقات", closest: "الأقرب", from_to: "من – إلى", ledger: "السجل", inside_now: "في الداخل الآن", enters_in: "يدخل خلال",
     sim_behind: "المحاكاة متأخرة {n} ث: المسارات والتنبيهات متأخرة",
     all_threads: "الكل", reply: "رد", replying_to: "رد على", cancel_reply: "إلغاء الرد", unread: "غير مقروءة",

@@ -22,6 +22,8 @@ import { initFilters } from "./filters.js";
 import { applyLag } from "./lag.js";
 import { audioState, initSound, played, renderMute, sound } from "./sound.js";
 import { applyIncidentEvent, renderIncidents } from "./incidents.js";
+import { fitToActivity, initMapTools, resetMapTools } from "./maptools.js";
+import { renderDataBlock, selectTrack } from "./datablock.js";
 
 const SESSION_CHECK_MS = 60_000;
 let timers = [];
@@ -63,6 +65,13 @@ function announceSafety(view) {
   sound("safety");
 }
 
+/** The air picture on the map, the selected track's data block, and (once) the view fitted to it. */
+function drawPicture() {
+  renderTracks(tracksLayer(), state.tracks, state.flags, selectTrack);
+  renderDataBlock();
+  if (state.tracks.size) fitToActivity(true);
+}
+
 function wire() {
   if (wired) return;
   wired = true;
@@ -71,8 +80,8 @@ function wire() {
   on("messages", renderMessages);
   on("cases", () => { renderCases(); renderConflictList(); });
   on("time", () => { renderNotices(); renderConflicts(); renderConflictList(); renderNoticeList(); });
-  on("tracks", () => { renderTracks(tracksLayer(), state.tracks, state.flags); renderAlertLines(alertsLayer()); });
-  on("alerts", () => { renderAlerts(); renderAlertLines(alertsLayer()); renderTracks(tracksLayer(), state.tracks, state.flags); });
+  on("tracks", () => { drawPicture(); renderAlertLines(alertsLayer()); });
+  on("alerts", () => { renderAlerts(); renderAlertLines(alertsLayer()); drawPicture(); });
   on("frequencies", () => { renderFrequencyLayer(frequenciesLayer()); renderFrequencyList(); renderAlerts(); });
   on("filter", () => { emit("time"); emit("tracks"); });
   on("incidents", renderIncidents);
@@ -167,6 +176,7 @@ async function startDesk(session) {
   state.routes = session.routes || null;
   wire();
   createMap($("#map"));
+  initMapTools();
   initFilters();
   getMap().invalidateSize();
   if (!drawingReady) {
@@ -192,6 +202,7 @@ async function startDesk(session) {
   initHotline();
   for (const topic of ["notices", "conflicts", "messages", "cases", "frequencies", "incidents"]) emit(topic);
   renderAlarm();
+  fitToActivity();
   await loadAlerts();
   connect(stillLoggedIn);
   timers.push(setInterval(() => {
@@ -212,6 +223,8 @@ function stopDesk() {
   timers = [];
   reset();
   clearMapData();
+  selectTrack(null);
+  resetMapTools();
   for (const id of ["#messages", "#conflicts", "#cases", "#notices", "#alarm-list", "#alerts", "#frequencies", "#flags-list", "#incidents", "#intrusions"]) $(id).replaceChildren();
   $("#alarm").hidden = true;
   $("#flags").hidden = true;

@@ -53,7 +53,6 @@ export function createMap(element) {
   layers.alerts = L.layerGroup().addTo(map);
   layers.tracks = L.layerGroup().addTo(map);
   map.fitBounds(THEATRE_VIEW);
-  L.control.scale({ imperial: true, metric: true, position: "bottomleft" }).addTo(map);
   loadBasemap();
   loadPlaces();
   return map;

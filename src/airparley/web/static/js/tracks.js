@@ -135,8 +135,8 @@ function arrowIcon(colour, heading) {
   return L.divIcon({ html: svg, className: "track-icon", iconSize: [20, 20], iconAnchor: [10, 10] });
 }
 
-/** Redraw the picture on ``layer`` (a Leaflet layer group). */
-export function renderTracks(layer, tracks, flags = new Map()) {
+/** Redraw the picture on ``layer`` (a Leaflet layer group); a click on an aircraft calls ``onSelect(id)``. */
+export function renderTracks(layer, tracks, flags = new Map(), onSelect = null) {
   layer.clearLayers();
   for (const track of tracks.values()) {
     if (!inBand(track.alt_ft, track.alt_ft)) continue;
@@ -151,11 +151,15 @@ export function renderTracks(layer, tracks, flags = new Map()) {
     const sharedBy = track.shared_by ? `⇄ ${track.shared_by}` : "";
     const label = [track.callsign || track.id, fl, typeof track.gs_kt === "number" ? `${Math.round(track.gs_kt)}kt` : "", sharedBy]
       .filter(Boolean).join(" ");
-    L.marker(position, { icon: arrowIcon(colour, track.trk_deg), pane: "tracks", pmIgnore: true, keyboard: false })
+    // Zoomed out, only aircraft in an alert or flagged keep their label (maptools.js LABEL_ZOOM, desk.css).
+    const quiet = level === "none" && !flags.has(track.id) ? " quiet" : "";
+    const marker = L.marker(position, { icon: arrowIcon(colour, track.trk_deg), pane: "tracks", pmIgnore: true, keyboard: false, title: track.callsign || track.id })
       .bindTooltip(h("span", {}, level === "none" ? label : `${label} · ${level.toUpperCase()}`), {
-        permanent: true, direction: "right", offset: [10, 0], className: "track-label",
+        permanent: true, direction: "right", offset: [10, 0], className: `track-label${quiet}`,
       })
       .addTo(layer);
+    marker.getElement().dataset.track = track.id;
+    if (onSelect) marker.on("click", () => onSelect(track.id));
     if (flags.has(track.id)) {
       L.circleMarker(position, {
         pane: "tracks", radius: 18, color: NON_RESPONSIVE_COLOUR, weight: 4, fill: false, dashArray: "4 3",
