@@ -92,9 +92,18 @@ def test_a_safety_call_is_a_safety_message_about_the_aircraft(running: Running) 
     (received,) = running.desk("rus_duty").client.get("/api/v1/messages").json()
     assert received["rendered"]["language"] == "ru"
     assert "BERKUT21" in received["rendered"]["text"]
-    # An agreed frequency other than the guards, and an Idempotency-Key: a retry sends nothing twice.
-    added = running.desk("usa_duty").client.post("/api/v1/frequencies", json={"name": "Deconfliction", "mhz": 251.3})
-    assert added.status_code == 201, added.text
+    # A frequency other than the guards, agreed by USA and RUS (docs/agreements.md), and an Idempotency-Key: a
+    # retry sends nothing twice.
+    terms = {"frequencies": [{"name": "Deconfliction", "mhz": 251.3}]}
+    proposed = running.desk("usa_duty").client.post(
+        "/api/v1/agreements", json={"parties": ["USA", "RUS"], "start": "2026-11-26T00:00:00Z", "terms": terms}
+    )
+    assert proposed.status_code == 201, proposed.text
+    agreement = proposed.json()
+    signed = running.desk("rus_duty").client.post(
+        f"/api/v1/agreements/{agreement['agreement_id']}/versions/{agreement['version']}/sign"
+    )
+    assert signed.status_code == 200, signed.text
     first = running.desk("usa_duty").client.post(
         "/api/v1/alerts/safety-call",
         json={"track": SU35, "frequency_mhz": 251.3, "to": "RUS"},

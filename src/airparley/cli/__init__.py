@@ -51,6 +51,11 @@ AREAS: tuple[Area, ...] = (
     Area("case", _CLI + "_client:case_app", "Negotiation cases on a node.", extend=(_CLI + "_case_report:register",)),
     Area("alerts", _CLI + "_alerts:alerts_app", "Tactical alerts, safety calls and non-response flags on a node."),
     Area("tracks", _CLI + "_tracks:tracks_app", "Sharing tracks of your party's air picture with other parties."),
+    Area(
+        "agreement",
+        _CLI + "_agreements:agreement_app",
+        "Agreements between parties: propose, sign, list, and the terms in force.",
+    ),
     Area("ledger", _CLI + "_ledger:ledger_app", "The signed ledger: export, verify, show."),
     Area(
         "disclosure",

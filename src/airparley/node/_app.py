@@ -24,6 +24,7 @@ from airparley.node._core import Node
 from airparley.node._federation_routes import federation_router
 from airparley.node._limits import RateLimiter
 from airparley.node._problems import document_problems, http_problem, problem_for, validation_problem
+from airparley.node._routes_agreements import agreements_router
 from airparley.node._routes_events import events_router
 from airparley.node._routes_hotline import hotline_router
 from airparley.node._routes_notices import notices_router
@@ -71,6 +72,7 @@ def create_app(node: Node) -> FastAPI:
     # In the order the routes were declared before the split (the OpenAPI document lists them so).
     routers = (
         parties_router(node),
+        agreements_router(node),
         notices_router(node),
         hotline_router(node),
         tracks_router(node, wake),

@@ -112,7 +112,10 @@ class Replicator:
             return self._case(tx, entry, body)
         if entry.kind is Kind.TRACK_NON_RESPONSIVE:
             return self._flag(tx, entry, body)
-        # message.delivered/escalated, agreement, track.shared, incident, key rotation: recorded in the ledger only.
+        if entry.kind in (Kind.AGREEMENT_PROPOSED, Kind.AGREEMENT_SIGNED):
+            # Every node holds the same versions and signatures, so all compute the same terms in force.
+            return self.node.agreements.apply_replicated(tx, entry, body)
+        # message.delivered/escalated, track.shared, incident, key rotation: recorded in the ledger only.
         # (Each node rings and escalates safety messages by its own clock, for its own desks. A share applies only
         # where the sharer's track states are, its own node: track states never cross nodes.)
         return None
