@@ -23,6 +23,7 @@ import typer
 from airparley.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_FOUND,
+    JsonLinesWriter,
     database_url,
     err_console,
     json_line,
@@ -66,8 +67,10 @@ def ledger_export(
     """Every entry of the node's ledger as JSON lines (one canonical entry per line), in time order."""
     with transaction(db) as tx:
         lines = tx.ledger_lines(party.upper() if party else None)
-    for line in lines:
-        typer.echo(line)
+    # One buffered write a megabyte, not one echo a line: a million entries in seconds, not minutes.
+    with JsonLinesWriter() as out:
+        for line in lines:
+            out.line(line)
 
 
 @ledger_app.command("evidence")
