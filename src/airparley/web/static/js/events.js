@@ -15,10 +15,18 @@ export function onEvent(prefix, handler) {
   handlers.push([prefix, handler]);
 }
 
+const linkListeners = [];
+
+/** Call ``listener(state)`` whenever the link changes: "connecting", "live", "reconnecting". */
+export function onLink(listener) {
+  linkListeners.push(listener);
+}
+
 function setLink(text) {
   const link = $("#link");
   link.dataset.state = text;
   link.textContent = text;
+  for (const listener of linkListeners) listener(text);
 }
 
 function dispatch(event) {

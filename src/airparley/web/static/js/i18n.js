@@ -4,6 +4,8 @@
 
 const WORDS = {
   en: {
+    picture: "picture", link_lost: "LINK TO THE NODE LOST — reconnecting; the picture shown is not live.", picture_age: "Last picture {n} s ago.", picture_stalled: "NO PICTURE UPDATE FOR {n} s — the tracks shown may be out of date.",
+    show_all: "Show all", show_fewer: "Show the newest only",
     position: "position",
     call_to_choose: "choose the party…", call_to_missing: "Say which party to call: the picture does not know this aircraft's owner.", call_about: "About",
     range_bearing: "Range/bearing", go_to: "Go to callsign, track, notice or place", go_to_hint: "callsign, notice, place…", go: "Go", not_found: "not found", data_block: "Data block", owner: "owner", source: "source", age: "age", climbing: "climbing", descending: "descending", level_flight: "level", speed: "speed", flight_level: "level",
@@ -65,6 +67,8 @@ const WORDS = {
     dismiss: "Dismiss", guard: "guard", area: "area", notes: "notes",
   },
   ru: {
+    picture: "картина", link_lost: "СВЯЗЬ С УЗЛОМ ПОТЕРЯНА — переподключение; показанная картина не текущая.", picture_age: "Последняя картина {n} с назад.", picture_stalled: "НЕТ ОБНОВЛЕНИЯ КАРТИНЫ {n} с — треки могут быть устаревшими.",
+    show_all: "Показать все", show_fewer: "Только последнее",
     position: "позиция",
     call_to_choose: "выберите сторону…", call_to_missing: "Укажите, какой стороне звонить: владелец этого ВС неизвестен.", call_about: "О ком",
     range_bearing: "Дальность/азимут", go_to: "Перейти к позывному, треку, извещению или месту", go_to_hint: "позывной, извещение, место…", go: "Перейти", not_found: "не найдено", data_block: "Формуляр", owner: "владелец", source: "источник", age: "возраст", climbing: "набор", descending: "снижение", level_flight: "горизонт", speed: "скорость", flight_level: "эшелон",
@@ -129,6 +133,8 @@ const WORDS = {
     show_on_map: "Показать на карте", dismiss: "Скрыть", guard: "аварийная", area: "район", notes: "примечания",
   },
   tr: {
+    picture: "resim", link_lost: "DÜĞÜM BAĞLANTISI KOPTU — yeniden bağlanıyor; gösterilen resim canlı değil.", picture_age: "Son resim {n} sn önce.", picture_stalled: "{n} sn DİR RESİM GÜNCELLENMEDİ — gösterilen izler eski olabilir.",
+    show_all: "Tümünü göster", show_fewer: "Yalnızca en yeni",
     position: "konum",
     call_to_choose: "tarafı seçin…", call_to_missing: "Hangi tarafın aranacağını seçin: bu uçağın sahibi bilinmiyor.", call_about: "Hakkında",
     range_bearing: "Mesafe/kerteriz", go_to: "Çağrı adı, iz, bildirim veya yere git", go_to_hint: "çağrı adı, bildirim, yer…", go: "Git", not_found: "bulunamadı", data_block: "Veri bloğu", owner: "sahibi", source: "kaynak", age: "yaş", climbing: "tırmanıyor", descending: "alçalıyor", level_flight: "düz uçuş", speed: "hız", flight_level: "seviye",
@@ -191,6 +197,8 @@ const WORDS = {
     dismiss: "Gizle", guard: "acil", area: "alan", notes: "notlar",
   },
   ar: {
+    picture: "الصورة", link_lost: "انقطع الاتصال بالعقدة — جارٍ إعادة الاتصال؛ الصورة المعروضة ليست حية.", picture_age: "آخر صورة قبل {n} ث.", picture_stalled: "لا تحديث للصورة منذ {n} ث — قد تكون المسارات المعروضة قديمة.",
+    show_all: "إظهار الكل", show_fewer: "الأحدث فقط",
     position: "الموقع",
     call_to_choose: "اختر الطرف…", call_to_missing: "حدد الطرف الذي يُتصل به: مالك هذه الطائرة غير معروف.", call_about: "بشأن",
     range_bearing: "المدى/الاتجاه", go_to: "انتقل إلى نداء أو مسار أو إشعار أو مكان", go_to_hint: "نداء، إشعار، مكان…", go: "انتقل", not_found: "غير موجود", data_block: "كتلة البيانات", owner: "المالك", source: "المصدر", age: "العمر", climbing: "صاعد", descending: "هابط", level_flight: "مستوٍ", speed: "السرعة", flight_level: "المستوى",

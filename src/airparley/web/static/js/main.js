@@ -9,7 +9,8 @@ import { emit, myParty, on, reset, snapshot, state } from "./state.js";
 import {
   alertsLayer, clearMapData, createMap, frequenciesLayer, getMap, renderConflicts, renderNotices, tracksLayer,
 } from "./map.js";
-import { connect, disconnect, onEvent } from "./events.js";
+import { connect, disconnect, onEvent, onLink } from "./events.js";
+import { checkLink, linkChanged, pictureArrived, resetLinkWatch } from "./linkwatch.js";
 import { initHotline, renderAlarm, renderMessages, ring, upsertMessage } from "./hotline.js";
 import { refreshCase, renderCases, tickCountdowns, upsertCase } from "./cases.js";
 import { removeConflict, renderConflictList, upsertConflict } from "./conflicts.js";
@@ -104,6 +105,8 @@ function wire() {
     caseRefreshers.get(id)();
   });
   // The node's kinds (docs/events.md): the live picture, alerts raised and cleared, non-responsive flags.
+  onLink(linkChanged);
+  onEvent("tracks.update", () => pictureArrived());
   for (const kind of ["tracks.update", "alert.raised", "alert.cleared"]) {
     onEvent(kind, (event) => {
       const tracks = applyTrackEvent(state.tracks, event, Date.now(), state.trails);
@@ -209,6 +212,7 @@ async function startDesk(session) {
     $("#clock").textContent = `${fmtZ(nodeNow())}`;
     tickCountdowns();
     refreshTimeLabel();
+    checkLink();
     const staleAlerts = dropStaleAlerts();
     if (dropStale(state.tracks, Date.now(), state.trails) || staleAlerts) emit("alerts");
   }, 1000));
@@ -225,6 +229,7 @@ function stopDesk() {
   clearMapData();
   selectTrack(null);
   resetMapTools();
+  resetLinkWatch();
   for (const id of ["#messages", "#conflicts", "#cases", "#notices", "#alarm-list", "#alerts", "#frequencies", "#flags-list", "#incidents", "#intrusions"]) $(id).replaceChildren();
   $("#alarm").hidden = true;
   $("#flags").hidden = true;
