@@ -183,3 +183,25 @@ def test_two_federated_nodes_list_the_same_agreements_in_force(fed_nodes: Make) 
             "source": "default",
         }
         assert _mhz(usa) == _mhz(rus) == [121.5, 243.0, 251.3]
+
+
+def test_case_deadlines_come_from_the_agreement_between_the_case_parties(running: Running) -> None:
+    usa, rus = running.desk("usa_duty").client, running.desk("rus_duty").client
+    contention = {"subject": {"kind": "contention", "reason": "Palmyra airspace"}, "with": "RUS"}
+    before = usa.post("/api/v1/cases", json=contention)
+    assert before.status_code == 201, before.text
+    assert before.json()["case"]["deadline"] == "2026-11-26T01:15:00Z"  # the node's 15 minutes
+    deadlines = {"case_deadlines": {"response_deadline_s": 120, "urgent_response_deadline_s": 60}}
+    assert _sign(rus, _propose(usa, ["USA", "RUS"], deadlines)).status_code == 200
+    opened = usa.post("/api/v1/cases", json=contention).json()["case"]
+    assert opened["deadline"] == "2026-11-26T01:02:00Z"  # the 2 minutes USA and RUS agreed
+    urgent = usa.post("/api/v1/cases", json={**contention, "urgent": True}).json()["case"]
+    assert urgent["deadline"] == "2026-11-26T01:01:00Z"
+    running.clock.advance(seconds=121)
+    running.node.tick()
+
+    def state(case_id: str) -> str:
+        return str(usa.get(f"/api/v1/cases/{case_id}").json()["case"]["state"])
+
+    assert state(opened["case_id"]) == "escalated"
+    assert state(before.json()["case"]["case_id"]) == "open"  # its 15 minutes still run

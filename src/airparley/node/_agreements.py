@@ -126,6 +126,12 @@ class AgreementService:
                 )
         return widest
 
+    def case_deadlines_between(self, parties: Collection[str]) -> tuple[int, int] | None:
+        """The case deadlines (routine, urgent seconds) agreed between ``parties``, or None where no agreement in
+        force covers them (the node's hotline settings then decide)."""
+        agreed = terms_between(self.in_force, parties).value(Term.CASE_DEADLINES)
+        return None if agreed is None else (agreed.response_deadline_s, agreed.urgent_response_deadline_s)
+
     def frequencies_for(self, parties: Collection[str]) -> list[dict[str, Any]]:
         """The frequencies agreed between all of ``parties`` (the guards always)."""
         return agreed_frequencies(self.in_force, parties)

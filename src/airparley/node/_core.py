@@ -131,6 +131,7 @@ class Node:
         self.disclosure_service = DisclosureService(store, clock)
         self.hotline_service = HotlineService(store, clock, self.hotline, self.nonresponse)
         self.hotline_service.agreed_frequencies = self.agreements.frequencies_for
+        self.hotline.agreed_deadlines = self.agreements.case_deadlines_between
         self.parties_service.agreed_frequencies = self.agreements.frequencies_for
         self.picture_service = PictureService(
             store, clock, self.pictures, self.view, self.sharing, self.tactical, self.nonresponse
