@@ -36,7 +36,9 @@ function conflictCard({ conflict, caseState, visible }) {
       `${other.party} ${other.notice_id || ""}`),
     h("dl", {},
       h("dt", {}, "band"), h("dd", { class: "band" }, fmtBand(o.lower_ft, o.upper_ft)),
-      h("dt", {}, "window"), h("dd", { class: "window" }, fmtWindow(o.start, o.end)),
+      // The overlap's window is widened by the time buffer on both sides: say so, or it reads as filed.
+      h("dt", {}, "window"), h("dd", {}, h("span", { class: "window" }, fmtWindow(o.start, o.end)),
+        " ", h("span", { class: "muted small buffers-note" }, `(${t("buffers_included")}: ±${b.time_min} min)`)),
       h("dt", {}, "other"), h("dd", {}, [other.kind, (other.callsigns || []).join(" "),
         other.frequency_mhz ? `${other.frequency_mhz} MHz` : "", other.priority].filter(Boolean).join(" · ")),
       other.remarks ? [h("dt", {}, "remarks"), h("dd", { dir: "auto" }, other.remarks)] : null,

@@ -4,6 +4,7 @@
 
 const WORDS = {
   en: {
+    now_live: "now, live", time_hint: "+2h, 0430Z…", time_typed: "Time: +2h, -30m, 0430Z or 2026-11-26T04:30Z", time_bad: "not a time (+2h, -30m, 0430Z, 2026-11-26T04:30Z)", buffers_included: "buffers included",
     picture: "picture", link_lost: "LINK TO THE NODE LOST — reconnecting; the picture shown is not live.", picture_age: "Last picture {n} s ago.", picture_stalled: "NO PICTURE UPDATE FOR {n} s — the tracks shown may be out of date.",
     show_all: "Show all", show_fewer: "Show the newest only",
     position: "position",
@@ -67,6 +68,7 @@ const WORDS = {
     dismiss: "Dismiss", guard: "guard", area: "area", notes: "notes",
   },
   ru: {
+    now_live: "сейчас, в реальном времени", time_hint: "+2h, 0430Z…", time_typed: "Время: +2h, -30m, 0430Z или 2026-11-26T04:30Z", time_bad: "не время (+2h, -30m, 0430Z, 2026-11-26T04:30Z)", buffers_included: "с учётом буферов",
     picture: "картина", link_lost: "СВЯЗЬ С УЗЛОМ ПОТЕРЯНА — переподключение; показанная картина не текущая.", picture_age: "Последняя картина {n} с назад.", picture_stalled: "НЕТ ОБНОВЛЕНИЯ КАРТИНЫ {n} с — треки могут быть устаревшими.",
     show_all: "Показать все", show_fewer: "Только последнее",
     position: "позиция",
@@ -133,6 +135,7 @@ const WORDS = {
     show_on_map: "Показать на карте", dismiss: "Скрыть", guard: "аварийная", area: "район", notes: "примечания",
   },
   tr: {
+    now_live: "şimdi, canlı", time_hint: "+2h, 0430Z…", time_typed: "Zaman: +2h, -30m, 0430Z veya 2026-11-26T04:30Z", time_bad: "zaman değil (+2h, -30m, 0430Z, 2026-11-26T04:30Z)", buffers_included: "tamponlar dahil",
     picture: "resim", link_lost: "DÜĞÜM BAĞLANTISI KOPTU — yeniden bağlanıyor; gösterilen resim canlı değil.", picture_age: "Son resim {n} sn önce.", picture_stalled: "{n} sn DİR RESİM GÜNCELLENMEDİ — gösterilen izler eski olabilir.",
     show_all: "Tümünü göster", show_fewer: "Yalnızca en yeni",
     position: "konum",
@@ -197,6 +200,7 @@ const WORDS = {
     dismiss: "Gizle", guard: "acil", area: "alan", notes: "notlar",
   },
   ar: {
+    now_live: "الآن، مباشر", time_hint: "+2h, 0430Z…", time_typed: "الوقت: +2h أو -30m أو 0430Z أو 2026-11-26T04:30Z", time_bad: "ليس وقتًا (+2h, -30m, 0430Z, 2026-11-26T04:30Z)", buffers_included: "بما في ذلك الهوامش",
     picture: "الصورة", link_lost: "انقطع الاتصال بالعقدة — جارٍ إعادة الاتصال؛ الصورة المعروضة ليست حية.", picture_age: "آخر صورة قبل {n} ث.", picture_stalled: "لا تحديث للصورة منذ {n} ث — قد تكون المسارات المعروضة قديمة.",
     show_all: "إظهار الكل", show_fewer: "الأحدث فقط",
     position: "الموقع",

@@ -2,7 +2,7 @@
 // notices, kept live by the node's event feed. docs/ui.md describes each panel.
 
 import { del, get, onUnauthorized, post } from "./api.js";
-import { fmtZ, nodeNow, syncNodeClock } from "./clock.js";
+import { fmtClock, nodeNow, syncNodeClock } from "./clock.js";
 import { $ } from "./dom.js";
 import { dirOf, setLanguage, t } from "./i18n.js";
 import { emit, myParty, on, reset, snapshot, state } from "./state.js";
@@ -209,7 +209,7 @@ async function startDesk(session) {
   await loadAlerts();
   connect(stillLoggedIn);
   timers.push(setInterval(() => {
-    $("#clock").textContent = `${fmtZ(nodeNow())}`;
+    $("#clock").textContent = `${fmtClock(nodeNow())}`;
     tickCountdowns();
     refreshTimeLabel();
     checkLink();
@@ -217,7 +217,7 @@ async function startDesk(session) {
     if (dropStale(state.tracks, Date.now(), state.trails) || staleAlerts) emit("alerts");
   }, 1000));
   timers.push(setInterval(stillLoggedIn, SESSION_CHECK_MS));
-  $("#clock").textContent = fmtZ(nodeNow());
+  $("#clock").textContent = fmtClock(nodeNow());
   document.body.dataset.ready = "true";
 }
 
