@@ -21,6 +21,7 @@ from airparley.node._access import ACCESS
 from airparley.node._auth import route_act, route_acts
 from airparley.node._bodies import BodyLimit
 from airparley.node._core import Node
+from airparley.node._docs import serve_docs
 from airparley.node._federation_routes import federation_router
 from airparley.node._limits import RateLimiter
 from airparley.node._problems import document_problems, http_problem, problem_for, validation_problem
@@ -58,6 +59,8 @@ def create_app(node: Node) -> FastAPI:
         description="Operation notices, conflicts with minimal disclosure, the hotline and negotiation cases.",
         lifespan=lifespan,
     )
+        docs_url=None,  # FastAPI's pages load from a CDN: serve_docs serves /docs and /redoc from local files
+        redoc_url=None,
     app.state.node = node
     app.state.limiter = RateLimiter(node.settings.rate_per_s, node.settings.rate_burst)
     app.add_middleware(BodyLimit, max_bytes=node.settings.max_body_bytes)
@@ -94,3 +97,4 @@ def create_app(node: Node) -> FastAPI:
         app.include_router(router)
     document_problems(app)  # every operation declares its problem+json answers
     return app
+    serve_docs(app)
