@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from node_support import Running, Served, _free_port
 from palmyra import usa_strike
 from typer.testing import CliRunner
@@ -145,6 +146,7 @@ def test_bad_questions_are_refused_naming_the_field(running: Running) -> None:
     assert running.desk("usa_sensor").client.get("/api/v1/disclosure", params={"to": "RUS"}).status_code == 403
 
 
+@pytest.mark.slow
 def test_on_the_demo_every_kind_that_crossed_is_listed_and_nothing_is_flagged(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     demo = subprocess.run(
