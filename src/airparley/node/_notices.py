@@ -35,7 +35,23 @@ from airparley.strategic import (
     volume_conflict,
 )
 
-__all__ = ["NoticeService"]
+__all__ = ["NoticeService", "judged_under"]
+
+
+def judged_under(conflicts: Iterable[Conflict], pair_buffers: Callable[[str, str], Buffers]) -> list[Conflict]:
+    """``conflicts`` (found under wider buffers) judged under each pair of parties' own buffers: a conflict whose
+    buffers are its pair's is kept as found; under narrower ones only the volume pairs still within them are
+    kept (exactly, one pair at a time), and a conflict with none left is no conflict."""
+    judged = []
+    for conflict in conflicts:
+        buffers = pair_buffers(conflict.a.party, conflict.b.party)
+        if buffers == conflict.buffers:
+            judged.append(conflict)
+            continue
+        kept = tuple(p for p in conflict.pairs if volume_conflict(p.a, p.b, buffers) is not None)
+        if kept:
+            judged.append(dataclasses.replace(conflict, buffers=buffers, pairs=kept))
+    return judged
 
 
 class NoticeService:
@@ -65,21 +81,9 @@ class NoticeService:
 
     # -- buffers per pair of parties -------------------------------------------------------------------
     def _judged(self, conflicts: Iterable[Conflict]) -> list[Conflict]:
-        """``conflicts`` (found under the index's buffers) judged under each pair's own buffers: a pair whose
-        buffers are the index's is kept as found; under narrower ones only the volume pairs still within
-        them are kept (exactly, one pair at a time), and a conflict with none left is no conflict."""
         if self._pair_buffers is None:
             return list(conflicts)
-        judged = []
-        for conflict in conflicts:
-            buffers = self._pair_buffers(conflict.a.party, conflict.b.party)
-            if buffers == conflict.buffers:
-                judged.append(conflict)
-                continue
-            kept = tuple(p for p in conflict.pairs if volume_conflict(p.a, p.b, buffers) is not None)
-            if kept:
-                judged.append(dataclasses.replace(conflict, buffers=buffers, pairs=kept))
-        return judged
+        return judged_under(conflicts, self._pair_buffers)
 
     def rebuffer(self, tx: Tx, envelope: Buffers) -> None:
         """The agreements in force changed: search with ``envelope`` (the widest buffers of any pair), judge
