@@ -94,6 +94,8 @@ function wire() {
   onEvent("conflict.cleared", (event) => removeConflict(event.data.id));
   onEvent("message.", (event) => { announceSafety(event.data); upsertMessage(event.data); emit("messages"); });
   onEvent("frequency.", () => loadFrequencies().catch(() => {}));
+  // The frequencies agreed follow the agreements in force (docs/agreements.md): reload on a proposal or signature.
+  onEvent("agreement.", () => loadFrequencies().catch(() => {}));
   onEvent("message.ring", () => { ring(); sound("safety"); });
   onEvent("case.", (event) => {
     const id = event.data && event.data.case && event.data.case.case_id;
