@@ -76,7 +76,9 @@ function subjectText(view) {
 function countdown(view) {
   const c = view.case;
   if (FINAL.has(c.state) || !c.deadline) return null;
-  return h("span", { class: "countdown", dataset: { deadline: c.deadline } });
+  // "Respond within" is said to the side awaited only: the other reads how long the other side has.
+  const mine = (view.awaiting || []).includes(myParty());
+  return h("span", { class: "countdown", dataset: { deadline: c.deadline, mine: String(mine) } });
 }
 
 /** Refresh every countdown on the page (called each second). */
@@ -86,7 +88,8 @@ export function tickCountdowns() {
     const left = Date.parse(node.dataset.deadline) - now;
     node.classList.toggle("overdue", left <= 0);
     node.classList.toggle("soon", left > 0 && left < 120_000);
-    node.textContent = left > 0 ? `${t("respond_within")} ${fmtDuration(left)}` : `${t("overdue")} (${fmtDuration(left)})`;
+    const within = node.dataset.mine === "false" ? t("they_respond_within") : t("respond_within");
+    node.textContent = left > 0 ? `${within} ${fmtDuration(left)}` : `${t("overdue")} (${fmtDuration(left)})`;
   }
 }
 
@@ -341,7 +344,10 @@ function caseCard(view) {
     h("dl", {},
       h("dt", {}, "subject"), h("dd", {}, subjectText(view)),
       c.deadline && !FINAL.has(c.state) ? [h("dt", {}, "deadline"), h("dd", {}, h("bdi", { dir: "ltr" }, fmtZ(c.deadline)), " ", countdown(view))] : null,
-      awaiting ? [h("dt", {}, t("awaiting")), h("dd", {}, awaiting)] : null,
+      awaiting ? [h("dt", {}, t("awaiting")), h("dd", {}, awaiting,
+        // Awaited, yet no move is open to this officer (its tier, or the case's state): say why there are no buttons.
+        (view.awaiting || []).includes(myParty()) && !moves.length && !FINAL.has(c.state)
+          ? h("span", { class: "muted small no-moves" }, ` — ${t("no_move_for_you")}`) : null)] : null,
       c.proposal ? [h("dt", {}, "proposal"), h("dd", { class: "proposal" },
         `${c.proposal.proposed_by.party}: ${describeTerms(c.proposal.terms)}`,
         c.proposal.text ? h("span", { dir: "auto" }, ` “${c.proposal.text}”`) : null)] : null,

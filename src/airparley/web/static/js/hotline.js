@@ -1,6 +1,6 @@
 // The hotline beside the map: messages rendered by the node in this officer's language (with the
 // writing direction it gives), receipts (read, acknowledge), the composer, and the safety alarm: an
-// unacknowledged safety message shows a flashing banner (no sound) until it is acknowledged.
+// unacknowledged safety message shows a flashing banner (and sounds, sound.js) until it is acknowledged.
 
 import { post } from "./api.js";
 import { fmtZ } from "./clock.js";
@@ -130,6 +130,10 @@ function messageItem({ message, rendered }) {
     h("bdi", { dir: "ltr" }, fmtZ(message.created_at)),
   ];
   if (rendered.untranslated) meta.push(h("span", { class: "badge" }, t("untranslated")));
+  // An unacknowledged safety call goes up to the generals: every desk that sees the message sees that too.
+  for (const r of message.receipts || []) {
+    if (r.escalated_at) meta.push(h("span", { class: "badge escalated", dataset: { escalated: r.party } }, `${t("escalated")} (${r.party})`));
+  }
   const receipts = mine
     ? (message.receipts || []).map((r) => h("span", { class: `badge state-${r.state}` }, `${r.party}: ${t(r.state)}`))
     : receipt

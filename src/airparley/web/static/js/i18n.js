@@ -4,6 +4,7 @@
 
 const WORDS = {
   en: {
+    they_respond_within: "Other side to respond within", no_move_for_you: "no move is open to your tier: a duty or senior officer of your party answers",
     now_live: "now, live", time_hint: "+2h, 0430Z…", time_typed: "Time: +2h, -30m, 0430Z or 2026-11-26T04:30Z", time_bad: "not a time (+2h, -30m, 0430Z, 2026-11-26T04:30Z)", buffers_included: "buffers included",
     picture: "picture", link_lost: "LINK TO THE NODE LOST — reconnecting; the picture shown is not live.", picture_age: "Last picture {n} s ago.", picture_stalled: "NO PICTURE UPDATE FOR {n} s — the tracks shown may be out of date.",
     show_all: "Show all", show_fewer: "Show the newest only",
@@ -68,6 +69,7 @@ const WORDS = {
     dismiss: "Dismiss", guard: "guard", area: "area", notes: "notes",
   },
   ru: {
+    they_respond_within: "Другая сторона должна ответить в течение", no_move_for_you: "вашему уровню ход недоступен: отвечает дежурный или старший офицер вашей стороны",
     now_live: "сейчас, в реальном времени", time_hint: "+2h, 0430Z…", time_typed: "Время: +2h, -30m, 0430Z или 2026-11-26T04:30Z", time_bad: "не время (+2h, -30m, 0430Z, 2026-11-26T04:30Z)", buffers_included: "с учётом буферов",
     picture: "картина", link_lost: "СВЯЗЬ С УЗЛОМ ПОТЕРЯНА — переподключение; показанная картина не текущая.", picture_age: "Последняя картина {n} с назад.", picture_stalled: "НЕТ ОБНОВЛЕНИЯ КАРТИНЫ {n} с — треки могут быть устаревшими.",
     show_all: "Показать все", show_fewer: "Только последнее",
@@ -135,6 +137,7 @@ const WORDS = {
     show_on_map: "Показать на карте", dismiss: "Скрыть", guard: "аварийная", area: "район", notes: "примечания",
   },
   tr: {
+    they_respond_within: "Karşı tarafın yanıt süresi", no_move_for_you: "yetki seviyenize açık hamle yok: tarafınızın nöbetçi veya kıdemli subayı yanıtlar",
     now_live: "şimdi, canlı", time_hint: "+2h, 0430Z…", time_typed: "Zaman: +2h, -30m, 0430Z veya 2026-11-26T04:30Z", time_bad: "zaman değil (+2h, -30m, 0430Z, 2026-11-26T04:30Z)", buffers_included: "tamponlar dahil",
     picture: "resim", link_lost: "DÜĞÜM BAĞLANTISI KOPTU — yeniden bağlanıyor; gösterilen resim canlı değil.", picture_age: "Son resim {n} sn önce.", picture_stalled: "{n} sn DİR RESİM GÜNCELLENMEDİ — gösterilen izler eski olabilir.",
     show_all: "Tümünü göster", show_fewer: "Yalnızca en yeni",
@@ -200,6 +203,7 @@ const WORDS = {
     dismiss: "Gizle", guard: "acil", area: "alan", notes: "notlar",
   },
   ar: {
+    they_respond_within: "على الطرف الآخر الرد خلال", no_move_for_you: "لا توجد خطوة متاحة لمستواك: يرد ضابط المناوبة أو الضابط الأعلى لطرفك",
     now_live: "الآن، مباشر", time_hint: "+2h, 0430Z…", time_typed: "الوقت: +2h أو -30m أو 0430Z أو 2026-11-26T04:30Z", time_bad: "ليس وقتًا (+2h, -30m, 0430Z, 2026-11-26T04:30Z)", buffers_included: "بما في ذلك الهوامش",
     picture: "الصورة", link_lost: "انقطع الاتصال بالعقدة — جارٍ إعادة الاتصال؛ الصورة المعروضة ليست حية.", picture_age: "آخر صورة قبل {n} ث.", picture_stalled: "لا تحديث للصورة منذ {n} ث — قد تكون المسارات المعروضة قديمة.",
     show_all: "إظهار الكل", show_fewer: "الأحدث فقط",
