@@ -58,9 +58,9 @@ def create_app(node: Node) -> FastAPI:
         version=__version__,
         description="Operation notices, conflicts with minimal disclosure, the hotline and negotiation cases.",
         lifespan=lifespan,
-    )
         docs_url=None,  # FastAPI's pages load from a CDN: serve_docs serves /docs and /redoc from local files
         redoc_url=None,
+    )
     app.state.node = node
     app.state.limiter = RateLimiter(node.settings.rate_per_s, node.settings.rate_burst)
     app.add_middleware(BodyLimit, max_bytes=node.settings.max_body_bytes)
@@ -96,5 +96,5 @@ def create_app(node: Node) -> FastAPI:
                 }
         app.include_router(router)
     document_problems(app)  # every operation declares its problem+json answers
-    return app
     serve_docs(app)
+    return app
