@@ -7,8 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from node_support import FedNode, Running, wait_until
 from palmyra import collection, feature, usa_strike
+
+from airparley.errors import InvalidInput
+from airparley.ledger import Kind, append, generate_key
+from airparley.node._replica import Replicator
 
 Make = Callable[..., list[FedNode]]
 START = "2026-11-26T00:00:00Z"
@@ -205,3 +210,36 @@ def test_case_deadlines_come_from_the_agreement_between_the_case_parties(running
 
     assert state(opened["case_id"]) == "escalated"
     assert state(before.json()["case"]["case_id"]) == "open"  # its 15 minutes still run
+
+
+def test_a_peers_agreement_entries_are_checked_before_they_apply(running: Running) -> None:
+    """An authentic (signed) entry that proposes as another party, or gives a held version other terms, or signs
+    with a malformed hash, is refused naming the field; nothing is written."""
+    key = generate_key()
+    replicator = Replicator(running.node)
+    version = {
+        "agreement_id": "USA-RUS-annex",
+        "version": 1,
+        "parties": ["RUS", "USA"],
+        "proposer": "USA",
+        "start": START,
+        "proposed_at": START,
+        "terms": {"buffers": {"lateral_nm": 5, "vertical_ft": 1000, "time_min": 10}},
+    }
+    now = running.clock()
+    as_other = append("RUS", Kind.AGREEMENT_PROPOSED, {"agreement": version}, seen={}, now=now, signing_key=key)
+    with running.node.store.begin() as tx, pytest.raises(InvalidInput) as refused:
+        replicator.prepare(tx, as_other)
+    assert refused.value.field == "body.agreement.proposer"
+    _propose(running.desk("usa_duty").client, ["USA", "RUS"], version["terms"], agreement_id="USA-RUS-annex")
+    other_terms = {**version, "proposer": "RUS", "terms": {"frequencies": [UHF]}}
+    twin = append("RUS", Kind.AGREEMENT_PROPOSED, {"agreement": other_terms}, seen={}, now=now, signing_key=key)
+    with running.node.store.begin() as tx, pytest.raises(InvalidInput) as refused:
+        replicator.prepare(tx, twin)
+    assert refused.value.field == "body.agreement"
+    body = {"agreement_id": "USA-RUS-annex", "version": 1, "agreement_sha256": "XYZ"}
+    bad_hash = append("RUS", Kind.AGREEMENT_SIGNED, body, seen={}, now=now, signing_key=key)
+    with running.node.store.begin() as tx, pytest.raises(InvalidInput) as refused:
+        replicator.prepare(tx, bad_hash)
+    assert refused.value.field == "body.agreement_sha256"
+    assert running.node.agreements.in_force == ()

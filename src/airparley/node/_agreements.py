@@ -46,6 +46,7 @@ from airparley.strategic import Buffers
 
 __all__ = ["AgreementService", "agreement_sha256"]
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _PROPOSAL_FIELDS = {"agreement_id", "parties", "start", "terms", "title", "supersedes"}
 
@@ -262,8 +263,8 @@ class AgreementService:
                     raise InvalidInput(f"body.{name}", "missing")
             signature = AgreementSignature(body["agreement_id"], body["version"], entry.party, entry.time)
             digest = body["agreement_sha256"]
-            if not isinstance(digest, str) or len(digest) != 64:
-                raise InvalidInput("body.agreement_sha256", "must be 64 hex digits")
+            if not isinstance(digest, str) or _SHA256.fullmatch(digest) is None:
+                raise InvalidInput("body.agreement_sha256", "must be 64 lower-case hex digits")
             if tx.has_signed_agreement(signature.agreement_id, signature.version, entry.party):
                 return None
 
