@@ -217,7 +217,7 @@ def test_a_peers_agreement_entries_are_checked_before_they_apply(running: Runnin
     with a malformed hash, is refused naming the field; nothing is written."""
     key = generate_key()
     replicator = Replicator(running.node)
-    version = {
+    version: dict[str, Any] = {
         "agreement_id": "USA-RUS-annex",
         "version": 1,
         "parties": ["RUS", "USA"],

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import Result
 from node_support import Running
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from airparley.cli import app
 
