@@ -8,7 +8,7 @@ import { getMap } from "./map.js";
 import { cancelDrawFor, drawFor } from "./notices.js";
 import { $, h, keyedRender, replaceChildren } from "./dom.js";
 import { clearErrors, fieldError, showErrors } from "./forms.js";
-import { dirOf, lang, t } from "./i18n.js";
+import { dirOf, lang, t, tf } from "./i18n.js";
 import { emit, myParty, state } from "./state.js";
 
 const FINAL = new Set(["resolved", "rejected", "lapsed"]);
@@ -45,20 +45,22 @@ export async function openCase(conflictId, urgent) {
   emit("cases");
 }
 
-/** Terms in words: "RUS shifts its activity by +30 min", "split at 26,000 ft: USA above, RUS below". */
+/** Terms in words, in the reader's language, with their values: "RUS shifts its activity by +30 min",
+ * "altitude split at 20,000 ft (FL200): USA above, RUS below". */
 export function describeTerms(terms) {
   if (!terms) return "";
+  const fl = (ft) => `FL${String(Math.round(ft / 100)).padStart(3, "0")}`;
   switch (terms.kind) {
     case "shift_time":
-      return `${terms.party} shifts its activity by ${terms.minutes > 0 ? "+" : ""}${terms.minutes} min`;
+      return tf("tx_shift_time", { party: terms.party, minutes: `${terms.minutes > 0 ? "+" : ""}${terms.minutes}` });
     case "altitude_split":
-      return `altitude split at ${Number(terms.at_ft).toLocaleString("en-US")} ft: ${terms.above} above, ${terms.below} below`;
+      return tf("tx_altitude_split", { ft: Number(terms.at_ft).toLocaleString("en-US"), fl: fl(Number(terms.at_ft)), above: terms.above, below: terms.below });
     case "reroute":
-      return `${terms.party} reroutes to a new footprint`;
+      return tf("tx_reroute", { party: terms.party });
     case "yield":
-      return `${terms.party} stands down`;
+      return tf("tx_yield", { party: terms.party });
     case "time_share":
-      return `time share: ${(terms.slots || []).map((s) => `${s.party} ${fmtWindow(s.start, s.end)}`).join("; ")}`;
+      return tf("tx_time_share", { slots: (terms.slots || []).map((s) => `${s.party} ${fmtWindow(s.start, s.end)}`).join("; ") });
     default:
       return JSON.stringify(terms);
   }
@@ -122,6 +124,14 @@ function slotRow(c, formId, index, slot, onRemove) {
       h("button", { type: "button", class: "secondary", dataset: { action: "remove-slot" }, onclick: onRemove }, t("remove_slot"))));
 }
 
+/** An altitude split inside the conflict's band: its middle, to the 500 ft (26,000 ft when unknown). */
+export function splitDefault(c) {
+  const conflict = c.subject.kind === "conflict" ? state.conflicts.get(c.subject.conflict_id) : null;
+  if (!conflict) return 26000;
+  const { lower_ft: lower, upper_ft: upper } = conflict.overlap;
+  return Math.round((lower + upper) / 2 / 500) * 500;
+}
+
 let formCounter = 0;
 
 function termsForm(view, move, close) {
@@ -146,7 +156,7 @@ function termsForm(view, move, close) {
     },
     altitude_split() {
       replaceChildren(fields, [
-        termField(formId, "terms.at_ft", t("at_ft"), h("input", { name: "terms.at_ft", type: "number", step: "100", value: "26000" })),
+        termField(formId, "terms.at_ft", t("at_ft"), h("input", { name: "terms.at_ft", type: "number", step: "100", value: String(splitDefault(c)) })),
         termField(formId, "terms.above", t("above"), partySelect(c, "terms.above", undefined, c.parties[0])),
         termField(formId, "terms.below", t("below"), partySelect(c, "terms.below", undefined, c.parties[1] || c.parties[0])),
       ]);
@@ -351,8 +361,10 @@ function caseCard(view) {
       c.proposal ? [h("dt", {}, "proposal"), h("dd", { class: "proposal" },
         `${c.proposal.proposed_by.party}: ${describeTerms(c.proposal.terms)}`,
         c.proposal.text ? h("span", { dir: "auto" }, ` “${c.proposal.text}”`) : null)] : null,
-      c.agreement ? [h("dt", {}, "agreed"), h("dd", {},
-        (c.agreement.obligations || []).map((o) => `${o.party}: ${o.revision}`).join("; "))] : null),
+      // The agreement in words with its values (the 20,000 ft of a split), not the bare obligations.
+      c.agreement ? [h("dt", {}, t("agreed")), h("dd", { class: "agreement" },
+        describeTerms(c.agreement.proposal && c.agreement.proposal.terms),
+        ` (${(c.agreement.obligations || []).map((o) => o.party).join(", ")})`)] : null),
     moves.length ? h("div", { class: "actions" }, note, buttons) : null,
     error,
     formSlot,

@@ -4,6 +4,7 @@
 
 const WORDS = {
   en: {
+    tx_shift_time: "{party} shifts its activity by {minutes} min", tx_altitude_split: "altitude split at {ft} ft ({fl}): {above} above, {below} below", tx_reroute: "{party} reroutes to the new footprint (drawn on the map)", tx_yield: "{party} stands down", tx_time_share: "time share: {slots}", agreed: "agreed", agreed_map: "Agreed", new_window: "new window",
     they_respond_within: "Other side to respond within", no_move_for_you: "no move is open to your tier: a duty or senior officer of your party answers",
     now_live: "now, live", time_hint: "+2h, 0430Z…", time_typed: "Time: +2h, -30m, 0430Z or 2026-11-26T04:30Z", time_bad: "not a time (+2h, -30m, 0430Z, 2026-11-26T04:30Z)", buffers_included: "buffers included",
     picture: "picture", link_lost: "LINK TO THE NODE LOST — reconnecting; the picture shown is not live.", picture_age: "Last picture {n} s ago.", picture_stalled: "NO PICTURE UPDATE FOR {n} s — the tracks shown may be out of date.",
@@ -69,6 +70,7 @@ const WORDS = {
     dismiss: "Dismiss", guard: "guard", area: "area", notes: "notes",
   },
   ru: {
+    tx_shift_time: "{party} сдвигает свою деятельность на {minutes} мин", tx_altitude_split: "разделение по высоте на {ft} фут ({fl}): {above} выше, {below} ниже", tx_reroute: "{party} меняет район на новый (показан на карте)", tx_yield: "{party} отменяет деятельность", tx_time_share: "разделение по времени: {slots}", agreed: "согласовано", agreed_map: "Согласовано", new_window: "новое окно",
     they_respond_within: "Другая сторона должна ответить в течение", no_move_for_you: "вашему уровню ход недоступен: отвечает дежурный или старший офицер вашей стороны",
     now_live: "сейчас, в реальном времени", time_hint: "+2h, 0430Z…", time_typed: "Время: +2h, -30m, 0430Z или 2026-11-26T04:30Z", time_bad: "не время (+2h, -30m, 0430Z, 2026-11-26T04:30Z)", buffers_included: "с учётом буферов",
     picture: "картина", link_lost: "СВЯЗЬ С УЗЛОМ ПОТЕРЯНА — переподключение; показанная картина не текущая.", picture_age: "Последняя картина {n} с назад.", picture_stalled: "НЕТ ОБНОВЛЕНИЯ КАРТИНЫ {n} с — треки могут быть устаревшими.",
@@ -137,6 +139,7 @@ const WORDS = {
     show_on_map: "Показать на карте", dismiss: "Скрыть", guard: "аварийная", area: "район", notes: "примечания",
   },
   tr: {
+    tx_shift_time: "{party} faaliyetini {minutes} dk kaydırır", tx_altitude_split: "{ft} ft ({fl}) irtifa ayrımı: {above} üstte, {below} altta", tx_reroute: "{party} yeni alana geçer (haritada)", tx_yield: "{party} faaliyetini iptal eder", tx_time_share: "zaman paylaşımı: {slots}", agreed: "anlaşıldı", agreed_map: "Anlaşma", new_window: "yeni pencere",
     they_respond_within: "Karşı tarafın yanıt süresi", no_move_for_you: "yetki seviyenize açık hamle yok: tarafınızın nöbetçi veya kıdemli subayı yanıtlar",
     now_live: "şimdi, canlı", time_hint: "+2h, 0430Z…", time_typed: "Zaman: +2h, -30m, 0430Z veya 2026-11-26T04:30Z", time_bad: "zaman değil (+2h, -30m, 0430Z, 2026-11-26T04:30Z)", buffers_included: "tamponlar dahil",
     picture: "resim", link_lost: "DÜĞÜM BAĞLANTISI KOPTU — yeniden bağlanıyor; gösterilen resim canlı değil.", picture_age: "Son resim {n} sn önce.", picture_stalled: "{n} sn DİR RESİM GÜNCELLENMEDİ — gösterilen izler eski olabilir.",
@@ -203,6 +206,7 @@ const WORDS = {
     dismiss: "Gizle", guard: "acil", area: "alan", notes: "notlar",
   },
   ar: {
+    tx_shift_time: "{party} يزيح نشاطه بمقدار {minutes} دقيقة", tx_altitude_split: "فصل ارتفاع عند {ft} قدم ({fl}): {above} أعلى، {below} أسفل", tx_reroute: "{party} ينتقل إلى المنطقة الجديدة (مرسومة على الخريطة)", tx_yield: "{party} يلغي نشاطه", tx_time_share: "تقاسم الوقت: {slots}", agreed: "متفق عليه", agreed_map: "اتفاق", new_window: "النافذة الجديدة",
     they_respond_within: "على الطرف الآخر الرد خلال", no_move_for_you: "لا توجد خطوة متاحة لمستواك: يرد ضابط المناوبة أو الضابط الأعلى لطرفك",
     now_live: "الآن، مباشر", time_hint: "+2h, 0430Z…", time_typed: "الوقت: +2h أو -30m أو 0430Z أو 2026-11-26T04:30Z", time_bad: "ليس وقتًا (+2h, -30m, 0430Z, 2026-11-26T04:30Z)", buffers_included: "بما في ذلك الهوامش",
     picture: "الصورة", link_lost: "انقطع الاتصال بالعقدة — جارٍ إعادة الاتصال؛ الصورة المعروضة ليست حية.", picture_age: "آخر صورة قبل {n} ث.", picture_stalled: "لا تحديث للصورة منذ {n} ث — قد تكون المسارات المعروضة قديمة.",
@@ -284,4 +288,9 @@ export function dirOf(code) {
 
 export function t(key) {
   return (WORDS[language] && WORDS[language][key]) || WORDS.en[key] || key;
+}
+
+/** ``t(key)`` with its {placeholders} filled in from ``values`` (numbers and names stay as given). */
+export function tf(key, values) {
+  return t(key).replace(/\{(\w+)\}/g, (whole, name) => (values[name] === undefined ? whole : String(values[name])));
 }

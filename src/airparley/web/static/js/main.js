@@ -7,7 +7,7 @@ import { $ } from "./dom.js";
 import { dirOf, setLanguage, t } from "./i18n.js";
 import { emit, myParty, on, reset, snapshot, state } from "./state.js";
 import {
-  alertsLayer, clearMapData, createMap, frequenciesLayer, getMap, renderConflicts, renderNotices, tracksLayer,
+  agreementsLayer, alertsLayer, clearMapData, createMap, frequenciesLayer, getMap, renderConflicts, renderNotices, tracksLayer,
 } from "./map.js";
 import { connect, disconnect, onEvent, onLink } from "./events.js";
 import { checkLink, linkChanged, pictureArrived, resetLinkWatch } from "./linkwatch.js";
@@ -25,6 +25,7 @@ import { audioState, initSound, played, renderMute, sound } from "./sound.js";
 import { applyIncidentEvent, renderIncidents } from "./incidents.js";
 import { fitToActivity, initMapTools, resetMapTools } from "./maptools.js";
 import { renderDataBlock, selectTrack } from "./datablock.js";
+import { renderAgreements } from "./agreements.js";
 
 const SESSION_CHECK_MS = 60_000;
 let timers = [];
@@ -77,9 +78,9 @@ function wire() {
   if (wired) return;
   wired = true;
   on("notices", () => { renderNotices(); renderNoticeList(); });
-  on("conflicts", () => { renderConflicts(); renderConflictList(); renderCases(); });
+  on("conflicts", () => { renderConflicts(); renderConflictList(); renderCases(); renderAgreements(agreementsLayer()); });
   on("messages", renderMessages);
-  on("cases", () => { renderCases(); renderConflictList(); });
+  on("cases", () => { renderCases(); renderConflictList(); renderAgreements(agreementsLayer()); });
   on("time", () => { renderNotices(); renderConflicts(); renderConflictList(); renderNoticeList(); });
   on("tracks", () => { drawPicture(); renderAlertLines(alertsLayer()); });
   on("alerts", () => { renderAlerts(); renderAlertLines(alertsLayer()); drawPicture(); });
