@@ -27,7 +27,7 @@ def _mhz(client: httpx.Client) -> list[float]:
 
 
 def _propose(client: httpx.Client, parties: list[str], terms: dict[str, Any], **more: Any) -> dict[str, Any]:
-    response = client.post("/api/v1/agreements", json={"parties": parties, "start": START, "terms": terms, **more})
+    response = client.post("/api/v1/agreements", json={"parties": parties, "start": START, "terms": terms} | more)
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -243,3 +243,15 @@ def test_a_peers_agreement_entries_are_checked_before_they_apply(running: Runnin
         replicator.prepare(tx, bad_hash)
     assert refused.value.field == "body.agreement_sha256"
     assert running.node.agreements.in_force == ()
+
+
+def test_a_signed_agreement_takes_effect_at_its_start(running: Running) -> None:
+    usa, rus = running.desk("usa_duty").client, running.desk("rus_duty").client
+    later = _propose(usa, ["USA", "RUS"], {"frequencies": [UHF]}, start="2026-11-26T02:00:00Z")
+    signed = _sign(rus, later).json()
+    assert signed["status"] == "signed"  # all signed, not started
+    assert _mhz(usa) == [121.5, 243.0]
+    running.clock.advance(hours=1)
+    running.node.tick()  # the scheduler reads the agreements in force again
+    assert _mhz(usa) == _mhz(rus) == [121.5, 243.0, 251.3]
+    assert usa.get(f"/api/v1/agreements/{later['agreement_id']}").json()["in_force_version"] == 1
