@@ -29,7 +29,7 @@ from airparley.node._events import shaped
 from airparley.node._hotline import Hotline
 from airparley.node._hotline_service import HotlineService
 from airparley.node._ledger import LedgerWriter
-from airparley.node._nonresponse import Criteria, NonResponse
+from airparley.node._nonresponse import NonResponse
 from airparley.node._notices import NoticeService
 from airparley.node._parties import PartiesService
 from airparley.node._picture import PictureService
@@ -122,7 +122,7 @@ class Node:
         self.tactical = TacticalRunner(self.view, self.ledger)
         self._scanned: dict[str, float] = {}  # party -> when (time.monotonic) its picture was last scanned
         self.hotline = Hotline(hotline_settings or HotlineSettings(), self.notices.windows, self.ledger)
-        self.nonresponse = NonResponse(self.view, self.ledger, Criteria.from_settings(self.settings), clock())
+        self.nonresponse = NonResponse(self.view, self.ledger, self.settings.non_response(), clock())
         if ids is not None:
             self.hotline.new_id = self.sharing.new_id = ids
         # What the routes call (node/_routes_*.py): one service per feature, none of them the store.

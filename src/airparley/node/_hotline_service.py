@@ -14,9 +14,9 @@ from airparley import bounds
 from airparley.errors import InvalidInput
 from airparley.node._access import Act, require
 from airparley.node._hotline import Hotline
-from airparley.node._nonresponse import NonResponse, agreed_frequency, call_params, parse_safety_call
+from airparley.node._nonresponse import NonResponse
 from airparley.store import Officer, Store, Tx
-from airparley.tactical import UNKNOWN_PARTY
+from airparley.tactical import UNKNOWN_PARTY, agreed_frequency, call_params, parse_safety_call
 
 __all__ = ["HotlineService"]
 

@@ -31,9 +31,9 @@ from airparley.errors import IllegalTransition, InvalidInput, PermissionDenied
 from airparley.ledger import Entry, Kind
 from airparley.node._core import Node
 from airparley.node._events import EventKind
-from airparley.node._nonresponse import Outcome, Watch
 from airparley.store import Tx
 from airparley.strategic import NoticeState, parse_notices_data
+from airparley.tactical import Outcome, Watch
 
 __all__ = ["Replicator", "Writes", "merge_case"]
 
@@ -159,7 +159,7 @@ class Replicator:
             raise InvalidInput("body.caller", f"{entry.party} may record its own calls only, not {watch.caller}'s")
         if watch.state is not Outcome.NON_RESPONSIVE:
             raise InvalidInput("body.state", f"a {entry.kind.value} entry records a flag, not {watch.state.value!r}")
-        if any(w["track"] == watch.track for w in tx.watches_of_message(watch.message_id)):
+        if any(w.track == watch.track for w in tx.watches_of_message(watch.message_id)):
             return None
         now = self.node.clock()
         return lambda tx: self.node.nonresponse.put_replicated_flag(tx, watch, now)
