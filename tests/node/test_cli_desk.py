@@ -3,6 +3,7 @@ node on 127.0.0.1."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import queue
 import signal
@@ -185,7 +186,49 @@ def test_following_the_feed_across_a_node_restart_and_stopping_with_ctrl_c(runni
         served.stop()
 
 
-def test_following_with_a_revoked_token_stops_with_the_reason(running: Running) -> None:
+def test_following_with_an_unknown_token_stops_with_the_reason(running: Running) -> None:
     bad = runner.invoke(app, ["events", "--follow", "--url", running.url, "--token", "not-a-token"])
     assert bad.exit_code == 2
     assert "401" in bad.stderr
+
+
+def test_a_follower_whose_officer_is_revoked_stops_with_the_reason(running: Running) -> None:
+    """The node closes the revoked officer's socket (4401): no retry can cure that, so the follower stops."""
+    running.node.settings = dataclasses.replace(running.node.settings, auth_cache_s=0.3)
+    desk = running.desk("rus_duty")
+    duty = running.desk("usa_duty").client
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "airparley.cli", "events", "--follow", "--json"],
+        env={"AIRPARLEY_URL": running.url, "AIRPARLEY_TOKEN": desk.token, "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert follower.stdout is not None
+    reader = threading.Thread(target=_reader, args=(follower.stdout, lines), daemon=True)
+    reader.start()
+    try:
+        assert duty.post("/api/v1/frequencies", json={"name": "first", "mhz": 131.0}).status_code == 201
+        assert _next_event(lines)["data"]["name"] == "first"
+        # Printed after the catch-up: from here on the follower reads the WebSocket.
+        assert duty.post("/api/v1/frequencies", json={"name": "live", "mhz": 131.0}).status_code == 201
+        assert _next_event(lines)["data"]["name"] == "live"
+        with running.node.store.begin() as tx:
+            officer = tx.officer_by_token(desk.token)
+            assert officer is not None
+            tx.revoke_officer(officer.id, running.clock())
+        assert follower.wait(timeout=15) == 2
+        assert follower.stderr is not None
+        stderr = follower.stderr.read()
+        assert "revoked" in stderr
+        assert "4401" in stderr
+        assert "Traceback" not in stderr
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+            follower.wait(timeout=10)
+        reader.join(timeout=10)
+        follower.stdout.close()
+        if follower.stderr is not None:
+            follower.stderr.close()
