@@ -341,24 +341,24 @@ function caseCard(view) {
     },
   }, t(move)));
   const history = (c.history || []).map((entry) => h("li", { dir: "ltr" },
-    `${fmtZ(entry.at)} ${entry.event}${entry.actor ? ` (${entry.actor.party} ${entry.actor.tier})` : ""} → ${entry.state}`,
+    `${fmtZ(entry.at)} ${t(`ev_${entry.event}`)}${entry.actor ? ` (${entry.actor.party} ${t(`tier_${entry.actor.tier}`)})` : ""} → ${t(`state_${entry.state}`)}`,
     entry.proposal ? `: ${describeTerms(entry.proposal.terms)}` : "",
-    entry.proposal && entry.proposal.text ? ` “${entry.proposal.text}”` : "",
-    entry.note ? ` — ${entry.note}` : ""));
+    entry.proposal && entry.proposal.text ? h("span", { dataset: { nodeText: "proposal" } }, ` “${entry.proposal.text}”`) : "",
+    entry.note ? h("span", { dataset: { nodeText: "note" } }, ` — ${entry.note}`) : ""));
   return h("li", { class: "card case", dataset: { case: c.case_id, state: c.state } },
     h("h3", {},
-      h("span", { class: `badge state-${c.state}` }, c.state),
+      h("span", { class: `badge state-${c.state}` }, t(`state_${c.state}`)),
       c.urgent ? h("span", { class: "badge urgent" }, t("urgent")) : null,
       c.escalated_at ? h("span", { class: "badge escalated" }, t("escalated")) : null,
       c.parties.join(" – ")),
     h("dl", {},
-      h("dt", {}, "subject"), h("dd", {}, subjectText(view)),
-      c.deadline && !FINAL.has(c.state) ? [h("dt", {}, "deadline"), h("dd", {}, h("bdi", { dir: "ltr" }, fmtZ(c.deadline)), " ", countdown(view))] : null,
+      h("dt", {}, t("subject")), h("dd", {}, subjectText(view)),
+      c.deadline && !FINAL.has(c.state) ? [h("dt", {}, t("deadline")), h("dd", {}, h("bdi", { dir: "ltr" }, fmtZ(c.deadline)), " ", countdown(view))] : null,
       awaiting ? [h("dt", {}, t("awaiting")), h("dd", {}, awaiting,
         // Awaited, yet no move is open to this officer (its tier, or the case's state): say why there are no buttons.
         (view.awaiting || []).includes(myParty()) && !moves.length && !FINAL.has(c.state)
           ? h("span", { class: "muted small no-moves" }, ` — ${t("no_move_for_you")}`) : null)] : null,
-      c.proposal ? [h("dt", {}, "proposal"), h("dd", { class: "proposal" },
+      c.proposal ? [h("dt", {}, t("proposal")), h("dd", { class: "proposal" },
         `${c.proposal.proposed_by.party}: ${describeTerms(c.proposal.terms)}`,
         c.proposal.text ? h("span", { dir: "auto" }, ` “${c.proposal.text}”`) : null)] : null,
       // The agreement in words with its values (the 20,000 ft of a split), not the bare obligations.
@@ -368,7 +368,7 @@ function caseCard(view) {
     moves.length ? h("div", { class: "actions" }, note, buttons) : null,
     error,
     formSlot,
-    h("details", {}, h("summary", {}, "history"), h("ol", {}, history)));
+    h("details", {}, h("summary", {}, t("history")), h("ol", {}, history)));
 }
 
 export function renderCases() {

@@ -67,6 +67,35 @@ function announceSafety(view) {
   sound("safety");
 }
 
+/** Geoman's tool titles, by the English it gives them (kept in data-en, so that a later login in another
+ * language finds them again). */
+const DRAW_TITLES = {
+  "Draw Rectangle": "pm_rect", "Draw Polygons": "pm_poly", "Draw Circle": "pm_circle", "Edit Layers": "pm_edit",
+  "Drag Layers": "pm_drag", "Remove Layers": "pm_remove",
+};
+
+/** The page's fixed words, and those of the map's controls, in the officer's language. */
+function localisePage() {
+  $("#clock").title = t("node_time");
+  $("#time-slider").setAttribute("aria-label", t("time_filter"));
+  $("#alt-filter").setAttribute("aria-label", t("altitude_filter_form"));
+  $("#draw-hint").textContent = t("draw_hint");
+  for (const [selector, key] of [[".leaflet-control-zoom-in", "zoom_in"], [".leaflet-control-zoom-out", "zoom_out"]]) {
+    const button = document.querySelector(selector);
+    if (button) {
+      button.title = t(key);
+      button.setAttribute("aria-label", t(key));
+    }
+  }
+  for (const node of document.querySelectorAll(".leaflet-pm-toolbar .button-container, .leaflet-pm-toolbar .leaflet-buttons-control-button")) {
+    const english = node.dataset.en || node.getAttribute("title") || node.getAttribute("aria-label");
+    if (!english || !DRAW_TITLES[english]) continue;
+    node.dataset.en = english;
+    if (node.hasAttribute("title")) node.setAttribute("title", t(DRAW_TITLES[english]));
+    if (node.hasAttribute("aria-label")) node.setAttribute("aria-label", t(DRAW_TITLES[english]));
+  }
+}
+
 /** The air picture on the map, the selected track's data block, and (once) the view fitted to it. */
 function drawPicture() {
   renderTracks(tracksLayer(), state.tracks, state.flags, selectTrack);
@@ -183,12 +212,14 @@ async function startDesk(session) {
   wire();
   createMap($("#map"));
   initMapTools();
+  localisePage();
   initFilters();
   getMap().invalidateSize();
   if (!drawingReady) {
     initDrawing(showTab);
     drawingReady = true;
   }
+  localisePage(); // (again: the drawing tools exist now)
   initTimeline();
   if (!soundReady) {
     initSound();
