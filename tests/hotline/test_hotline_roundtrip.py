@@ -189,9 +189,11 @@ def test_times_on_the_wire_are_utc_with_z() -> None:
 # --- the exported surface ------------------------------------------------------------------------------------
 
 PRIVATE_MODULES = [
+    hotline._agreements,
     hotline._alarms,
     hotline._cases,
     hotline._common,
+    hotline._merge,
     hotline._messages,
     hotline._negotiation,
     hotline._params,

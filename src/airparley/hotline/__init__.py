@@ -12,6 +12,7 @@ from airparley.hotline import (
     _alarms,
     _cases,
     _common,
+    _merge,
     _messages,
     _negotiation,
     _params,
@@ -23,6 +24,7 @@ from airparley.hotline._agreements import *  # noqa: F403
 from airparley.hotline._alarms import *  # noqa: F403
 from airparley.hotline._cases import *  # noqa: F403
 from airparley.hotline._common import *  # noqa: F403
+from airparley.hotline._merge import *  # noqa: F403
 from airparley.hotline._messages import *  # noqa: F403
 from airparley.hotline._negotiation import *  # noqa: F403
 from airparley.hotline._params import *  # noqa: F403
@@ -35,6 +37,7 @@ __all__ = [
     *_alarms.__all__,
     *_cases.__all__,
     *_common.__all__,
+    *_merge.__all__,
     *_messages.__all__,
     *_negotiation.__all__,
     *_params.__all__,

@@ -14,10 +14,9 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final
 
-from airparley._time import iso_z_at
 from airparley.errors import IngestError, InvalidInput
 from airparley.tactical import UNKNOWN_PARTY, TrackState
 
@@ -153,7 +152,7 @@ def checked_state(
 
 def iso_time(time_s: float) -> str:
     """ISO 8601 UTC with milliseconds: ``2026-11-26T03:00:00.250Z``."""
-    return iso_z_at(time_s, "milliseconds")
+    return datetime.fromtimestamp(time_s, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def state_record(state: TrackState) -> dict[str, Any]:

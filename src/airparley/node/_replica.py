@@ -9,59 +9,34 @@ Two steps, so a bad body never half-applies: ``Replicator.prepare`` reads and va
 writing (``InvalidInput`` names what is wrong) and returns the writes to do, which the caller runs in the
 transaction that stores the entry.
 
-Cases are replicated state machines that both nodes move: each party's officers act on their own node, and
-each node's scheduler escalates, resolves and lapses cases by itself. A case entry carries the whole case
-after the move; when that extends this node's copy it is taken as is. When the two copies diverged (both
-moved before seeing the other's move, e.g. each node escalated a missed deadline), the node merges them
-deterministically: the union of both histories in time order, replayed through the pure hotline, a move the
-merged order makes impossible having no effect. Both nodes merge the same two histories to the same case.
+Cases are replicated state machines that both nodes move; a case entry carries the whole case after the
+move, and this node's copy and the other's are merged by the pure rules in ``airparley.hotline``
+(``merge_case``: the longer history when one extends the other, else both replayed in one total order), as
+a message's receipts are (``merge_receipt``). This module reads, checks who may say what, and writes.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from airparley import bounds
 from airparley import hotline as hl
-from airparley.errors import IllegalTransition, InvalidInput, PermissionDenied
+from airparley.errors import InvalidInput
 from airparley.ledger import Entry, Kind
 from airparley.node._core import Node
 from airparley.node._events import EventKind
+from airparley.node._nonresponse import Outcome, Watch
 from airparley.store import Tx
 from airparley.strategic import NoticeState, parse_notices_data
-from airparley.tactical import Outcome, Watch
 
-__all__ = ["Replicator", "Writes", "merge_case"]
+__all__ = ["Replicator", "Writes"]
 
 Writes = Callable[[Tx], None]
 
 _NOTICE_STATES: Final = {
     Kind.NOTICE_CANCELLED: (NoticeState.CANCELLED,),
     Kind.NOTICE_CLOSED: (NoticeState.CLOSED,),
-}
-_RECEIPT_RANK: Final = {hl.ReceiptState.DELIVERED: 0, hl.ReceiptState.READ: 1, hl.ReceiptState.ACKNOWLEDGED: 2}
-# Ties in time are broken in the order moves can follow each other, then by who and what, so that the merge
-# is a total order that does not depend on which node merges.
-_EVENT_RANK: Final = {
-    event: rank
-    for rank, event in enumerate(
-        (
-            hl.CaseEvent.OPEN,
-            hl.CaseEvent.PROPOSE,
-            hl.CaseEvent.COUNTER,
-            hl.CaseEvent.REJECT,
-            hl.CaseEvent.ACCEPT,
-            hl.CaseEvent.ESCALATE,
-            hl.CaseEvent.DEADLINE_MISSED,
-            hl.CaseEvent.RESOLVE,
-            hl.CaseEvent.CONFLICT_CLEARED,
-            hl.CaseEvent.LAPSE,
-        )
-    )
 }
 #: The hotline event a replicated case move raises: the same names the local moves raise.
 _CASE_EVENT_KIND: Final = {
@@ -112,10 +87,7 @@ class Replicator:
             return self._case(tx, entry, body)
         if entry.kind is Kind.TRACK_NON_RESPONSIVE:
             return self._flag(tx, entry, body)
-        if entry.kind in (Kind.AGREEMENT_PROPOSED, Kind.AGREEMENT_SIGNED):
-            # Every node holds the same versions and signatures, so all compute the same terms in force.
-            return self.node.agreements.apply_replicated(tx, entry, body)
-        # message.delivered/escalated, track.shared, incident, key rotation: recorded in the ledger only.
+        # message.delivered/escalated, agreement, track.shared, incident, key rotation: recorded in the ledger only.
         # (Each node rings and escalates safety messages by its own clock, for its own desks. A share applies only
         # where the sharer's track states are, its own node: track states never cross nodes.)
         return None
@@ -159,7 +131,7 @@ class Replicator:
             raise InvalidInput("body.caller", f"{entry.party} may record its own calls only, not {watch.caller}'s")
         if watch.state is not Outcome.NON_RESPONSIVE:
             raise InvalidInput("body.state", f"a {entry.kind.value} entry records a flag, not {watch.state.value!r}")
-        if any(w.track == watch.track for w in tx.watches_of_message(watch.message_id)):
+        if any(w["track"] == watch.track for w in tx.watches_of_message(watch.message_id)):
             return None
         now = self.node.clock()
         return lambda tx: self.node.nonresponse.put_replicated_flag(tx, watch, now)
@@ -191,17 +163,12 @@ class Replicator:
         message = stored.message
         if entry.party not in message.recipients:
             raise InvalidInput("body.message_id", f"{entry.party} is not a recipient of {message_id}")
-        local = message.receipt(entry.party)
-        if _RECEIPT_RANK[receipt.state] <= _RECEIPT_RANK[local.state]:
-            return None
-        # When this node escalated the unacknowledged message to its own desks is this node's business.
-        merged = dataclasses.replace(receipt, escalated_at=local.escalated_at)
         try:
-            moved = dataclasses.replace(
-                message, receipts=tuple(merged if r.party == entry.party else r for r in message.receipts)
-            )
+            moved = hl.merge_receipt(message, receipt)
         except InvalidInput as error:
             raise _located(error, "body.receipt") from None
+        if moved is None:
+            return None
         now = self.node.clock()
         kind = EventKind(entry.kind.value)
         return lambda tx: self.node.hotline.put_replicated_message(tx, moved, kind, now)
@@ -226,7 +193,7 @@ class Replicator:
         if remote is None:
             # An entry written before case entries carried the whole case: replay its move on this node's copy.
             remote = _case_from_step(local, step, body, self.node.hotline.settings)
-        merged = merge_case(local, remote, self.node.hotline.settings)
+        merged = hl.merge_case(local, remote, self.node.hotline.settings)
         if local is not None and merged.as_dict() == local.as_dict():
             return None
         now = self.node.clock()
@@ -234,95 +201,6 @@ class Replicator:
         escalation = body.get("escalation")
         extra = {"escalation": escalation} if isinstance(escalation, Mapping) else None
         return lambda tx: self.node.hotline.put_replicated_case(tx, merged, kind, now, extra)
-
-
-def _identity(step: hl.CaseEntry) -> str:
-    return json.dumps(step.as_dict(), sort_keys=True, separators=(",", ":"))
-
-
-def _order(step: hl.CaseEntry) -> tuple[Any, ...]:
-    return (step.at, _EVENT_RANK[step.event], step.actor.party if step.actor else "", _identity(step))
-
-
-def _merge_histories(first: Sequence[hl.CaseEntry], second: Sequence[hl.CaseEntry]) -> list[hl.CaseEntry]:
-    """Both histories interleaved in time order, each keeping its own order, every move once."""
-    merged: list[hl.CaseEntry] = []
-    seen: set[str] = set()
-    i = j = 0
-    while i < len(first) or j < len(second):
-        if j >= len(second) or (i < len(first) and _order(first[i]) <= _order(second[j])):
-            step, i = first[i], i + 1
-        else:
-            step, j = second[j], j + 1
-        identity = _identity(step)
-        if identity not in seen:
-            seen.add(identity)
-            merged.append(step)
-    return merged
-
-
-def merge_case(local: hl.Case | None, remote: hl.Case, settings: hl.HotlineSettings) -> hl.Case:
-    """This node's copy of a case after learning the other node's copy: the longer one when one history
-    extends the other, else both histories merged and replayed (see the module docstring)."""
-    if local is None:
-        return remote
-    mine, theirs = local.history, remote.history
-    if theirs[: len(mine)] == mine:
-        return remote
-    if mine[: len(theirs)] == theirs:
-        return local
-    return _replay(local, _merge_histories(mine, theirs), settings)
-
-
-def _replay(base: hl.Case, steps: Sequence[hl.CaseEntry], settings: hl.HotlineSettings) -> hl.Case:
-    """The case that ``steps`` make, through the pure hotline; a move that is not possible where it falls
-    in this order (a second escalation, an answer to a proposal no longer pending) is left out."""
-    opening = steps[0]
-    if opening.event is not hl.CaseEvent.OPEN or opening.actor is None:
-        raise InvalidInput("history.0", "a case history starts with its opening")
-    case = hl.open_case(
-        case_id=base.case_id,
-        parties=base.parties,
-        subject=base.subject,
-        opened_by=opening.actor,
-        now=opening.at,
-        urgent=base.urgent,
-        note=opening.note,
-        settings=settings,
-    )
-    for step in steps[1:]:
-        try:
-            case = _move(case, step, settings)
-        except (IllegalTransition, PermissionDenied, InvalidInput):
-            continue
-    return case
-
-
-def _move(case: hl.Case, step: hl.CaseEntry, settings: hl.HotlineSettings) -> hl.Case:
-    """``step`` done again on ``case`` (raises what the pure hotline raises when it is not possible)."""
-    event, actor, at, note = step.event, step.actor, step.at, step.note
-    if event is hl.CaseEvent.DEADLINE_MISSED:
-        return hl.check_deadline(case, now=at, settings=settings)[0]
-    if event is hl.CaseEvent.CONFLICT_CLEARED:
-        return hl.on_conflicts_changed(case, (), now=at)
-    if event is hl.CaseEvent.LAPSE:
-        return hl.check_lapse(case, window_end=at - timedelta(microseconds=1), now=at)
-    if actor is None:
-        raise InvalidInput("actor", f"{event.value} is an officer's move")
-    if event in (hl.CaseEvent.PROPOSE, hl.CaseEvent.COUNTER):
-        if step.proposal is None:
-            raise InvalidInput("proposal", "missing")
-        move = hl.propose if event is hl.CaseEvent.PROPOSE else hl.counter
-        return move(case, actor, step.proposal.terms, now=at, text=step.proposal.text, settings=settings)
-    if event is hl.CaseEvent.ACCEPT:
-        return hl.accept(case, actor, now=at, note=note)
-    if event is hl.CaseEvent.REJECT:
-        return hl.reject(case, actor, now=at, note=note, settings=settings)
-    if event is hl.CaseEvent.ESCALATE:
-        return hl.escalate(case, actor, now=at, note=note, settings=settings)[0]
-    if event is hl.CaseEvent.RESOLVE:
-        return hl.resolve(case, actor, now=at, note=note)
-    raise IllegalTransition(case.state, event)
 
 
 def _case_from_step(
@@ -346,6 +224,4 @@ def _case_from_step(
             note=step.note,
             settings=settings,
         )
-    if step in local.history:
-        return local
-    return _replay(local, [*local.history, step], settings)
+    return hl.case_with_move(local, step, settings)

@@ -67,21 +67,14 @@ class AgreementsTx(TxBase):
         ).first()
         return row is not None
 
-    def add_agreement_signature(
-        self, agreement_id: str, version: int, party: str, signed_at: datetime, agreement_sha256: str
-    ) -> None:
+    def add_agreement_signature(self, agreement_id: str, version: int, party: str, signed_at: datetime) -> None:
         self.connection.execute(
             insert(t.agreement_signatures).values(
-                agreement_id=agreement_id,
-                version=version,
-                party=party,
-                signed_at=signed_at,
-                agreement_sha256=agreement_sha256,
+                agreement_id=agreement_id, version=version, party=party, signed_at=signed_at
             )
         )
 
-    def agreement_signature_digests(self) -> list[tuple[AgreementSignature, str]]:
-        """Every signature with the hash of the version it signed."""
+    def agreement_signatures(self) -> list[AgreementSignature]:
         rows = self.connection.execute(
             select(t.agreement_signatures).order_by(
                 t.agreement_signatures.c.agreement_id,
@@ -89,9 +82,4 @@ class AgreementsTx(TxBase):
                 t.agreement_signatures.c.signed_at,
             )
         )
-        return [(AgreementSignature(r.agreement_id, r.version, r.party, r.signed_at), r.agreement_sha256) for r in rows]
-
-    def agreement_signatures(self) -> list[AgreementSignature]:
-        """Every signature (whether it signed the stored bytes of its version is the node's check:
-        ``node/_agreements.py`` counts only those that did)."""
-        return [signature for signature, _ in self.agreement_signature_digests()]
+        return [AgreementSignature(r.agreement_id, r.version, r.party, r.signed_at) for r in rows]
