@@ -16,10 +16,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# The desk UI's third-party files (Leaflet, Leaflet-Geoman) and its offline basemap (Natural Earth via
-# world-atlas) come from the npm registry at set-up time, never from a CDN at run time: `npm ci` installs
-# the versions pinned in web/package-lock.json, web/build.mjs copies and converts them into
-# src/airparley/web/static/{vendor,basemap}/ (build outputs, not committed). docs/ui.md.
+# The desk UI's third-party files (Leaflet, Leaflet-Geoman), its offline basemap (Natural Earth via
+# world-atlas) and the API docs' Swagger UI and ReDoc come from the npm registry at set-up time, never from a
+# CDN at run time: `npm ci` installs the versions pinned in web/package-lock.json, web/build.mjs copies and
+# converts them into src/airparley/web/static/{vendor,basemap}/ and src/airparley/node/docs_assets/ (build
+# outputs, not committed). docs/ui.md; README, Running a node (/docs and /redoc).
 WEB_STAMP := src/airparley/web/static/vendor/.built
 
 $(WEB_STAMP): web/package.json web/package-lock.json web/build.mjs

@@ -6,6 +6,8 @@
 //   src/airparley/web/static/vendor/   Leaflet, Leaflet-Geoman: the dist files the page loads, and their licences
 //   src/airparley/web/static/basemap/  Natural Earth countries (world-atlas TopoJSON -> GeoJSON), clipped to the
 //                                      theatre and rounded, so the map needs no tile server and no network
+//   src/airparley/node/docs_assets/    Swagger UI and ReDoc for the node's /docs and /redoc (the node serves
+//                                      them itself: on an offline network a CDN page would be blank)
 // Nothing here fetches anything: it reads web/node_modules and writes files.
 
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +23,8 @@ const modules = join(here, "node_modules");
 const staticDir = join(here, "..", "src", "airparley", "web", "static");
 const vendor = join(staticDir, "vendor");
 const basemap = join(staticDir, "basemap");
+// The node's own folder (the node must not import web, so the API docs' assets are not under web/static).
+const docsAssets = join(here, "..", "src", "airparley", "node", "docs_assets");
 
 // The theatre: the eastern Mediterranean to the far shore of the Caspian, the Gulf to the Black Sea
 // (WGS84 degrees: west, south, east, north). Countries are clipped to it; the map cannot pan outside it.
@@ -136,9 +140,29 @@ function basemapFiles(versions) {
   return features.length;
 }
 
+function docsFiles() {
+  rmSync(docsAssets, { recursive: true, force: true });
+  const swagger = join(modules, "swagger-ui-dist");
+  for (const name of ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "LICENSE", "NOTICE"]) {
+    copy(join(swagger, name), join(docsAssets, "swagger-ui", name));
+  }
+  const redoc = join(modules, "redoc");
+  copy(join(redoc, "bundles", "redoc.standalone.js"), join(docsAssets, "redoc", "redoc.standalone.js"));
+  copy(join(redoc, "bundles", "redoc.standalone.js.LICENSE.txt"), join(docsAssets, "redoc", "THIRD-PARTY-LICENSES"));
+  copy(join(redoc, "LICENSE"), join(docsAssets, "redoc", "LICENSE"));
+  const versions = {};
+  for (const name of ["swagger-ui-dist", "redoc"]) {
+    versions[name] = JSON.parse(readFileSync(join(modules, name, "package.json"), "utf8")).version;
+  }
+  writeFileSync(join(docsAssets, "versions.json"), JSON.stringify(versions, null, 2) + "\n");
+  return versions;
+}
+
 const versions = vendorFiles();
+const docsVersions = docsFiles();
 const count = basemapFiles(versions);
 console.log(
   `web assets built: leaflet ${versions.leaflet}, leaflet-geoman ${versions["@geoman-io/leaflet-geoman-free"]}, ` +
-    `${count} countries (world-atlas ${versions["world-atlas"]}) -> ${staticDir}`,
+    `${count} countries (world-atlas ${versions["world-atlas"]}) -> ${staticDir}; ` +
+    `swagger-ui ${docsVersions["swagger-ui-dist"]}, redoc ${docsVersions.redoc} -> ${docsAssets}`,
 );

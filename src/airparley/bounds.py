@@ -126,7 +126,7 @@ _TABLE = (
     Bound("remarks", "text", 0, 2000, "characters", "notice `remarks`", "free text rule"),
     Bound("private", "text", 0, 16_384, "bytes of JSON", "notice `private`", "notes for the own party only"),
     Bound("kml_bytes", "number", 0, 64 * 1024 * 1024, "bytes", "a KML notices document (`notice validate`, `check`, "
-          "`notice file`, `notice export`)", "read whole before any placemark; a theatre's notices fit many times over"),
+          "`notice file`, `notice export`)", "parsed whole: a theatre's notices fit many times over"),
     # -- frequencies -----------------------------------------------------------------------------------
     Bound("frequency_name", "text", 1, 64, "characters", "`POST /frequencies` `name`", "one line, free text rule"),
     Bound("frequency_area", "text", 0, 200, "characters", "`POST /frequencies` `area`", "one line, free text rule"),

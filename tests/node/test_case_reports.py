@@ -226,10 +226,16 @@ def test_the_printable_document_states_the_verdict_and_fingerprints_first(
     assert "FAILED" in html.read_text(encoding="utf-8").split("</section>", 1)[0]
 
 
-def test_the_operator_exports_from_the_database_and_bad_arguments_exit_2(running: Running, case_id: str) -> None:
-    made = runner.invoke(app, ["case", "report", case_id, "--db", running.db_url])
+def test_the_operator_exports_from_the_database_and_bad_arguments_exit_2(
+    running: Running, case_id: str, tmp_path: Path
+) -> None:
+    page = tmp_path / "case.html"
+    made = runner.invoke(app, ["case", "report", case_id, "--db", running.db_url, "--html", str(page)])
     assert made.exit_code == 0, made.output
     assert json.loads(made.stdout)["format"] == "airparley-case-report/2"
+    first = page.read_text(encoding="utf-8").split("</section>", 1)[0]
+    assert "VERIFIED" in first
+    assert f"--db {running.db_url.split('://')[0]}" in first  # the keys' origin: this database
     for args, says in (
         (["case", "report"], "case_id"),
         (["case", "report", case_id, "--verify", "x.json"], "not both"),

@@ -12,7 +12,9 @@ from node_support import Running
 from airparley.geo import destination
 from airparley.ledger import Kind, verify_export
 from airparley.node import Node
+from airparley.node._settings import NodeSettings, settings_from_env
 from airparley.store import Store
+from airparley.tactical import NonResponseSettings
 
 SU35 = "RUS-SU35-1"
 LAT, LON = 35.40, 40.45
@@ -66,7 +68,7 @@ def _events(running: Running, desk: str, kind: str) -> list[dict[str, Any]]:
 
 def _watch_states(running: Running) -> list[str]:
     with running.node.store.begin() as tx:
-        return [w["state"] for w in tx.watches_for("USA")]
+        return [w.state for w in tx.watches_for("USA")]
 
 
 def test_a_safety_call_is_a_safety_message_about_the_aircraft(running: Running) -> None:
@@ -92,9 +94,18 @@ def test_a_safety_call_is_a_safety_message_about_the_aircraft(running: Running) 
     (received,) = running.desk("rus_duty").client.get("/api/v1/messages").json()
     assert received["rendered"]["language"] == "ru"
     assert "BERKUT21" in received["rendered"]["text"]
-    # An agreed frequency other than the guards, and an Idempotency-Key: a retry sends nothing twice.
-    added = running.desk("usa_duty").client.post("/api/v1/frequencies", json={"name": "Deconfliction", "mhz": 251.3})
-    assert added.status_code == 201, added.text
+    # A frequency other than the guards, agreed by USA and RUS (docs/agreements.md), and an Idempotency-Key: a
+    # retry sends nothing twice.
+    terms = {"frequencies": [{"name": "Deconfliction", "mhz": 251.3}]}
+    proposed = running.desk("usa_duty").client.post(
+        "/api/v1/agreements", json={"parties": ["USA", "RUS"], "start": "2026-11-26T00:00:00Z", "terms": terms}
+    )
+    assert proposed.status_code == 201, proposed.text
+    agreement = proposed.json()
+    signed = running.desk("rus_duty").client.post(
+        f"/api/v1/agreements/{agreement['agreement_id']}/versions/{agreement['version']}/sign"
+    )
+    assert signed.status_code == 200, signed.text
     first = running.desk("usa_duty").client.post(
         "/api/v1/alerts/safety-call",
         json={"track": SU35, "frequency_mhz": 251.3, "to": "RUS"},
@@ -282,7 +293,7 @@ def test_a_watch_survives_a_restart_of_the_node(running: Running) -> None:
         restarted = Node(store, running.node.settings, running.clock, keys=keys)
         restarted.tick()  # the sensors have not reported yet: the track is not taken as lost
         with store.begin() as tx:
-            assert [w["state"] for w in tx.open_watches()] == ["watching"]
+            assert [w.state for w in tx.open_watches()] == ["watching"]
         for _ in range(9):
             running.clock.advance(seconds=10)
             restarted.pictures.post("USA", _states(running))
@@ -308,3 +319,12 @@ def test_the_alerts_in_force_are_served_over_rest(running: Running) -> None:
     assert {alerts[0]["a"]["callsign"], alerts[0]["b"]["callsign"]} == {"SENTRY60", "BERKUT21"}
     assert running.desk("rus_duty").client.get("/api/v1/alerts").json() == []
     assert running.desk("usa_sensor").client.get("/api/v1/alerts").status_code == 403
+
+
+def test_the_non_response_settings_are_the_cores_and_are_read_from_the_environment() -> None:
+    assert NodeSettings().non_response() == NonResponseSettings()
+    environ = {"AIRPARLEY_NON_RESPONSE_LOST_AFTER_STALE": "3", "AIRPARLEY_NON_RESPONSE_ALT_SMOOTHING_S": "10"}
+    node_settings, _ = settings_from_env(environ, non_response_s=60.0)
+    assert node_settings.non_response() == NonResponseSettings(
+        deadline_s=60.0, alt_smoothing_s=10.0, lost_after_stale=3.0
+    )

@@ -1,5 +1,5 @@
-"""The node's direct check of posted track states answers exactly as the tactical parser does, and neither
-lets through a state outside the sanity bounds."""
+"""The direct check of posted track states (``tactical.check_track_records``, the node's hot path) answers
+exactly as the tactical parser does, and neither lets through a state outside the sanity bounds."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airparley.node._tracks import Pictures, _check_by_parser, _check_plain
+from airparley.node._tracks import Pictures
 from airparley.tactical import MAX_AHEAD_S, NUMBER_BOUNDS, TEXT_MAX_CHARS, TimeWindow
+from airparley.tactical._records import _check_by_parser, _check_plain
 
 NOW_S = datetime(2026, 11, 26, 3, 0, tzinfo=UTC).timestamp()
 HISTORY_S = 180.0
@@ -118,7 +119,7 @@ def _within_bounds(row: tuple[Any, ...]) -> bool:
 @given(st.lists(records(), min_size=1, max_size=6))
 def test_the_direct_check_gives_the_parsers_states_and_rejections(batch: list[dict[str, Any]]) -> None:
     direct = _check_plain(batch, WINDOW)
-    reference = _check_by_parser(batch, "USA", WINDOW)
+    reference = _check_by_parser(batch, WINDOW, "USA sensors")
     if direct is not None:  # None: the batch has something only the parser may judge, and it does
         assert direct[0] == reference[0]
         assert direct[1] == reference[1]
@@ -168,7 +169,7 @@ def test_each_bound_is_refused_by_name_on_both_paths(change: dict[str, Any], fie
     assert reason in rejection.reason
     assert rejection.reason.isprintable()
     assert len(rejection.reason) < 200
-    reference = _check_by_parser([record], "USA", WINDOW)
+    reference = _check_by_parser([record], WINDOW, "USA sensors")
     assert [(r.field, r.reason) for r in reference[1]] == [(rejection.field, rejection.reason)]
 
 

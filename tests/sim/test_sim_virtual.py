@@ -81,7 +81,7 @@ def test_each_step_posts_then_acts_then_ticks_with_the_clock_at_its_time(
     assert clock() == datetime(2026, 11, 26, 3, 5, tzinfo=UTC)
     with node.store.begin() as tx:
         watches = tx.open_watches()
-    assert [w["track"] for w in watches] == ["RUS-SU35-1"]
+    assert [w.track for w in watches] == ["RUS-SU35-1"]
     node.store.close()
 
 

@@ -7,6 +7,7 @@ through its installed files without importing it; lxml validates with no network
 from __future__ import annotations
 
 import doctest
+import json
 import math
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -273,6 +274,23 @@ def test_holes_and_several_volumes_survive() -> None:
     assert "volume 2 of 2" in text
     assert parse_notices_kml(text).notices == [notice]
     assert len(list(_placemark(text, "USA-77").iter(KML + "innerBoundaryIs"))) == 2  # ceiling and floor
+
+
+def test_what_xml_cannot_carry_is_refused_by_name() -> None:
+    start = datetime(2026, 11, 26, 2, tzinfo=UTC)
+    circle = Volume4D(
+        Shape.CIRCLE, {"type": "Point", "coordinates": [38.0, 34.0]}, Altitude(0), Altitude(900), start,
+        start + timedelta(hours=1), 5,
+    )  # fmt: skip
+    parsed = parse_notices(
+        json.dumps(notices_to_geojson([Notice("USA-8", "USA", 1, "cap", (circle,), remarks="ok\uffff")]))
+    )
+    assert parsed.ok  # the notices format takes it
+    with pytest.raises(InvalidInput) as refused:
+        notices_to_kml(parsed.notices)
+    assert (
+        refused.value.describe() == "notice USA-8: remarks: holds U+FFFF, which a KML (XML 1.0) document cannot carry"
+    )
 
 
 # -- KML written by someone else --------------------------------------------------------------------------------

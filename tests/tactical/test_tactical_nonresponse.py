@@ -1,4 +1,5 @@
-"""The non-response rules as pure functions: what counts as a manoeuvre, and what a watch decides when."""
+"""The non-response rules of the tactical core: what counts as a manoeuvre, what a watch decides when, the
+settings they read and what a flag records."""
 
 from __future__ import annotations
 
@@ -9,20 +10,24 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from airparley.errors import InvalidInput
-from airparley.node._nonresponse import (
-    Criteria,
+from airparley.tactical import (
+    NonResponseSettings,
     Observation,
     Outcome,
+    TrackState,
     Watch,
     agreed_frequency,
+    assess,
+    call_params,
     decide,
+    flag_body,
     manoeuvre,
     observe,
+    open_watch,
     parse_safety_call,
 )
-from airparley.tactical import TrackState
 
-CRITERIA = Criteria()
+CRITERIA = NonResponseSettings()
 CALLED = datetime(2026, 11, 26, 3, 4, 15, tzinfo=UTC)
 AT_CALL = Observation(CALLED.timestamp(), 35.47, 40.49, 30300.0, 480.0, 340.0)
 WATCH = Watch("msg-1", "RUS-SU35-1", "USA", "RUS", "BERKUT21", CALLED, CALLED + timedelta(seconds=180), AT_CALL)
@@ -73,7 +78,7 @@ def test_observe_smooths_altitude_over_30_s_and_drops_stale_tracks() -> None:
 
 
 def _decide(now_s: float, **kwargs: object) -> Watch:
-    args: dict[str, object] = {"acknowledged_at": None, "current": AT_CALL, "lost": False, "criteria": CRITERIA}
+    args: dict[str, object] = {"acknowledged_at": None, "current": AT_CALL, "lost": False, "settings": CRITERIA}
     args.update(kwargs)
     return decide(WATCH, now=CALLED + timedelta(seconds=now_s), **args)  # type: ignore[arg-type]
 
@@ -84,7 +89,7 @@ def test_a_watch_waits_then_flags_at_the_deadline() -> None:
     assert flagged.state is Outcome.NON_RESPONSIVE
     assert flagged.at_close == AT_CALL
     assert "msg-1" in flagged.reason
-    assert decide(flagged, now=CALLED, acknowledged_at=CALLED, current=None, lost=True, criteria=CRITERIA) is flagged
+    assert decide(flagged, now=CALLED, acknowledged_at=CALLED, current=None, lost=True, settings=CRITERIA) is flagged
 
 
 @given(ack_s=st.floats(0, 400), now_s=st.floats(0, 400))
@@ -131,3 +136,110 @@ def test_a_call_goes_out_on_guard_unless_told_and_only_on_agreed_frequencies() -
     assert agreed_frequency(121.5, [])
     assert agreed_frequency(251.3, [251.3])
     assert not agreed_frequency(251.3, [251.35])
+
+
+# -- the settings -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name", ["deadline_s", "turn_deg", "climb_ft", "speed_kt", "alt_smoothing_s", "lost_after_stale"]
+)
+@pytest.mark.parametrize("value", [0, -1.0, float("nan"), float("inf"), True, "5"])
+def test_every_setting_must_be_a_positive_number(name: str, value: object) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        NonResponseSettings(**{name: value})  # type: ignore[arg-type]
+    assert raised.value.field == name
+
+
+def test_the_defaults_are_the_documented_ones_and_a_flag_records_four_of_them() -> None:
+    assert CRITERIA.criteria() == {"deadline_s": 180.0, "turn_deg": 15.0, "climb_ft": 300.0, "speed_kt": 40.0}
+    assert (CRITERIA.alt_smoothing_s, CRITERIA.lost_after_stale) == (30.0, 2.0)
+
+
+@given(threshold=st.floats(1, 90), turn=st.floats(0, 179))
+def test_the_turn_threshold_is_the_configured_one(threshold: float, turn: float) -> None:
+    assume(abs(turn - threshold) > 1e-6)
+    settings = NonResponseSettings(turn_deg=threshold)
+    moved = manoeuvre(_at(trk_deg=0.0), _at(trk_deg=turn), settings)
+    assert (moved is not None) == (turn >= threshold)
+
+
+def test_the_altitude_is_smoothed_over_the_configured_span() -> None:
+    trail = [_state(0, 30000), _state(10, 30400), _state(20, 30050), _state(30, 29900)]
+    assert observe(trail, 35, 30, NonResponseSettings(alt_smoothing_s=5)).alt_ft == 29900  # type: ignore[union-attr]
+    assert observe(trail, 35, 30, NonResponseSettings(alt_smoothing_s=60)).alt_ft == 30025  # type: ignore[union-attr]
+
+
+# -- opening, one look, the flag ----------------------------------------------------------------------------
+def test_a_watch_opens_with_its_deadline_from_the_settings() -> None:
+    opened = open_watch(
+        "msg-1",
+        "RUS-SU35-1",
+        caller="USA",
+        owner="RUS",
+        callsign="BERKUT21",
+        at_call=AT_CALL,
+        now=CALLED,
+        settings=NonResponseSettings(deadline_s=60),
+    )
+    assert opened == Watch(
+        "msg-1", "RUS-SU35-1", "USA", "RUS", "BERKUT21", CALLED, CALLED + timedelta(seconds=60), AT_CALL
+    )
+    assert (
+        open_watch("msg-1", "RUS-SU35-1", caller="USA", owner="RUS", callsign="BERKUT21", at_call=AT_CALL, now=CALLED)
+        == WATCH
+    )
+
+
+def _trail_until(last_s: float) -> list[TrackState]:
+    """Reports of the aircraft flying on unchanged, every 5 s from the call until ``last_s`` after it."""
+    count = int(last_s // 5) + 1
+    return [
+        TrackState("RUS-SU35-1", "RUS", CALLED.timestamp() + 5 * k, 35.47, 40.49, 30300.0, 480.0, 340.0, 0.0)
+        for k in range(count)
+    ]
+
+
+@given(silent_s=st.floats(0, 300), up_s=st.floats(0, 300), stale_s=st.sampled_from([10.0, 30.0]))
+def test_a_track_is_lost_only_when_silent_beyond_the_stale_multiple_and_the_picture_is_warm(
+    silent_s: float, up_s: float, stale_s: float
+) -> None:
+    now = CALLED + timedelta(seconds=100)
+    last_s = max(0.0, 100 - silent_s)
+    trail = [s for s in _trail_until(last_s) if s.time_s <= now.timestamp() - silent_s] if silent_s <= 100 else []
+    assume(all(abs(x) > 1e-3 for x in (up_s - 2 * stale_s, silent_s - stale_s, silent_s - 2 * stale_s)))
+    decided = assess(
+        WATCH, trail, now=now, up_since=now - timedelta(seconds=up_s), stale_s=stale_s, acknowledged_at=None
+    )
+    newest_age_s = now.timestamp() - trail[-1].time_s if trail else float("inf")
+    if newest_age_s <= stale_s:
+        assert decided is WATCH  # seen, unchanged, before the deadline: nothing to decide
+    elif up_s >= 2 * stale_s and newest_age_s > 2 * stale_s:
+        assert decided.state is Outcome.LOST
+    else:
+        assert decided is WATCH  # a gap, or a picture too young to know: wait
+
+
+def test_one_look_flags_at_the_deadline_and_an_acknowledgement_in_time_wins() -> None:
+    now = CALLED + timedelta(seconds=180)
+    trail = _trail_until(180)
+    up_since = CALLED - timedelta(hours=1)
+    flagged = assess(WATCH, trail, now=now, up_since=up_since, stale_s=30, acknowledged_at=None)
+    assert flagged.state is Outcome.NON_RESPONSIVE
+    acknowledged = assess(WATCH, trail, now=now, up_since=up_since, stale_s=30, acknowledged_at=CALLED)
+    assert acknowledged.state is Outcome.ACKNOWLEDGED
+    assert acknowledged.reason == "RUS acknowledged the message at 2026-11-26T03:04:15Z"
+
+
+def test_the_flag_body_is_the_watch_without_its_entry_and_with_the_criteria() -> None:
+    settings = NonResponseSettings(deadline_s=60, turn_deg=10)
+    flagged = _decide(200, settings=settings)
+    body = flag_body(flagged, settings)
+    assert list(body) == [*(k for k in flagged.as_dict() if k != "entry"), "criteria"]
+    assert body["criteria"] == {"deadline_s": 60, "turn_deg": 10, "climb_ft": 300.0, "speed_kt": 40.0}
+    assert "within 60 s" in body["reason"]
+    assert "track by 10°" in body["reason"]
+
+
+def test_the_call_phrase_gives_the_aircraft_where_the_picture_shows_it() -> None:
+    params = call_params("BERKUT21", _state(0, 30049), 243.0)
+    assert params == {"aircraft": "BERKUT21", "position": [40.0, 35.0], "fl": 300, "frequency": 243.0}
+    assert call_params("X", _state(0, -1500), 121.5)["fl"] == 0

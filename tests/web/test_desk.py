@@ -208,7 +208,8 @@ def test_a_case_shows_its_countdown_and_accepting_works(desk: Desk) -> None:
     assert agreed["case"]["state"] == "agreed"
     done = page.locator(f"#cases li[data-case='{case_id}']")
     assert done.locator("[data-move=accept]").count() == 0
-    assert "USA:" in done.locator("dd", has_text="USA:").inner_text()  # the agreement's obligation on USA
+    # The agreement in words with its values, and whom it obliges.
+    assert done.locator(".agreement").inner_text() == "USA shifts its activity by +60 min (USA)"
 
 
 def test_drawing_and_filing_a_notice_with_a_field_error_shown_next_to_the_field(desk: Desk) -> None:

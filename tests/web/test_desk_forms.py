@@ -198,13 +198,11 @@ def test_the_frequencies_panel_and_layer_and_a_legend_of_every_layer(desk: Desk)
         == 1
     )
     assert page.locator("#frequencies [data-mhz='121.5'] .badge.guard").count() == 1
-    # A frequency registered while the desk looks on, with an area the map can place.
-    _post(
-        desk,
-        "usa_duty",
-        "/frequencies",
-        {"name": "Palmyra common", "mhz": 251.3, "area": "Palmyra", "notes": "agreed 25 Nov"},
-    )
+    # A frequency agreed while the desk looks on (USA proposes, RUS signs), with an area the map can place.
+    uhf = {"name": "Palmyra common", "mhz": 251.3, "area": "Palmyra", "notes": "agreed 25 Nov"}
+    proposal = {"parties": ["USA", "RUS"], "start": "2026-11-26T00:00:00Z", "terms": {"frequencies": [uhf]}}
+    agreement = _post(desk, "usa_duty", "/agreements", proposal)
+    _post(desk, "rus_duty", f"/agreements/{agreement['agreement_id']}/versions/1/sign", {})
     page.wait_for_selector("#frequencies [data-mhz='251.3']")
     assert "Palmyra common" in page.inner_text("#frequencies [data-mhz='251.3']")
     page.wait_for_selector(".frequency-label:has-text('251.3 MHz')")

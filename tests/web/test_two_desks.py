@@ -175,13 +175,14 @@ def test_two_desks_negotiate_a_drawn_conflict_and_the_private_part_stays_home(
     form.locator("input[name=text]").fill("USA above 22,000 ft, RUS below")
     form.locator("button[type=submit]").click()
     page.wait_for_selector(f"#cases li[data-case='{case_id}'][data-state=proposed]")
-    assert "altitude split at 22,000 ft: USA above, RUS below" in card.locator(".proposal").inner_text()
+    # In the RUS desk's language, with the level (issue 16: terms in words, in the reader's language).
+    assert "разделение по высоте на 22,000 фут (FL220): USA выше, RUS ниже" in card.locator(".proposal").inner_text()
 
     # -- USA sees the case arrive live and accepts it -----------------------------------------------------
     page = usa.page
     page.click("[data-tab=cases]")
     card = page.locator(f"#cases li[data-case='{case_id}']")
-    card.locator(".proposal", has_text="altitude split at 22,000 ft: USA above, RUS below").wait_for()
+    card.locator(".proposal", has_text="altitude split at 22,000 ft (FL220): USA above, RUS below").wait_for()
     card.locator("[data-move=accept]").wait_for()
     assert "USA (you)" in card.inner_text()  # awaited
     screenshots(page, "case")

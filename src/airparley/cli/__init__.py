@@ -50,7 +50,27 @@ AREAS: tuple[Area, ...] = (
     Area("msg", _CLI + "_client:msg_app", "Hotline messages on a node."),
     Area("case", _CLI + "_client:case_app", "Negotiation cases on a node.", extend=(_CLI + "_case_report:register",)),
     Area("alerts", _CLI + "_alerts:alerts_app", "Tactical alerts, safety calls and non-response flags on a node."),
+    Area(
+        "picture",
+        _CLI + "_desk:picture_command",
+        "Your party's live air picture: the newest state of each own track and of each track shared with it.",
+    ),
+    Area(
+        "events",
+        _CLI + "_desk:events_command",
+        "Your party's event feed after a cursor; with --follow, live until Ctrl-C (docs/events.md).",
+    ),
+    Area(
+        "frequency",
+        _CLI + "_desk:frequency_app",
+        "Frequencies: those agreed for your party (guards and agreements in force), and the node's catalogue.",
+    ),
     Area("tracks", _CLI + "_tracks:tracks_app", "Sharing tracks of your party's air picture with other parties."),
+    Area(
+        "agreement",
+        _CLI + "_agreements:agreement_app",
+        "Agreements between parties: propose, sign, list, and the terms in force.",
+    ),
     Area("ledger", _CLI + "_ledger:ledger_app", "The signed ledger: export, verify, show."),
     Area(
         "disclosure",

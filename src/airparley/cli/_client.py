@@ -1,4 +1,5 @@
-"""Commands that talk to a running node over HTTP: ``airparley notice file|revise|cancel|list``, ``conflicts``.
+"""Commands that talk to a running node over HTTP: ``airparley notice file|revise|cancel|close|list``,
+``conflicts``, and the hotline's ``msg`` and ``case``.
 
 The node's URL comes from ``--url`` or ``AIRPARLEY_URL`` (default http://127.0.0.1:8787), the officer's
 token from ``--token`` or ``AIRPARLEY_TOKEN``. A refusal by the node (4xx) is printed with the field and
@@ -11,7 +12,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -37,6 +38,7 @@ __all__ = [
     "conflicts_command",
     "msg_app",
     "node_client",
+    "refused",
     "register_notice",
     "request",
 ]
@@ -68,18 +70,23 @@ def request(client: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
         err_console.print(f"error: cannot reach the node at {client.base_url}: {error}")
         raise typer.Exit(EXIT_FOUND) from None
     if response.status_code >= 400:
-        try:
-            problem = response.json()
-        except ValueError:
-            problem = {"detail": response.text}
-        detail = problem.get("detail", response.reason_phrase)
-        err_console.print(
-            f"error: {response.status_code} {problem.get('title', response.reason_phrase)}: {detail}", markup=False
-        )
-        for sub in problem.get("errors", [])[1:]:
-            err_console.print(f"  {sub.get('where', '')} {sub.get('field')}: {sub.get('reason')}", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT if response.status_code < 500 else EXIT_FOUND)
+        refused(response)
     return response.json() if response.content else None
+
+
+def refused(response: httpx.Response) -> NoReturn:
+    """A node's 4xx or 5xx answer printed with its field and reason: exit 2 for a refusal, 1 for a server error."""
+    try:
+        problem = response.json()
+    except ValueError:
+        problem = {"detail": response.text}
+    detail = problem.get("detail", response.reason_phrase)
+    err_console.print(
+        f"error: {response.status_code} {problem.get('title', response.reason_phrase)}: {detail}", markup=False
+    )
+    for sub in problem.get("errors", [])[1:]:
+        err_console.print(f"  {sub.get('where', '')} {sub.get('field')}: {sub.get('reason')}", markup=False)
+    raise typer.Exit(EXIT_BAD_INPUT if response.status_code < 500 else EXIT_FOUND)
 
 
 def _document(file: Path) -> Any:
@@ -160,6 +167,15 @@ def register_notice(notice_app: typer.Typer) -> None:
         """Cancel one of your notices: its conflicts disappear."""
         with node_client(url, token) as client:
             answer = request(client, "POST", f"/notices/{notice_id}/cancel")
+        _print_results([answer], as_json)
+
+    @notice_app.command("close")
+    def notice_close(
+        notice_id: Annotated[str, typer.Argument()], url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False
+    ) -> None:
+        """Close one of your notices: the activity is over (its conflicts disappear, as on a cancel)."""
+        with node_client(url, token) as client:
+            answer = request(client, "POST", f"/notices/{notice_id}/close")
         _print_results([answer], as_json)
 
     @notice_app.command("list")

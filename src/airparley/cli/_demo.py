@@ -191,16 +191,39 @@ def _set_up(node: Node, scenario: Scenario, seed: int | None) -> Scene:
             tokens[officer.party].setdefault(officer.tier, token)
             if officer.tier == "duty":
                 duty.setdefault(officer.party, added)
-        for frequency in scenario.frequencies:
-            if frequency.mhz not in (121.5, 243.0):
-                tx.add_frequency(
-                    frequency.name or f"{frequency.mhz} MHz", frequency.mhz, "theatre", "agreed for the demo"
-                )
+    _agree_frequencies(node, duty, [f for f in scenario.frequencies if f.mhz not in (121.5, 243.0)])
     for party, desk in duty.items():
         features = [f for f in scenario.notices["features"] if f["properties"]["party"] == party]
         if features:
             _file_notices(node, desk, {"type": "FeatureCollection", "features": features})
     return Scene(dict(tokens), duty)
+
+
+def _agree_frequencies(node: Node, duty: Mapping[str, Officer], frequencies: list[Any]) -> None:
+    """The scenario's frequencies agreed (docs/agreements.md): for each set of parties that use them (every
+    party when a frequency names none), an agreement the first duty desk proposes and the others sign, as
+    ``POST /agreements`` and ``POST /agreements/{id}/versions/1/sign`` do."""
+    groups: dict[tuple[str, ...], list[Any]] = collections.defaultdict(list)
+    for frequency in frequencies:
+        groups[tuple(sorted(frequency.parties or duty))].append(frequency)
+    for parties, group in sorted(groups.items()):
+        if len(parties) < 2 or any(party not in duty for party in parties):
+            continue
+        agreement_id = "frequencies-" + "-".join(parties)
+        body = {
+            "agreement_id": agreement_id,
+            "parties": list(parties),
+            "start": node.clock().isoformat(),
+            "title": "Theatre frequencies",
+            "terms": {
+                "frequencies": [{"name": f.name or f"{f.mhz:g} MHz", "mhz": f.mhz, "area": "theatre"} for f in group]
+            },
+        }
+        proposer = duty[parties[0]]
+        with node.write() as tx:
+            node.agreements.propose(tx, proposer, node.agreements.checked_proposal(proposer, body))
+            for party in parties[1:]:
+                node.agreements.sign(tx, duty[party], agreement_id, 1)
 
 
 def _file_notices(node: Node, officer: Officer, document: dict[str, Any]) -> None:

@@ -53,6 +53,7 @@ __all__ = [
 ]
 
 DEFAULT_DB = "sqlite:///airparley.db"
+AsJson = Annotated[bool, typer.Option("--json", help="A JSON line instead of text.")]
 Db = Annotated[
     str,
     typer.Option(
@@ -113,6 +114,7 @@ def keys_generate(
     keys: KeysDir = DEFAULT_KEYS,
     db: Db = DEFAULT_DB,
     force: Annotated[bool, typer.Option(help="Replace an existing key file.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Write PARTY's private key to KEYS/PARTY.pem (mode 0600; encrypted with $AIRPARLEY_KEY_PASSPHRASE
     if set), register its public key on the node's database, and print the public key."""
@@ -123,6 +125,9 @@ def keys_generate(
         public = public_key_to_text(key)
         if tx.party(party) is not None:
             tx.set_party_key(party, public)
+    if as_json:
+        out_console.out(json_line({"party": party, "public_key": public, "key_file": str(keys / f"{party}.pem")}))
+        return
     out_console.out(public)
 
 
@@ -200,6 +205,7 @@ def party_add(
             "agreed out of band. No private key is made or read.",
         ),
     ] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Add a party to the node: one it hosts, with its signing key (KEYS/CODE.pem, made if missing), or,
     with --public-key, another party's whose node this one replicates."""
@@ -212,8 +218,14 @@ def party_add(
             party = tx.add_party(code, name, language, utc_now())
             path = keys / f"{party.code}.pem"
             key = load_keys(keys, [party.code]).get(party.code) or _write_key(keys, party.code)
-            tx.set_party_key(party.code, public_key_to_text(key))
-    if public_key is not None:
+            hosted_key = public_key_to_text(key)
+            tx.set_party_key(party.code, hosted_key)
+    if as_json:
+        if public_key is not None:
+            out_console.out(json_line({**party.as_dict(), "key_file": None}))
+        else:
+            out_console.out(json_line({**party.as_dict(), "public_key": hosted_key, "key_file": str(path)}))
+    elif public_key is not None:
         out_console.print(f"added party {party.code} ({party.name}, {party.language}); public key {party.public_key}")
     else:
         out_console.print(f"added party {party.code} ({party.name}, {party.language}); signing key {path}")
@@ -251,21 +263,32 @@ def officer_add(
 
 
 @officer_app.command("list")
-def officer_list(db: Db = DEFAULT_DB, party: Annotated[str | None, typer.Option()] = None) -> None:
+def officer_list(
+    db: Db = DEFAULT_DB, party: Annotated[str | None, typer.Option()] = None, as_json: AsJson = False
+) -> None:
     """List officers (never their tokens)."""
     with transaction(db) as tx:
-        for officer in tx.officers(party.upper() if party else None):
-            out_console.out(f"{officer.id}\t{officer.party}\t{officer.tier}\t{officer.name}")
+        officers = tx.officers(party.upper() if party else None)
+    with JsonLinesWriter() as out:
+        for officer in officers:
+            out.line(
+                json_line(officer.as_dict())
+                if as_json
+                else f"{officer.id}\t{officer.party}\t{officer.tier}\t{officer.name}"
+            )
 
 
 @officer_app.command("revoke")
-def officer_revoke(officer_id: Annotated[str, typer.Argument()], db: Db = DEFAULT_DB) -> None:
+def officer_revoke(officer_id: Annotated[str, typer.Argument()], db: Db = DEFAULT_DB, as_json: AsJson = False) -> None:
     """Revoke an officer's token."""
     with transaction(db) as tx:
         done = tx.revoke_officer(officer_id, utc_now())
     if not done:
         report_errors("officer", [InvalidInput("officer_id", f"no officer {officer_id}")])
         raise typer.Exit(EXIT_BAD_INPUT)
+    if as_json:
+        out_console.out(json_line({"officer_id": officer_id, "revoked": True}))
+        return
     out_console.print(f"revoked {officer_id}")
 
 
@@ -289,10 +312,14 @@ def peer_add(
         ),
     ],
     db: Db = DEFAULT_DB,
+    as_json: AsJson = False,
 ) -> None:
     """Replicate PARTY's feed from its node at URL: pulled every peer_poll_s, and at once on its hints."""
     with transaction(db) as tx:
         peer = tx.add_peer(party.upper(), url, public_key, token, utc_now())
+    if as_json:
+        out_console.out(json_line(peer.as_dict()))
+        return
     out_console.print(f"peer {peer.party} at {peer.url}")
 
 
@@ -313,11 +340,16 @@ def peer_list(db: Db = DEFAULT_DB, as_json: Annotated[bool, typer.Option("--json
 
 
 @peer_app.command("remove")
-def peer_remove(party: Annotated[str, typer.Argument(help="The peer's party code.")], db: Db = DEFAULT_DB) -> None:
+def peer_remove(
+    party: Annotated[str, typer.Argument(help="The peer's party code.")], db: Db = DEFAULT_DB, as_json: AsJson = False
+) -> None:
     """Stop replicating PARTY's node (entries already replicated stay: they are part of the record)."""
     with transaction(db) as tx:
         done = tx.remove_peer(party.upper())
     if not done:
         report_errors("peer", [InvalidInput("party", f"{party.upper()} is not a peer")])
         raise typer.Exit(EXIT_BAD_INPUT)
+    if as_json:
+        out_console.out(json_line({"party": party.upper(), "removed": True}))
+        return
     out_console.print(f"removed peer {party.upper()}")

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from airparley.cli._common import EXIT_FOUND, err_console, out_console, read_text
+from airparley.cli._common import EXIT_FOUND, err_console, json_line, out_console, read_text
 from airparley.errors import InvalidInput, SignatureInvalid
 
 __all__ = ["qualify_app"]
@@ -125,6 +125,7 @@ def qualify_verify(
     key: Annotated[
         str, typer.Option("--key", help="The signer's Ed25519 public key: 64 hex digits, or a file holding them.")
     ],
+    as_json: Annotated[bool, typer.Option("--json", help="The verdict as a JSON line.")] = False,
 ) -> None:
     """Check a report's signature: exit 0 if it is signed by KEY and unchanged, 1 if not."""
     from airparley.qualify import verify_report
@@ -136,10 +137,19 @@ def qualify_verify(
         report = json.loads(read_text(report_path))
     except ValueError as error:
         raise InvalidInput("REPORT", f"not JSON: {error}") from None
+    run_id = report.get("run", {}).get("id") if isinstance(report, dict) else None
+    outcome = report.get("summary", {}).get("outcome") if isinstance(report, dict) else None
     try:
         verify_report(report, text)
     except SignatureInvalid as error:
-        out_console.print(f"FAILED: {error}", markup=False)
+        if as_json:
+            out_console.out(
+                json_line({"ok": False, "run": run_id, "outcome": outcome, "key": text, "error": str(error)})
+            )
+        else:
+            out_console.print(f"FAILED: {error}", markup=False)
         raise typer.Exit(EXIT_FOUND) from None
-    summary = report.get("summary", {})
-    out_console.print(f"OK: report {report['run']['id']} ({summary.get('outcome')}) signed by {text}", markup=False)
+    if as_json:
+        out_console.out(json_line({"ok": True, "run": run_id, "outcome": outcome, "key": text, "error": None}))
+        return
+    out_console.print(f"OK: report {report['run']['id']} ({outcome}) signed by {text}", markup=False)

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from airparley._time import iso_z_at
 from airparley.cli._client import DEFAULT_URL, Url
 from airparley.cli._common import EXIT_BAD_INPUT, EXIT_FOUND, err_console, json_line, out_console, report_errors
 from airparley.errors import InvalidInput, InvalidInputs
@@ -94,7 +95,7 @@ def check_command(
         f"{scenario.name}: {len(scenario.parties)} parties, {len(scenario.officers)} officers, "
         f"{len(scenario.frequencies)} frequencies, {notices} notices, {len(scenario.aircraft)} aircraft, "
         f"{len(scenario.sensors)} sensors, {len(scenario.events)} events; "
-        f"{truth.t_s[-1]:g} s from {datetime.fromtimestamp(scenario.start_s, UTC).isoformat().replace('+00:00', 'Z')}",
+        f"{truth.t_s[-1]:g} s from {iso_z_at(scenario.start_s)}",
         markup=False,
     )
     for response in responses(scenario):

@@ -14,6 +14,7 @@ from airparley.cli._common import (
     RICH_TABLE_ROWS,
     JsonLinesWriter,
     err_console,
+    json_line,
     out_console,
     read_text,
     report_errors,
@@ -48,18 +49,33 @@ def read_notices(file: Path) -> NoticeFile:
 
 
 @notice_app.command("validate")
-def validate_command(file: NoticesFile) -> None:
+def validate_command(
+    file: NoticesFile,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The result as one JSON line, each error with its where, field and reason.")
+    ] = False,
+) -> None:
     """Check a notices file and report every error (feature or placemark, notice, field, reason). Exit 2 if any."""
     parsed = read_notices(file)
     errors = report_errors(str(file), parsed.errors)
     volumes = sum(len(n.volumes) for n in parsed.notices)
     parties = sorted({n.party for n in parsed.notices})
-    out_console.print(
-        f"{len(parsed.notices)} valid notice(s), {volumes} volume(s), parties: {', '.join(parties) or '-'}; "
-        f"{errors} error(s)",
-        markup=False,  # party codes are the file's text, not rich markup
-        emoji=False,
-    )
+    if as_json:
+        result = {
+            "file": str(file),
+            "notices": len(parsed.notices),
+            "volumes": volumes,
+            "parties": parties,
+            "errors": [{"where": e.where, "field": e.field, "reason": e.reason} for e in parsed.errors],
+        }
+        out_console.out(json_line(result))
+    else:
+        out_console.print(
+            f"{len(parsed.notices)} valid notice(s), {volumes} volume(s), parties: {', '.join(parties) or '-'}; "
+            f"{errors} error(s)",
+            markup=False,  # party codes are the file's text, not rich markup
+            emoji=False,
+        )
     if errors:
         raise typer.Exit(EXIT_BAD_INPUT)
 

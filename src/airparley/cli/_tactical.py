@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Final
 
 import numpy as np
 import typer
 
+from airparley._time import iso_z_at
 from airparley.cli._common import (
     EXIT_BAD_INPUT,
     RICH_TABLE_ROWS,
@@ -57,7 +57,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON object per line
 
 
 def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+    return iso_z_at(seconds)
 
 
 def _load_states(path: Path) -> TrackStates:

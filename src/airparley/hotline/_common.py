@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from airparley._time import iso_z
 from airparley.errors import InvalidInput
 
 __all__ = [
@@ -139,7 +140,7 @@ def optional_instant(value: Any, field: str) -> datetime | None:
 
 def iso(instant: datetime) -> str:
     """The wire form of a UTC instant: ISO 8601 with a ``Z`` suffix."""
-    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return iso_z(instant)
 
 
 def optional_iso(instant: datetime | None) -> str | None:

@@ -14,9 +14,10 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, timedelta, timezone
 from typing import Any, Final
 
+from airparley._time import iso_z_at
 from airparley.errors import IngestError, InvalidInput
 from airparley.tactical import UNKNOWN_PARTY, TrackState
 
@@ -152,7 +153,7 @@ def checked_state(
 
 def iso_time(time_s: float) -> str:
     """ISO 8601 UTC with milliseconds: ``2026-11-26T03:00:00.250Z``."""
-    return datetime.fromtimestamp(time_s, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_z_at(time_s, "milliseconds")
 
 
 def state_record(state: TrackState) -> dict[str, Any]:

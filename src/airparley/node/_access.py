@@ -52,6 +52,9 @@ class Act(StrEnum):
     READ_CONFLICTS = "read conflicts"
     READ_FREQUENCIES = "read the agreed frequencies"
     ADD_FREQUENCIES = "register frequencies"
+    READ_AGREEMENTS = "read agreements"
+    PROPOSE_AGREEMENTS = "propose agreements"
+    SIGN_AGREEMENTS = "sign agreements"
     READ_HOTLINE = "read the hotline"
     ACT_ON_HOTLINE = "act on the hotline"
     READ_TRACKS = "read the air picture"
@@ -85,6 +88,10 @@ ACCESS: Final[Mapping[Act, frozenset[Tier]]] = {
     Act.READ_CONFLICTS: _READERS,
     Act.READ_FREQUENCIES: _READERS,
     Act.ADD_FREQUENCIES: _DESK,
+    Act.READ_AGREEMENTS: _READERS,
+    # Proposing or signing binds the party (docs/agreements.md): a desk act, as filing a notice is.
+    Act.PROPOSE_AGREEMENTS: _DESK,
+    Act.SIGN_AGREEMENTS: _DESK,
     Act.READ_HOTLINE: _READERS,
     Act.ACT_ON_HOTLINE: _DESK,
     Act.READ_TRACKS: _READERS,

@@ -21,9 +21,11 @@ from airparley.node._access import ACCESS
 from airparley.node._auth import route_act, route_acts
 from airparley.node._bodies import BodyLimit
 from airparley.node._core import Node
+from airparley.node._docs import serve_docs
 from airparley.node._federation_routes import federation_router
 from airparley.node._limits import RateLimiter
 from airparley.node._problems import document_problems, http_problem, problem_for, validation_problem
+from airparley.node._routes_agreements import agreements_router
 from airparley.node._routes_events import events_router
 from airparley.node._routes_hotline import hotline_router
 from airparley.node._routes_notices import notices_router
@@ -56,6 +58,8 @@ def create_app(node: Node) -> FastAPI:
         version=__version__,
         description="Operation notices, conflicts with minimal disclosure, the hotline and negotiation cases.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load from a CDN: serve_docs serves /docs and /redoc from local files
+        redoc_url=None,
     )
     app.state.node = node
     app.state.limiter = RateLimiter(node.settings.rate_per_s, node.settings.rate_burst)
@@ -71,6 +75,7 @@ def create_app(node: Node) -> FastAPI:
     # In the order the routes were declared before the split (the OpenAPI document lists them so).
     routers = (
         parties_router(node),
+        agreements_router(node),
         notices_router(node),
         hotline_router(node),
         tracks_router(node, wake),
@@ -91,4 +96,5 @@ def create_app(node: Node) -> FastAPI:
                 }
         app.include_router(router)
     document_problems(app)  # every operation declares its problem+json answers
+    serve_docs(app)
     return app

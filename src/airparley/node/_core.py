@@ -23,12 +23,13 @@ from airparley.errors import InvalidInput
 from airparley.hotline import HotlineSettings
 from airparley.ledger import public_key_to_text
 from airparley.node._access import Tier
+from airparley.node._agreements import AgreementService
 from airparley.node._disclosure import DisclosureService
 from airparley.node._events import shaped
 from airparley.node._hotline import Hotline
 from airparley.node._hotline_service import HotlineService
 from airparley.node._ledger import LedgerWriter
-from airparley.node._nonresponse import Criteria, NonResponse
+from airparley.node._nonresponse import NonResponse
 from airparley.node._notices import NoticeService
 from airparley.node._parties import PartiesService
 from airparley.node._picture import PictureService
@@ -95,15 +96,19 @@ class Node:
                     tx.set_party_key(party, public)
                 elif known.public_key != public:
                     raise InvalidInput("keys", f"the key given for {party} is not the one registered for it")
+        # The agreements in force decide each pair's buffers (node/_agreements.py); self.buffers is the fallback.
+        self.agreements = AgreementService(store, clock, self.ledger, self.buffers)
         self.notices = NoticeService(
             store,
             clock,
-            self.buffers,
+            self.agreements.buffers_envelope(),
             self.ledger,
             self._lock,
             stored,
             lambda tx, current, now: self.hotline.on_conflicts_changed(tx, current, now),
+            pair_buffers=self.agreements.buffers_between,
         )
+        self.agreements.on_change = lambda tx: self.notices.rebuffer(tx, self.agreements.buffers_envelope())
         self.index = self.notices.index
         # Sensors post to ``pictures`` (each party's own); everything that reads a party's picture reads
         # ``view``: its own tracks plus the tracks other parties share with it (node/_shares.py).
@@ -117,7 +122,7 @@ class Node:
         self.tactical = TacticalRunner(self.view, self.ledger)
         self._scanned: dict[str, float] = {}  # party -> when (time.monotonic) its picture was last scanned
         self.hotline = Hotline(hotline_settings or HotlineSettings(), self.notices.windows, self.ledger)
-        self.nonresponse = NonResponse(self.view, self.ledger, Criteria.from_settings(self.settings), clock())
+        self.nonresponse = NonResponse(self.view, self.ledger, self.settings.non_response(), clock())
         if ids is not None:
             self.hotline.new_id = self.sharing.new_id = ids
         # What the routes call (node/_routes_*.py): one service per feature, none of them the store.
@@ -125,6 +130,9 @@ class Node:
         self.report_service = ReportService(store, clock)
         self.disclosure_service = DisclosureService(store, clock)
         self.hotline_service = HotlineService(store, clock, self.hotline, self.nonresponse)
+        self.hotline_service.agreed_frequencies = self.agreements.frequencies_for
+        self.hotline.agreed_deadlines = self.agreements.case_deadlines_between
+        self.parties_service.agreed_frequencies = self.agreements.frequencies_for
         self.picture_service = PictureService(
             store, clock, self.pictures, self.view, self.sharing, self.tactical, self.nonresponse
         )
@@ -280,6 +288,7 @@ class Node:
         now = self.clock()
         kept_since = now - timedelta(hours=self.settings.idempotency_keep_h)
         self._step("forgetting old idempotency keys", lambda tx: tx.forget_responses_before(kept_since))
+        self._step("the agreements in force", self.agreements.refresh)  # a signed version takes effect at its start
         self._step("the hotline's deadlines, re-rings and escalations", lambda tx: self.hotline.tick(tx, now))
         self._step("reading the track shares", lambda tx: self.shares.load(tx.active_track_shares()))
         parties = None

@@ -154,7 +154,12 @@ def account(
     """The accounting of what ``party`` gave ``recipient`` in ``[since, until)`` (open ends: all time, now)."""
     end = until or now
     feed = [Entry.from_json(line) for line in tx.ledger_lines(party)]
-    inside = [e for e in feed if (since is None or e.time >= since) and e.time < end]
+
+    def before_end(moment: datetime) -> bool:
+        # An explicit until is exclusive; the default (now) includes what happened at this very instant.
+        return moment < end if until is not None else moment <= end
+
+    inside = [e for e in feed if (since is None or e.time >= since) and before_end(e.time)]
     items = [_entry_item(tx, entry, recipient) for entry in inside]
     grants = {
         (str(e.body.get("share_id")), r)
@@ -172,7 +177,7 @@ def account(
         revoked = parse_instant(share.get("revoked_at"), "revoked_at")
         if revoked is not None:
             stop = revoked if stop is None else min(stop, revoked)
-        if (stop is not None and since is not None and stop <= since) or start >= end:
+        if (stop is not None and since is not None and stop <= since) or not before_end(start):
             continue
         summary = f"track {track} of {party}'s picture, from {format_time(start)}" + (
             f" until {format_time(stop)}" if stop else " until revoked"

@@ -28,6 +28,8 @@ class EventKind(StrEnum):
     CONFLICT_DETECTED = "conflict.detected"
     CONFLICT_CLEARED = "conflict.cleared"
     FREQUENCY_ADDED = "frequency.added"
+    AGREEMENT_PROPOSED = "agreement.proposed"
+    AGREEMENT_SIGNED = "agreement.signed"
     MESSAGE_SENT = "message.sent"
     MESSAGE_READ = "message.read"
     MESSAGE_ACKNOWLEDGED = "message.acknowledged"

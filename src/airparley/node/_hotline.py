@@ -8,8 +8,9 @@ resolve when their conflict disappears.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,6 +64,17 @@ class Hotline:
         self.catalogue = hl.load_catalogue()
         self._conflict_windows = conflict_windows
         self._language_of: dict[str, str] | None = None
+        #: The case deadlines (routine, urgent seconds) agreed between a case's parties, or None where no agreement
+        #: in force covers them (node/_agreements.py; the node sets it): then ``settings`` decides.
+        self.agreed_deadlines: Callable[[Sequence[str]], tuple[int, int] | None] = lambda _parties: None
+
+    def _case_settings(self, parties: Sequence[str]) -> hl.HotlineSettings:
+        """The settings a case of ``parties`` moves under: the node's, with the deadlines its parties agreed."""
+        agreed = self.agreed_deadlines(parties)
+        if agreed is None:
+            return self.settings
+        routine, urgent = agreed
+        return dataclasses.replace(self.settings, response_deadline_s=routine, urgent_response_deadline_s=urgent)
 
     # -- shaping -------------------------------------------------------------------------------------
     def _languages(self, tx: Tx) -> dict[str, str]:
@@ -236,7 +248,7 @@ class Hotline:
             now=now,
             urgent=urgent,
             note=bounds.free_text(body.get("note", ""), "note", "case_note"),
-            settings=self.settings,
+            settings=self._case_settings(parties),
         )
         self._store_case(tx, case, now)
         self.ledger.record(tx, officer.party, Kind.CASE_OPENED, _case_body(case), now)
@@ -272,18 +284,19 @@ class Hotline:
         case = self._case(tx, officer, case_id)
         who = _acting(officer)
         escalation: hl.CaseEscalation | None = None
+        settings = self._case_settings(case.parties)
         if action in ("propose", "counter"):
             if "terms" not in body:
                 raise InvalidInput("terms", "missing: the structured proposal (shift_time, altitude_split, ...)")
             terms = hl.terms_from_dict(body["terms"])
             move = hl.propose if action == "propose" else hl.counter
-            moved = move(case, who, terms, now=now, text=note, settings=self.settings)
+            moved = move(case, who, terms, now=now, text=note, settings=settings)
         elif action == "accept":
             moved = hl.accept(case, who, now=now, note=note)
         elif action == "reject":
-            moved = hl.reject(case, who, now=now, note=note, settings=self.settings)
+            moved = hl.reject(case, who, now=now, note=note, settings=settings)
         elif action == "escalate":
-            moved, escalation = hl.escalate(case, who, now=now, note=note, settings=self.settings)
+            moved, escalation = hl.escalate(case, who, now=now, note=note, settings=settings)
         elif action == "resolve":
             moved = hl.resolve(case, who, now=now, note=note)
         else:
@@ -360,7 +373,7 @@ class Hotline:
             self._store_message(tx, escalated, now)
         for stored in tx.cases_due(now):
             case = stored.case
-            moved, missed = hl.check_deadline(case, now=now, settings=self.settings)
+            moved, missed = hl.check_deadline(case, now=now, settings=self._case_settings(case.parties))
             if missed is not None:
                 self._store_case(tx, moved, now)
                 body = _case_body(moved, {"escalation": missed.as_dict()})

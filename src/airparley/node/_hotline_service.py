@@ -6,7 +6,7 @@ calls one method and never touches the store."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,9 +14,9 @@ from airparley import bounds
 from airparley.errors import InvalidInput
 from airparley.node._access import Act, require
 from airparley.node._hotline import Hotline
-from airparley.node._nonresponse import NonResponse, agreed_frequency, call_params, parse_safety_call
+from airparley.node._nonresponse import NonResponse
 from airparley.store import Officer, Store, Tx
-from airparley.tactical import UNKNOWN_PARTY
+from airparley.tactical import UNKNOWN_PARTY, agreed_frequency, call_params, parse_safety_call
 
 __all__ = ["HotlineService"]
 
@@ -25,6 +25,8 @@ class HotlineService:
     """Every hotline act and view a desk can take."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime], hotline: Hotline, nonresponse: NonResponse) -> None:
+        #: The frequencies agreed between parties (node/_agreements.py); set by the node.
+        self.agreed_frequencies: Callable[[Collection[str]], list[dict[str, Any]]] = lambda _parties: []
         self._store = store
         self._clock = clock
         self._hotline = hotline
@@ -93,10 +95,13 @@ class HotlineService:
             raise InvalidInput("to", "a safety call is to another party")
         if tx.party(to) is None:
             raise InvalidInput("to", f"unknown party {to!r}")
-        if not agreed_frequency(call.frequency_mhz, [float(f["mhz"]) for f in tx.frequencies()]):
+        # Agreed between the caller and the party called, in an agreement both signed (docs/agreements.md).
+        agreed = [float(f["mhz"]) for f in self.agreed_frequencies((officer.party, to))]
+        if not agreed_frequency(call.frequency_mhz, agreed):
             raise InvalidInput(
                 "frequency_mhz",
-                f"{call.frequency_mhz:g} MHz is not an agreed frequency (GET /frequencies) nor a guard (121.5, 243.0)",
+                f"{call.frequency_mhz:g} MHz is not agreed between {officer.party} and {to} "
+                "(GET /agreements/in-force) nor a guard (121.5, 243.0)",
             )
         message_body = {
             "recipients": [to],

@@ -2,6 +2,10 @@
 
 Acts are written in the caller's transaction with the events they cause, and the in-memory index follows the
 database: it is changed first (to learn the conflicts), and put back if the transaction fails.
+
+Buffers are agreed per pair of parties (docs/agreements.md): the index searches with the widest buffers any
+pair uses (``rebuffer``), and each conflict it finds is judged again under its own pair's buffers
+(``pair_buffers``), so a USA-RUS conflict uses the USA-RUS buffers in force and shows them.
 """
 
 from __future__ import annotations
@@ -28,9 +32,26 @@ from airparley.strategic import (
     NoticeState,
     notices_to_geojson,
     parse_notices_data,
+    volume_conflict,
 )
 
-__all__ = ["NoticeService"]
+__all__ = ["NoticeService", "judged_under"]
+
+
+def judged_under(conflicts: Iterable[Conflict], pair_buffers: Callable[[str, str], Buffers]) -> list[Conflict]:
+    """``conflicts`` (found under wider buffers) judged under each pair of parties' own buffers: a conflict whose
+    buffers are its pair's is kept as found; under narrower ones only the volume pairs still within them are
+    kept (exactly, one pair at a time), and a conflict with none left is no conflict."""
+    judged = []
+    for conflict in conflicts:
+        buffers = pair_buffers(conflict.a.party, conflict.b.party)
+        if buffers == conflict.buffers:
+            judged.append(conflict)
+            continue
+        kept = tuple(p for p in conflict.pairs if volume_conflict(p.a, p.b, buffers) is not None)
+        if kept:
+            judged.append(dataclasses.replace(conflict, buffers=buffers, pairs=kept))
+    return judged
 
 
 class NoticeService:
@@ -46,15 +67,47 @@ class NoticeService:
         lock: threading.RLock,
         stored: Iterable[StoredNotice],
         on_conflicts_changed: Callable[[Tx, Collection[str], datetime], None],
+        pair_buffers: Callable[[str, str], Buffers] | None = None,
     ) -> None:
         self._store = store
+        self._pair_buffers = pair_buffers
         self._clock = clock
         self._ledger = ledger
         self._lock = lock
         self._on_conflicts_changed = on_conflicts_changed
         self.index = ConflictIndex.build((s.notice for s in stored), buffers)
         # The conflicts in force, kept up to date notice by notice (a full check only at start-up).
-        self._live: dict[str, Conflict] = {c.id: c for c in self.index.conflicts()}
+        self._live: dict[str, Conflict] = {c.id: c for c in self._judged(self.index.conflicts())}
+
+    # -- buffers per pair of parties -------------------------------------------------------------------
+    def _judged(self, conflicts: Iterable[Conflict]) -> list[Conflict]:
+        if self._pair_buffers is None:
+            return list(conflicts)
+        return judged_under(conflicts, self._pair_buffers)
+
+    def rebuffer(self, tx: Tx, envelope: Buffers) -> None:
+        """The agreements in force changed: search with ``envelope`` (the widest buffers of any pair), judge
+        every conflict again under its pair's buffers, and tell the parties what appeared or cleared."""
+        now = self._clock()
+        with self._lock:
+            before = dict(self._live)
+            self.index.buffers = envelope
+            self._live = {c.id: c for c in self._judged(self.index.conflicts())}
+            after = dict(self._live)
+        for cid in before.keys() - after.keys():
+            gone = before[cid]
+            tx.append_event(
+                EventKind.CONFLICT_CLEARED,
+                gone.parties,
+                {party: {"id": cid, "because": "agreement"} for party in gone.parties},
+                now,
+            )
+        new = [after[cid] for cid in sorted(after.keys() - before.keys())]
+        notices = self._notices_in(new)
+        for conflict in new:
+            views = {p: conflict_for(p, conflict, notices) for p in conflict.parties}
+            tx.append_event(EventKind.CONFLICT_DETECTED, conflict.parties, views, now)
+        self._on_conflicts_changed(tx, self._live.keys(), now)
 
     # -- notices -------------------------------------------------------------------------------------
     def _parse_own(self, officer: Officer, document: Any) -> tuple[list[Notice], dict[str, dict[str, Any]]]:
@@ -89,8 +142,8 @@ class NoticeService:
         ``sign=False`` for a version another node's party signed (federation): its entry is that party's."""
         now = self._clock()
         previous = self.index.get(notice.notice_id)
-        before = {c.id: c for c in self.index.conflicts_of(notice.notice_id)} if previous else {}
-        after_list = self.index.add(notice)
+        before = {c.id: c for c in self._judged(self.index.conflicts_of(notice.notice_id))} if previous else {}
+        after_list = self._judged(self.index.add(notice))
         live_before = dict(self._live)
         try:
             after = {c.id: c for c in after_list}

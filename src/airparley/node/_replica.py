@@ -26,9 +26,9 @@ from airparley.errors import InvalidInput
 from airparley.ledger import Entry, Kind
 from airparley.node._core import Node
 from airparley.node._events import EventKind
-from airparley.node._nonresponse import Outcome, Watch
 from airparley.store import Tx
 from airparley.strategic import NoticeState, parse_notices_data
+from airparley.tactical import Outcome, Watch
 
 __all__ = ["Replicator", "Writes"]
 
@@ -87,7 +87,10 @@ class Replicator:
             return self._case(tx, entry, body)
         if entry.kind is Kind.TRACK_NON_RESPONSIVE:
             return self._flag(tx, entry, body)
-        # message.delivered/escalated, agreement, track.shared, incident, key rotation: recorded in the ledger only.
+        if entry.kind in (Kind.AGREEMENT_PROPOSED, Kind.AGREEMENT_SIGNED):
+            # Every node holds the same versions and signatures, so all compute the same terms in force.
+            return self.node.agreements.apply_replicated(tx, entry, body)
+        # message.delivered/escalated, track.shared, incident, key rotation: recorded in the ledger only.
         # (Each node rings and escalates safety messages by its own clock, for its own desks. A share applies only
         # where the sharer's track states are, its own node: track states never cross nodes.)
         return None
@@ -131,7 +134,7 @@ class Replicator:
             raise InvalidInput("body.caller", f"{entry.party} may record its own calls only, not {watch.caller}'s")
         if watch.state is not Outcome.NON_RESPONSIVE:
             raise InvalidInput("body.state", f"a {entry.kind.value} entry records a flag, not {watch.state.value!r}")
-        if any(w["track"] == watch.track for w in tx.watches_of_message(watch.message_id)):
+        if any(w.track == watch.track for w in tx.watches_of_message(watch.message_id)):
             return None
         now = self.node.clock()
         return lambda tx: self.node.nonresponse.put_replicated_flag(tx, watch, now)

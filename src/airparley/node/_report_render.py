@@ -77,7 +77,9 @@ def _describe(entry: Entry) -> str:
         return f"message {message.get('message_id')} {message.get('urgency')} to {recipients}: {what}"
     if "case_id" in body:
         step = body.get("entry") or {}
-        terms = step.get("proposal") or step.get("terms")
+        proposal = step.get("proposal")
+        # The terms are what was agreed; who proposed them is the entry's party (the officer id says nothing more).
+        terms = proposal.get("terms") if isinstance(proposal, Mapping) else step.get("terms")
         shown = f" {json.dumps(terms, ensure_ascii=False, sort_keys=True)}" if terms else ""
         return f"case {body['case_id']} {step.get('event', '')} -> {body.get('state', '')}{shown}".strip()
     if "message_id" in body:

@@ -28,11 +28,17 @@ def parties_router(node: Node) -> APIRouter:
     def parties(_who: Annotated[Officer, officer_for(Act.READ_PARTIES)]) -> list[dict[str, Any]]:
         return service.parties()
 
-    @api.get("/frequencies", summary="The agreed frequencies (121.5 and 243.0 MHz guard by default)")
-    def list_frequencies(_who: Annotated[Officer, officer_for(Act.READ_FREQUENCIES)]) -> list[dict[str, Any]]:
-        return service.frequencies()
+    @api.get("/frequencies", summary="The frequencies agreed for your party: the guards and the agreements in force")
+    def list_frequencies(who: Annotated[Officer, officer_for(Act.READ_FREQUENCIES)]) -> list[dict[str, Any]]:
+        return service.frequencies(who)
 
-    @api.post("/frequencies", status_code=201, summary="Register an agreed frequency")
+    @api.get("/frequencies/registered", summary="The node's frequency catalogue (registered, not agreed)")
+    def registered_frequencies(
+        _who: Annotated[Officer, officer_for(Act.READ_FREQUENCIES)],
+    ) -> list[dict[str, Any]]:
+        return service.registered_frequencies()
+
+    @api.post("/frequencies", status_code=201, summary="Register a frequency in the catalogue (agree it: /agreements)")
     def add_frequency(
         who: Annotated[Officer, officer_for(Act.ADD_FREQUENCIES)],
         name: Annotated[str, Body()],

@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from airparley.errors import InvalidInput
 from airparley.hotline import HOTLINE_SETTINGS, HotlineSettings
+from airparley.tactical import NonResponseSettings
 
 __all__ = ["SETTINGS", "NodeSettings", "Setting", "settings_from_env"]
 
@@ -38,6 +39,15 @@ def env_name(setting: str) -> str:
 
 def _declare(default: float, unit: str, help: str) -> Any:
     return field(default=default, metadata={"unit": unit, "help": help})
+
+
+_NON_RESPONSE: Final = {item.name: item for item in fields(NonResponseSettings)}
+
+
+def _non_response(name: str) -> Any:
+    """A node setting that is ``tactical.NonResponseSettings.<name>``: its default, unit and help are that one's."""
+    declared = _NON_RESPONSE[name]
+    return _declare(cast(float, declared.default), declared.metadata["unit"], declared.metadata["help"])
 
 
 @dataclass(frozen=True)
@@ -69,24 +79,12 @@ class NodeSettings:
         "A party's air picture is scanned this long after its new track states arrive (the rest of its second's"
         " batches gather meanwhile), without waiting for the next tick; at least the tick interval: ticks only.",
     )
-    non_response_s: float = _declare(
-        180.0,
-        "s",
-        "A safety message about another party's aircraft flags it non_responsive if, this long after it was sent,"
-        " the owner has not acknowledged it and the aircraft has not manoeuvred.",
-    )
-    non_response_turn_deg: float = _declare(
-        15.0, "deg", "A change of track at least this large since the safety message counts as a manoeuvre."
-    )
-    non_response_climb_ft: float = _declare(
-        300.0,
-        "ft",
-        "A change of altitude at least this large (climb or descent; altitudes are the median of 30 s of reports)"
-        " counts as a manoeuvre.",
-    )
-    non_response_speed_kt: float = _declare(
-        40.0, "kt", "A change of ground speed at least this large counts as a manoeuvre."
-    )
+    non_response_s: float = _non_response("deadline_s")
+    non_response_turn_deg: float = _non_response("turn_deg")
+    non_response_climb_ft: float = _non_response("climb_ft")
+    non_response_speed_kt: float = _non_response("speed_kt")
+    non_response_alt_smoothing_s: float = _non_response("alt_smoothing_s")
+    non_response_lost_after_stale: float = _non_response("lost_after_stale")
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -100,6 +98,17 @@ class NodeSettings:
         values = _read_env(SETTINGS, os.environ if environ is None else environ)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)
+
+    def non_response(self) -> NonResponseSettings:
+        """When a called aircraft counts as not responding, as the tactical core declares it."""
+        return NonResponseSettings(
+            deadline_s=self.non_response_s,
+            turn_deg=self.non_response_turn_deg,
+            climb_ft=self.non_response_climb_ft,
+            speed_kt=self.non_response_speed_kt,
+            alt_smoothing_s=self.non_response_alt_smoothing_s,
+            lost_after_stale=self.non_response_lost_after_stale,
+        )
 
 
 #: Every node setting, in declaration order, from the fields of :class:`NodeSettings`.

@@ -38,8 +38,10 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from airparley._time import iso_z, optional_iso_z
 from airparley.geo import distance_nm
 from airparley.node._tracks import Pictures, TrackRejection
+from airparley.store import StoredShare
 from airparley.tactical import TimeWindow, TrackState, TrackStates, extrapolate_to
 
 __all__ = [
@@ -65,10 +67,6 @@ class ShareState(StrEnum):
     ACTIVE = "active"
     REVOKED = "revoked"
     EXPIRED = "expired"
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _moment(text: Any) -> datetime | None:
@@ -108,10 +106,10 @@ class Share:
             "track": self.track,
             "with": list(self.recipients),
             "created_by": self.created_by,
-            "created_at": _iso(self.created_at),
-            "until": _iso(self.until),
+            "created_at": iso_z(self.created_at),
+            "until": optional_iso_z(self.until),
             "state": self.state.value,
-            "revoked_at": _iso(self.revoked_at),
+            "revoked_at": optional_iso_z(self.revoked_at),
             "revoked_by": self.revoked_by,
         }
 
@@ -150,10 +148,11 @@ class ShareBook:
         self._recipients: set[str] = set()
         self._lock = threading.Lock()
 
-    def load(self, documents: Iterable[Mapping[str, Any]]) -> None:
+    def load(self, rows: Iterable[StoredShare]) -> None:
         """Replace the book with the store's shares not revoked (the store is the truth: a share whose
         transaction rolled back, or that another process revoked, goes)."""
-        shares = {s.share_id: s for s in map(Share.from_dict, documents) if s.state is ShareState.ACTIVE}
+        loaded = (Share.from_dict(row.document) for row in rows)
+        shares = {s.share_id: s for s in loaded if s.state is ShareState.ACTIVE}
         with self._lock:
             self._shares = shares
             for share in shares.values():

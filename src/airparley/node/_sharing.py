@@ -113,10 +113,10 @@ class TrackSharing:
         return {"share": share_for(officer.party, share.as_dict(now))}
 
     def revoke(self, tx: Tx, officer: Officer, share_id: str, now: datetime) -> dict[str, Any]:
-        document = tx.track_share(share_id)
-        if document is None or share_for(officer.party, document) is None:
+        row = tx.track_share(share_id)
+        if row is None or share_for(officer.party, row.as_dict()) is None:
             raise NotFound("share", share_id)
-        share = Share.from_dict(document)
+        share = Share.from_dict(row.document)
         if share.party != officer.party:
             raise PermissionDenied(f"only {share.party}'s desks may revoke {share.party}'s share")
         state = share.state_at(now)
@@ -150,5 +150,5 @@ class TrackSharing:
 
     def shares_for(self, tx: Tx, party: str, now: datetime) -> list[dict[str, Any]]:
         """The shares ``party`` made and those made with it, newest first, shaped for it."""
-        views = (share_for(party, Share.from_dict(d).as_dict(now)) for d in tx.track_shares_for(party))
+        views = (share_for(party, Share.from_dict(row.document).as_dict(now)) for row in tx.track_shares_for(party))
         return [v for v in views if v is not None]

@@ -20,6 +20,7 @@ from typing import Any, Final
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from airparley import __version__
+from airparley._time import iso_z
 from airparley.errors import InvalidInput, SignatureInvalid
 from airparley.ledger import public_key_from_text, public_key_to_text
 from airparley.ledger._canonical import canonical
@@ -36,7 +37,7 @@ _ORDER = {"fail": 0, "error": 1, "pass": 2, "skip": 3, "untested": 4}
 
 
 def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return iso_z(moment, "seconds")
 
 
 def build_report(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from airparley._time import iso_z_at
 from airparley.qualify._builders import circle_notice, collection, conflict_id_of, polygon_notice
 from airparley.qualify._config import QualifyConfig
 from airparley.qualify._s_hotline import _case_id, _events_about, _of_case, _state
@@ -136,7 +137,7 @@ def _play_lapse(ctx: Context) -> None:
     a, b = ctx.parties
     start = ctx.at(hours=-1)
     end = (datetime.now(UTC).timestamp()) + _LAPSE_IN_S
-    end_iso = datetime.fromtimestamp(round(end), UTC).isoformat().replace("+00:00", "Z")
+    end_iso = iso_z_at(round(end))
     a_id, b_id = ctx.unique(a), ctx.unique(b)
     with ctx.step("two notices whose window ends in a few seconds, and a case about their conflict"):
         ctx.need(ctx.desk(a).post("/notices", collection(circle_notice(a_id, a, start, end_iso))), 201)

@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from airparley._time import iso_z
 from airparley.geo import destination
 from airparley.qualify._builders import circle_notice, collection
 from airparley.qualify._client import Desk
@@ -21,7 +22,7 @@ _DEIR_EZ_ZOR = (40.4, 35.4)  # lon, lat: away from the notices the other scenari
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_z(datetime.now(UTC), "milliseconds")
 
 
 def _state(track_id: str, party: str | None, at: tuple[float, float], trk_deg: float, **extra: Any) -> dict[str, Any]:

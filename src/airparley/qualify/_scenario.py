@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from airparley._time import iso_z
 from airparley.qualify._catalogue import requirement
 from airparley.qualify._client import Desk, Exchange
 from airparley.qualify._config import QualifyConfig
@@ -252,4 +253,4 @@ class Context:
     def at(self, **delta: float) -> str:
         """An ISO 8601 UTC instant ``delta`` from now (the nodes' clocks are taken to be synchronised)."""
         moment = datetime.now(UTC) + timedelta(**delta)
-        return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return iso_z(moment, "seconds")

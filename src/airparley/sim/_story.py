@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
+from airparley._time import iso_z_at
 from airparley.sim._model import Scenario, StoryBeat
 
 __all__ = ["BeatOutcome", "RecordedEvent", "tell_story"]
@@ -50,7 +51,7 @@ class BeatOutcome:
     def as_dict(self) -> dict[str, Any]:
         at = None
         if self.at_s is not None:
-            at = datetime.fromtimestamp(self.start_s + self.at_s, UTC).isoformat().replace("+00:00", "Z")
+            at = iso_z_at(self.start_s + self.at_s)
         return {
             "beat": self.beat.beat,
             "title": self.beat.title,

@@ -9,6 +9,7 @@ from airparley.store._idempotency import RememberedResponse
 from airparley.store._notices import StoredNotice
 from airparley.store._parties import LANGUAGES, TIERS, Officer, Party, hash_token
 from airparley.store._schema import metadata
+from airparley.store._tracks import StoredShare, StoredWatch
 from airparley.store._tx import Store, Tx
 
 __all__ = [
@@ -21,11 +22,13 @@ __all__ = [
     "Officer",
     "Party",
     "Peer",
-    "Store",
     "RememberedResponse",
-    "StoredNotice",
+    "Store",
     "StoredCase",
     "StoredMessage",
+    "StoredNotice",
+    "StoredShare",
+    "StoredWatch",
     "Tx",
     "hash_token",
     "make_engine",

@@ -67,14 +67,21 @@ class AgreementsTx(TxBase):
         ).first()
         return row is not None
 
-    def add_agreement_signature(self, agreement_id: str, version: int, party: str, signed_at: datetime) -> None:
+    def add_agreement_signature(
+        self, agreement_id: str, version: int, party: str, signed_at: datetime, agreement_sha256: str
+    ) -> None:
         self.connection.execute(
             insert(t.agreement_signatures).values(
-                agreement_id=agreement_id, version=version, party=party, signed_at=signed_at
+                agreement_id=agreement_id,
+                version=version,
+                party=party,
+                signed_at=signed_at,
+                agreement_sha256=agreement_sha256,
             )
         )
 
-    def agreement_signatures(self) -> list[AgreementSignature]:
+    def agreement_signature_digests(self) -> list[tuple[AgreementSignature, str]]:
+        """Every signature with the hash of the version it signed."""
         rows = self.connection.execute(
             select(t.agreement_signatures).order_by(
                 t.agreement_signatures.c.agreement_id,
@@ -82,4 +89,9 @@ class AgreementsTx(TxBase):
                 t.agreement_signatures.c.signed_at,
             )
         )
-        return [AgreementSignature(r.agreement_id, r.version, r.party, r.signed_at) for r in rows]
+        return [(AgreementSignature(r.agreement_id, r.version, r.party, r.signed_at), r.agreement_sha256) for r in rows]
+
+    def agreement_signatures(self) -> list[AgreementSignature]:
+        """Every signature (whether it signed the stored bytes of its version is the node's check:
+        ``node/_agreements.py`` counts only those that did)."""
+        return [signature for signature, _ in self.agreement_signature_digests()]

@@ -321,4 +321,6 @@ agreement_signatures = Table(
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("party", String(16), primary_key=True),
     Column("signed_at", UTCDateTime, nullable=False),
+    # SHA-256 of the version's RFC 8785 JSON as the signer saw it: a signature counts for those bytes only.
+    Column("agreement_sha256", String(64), nullable=False),
 )

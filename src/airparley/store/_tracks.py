@@ -1,17 +1,74 @@
-"""Non-response watches and track shares."""
+"""Non-response watches and track shares, read as typed rows (:class:`StoredWatch`, :class:`StoredShare`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Row, and_, insert, or_, select, update
 
 from airparley.store import _schema as t
 from airparley.store._base import TxBase
 
-__all__ = ["TracksTx"]
+__all__ = ["StoredShare", "StoredWatch", "TracksTx"]
+
+
+@dataclass(frozen=True)
+class StoredWatch:
+    """One row of ``watches``: the columns the store queries by, and the watch's document as the node wrote it
+    (``tactical.Watch.as_dict``; the node reads it back with ``Watch.from_dict``)."""
+
+    message_id: str
+    track: str
+    caller: str
+    owner: str
+    state: str
+    created_at: datetime
+    deadline: datetime
+    closed_at: datetime | None
+    document: Mapping[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored document, as the API and the events show a watch."""
+        return dict(self.document)
+
+
+@dataclass(frozen=True)
+class StoredShare:
+    """One row of ``track_shares``: the columns the store queries by, and the share's document as the node
+    wrote it (``node._shares.Share.as_dict``; ``state`` is the stored one, ``active`` or ``revoked``)."""
+
+    share_id: str
+    party: str
+    track: str
+    state: str
+    created_at: datetime
+    until: datetime | None
+    document: Mapping[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stored document."""
+        return dict(self.document)
+
+
+def _watch(row: Row[Any]) -> StoredWatch:
+    return StoredWatch(
+        row.message_id,
+        row.track,
+        row.caller,
+        row.owner,
+        row.state,
+        row.created_at,
+        row.deadline,
+        row.closed_at,
+        dict(row.document),
+    )
+
+
+def _share(row: Row[Any]) -> StoredShare:
+    return StoredShare(row.share_id, row.party, row.track, row.state, row.created_at, row.until, dict(row.document))
 
 
 class TracksTx(TxBase):
@@ -47,22 +104,22 @@ class TracksTx(TxBase):
         else:
             self.connection.execute(update(t.watches).where(key).values(**values))
 
-    def open_watches(self) -> list[dict[str, Any]]:
+    def open_watches(self) -> list[StoredWatch]:
         """The watches still waiting for an acknowledgement, a manoeuvre or their deadline, oldest first."""
-        query = select(t.watches.c.document).where(t.watches.c.state == "watching").order_by(t.watches.c.created_at)
-        return [dict(r.document) for r in self.connection.execute(query)]
+        query = select(t.watches).where(t.watches.c.state == "watching").order_by(t.watches.c.created_at)
+        return [_watch(r) for r in self.connection.execute(query)]
 
-    def watches_of_message(self, message_id: str) -> list[dict[str, Any]]:
-        query = select(t.watches.c.document).where(t.watches.c.message_id == message_id)
-        return [dict(r.document) for r in self.connection.execute(query)]
+    def watches_of_message(self, message_id: str) -> list[StoredWatch]:
+        query = select(t.watches).where(t.watches.c.message_id == message_id)
+        return [_watch(r) for r in self.connection.execute(query)]
 
-    def watches_for(self, party: str, state: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    def watches_for(self, party: str, state: str | None = None, limit: int = 500) -> list[StoredWatch]:
         """The watches ``party`` called or owns the aircraft of, newest closed first (then newest opened)."""
-        query = select(t.watches.c.document).where(or_(t.watches.c.caller == party, t.watches.c.owner == party))
+        query = select(t.watches).where(or_(t.watches.c.caller == party, t.watches.c.owner == party))
         if state is not None:
             query = query.where(t.watches.c.state == state)
         query = query.order_by(t.watches.c.closed_at.desc(), t.watches.c.created_at.desc()).limit(limit)
-        return [dict(r.document) for r in self.connection.execute(query)]
+        return [_watch(r) for r in self.connection.execute(query)]
 
     # -- track shares --------------------------------------------------------------------------------
     def put_track_share(
@@ -95,30 +152,28 @@ class TracksTx(TxBase):
         else:
             self.connection.execute(update(t.track_shares).where(key).values(state=state, document=dict(document)))
 
-    def track_share(self, share_id: str) -> dict[str, Any] | None:
-        row = self.connection.execute(
-            select(t.track_shares.c.document).where(t.track_shares.c.share_id == share_id)
-        ).first()
-        return None if row is None else dict(row.document)
+    def track_share(self, share_id: str) -> StoredShare | None:
+        row = self.connection.execute(select(t.track_shares).where(t.track_shares.c.share_id == share_id)).first()
+        return None if row is None else _share(row)
 
-    def track_shares_for(self, party: str, limit: int = 500) -> list[dict[str, Any]]:
+    def track_shares_for(self, party: str, limit: int = 500) -> list[StoredShare]:
         """The shares ``party`` made or was made a recipient of, newest first."""
         received = select(t.track_share_recipients.c.share_id).where(t.track_share_recipients.c.party == party)
         query = (
-            select(t.track_shares.c.document)
+            select(t.track_shares)
             .where(or_(t.track_shares.c.party == party, t.track_shares.c.share_id.in_(received)))
             .order_by(t.track_shares.c.created_at.desc(), t.track_shares.c.share_id)
             .limit(limit)
         )
-        return [dict(r.document) for r in self.connection.execute(query)]
+        return [_share(r) for r in self.connection.execute(query)]
 
-    def active_track_shares(self) -> list[dict[str, Any]]:
+    def active_track_shares(self) -> list[StoredShare]:
         """Every share not revoked (an expired one included: expiry is a matter of the clock), oldest first."""
         query = (
-            select(t.track_shares.c.document)
+            select(t.track_shares)
             .where(t.track_shares.c.state == "active")
             .order_by(t.track_shares.c.created_at, t.track_shares.c.share_id)
         )
-        return [dict(r.document) for r in self.connection.execute(query)]
+        return [_share(r) for r in self.connection.execute(query)]
 
     # -- events --------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -24,6 +23,7 @@ import rfc8785
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from airparley._time import iso_z_at
 from airparley.geo import M_PER_NM, LocalFrame
 from airparley.strategic._model import Buffers, NoticeRef, Volume4D
 
@@ -76,7 +76,7 @@ def geojson_of(geometry: BaseGeometry) -> dict[str, Any]:
 
 
 def iso_utc(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+    return iso_z_at(seconds)
 
 
 def _within(lo_a: float, hi_a: float, lo_b: float, hi_b: float, buffer: float) -> tuple[float, float]:

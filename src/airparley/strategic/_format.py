@@ -19,6 +19,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 
 from airparley import bounds
+from airparley._time import iso_z
 from airparley.errors import InvalidInput
 from airparley.strategic._model import (
     Altitude,
@@ -336,8 +337,8 @@ def _volume_feature(notice: Notice, volume: Volume4D, private: Mapping[str, Any]
         "shape": str(volume.shape),
         "lower": volume.lower.as_dict(),
         "upper": volume.upper.as_dict(),
-        "start": volume.start.isoformat().replace("+00:00", "Z"),
-        "end": volume.end.isoformat().replace("+00:00", "Z"),
+        "start": iso_z(volume.start),
+        "end": iso_z(volume.end),
     }
     if volume.radius_nm is not None:
         props["half_width_nm" if volume.shape is Shape.CORRIDOR else "radius_nm"] = volume.radius_nm

@@ -771,9 +771,15 @@ class ConflictIndex:
         far = np.zeros(a.size, dtype=bool)
         poly_a, poly_b = self._poly_count[a] > 0, self._poly_count[b] > 0
         chosen = np.flatnonzero((poly_a | self._cap_usable[a]) & (poly_b | self._cap_usable[b]))
-        # Batches of pairs with the same padded width: most are capsule against capsule (two vertices),
+        # The distance is symmetric: the side with more vertices goes first, so that a ring against a
+        # capsule (most of these pairs) pads only the ring's side to its size, not the capsule's too.
+        swap = self._poly_count[b] > self._poly_count[a]
+        a, b = np.where(swap, b, a), np.where(swap, a, b)
+        # Batches of pairs with the same padded widths: most are capsule against capsule (two vertices),
         # and a few rings in a batch must not pad every row to their size.
-        widths = np.maximum(np.maximum(self._poly_count[a[chosen]], self._poly_count[b[chosen]]), 2)
+        widths = np.maximum(self._poly_count[a[chosen]], 2) * (_POLY_MAX_VERTICES + 1) + np.maximum(
+            self._poly_count[b[chosen]], 2
+        )
         chosen = chosen[np.argsort(widths, kind="stable")]
         widths = np.sort(widths, kind="stable")
         cuts = np.flatnonzero(np.diff(widths)) + 1
@@ -784,7 +790,6 @@ class ConflictIndex:
         ]
         for rows in batches:
             sa, sb = a[rows], b[rows]
-            width = max(2, int(self._poly_count[sa].max()), int(self._poly_count[sb].max()))
             ba, bb = self._bounds[sa], self._bounds[sb]
             lon0 = (np.minimum(ba[:, 0], bb[:, 0]) + np.maximum(ba[:, 2], bb[:, 2])) / 2.0
             lat0 = (np.minimum(ba[:, 1], bb[:, 1]) + np.maximum(ba[:, 3], bb[:, 3])) / 2.0
@@ -792,6 +797,7 @@ class ConflictIndex:
             sides = []
             for s in (sa, sb):
                 filled = self._poly_count[s] > 0
+                width = max(2, int(self._poly_count[s].max()))
                 points = self._poly_ecef[s, :width]
                 ends = self._cap_ecef[s[~filled]]
                 points[~filled, 0] = ends[:, 0:3]

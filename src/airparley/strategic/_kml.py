@@ -68,6 +68,8 @@ _ORDER: Final = (
     "private",
 )
 _DATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+#: What XML 1.0 cannot carry at all, not even as a character reference (the notices format allows U+FFFF).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 #: Fill and outline per party, KML's aabbggrr; parties take them in sorted order.
 _PALETTE: Final = ("ff3c14dc", "ffd77800", "ff00a5ff", "ff2f8b22", "ff8b008b", "ff808000", "ff1e69d2", "ff696969")
 
@@ -119,6 +121,9 @@ def _drawn_rings(volume: Volume4D) -> tuple[list[list[Any]], bool]:
 
 def _data_text(name: str, value: Any) -> str:
     if name in _TEXT_PROPERTIES and isinstance(value, str):
+        found = _NOT_XML.search(value)
+        if found is not None:
+            raise InvalidInput(name, f"holds U+{ord(found.group()):04X}, which a KML (XML 1.0) document cannot carry")
         return value
     # ASCII JSON: whatever a private note holds, the XML stays well formed.
     return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
@@ -140,7 +145,11 @@ def _placemark(folder: ET.Element, notice: Notice, index: int, volume: Volume4D,
         values["geometry"] = dict(volume.geometry)
     extended = _sub(placemark, "ExtendedData")
     for name in sorted(values, key=lambda n: _ORDER.index(n) if n in _ORDER else len(_ORDER)):
-        _sub(_sub(extended, "Data", name=name), "value", _data_text(name, values[name]))
+        try:
+            text = _data_text(name, values[name])
+        except InvalidInput as error:
+            raise error.at(f"notice {notice.notice_id}") from None
+        _sub(_sub(extended, "Data", name=name), "value", text)
     shapes = _sub(placemark, "MultiGeometry")
     for part in rings:
         _polygon(shapes, part, ft_to_m(volume.upper_ft), extrude=True)
@@ -155,6 +164,9 @@ def notices_to_kml(
     name: str = "airparley notices",
 ) -> str:
     """A KML 2.2 document of some notices (shared parts; private parts only for the ids in ``private``).
+
+    Raises :class:`InvalidInput` for the one thing a notice may hold and XML cannot: a noncharacter such as
+    U+FFFF in its remarks.
 
     >>> notices_to_kml([]).splitlines()[1]
     '<kml xmlns="http://www.opengis.net/kml/2.2">'

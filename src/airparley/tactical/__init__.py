@@ -4,11 +4,13 @@ Pure and NumPy-vectorised: no I/O, no global state. Each private module declares
 package re-exports them.
 """
 
-from airparley.tactical import _bands, _daidalus, _incidents, _intrusions, _scan, _states
+from airparley.tactical import _bands, _daidalus, _incidents, _intrusions, _nonresponse, _records, _scan, _states
 from airparley.tactical._bands import *  # noqa: F403
 from airparley.tactical._daidalus import *  # noqa: F403
 from airparley.tactical._incidents import *  # noqa: F403
 from airparley.tactical._intrusions import *  # noqa: F403
+from airparley.tactical._nonresponse import *  # noqa: F403
+from airparley.tactical._records import *  # noqa: F403
 from airparley.tactical._scan import *  # noqa: F403
 from airparley.tactical._states import *  # noqa: F403
 
@@ -17,6 +19,8 @@ __all__ = [
     *_daidalus.__all__,
     *_incidents.__all__,
     *_intrusions.__all__,
+    *_nonresponse.__all__,
+    *_records.__all__,
     *_scan.__all__,
     *_states.__all__,
 ]

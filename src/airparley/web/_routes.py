@@ -18,6 +18,7 @@ from fastapi import APIRouter, Body, FastAPI, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from airparley._time import iso_z, iso_z_at
 from airparley.errors import PermissionDenied, Unauthorized
 from airparley.node import Node, create_app
 from airparley.node._limits import client_address
@@ -154,8 +155,8 @@ def _router(node: Node, auth: SessionAuth) -> APIRouter:
         return {
             "officer": officer.as_dict(),
             "party": party.as_dict() if party else None,
-            "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires_s)),
-            "now": node.clock().isoformat().replace("+00:00", "Z"),
+            "expires_at": iso_z_at(expires_s, "seconds"),
+            "now": iso_z(node.clock()),
             "cursor": cursor,
             "buffers": node.buffers.as_dict(),
             "routes": _api_routes(request.app),

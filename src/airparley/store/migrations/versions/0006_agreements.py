@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("party", sa.String(length=16), nullable=False),
         sa.Column("signed_at", airparley.store._schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("agreement_sha256", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("agreement_id", "version", "party", name=op.f("pk_agreement_signatures")),
     )
 

@@ -246,13 +246,19 @@ export function renderAlertLines(layer) {
 
 // -- the non-responsive banner -------------------------------------------------------------------------
 
+let flagsExpanded = false;
+
+/** The non-responsive banner, compact like the safety alarm: the count and the newest flag, all on demand. */
 function renderFlags() {
-  const shown = [...state.flags.values()].filter((f) => !dismissed.has(f.track));
+  const shown = [...state.flags.values()].filter((f) => !dismissed.has(f.track))
+    .sort((a, b) => (Date.parse(b.time) || 0) - (Date.parse(a.time) || 0));
   const banner = $("#flags");
   banner.hidden = shown.length === 0;
+  banner.dataset.count = String(shown.length);
   banner.setAttribute("dir", dirOf(lang()));
+  if (shown.length < 2) flagsExpanded = false;
   $("#flags-title").textContent = `${t("non_responsive_title")} (${shown.length})`;
-  replaceChildren($("#flags-list"), shown.map((flag) => {
+  replaceChildren($("#flags-list"), (flagsExpanded ? shown : shown.slice(0, 1)).map((flag) => {
     const track = state.tracks.get(flag.track);
     return h("li", { dataset: { flag: flag.track } },
       h("span", { class: "flag-callsign" }, flag.callsign || flag.track),
@@ -267,4 +273,12 @@ function renderFlags() {
         onclick: () => { dismissed.add(flag.track); renderFlags(); emit("tracks"); },
       }, t("dismiss")));
   }));
+  const more = $("#flags-more");
+  more.hidden = shown.length < 2;
+  more.setAttribute("aria-expanded", String(flagsExpanded));
+  more.textContent = flagsExpanded ? t("show_fewer") : `${t("show_all")} (+${shown.length - 1})`;
+  more.onclick = () => {
+    flagsExpanded = !flagsExpanded;
+    renderFlags();
+  };
 }

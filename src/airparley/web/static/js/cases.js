@@ -8,7 +8,7 @@ import { getMap } from "./map.js";
 import { cancelDrawFor, drawFor } from "./notices.js";
 import { $, h, keyedRender, replaceChildren } from "./dom.js";
 import { clearErrors, fieldError, showErrors } from "./forms.js";
-import { dirOf, lang, t } from "./i18n.js";
+import { dirOf, lang, t, tf } from "./i18n.js";
 import { emit, myParty, state } from "./state.js";
 
 const FINAL = new Set(["resolved", "rejected", "lapsed"]);
@@ -45,20 +45,22 @@ export async function openCase(conflictId, urgent) {
   emit("cases");
 }
 
-/** Terms in words: "RUS shifts its activity by +30 min", "split at 26,000 ft: USA above, RUS below". */
+/** Terms in words, in the reader's language, with their values: "RUS shifts its activity by +30 min",
+ * "altitude split at 20,000 ft (FL200): USA above, RUS below". */
 export function describeTerms(terms) {
   if (!terms) return "";
+  const fl = (ft) => `FL${String(Math.round(ft / 100)).padStart(3, "0")}`;
   switch (terms.kind) {
     case "shift_time":
-      return `${terms.party} shifts its activity by ${terms.minutes > 0 ? "+" : ""}${terms.minutes} min`;
+      return tf("tx_shift_time", { party: terms.party, minutes: `${terms.minutes > 0 ? "+" : ""}${terms.minutes}` });
     case "altitude_split":
-      return `altitude split at ${Number(terms.at_ft).toLocaleString("en-US")} ft: ${terms.above} above, ${terms.below} below`;
+      return tf("tx_altitude_split", { ft: Number(terms.at_ft).toLocaleString("en-US"), fl: fl(Number(terms.at_ft)), above: terms.above, below: terms.below });
     case "reroute":
-      return `${terms.party} reroutes to a new footprint`;
+      return tf("tx_reroute", { party: terms.party });
     case "yield":
-      return `${terms.party} stands down`;
+      return tf("tx_yield", { party: terms.party });
     case "time_share":
-      return `time share: ${(terms.slots || []).map((s) => `${s.party} ${fmtWindow(s.start, s.end)}`).join("; ")}`;
+      return tf("tx_time_share", { slots: (terms.slots || []).map((s) => `${s.party} ${fmtWindow(s.start, s.end)}`).join("; ") });
     default:
       return JSON.stringify(terms);
   }
@@ -76,7 +78,9 @@ function subjectText(view) {
 function countdown(view) {
   const c = view.case;
   if (FINAL.has(c.state) || !c.deadline) return null;
-  return h("span", { class: "countdown", dataset: { deadline: c.deadline } });
+  // "Respond within" is said to the side awaited only: the other reads how long the other side has.
+  const mine = (view.awaiting || []).includes(myParty());
+  return h("span", { class: "countdown", dataset: { deadline: c.deadline, mine: String(mine) } });
 }
 
 /** Refresh every countdown on the page (called each second). */
@@ -86,7 +90,8 @@ export function tickCountdowns() {
     const left = Date.parse(node.dataset.deadline) - now;
     node.classList.toggle("overdue", left <= 0);
     node.classList.toggle("soon", left > 0 && left < 120_000);
-    node.textContent = left > 0 ? `${t("respond_within")} ${fmtDuration(left)}` : `${t("overdue")} (${fmtDuration(left)})`;
+    const within = node.dataset.mine === "false" ? t("they_respond_within") : t("respond_within");
+    node.textContent = left > 0 ? `${within} ${fmtDuration(left)}` : `${t("overdue")} (${fmtDuration(left)})`;
   }
 }
 
@@ -119,6 +124,14 @@ function slotRow(c, formId, index, slot, onRemove) {
       h("button", { type: "button", class: "secondary", dataset: { action: "remove-slot" }, onclick: onRemove }, t("remove_slot"))));
 }
 
+/** An altitude split inside the conflict's band: its middle, to the 500 ft (26,000 ft when unknown). */
+export function splitDefault(c) {
+  const conflict = c.subject.kind === "conflict" ? state.conflicts.get(c.subject.conflict_id) : null;
+  if (!conflict) return 26000;
+  const { lower_ft: lower, upper_ft: upper } = conflict.overlap;
+  return Math.round((lower + upper) / 2 / 500) * 500;
+}
+
 let formCounter = 0;
 
 function termsForm(view, move, close) {
@@ -143,7 +156,7 @@ function termsForm(view, move, close) {
     },
     altitude_split() {
       replaceChildren(fields, [
-        termField(formId, "terms.at_ft", t("at_ft"), h("input", { name: "terms.at_ft", type: "number", step: "100", value: "26000" })),
+        termField(formId, "terms.at_ft", t("at_ft"), h("input", { name: "terms.at_ft", type: "number", step: "100", value: String(splitDefault(c)) })),
         termField(formId, "terms.above", t("above"), partySelect(c, "terms.above", undefined, c.parties[0])),
         termField(formId, "terms.below", t("below"), partySelect(c, "terms.below", undefined, c.parties[1] || c.parties[0])),
       ]);
@@ -328,29 +341,34 @@ function caseCard(view) {
     },
   }, t(move)));
   const history = (c.history || []).map((entry) => h("li", { dir: "ltr" },
-    `${fmtZ(entry.at)} ${entry.event}${entry.actor ? ` (${entry.actor.party} ${entry.actor.tier})` : ""} → ${entry.state}`,
+    `${fmtZ(entry.at)} ${t(`ev_${entry.event}`)}${entry.actor ? ` (${entry.actor.party} ${t(`tier_${entry.actor.tier}`)})` : ""} → ${t(`state_${entry.state}`)}`,
     entry.proposal ? `: ${describeTerms(entry.proposal.terms)}` : "",
-    entry.proposal && entry.proposal.text ? ` “${entry.proposal.text}”` : "",
-    entry.note ? ` — ${entry.note}` : ""));
+    entry.proposal && entry.proposal.text ? h("span", { dataset: { nodeText: "proposal" } }, ` “${entry.proposal.text}”`) : "",
+    entry.note ? h("span", { dataset: { nodeText: "note" } }, ` — ${entry.note}`) : ""));
   return h("li", { class: "card case", dataset: { case: c.case_id, state: c.state } },
     h("h3", {},
-      h("span", { class: `badge state-${c.state}` }, c.state),
+      h("span", { class: `badge state-${c.state}` }, t(`state_${c.state}`)),
       c.urgent ? h("span", { class: "badge urgent" }, t("urgent")) : null,
       c.escalated_at ? h("span", { class: "badge escalated" }, t("escalated")) : null,
       c.parties.join(" – ")),
     h("dl", {},
-      h("dt", {}, "subject"), h("dd", {}, subjectText(view)),
-      c.deadline && !FINAL.has(c.state) ? [h("dt", {}, "deadline"), h("dd", {}, h("bdi", { dir: "ltr" }, fmtZ(c.deadline)), " ", countdown(view))] : null,
-      awaiting ? [h("dt", {}, t("awaiting")), h("dd", {}, awaiting)] : null,
-      c.proposal ? [h("dt", {}, "proposal"), h("dd", { class: "proposal" },
+      h("dt", {}, t("subject")), h("dd", {}, subjectText(view)),
+      c.deadline && !FINAL.has(c.state) ? [h("dt", {}, t("deadline")), h("dd", {}, h("bdi", { dir: "ltr" }, fmtZ(c.deadline)), " ", countdown(view))] : null,
+      awaiting ? [h("dt", {}, t("awaiting")), h("dd", {}, awaiting,
+        // Awaited, yet no move is open to this officer (its tier, or the case's state): say why there are no buttons.
+        (view.awaiting || []).includes(myParty()) && !moves.length && !FINAL.has(c.state)
+          ? h("span", { class: "muted small no-moves" }, ` — ${t("no_move_for_you")}`) : null)] : null,
+      c.proposal ? [h("dt", {}, t("proposal")), h("dd", { class: "proposal" },
         `${c.proposal.proposed_by.party}: ${describeTerms(c.proposal.terms)}`,
         c.proposal.text ? h("span", { dir: "auto" }, ` “${c.proposal.text}”`) : null)] : null,
-      c.agreement ? [h("dt", {}, "agreed"), h("dd", {},
-        (c.agreement.obligations || []).map((o) => `${o.party}: ${o.revision}`).join("; "))] : null),
+      // The agreement in words with its values (the 20,000 ft of a split), not the bare obligations.
+      c.agreement ? [h("dt", {}, t("agreed")), h("dd", { class: "agreement" },
+        describeTerms(c.agreement.proposal && c.agreement.proposal.terms),
+        ` (${(c.agreement.obligations || []).map((o) => o.party).join(", ")})`)] : null),
     moves.length ? h("div", { class: "actions" }, note, buttons) : null,
     error,
     formSlot,
-    h("details", {}, h("summary", {}, "history"), h("ol", {}, history)));
+    h("details", {}, h("summary", {}, t("history")), h("ol", {}, history)));
 }
 
 export function renderCases() {

@@ -23,6 +23,12 @@ export function fmtZ(when) {
   return `${pad(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}Z`;
 }
 
+/** "26 Nov 03:00:07Z": the desk's clock, to the second. */
+export function fmtClock(when) {
+  const d = new Date(typeof when === "number" ? when : Date.parse(when));
+  return `${fmtZ(d.getTime()).slice(0, -1)}:${pad(d.getUTCSeconds())}Z`;
+}
+
 /** "03:00Z", or the full form when the day differs from ``sameDayAs``. */
 export function fmtTimeZ(when, sameDayAs) {
   const ms = typeof when === "number" ? when : Date.parse(when);

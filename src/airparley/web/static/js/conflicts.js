@@ -35,15 +35,17 @@ function conflictCard({ conflict, caseState, visible }) {
     h("h3", {}, "⚠ ", `${conflict.own.notice_id} v${conflict.own.version}`, " × ",
       `${other.party} ${other.notice_id || ""}`),
     h("dl", {},
-      h("dt", {}, "band"), h("dd", { class: "band" }, fmtBand(o.lower_ft, o.upper_ft)),
-      h("dt", {}, "window"), h("dd", { class: "window" }, fmtWindow(o.start, o.end)),
-      h("dt", {}, "other"), h("dd", {}, [other.kind, (other.callsigns || []).join(" "),
-        other.frequency_mhz ? `${other.frequency_mhz} MHz` : "", other.priority].filter(Boolean).join(" · ")),
-      other.remarks ? [h("dt", {}, "remarks"), h("dd", { dir: "auto" }, other.remarks)] : null,
-      h("dt", {}, "buffers"), h("dd", {}, `${b.lateral_nm} NM · ${b.vertical_ft} ft · ${b.time_min} min`)),
+      h("dt", {}, t("band")), h("dd", { class: "band" }, fmtBand(o.lower_ft, o.upper_ft)),
+      // The overlap's window is widened by the time buffer on both sides: say so, or it reads as filed.
+      h("dt", {}, t("window")), h("dd", {}, h("span", { class: "window" }, fmtWindow(o.start, o.end)),
+        " ", h("span", { class: "muted small buffers-note" }, `(${t("buffers_included")}: ±${b.time_min} min)`)),
+      h("dt", {}, t("other")), h("dd", {}, [other.kind ? t(`kind_${other.kind}`) : "", (other.callsigns || []).join(" "),
+        other.frequency_mhz ? `${other.frequency_mhz} MHz` : "", other.priority ? t(`prio_${other.priority}`) : ""].filter(Boolean).join(" · ")),
+      other.remarks ? [h("dt", {}, t("remarks")), h("dd", { dir: "auto", dataset: { nodeText: "remarks" } }, other.remarks)] : null,
+      h("dt", {}, t("buffers")), h("dd", {}, `${b.lateral_nm} NM · ${b.vertical_ft} ft · ${b.time_min} min`)),
     h("div", { class: "actions" },
-      h("button", { type: "button", class: "secondary", onclick: () => zoomToConflict(conflict.id) }, "Zoom"),
-      caseState ? h("span", { class: `badge state-${caseState}` }, `case ${caseState}`) : openButton),
+      h("button", { type: "button", class: "secondary", onclick: () => zoomToConflict(conflict.id) }, t("zoom")),
+      caseState ? h("span", { class: `badge state-${caseState}` }, `${t("case_state")}: ${t(`state_${caseState}`)}`) : openButton),
     error);
 }
 

@@ -2,6 +2,7 @@
 // from the last seq seen after any drop (the node replays what was missed, so nothing is lost).
 
 import { $ } from "./dom.js";
+import { t } from "./i18n.js";
 import { state } from "./state.js";
 
 let socket = null;
@@ -15,10 +16,18 @@ export function onEvent(prefix, handler) {
   handlers.push([prefix, handler]);
 }
 
+const linkListeners = [];
+
+/** Call ``listener(state)`` whenever the link changes: "connecting", "live", "reconnecting". */
+export function onLink(listener) {
+  linkListeners.push(listener);
+}
+
 function setLink(text) {
   const link = $("#link");
   link.dataset.state = text;
-  link.textContent = text;
+  link.textContent = t(`link_${text}`);
+  for (const listener of linkListeners) listener(text);
 }
 
 function dispatch(event) {

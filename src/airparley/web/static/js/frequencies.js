@@ -74,11 +74,14 @@ export function renderFrequencyList() {
     const key = String(frequency.id ?? frequency.mhz);
     const placed = byFrequency.get(key);
     return h("li", { class: "card frequency", dataset: { mhz: String(frequency.mhz) } },
-      h("h3", {}, h("span", { class: "mhz" }, `${fmtMhz(frequency.mhz)} MHz`), frequency.name,
+      // A guard is named in the reader's language; any other frequency by the name the parties gave it.
+      h("h3", {}, h("span", { class: "mhz" }, `${fmtMhz(frequency.mhz)} MHz`), " ",
+        frequency.guard ? `${Number(frequency.mhz) < 200 ? "VHF" : "UHF"}` : h("span", { dataset: { nodeText: "name" } }, frequency.name),
         frequency.guard ? h("span", { class: "badge guard" }, t("guard")) : null),
       h("dl", {},
         frequency.area ? [h("dt", {}, t("area")), h("dd", { dir: "auto" }, frequency.area)] : null,
-        frequency.notes ? [h("dt", {}, t("notes")), h("dd", { dir: "auto" }, frequency.notes)] : null),
+        frequency.guard ? [h("dt", {}, t("notes")), h("dd", {}, t("guard_note"))]
+          : frequency.notes ? [h("dt", {}, t("notes")), h("dd", { dir: "auto", dataset: { nodeText: "notes" } }, frequency.notes)] : null),
       placed ? h("div", { class: "actions" },
         h("button", { type: "button", class: "secondary", onclick: () => zoomToLayer(placed) }, t("zoom"))) : null);
   });

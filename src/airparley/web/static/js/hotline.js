@@ -1,6 +1,6 @@
 // The hotline beside the map: messages rendered by the node in this officer's language (with the
 // writing direction it gives), receipts (read, acknowledge), the composer, and the safety alarm: an
-// unacknowledged safety message shows a flashing banner (no sound) until it is acknowledged.
+// unacknowledged safety message shows a flashing banner (and sounds, sound.js) until it is acknowledged.
 
 import { post } from "./api.js";
 import { fmtZ } from "./clock.js";
@@ -130,6 +130,10 @@ function messageItem({ message, rendered }) {
     h("bdi", { dir: "ltr" }, fmtZ(message.created_at)),
   ];
   if (rendered.untranslated) meta.push(h("span", { class: "badge" }, t("untranslated")));
+  // An unacknowledged safety call goes up to the generals: every desk that sees the message sees that too.
+  for (const r of message.receipts || []) {
+    if (r.escalated_at) meta.push(h("span", { class: "badge escalated", dataset: { escalated: r.party } }, `${t("escalated")} (${r.party})`));
+  }
   const receipts = mine
     ? (message.receipts || []).map((r) => h("span", { class: `badge state-${r.state}` }, `${r.party}: ${t(r.state)}`))
     : receipt
@@ -180,15 +184,25 @@ export function renderMessages() {
   renderAlarm();
 }
 
+let alarmExpanded = false;
+
+/** The safety alarm, compact: the count and the newest unacknowledged call, the others on demand (an officer
+ * with four calls ringing still has a map to look at). */
 export function renderAlarm() {
-  const pending = unacknowledgedSafety();
+  // Newest first; calls of the same instant in the order they arrived, the last one first.
+  const pending = unacknowledgedSafety().map((view, i) => [view, i])
+    .sort(([a, i], [b, j]) => Date.parse(b.message.created_at) - Date.parse(a.message.created_at) || j - i)
+    .map(([view]) => view);
   const banner = $("#alarm");
   banner.hidden = pending.length === 0;
   document.body.classList.toggle("alarmed", pending.length > 0);
   document.title = pending.length ? `⚠ SAFETY (${pending.length}) — airparley desk` : "airparley desk";
-  $("#alarm-title").textContent = t("alarm");
+  if (pending.length < 2) alarmExpanded = false;
+  banner.dataset.count = String(pending.length);
+  $("#alarm-title").textContent = pending.length > 1 ? `${t("alarm")} (${pending.length})` : t("alarm");
   banner.setAttribute("dir", dirOf(lang()));
-  replaceChildren($("#alarm-list"), pending.map(({ message, rendered }) => h(
+  const shown = alarmExpanded ? pending : pending.slice(0, 1);
+  const items = shown.map(({ message, rendered }) => h(
     "li",
     { dataset: { message: message.message_id } },
     h("span", { class: "badge safety" }, message.author.party),
@@ -197,7 +211,16 @@ export function renderAlarm() {
       type: "button", class: "ack", dataset: { action: "ack", message: message.message_id },
       onclick: (event) => mark(message.message_id, "ack", event.currentTarget),
     }, t("acknowledge")),
-  )));
+  ));
+  replaceChildren($("#alarm-list"), items);
+  const more = $("#alarm-more");
+  more.hidden = pending.length < 2;
+  more.setAttribute("aria-expanded", String(alarmExpanded));
+  more.textContent = alarmExpanded ? t("show_fewer") : `${t("show_all")} (+${pending.length - 1})`;
+  more.onclick = () => {
+    alarmExpanded = !alarmExpanded;
+    renderAlarm();
+  };
 }
 
 /** A message rang again (message.ring): restart the banner's flashing so it draws the eye anew. */

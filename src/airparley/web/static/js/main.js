@@ -2,14 +2,15 @@
 // notices, kept live by the node's event feed. docs/ui.md describes each panel.
 
 import { del, get, onUnauthorized, post } from "./api.js";
-import { fmtZ, nodeNow, syncNodeClock } from "./clock.js";
+import { fmtClock, nodeNow, syncNodeClock } from "./clock.js";
 import { $ } from "./dom.js";
 import { dirOf, setLanguage, t } from "./i18n.js";
 import { emit, myParty, on, reset, snapshot, state } from "./state.js";
 import {
-  alertsLayer, clearMapData, createMap, frequenciesLayer, getMap, renderConflicts, renderNotices, tracksLayer,
+  agreementsLayer, alertsLayer, clearMapData, createMap, frequenciesLayer, getMap, renderConflicts, renderNotices, tracksLayer,
 } from "./map.js";
-import { connect, disconnect, onEvent } from "./events.js";
+import { connect, disconnect, onEvent, onLink } from "./events.js";
+import { checkLink, linkChanged, pictureArrived, resetLinkWatch } from "./linkwatch.js";
 import { initHotline, renderAlarm, renderMessages, ring, upsertMessage } from "./hotline.js";
 import { refreshCase, renderCases, tickCountdowns, upsertCase } from "./cases.js";
 import { removeConflict, renderConflictList, upsertConflict } from "./conflicts.js";
@@ -24,6 +25,7 @@ import { audioState, initSound, played, renderMute, sound } from "./sound.js";
 import { applyIncidentEvent, renderIncidents } from "./incidents.js";
 import { fitToActivity, initMapTools, resetMapTools } from "./maptools.js";
 import { renderDataBlock, selectTrack } from "./datablock.js";
+import { renderAgreements } from "./agreements.js";
 
 const SESSION_CHECK_MS = 60_000;
 let timers = [];
@@ -65,6 +67,35 @@ function announceSafety(view) {
   sound("safety");
 }
 
+/** Geoman's tool titles, by the English it gives them (kept in data-en, so that a later login in another
+ * language finds them again). */
+const DRAW_TITLES = {
+  "Draw Rectangle": "pm_rect", "Draw Polygons": "pm_poly", "Draw Circle": "pm_circle", "Edit Layers": "pm_edit",
+  "Drag Layers": "pm_drag", "Remove Layers": "pm_remove",
+};
+
+/** The page's fixed words, and those of the map's controls, in the officer's language. */
+function localisePage() {
+  $("#clock").title = t("node_time");
+  $("#time-slider").setAttribute("aria-label", t("time_filter"));
+  $("#alt-filter").setAttribute("aria-label", t("altitude_filter_form"));
+  $("#draw-hint").textContent = t("draw_hint");
+  for (const [selector, key] of [[".leaflet-control-zoom-in", "zoom_in"], [".leaflet-control-zoom-out", "zoom_out"]]) {
+    const button = document.querySelector(selector);
+    if (button) {
+      button.title = t(key);
+      button.setAttribute("aria-label", t(key));
+    }
+  }
+  for (const node of document.querySelectorAll(".leaflet-pm-toolbar .button-container, .leaflet-pm-toolbar .leaflet-buttons-control-button")) {
+    const english = node.dataset.en || node.getAttribute("title") || node.getAttribute("aria-label");
+    if (!english || !DRAW_TITLES[english]) continue;
+    node.dataset.en = english;
+    if (node.hasAttribute("title")) node.setAttribute("title", t(DRAW_TITLES[english]));
+    if (node.hasAttribute("aria-label")) node.setAttribute("aria-label", t(DRAW_TITLES[english]));
+  }
+}
+
 /** The air picture on the map, the selected track's data block, and (once) the view fitted to it. */
 function drawPicture() {
   renderTracks(tracksLayer(), state.tracks, state.flags, selectTrack);
@@ -76,9 +107,9 @@ function wire() {
   if (wired) return;
   wired = true;
   on("notices", () => { renderNotices(); renderNoticeList(); });
-  on("conflicts", () => { renderConflicts(); renderConflictList(); renderCases(); });
+  on("conflicts", () => { renderConflicts(); renderConflictList(); renderCases(); renderAgreements(agreementsLayer()); });
   on("messages", renderMessages);
-  on("cases", () => { renderCases(); renderConflictList(); });
+  on("cases", () => { renderCases(); renderConflictList(); renderAgreements(agreementsLayer()); });
   on("time", () => { renderNotices(); renderConflicts(); renderConflictList(); renderNoticeList(); });
   on("tracks", () => { drawPicture(); renderAlertLines(alertsLayer()); });
   on("alerts", () => { renderAlerts(); renderAlertLines(alertsLayer()); drawPicture(); });
@@ -93,6 +124,8 @@ function wire() {
   onEvent("conflict.cleared", (event) => removeConflict(event.data.id));
   onEvent("message.", (event) => { announceSafety(event.data); upsertMessage(event.data); emit("messages"); });
   onEvent("frequency.", () => loadFrequencies().catch(() => {}));
+  // The frequencies agreed follow the agreements in force (docs/agreements.md): reload on a proposal or signature.
+  onEvent("agreement.", () => loadFrequencies().catch(() => {}));
   onEvent("message.ring", () => { ring(); sound("safety"); });
   onEvent("case.", (event) => {
     const id = event.data && event.data.case && event.data.case.case_id;
@@ -104,6 +137,8 @@ function wire() {
     caseRefreshers.get(id)();
   });
   // The node's kinds (docs/events.md): the live picture, alerts raised and cleared, non-responsive flags.
+  onLink(linkChanged);
+  onEvent("tracks.update", () => pictureArrived());
   for (const kind of ["tracks.update", "alert.raised", "alert.cleared"]) {
     onEvent(kind, (event) => {
       const tracks = applyTrackEvent(state.tracks, event, Date.now(), state.trails);
@@ -177,12 +212,14 @@ async function startDesk(session) {
   wire();
   createMap($("#map"));
   initMapTools();
+  localisePage();
   initFilters();
   getMap().invalidateSize();
   if (!drawingReady) {
     initDrawing(showTab);
     drawingReady = true;
   }
+  localisePage(); // (again: the drawing tools exist now)
   initTimeline();
   if (!soundReady) {
     initSound();
@@ -206,14 +243,15 @@ async function startDesk(session) {
   await loadAlerts();
   connect(stillLoggedIn);
   timers.push(setInterval(() => {
-    $("#clock").textContent = `${fmtZ(nodeNow())}`;
+    $("#clock").textContent = `${fmtClock(nodeNow())}`;
     tickCountdowns();
     refreshTimeLabel();
+    checkLink();
     const staleAlerts = dropStaleAlerts();
     if (dropStale(state.tracks, Date.now(), state.trails) || staleAlerts) emit("alerts");
   }, 1000));
   timers.push(setInterval(stillLoggedIn, SESSION_CHECK_MS));
-  $("#clock").textContent = fmtZ(nodeNow());
+  $("#clock").textContent = fmtClock(nodeNow());
   document.body.dataset.ready = "true";
 }
 
@@ -225,6 +263,7 @@ function stopDesk() {
   clearMapData();
   selectTrack(null);
   resetMapTools();
+  resetLinkWatch();
   for (const id of ["#messages", "#conflicts", "#cases", "#notices", "#alarm-list", "#alerts", "#frequencies", "#flags-list", "#incidents", "#intrusions"]) $(id).replaceChildren();
   $("#alarm").hidden = true;
   $("#flags").hidden = true;

@@ -49,6 +49,7 @@ export function createMap(element) {
   layers.places = L.layerGroup().addTo(map);
   layers.notices = L.featureGroup().addTo(map);
   layers.conflicts = L.featureGroup().addTo(map);
+  layers.agreements = L.layerGroup().addTo(map);
   layers.frequencies = L.featureGroup().addTo(map);
   layers.alerts = L.layerGroup().addTo(map);
   layers.tracks = L.layerGroup().addTo(map);
@@ -64,6 +65,10 @@ export function getMap() {
 
 export function tracksLayer() {
   return layers.tracks;
+}
+
+export function agreementsLayer() {
+  return layers.agreements;
 }
 
 export function alertsLayer() {
@@ -200,6 +205,7 @@ export function clearMapData() {
   if (!map) return;
   layers.notices.clearLayers();
   layers.conflicts.clearLayers();
+  layers.agreements.clearLayers();
   layers.tracks.clearLayers();
   layers.alerts.clearLayers();
   layers.frequencies.clearLayers();

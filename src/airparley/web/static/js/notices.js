@@ -37,10 +37,10 @@ function grouped() {
 function shapeWords(feature) {
   const p = feature.properties;
   switch (p.shape) {
-    case "circle": return `circle r ${p.radius_nm} NM`;
-    case "corridor": return `corridor ±${p.half_width_nm} NM, ${feature.geometry.coordinates.length} points`;
-    case "orbit": return `orbit r ${p.radius_nm} NM`;
-    default: return "polygon";
+    case "circle": return `${t("shape_circle")} r ${p.radius_nm} NM`;
+    case "corridor": return `${t("shape_corridor")} ±${p.half_width_nm} NM, ${feature.geometry.coordinates.length} ${t("points")}`;
+    case "orbit": return `${t("shape_orbit")} r ${p.radius_nm} NM`;
+    default: return t("shape_polygon");
   }
 }
 
@@ -66,17 +66,17 @@ function noticeCard({ id, features }) {
     }
   };
   return h("li", { class: `card notice${visible && !ended ? "" : " out-of-window"}`, dataset: { notice: id, state: p.state } },
-    h("h3", {}, `${id} v${p.version}`, h("span", { class: "badge" }, p.kind), h("span", { class: `badge state-${p.state}` }, p.state),
-      p.priority !== "routine" ? h("span", { class: "badge urgent" }, p.priority) : null),
+    h("h3", {}, `${id} v${p.version}`, h("span", { class: "badge" }, t(`kind_${p.kind}`)), h("span", { class: `badge state-${p.state}` }, t(`state_${p.state}`)),
+      p.priority !== "routine" ? h("span", { class: "badge urgent" }, t(`prio_${p.priority}`)) : null),
     h("dl", {},
       features.map((f, i) => [
-        h("dt", {}, features.length > 1 ? `volume ${i}` : "volume"),
+        h("dt", {}, features.length > 1 ? `${t("volume")} ${i}` : t("volume")),
         h("dd", {}, `${shapeWords(f)} · ${fmtAltitude(f.properties.lower)}–${fmtAltitude(f.properties.upper)} · ${fmtWindow(f.properties.start, f.properties.end)}`),
       ]),
-      p.callsigns && p.callsigns.length ? [h("dt", {}, "callsigns"), h("dd", {}, p.callsigns.join(" "))] : null,
-      p.frequency_mhz ? [h("dt", {}, "frequency"), h("dd", {}, `${p.frequency_mhz} MHz`)] : null,
-      p.remarks ? [h("dt", {}, "remarks"), h("dd", { dir: "auto" }, p.remarks)] : null,
-      p.private ? [h("dt", { title: t("private_never_shared") }, `🔒 ${t("private")}`), h("dd", { class: "private" }, JSON.stringify(p.private))] : null),
+      p.callsigns && p.callsigns.length ? [h("dt", {}, t("callsigns")), h("dd", {}, p.callsigns.join(" "))] : null,
+      p.frequency_mhz ? [h("dt", {}, t("frequency")), h("dd", {}, `${p.frequency_mhz} MHz`)] : null,
+      p.remarks ? [h("dt", {}, t("remarks")), h("dd", { dir: "auto", dataset: { nodeText: "remarks" } }, p.remarks)] : null,
+      p.private ? [h("dt", { title: t("private_never_shared") }, `🔒 ${t("private")}`), h("dd", { class: "private", dataset: { nodeText: "private" } }, JSON.stringify(p.private))] : null),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "secondary", dataset: { action: "zoom" }, onclick: () => zoomToNotice(id) }, t("zoom")),
       ended ? null : h("button", { type: "button", class: "secondary", dataset: { action: "revise" }, onclick: () => startRevision(id) }, t("revise")),
