@@ -26,6 +26,7 @@ from typing import Any
 import rfc8785
 
 from airparley import bounds
+from airparley._time import iso_z
 from airparley.errors import InvalidInput, NotFound, PermissionDenied
 from airparley.hotline import (
     AgreementSignature,
@@ -312,7 +313,7 @@ class AgreementService:
         return {
             **agreement.as_dict(),
             "agreement_sha256": digest,
-            "signed_by": {party: at.isoformat().replace("+00:00", "Z") for party, at in sorted(signed.items())},
+            "signed_by": {party: iso_z(at) for party, at in sorted(signed.items())},
             "awaiting": [p for p in agreement.parties if p not in signed],
             "status": status,
         }

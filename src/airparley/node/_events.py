@@ -14,6 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from airparley._time import iso_z
 from airparley.node._utf8 import utf8_safe
 from airparley.store import Event
 
@@ -69,6 +70,6 @@ def shaped(event: Event, party: str) -> dict[str, Any] | None:
     return {
         "seq": event.seq,
         "kind": event.kind,
-        "time": event.created_at.isoformat().replace("+00:00", "Z"),
+        "time": iso_z(event.created_at),
         "data": utf8_safe(payload),  # an older version's stored lone surrogate must not break the feed
     }

@@ -16,6 +16,7 @@ from typing import Any
 
 from airparley import bounds
 from airparley import hotline as hl
+from airparley._time import iso_z
 from airparley.errors import InvalidInput, NotFound, PermissionDenied
 from airparley.ledger import Kind
 from airparley.node._access import Act, require
@@ -359,7 +360,7 @@ class Hotline:
                         {
                             receipt.party: {
                                 **(view or {}),
-                                "rings": [r.isoformat().replace("+00:00", "Z") for r in rings],
+                                "rings": [iso_z(r) for r in rings],
                             }
                         },
                         now,

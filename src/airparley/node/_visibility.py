@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from airparley import hotline as hl
+from airparley._time import iso_z
 from airparley.store import StoredNotice
 from airparley.strategic import Conflict, Notice, geojson_of, iso_utc, notices_to_geojson
 
@@ -51,7 +52,7 @@ def notice_for(viewer: str, stored: StoredNotice) -> dict[str, Any] | None:
         return None
     private = {stored.notice.notice_id: stored.private} if stored.private else None
     document: dict[str, Any] = notices_to_geojson([stored.notice], private)
-    document["updated_at"] = stored.updated_at.isoformat().replace("+00:00", "Z")
+    document["updated_at"] = iso_z(stored.updated_at)
     return document
 
 
