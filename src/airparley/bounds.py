@@ -168,6 +168,9 @@ _TABLE = (
     Bound("param_area", "text", 1, 64, "characters", "phrase parameter of kind area", "one line, free text rule"),
     Bound("record_id", "id", 1, 128, "characters", "ids of messages, cases, conflicts, tracks in bodies",
           "letters, digits and `._:-`"),
+    # -- incidents -------------------------------------------------------------------------------------
+    Bound("disclose_to", "list", 1, 16, "parties", "`POST /incidents/{incident_id}/disclose` `to`",
+          "the parties of one case or inquiry, named one by one"),
     # -- the wire --------------------------------------------------------------------------------------
     Bound("json_integer", "integer", -MAX_SAFE_INTEGER, MAX_SAFE_INTEGER, "", "every integer in a JSON body",
           "a double holds it exactly, as every store and browser does"),

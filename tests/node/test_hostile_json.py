@@ -100,6 +100,7 @@ def _routes(ids: dict[str, str]) -> list[tuple[str, str, Any]]:
         ("POST", "/api/v1/tracks/shares", {"track": "T-1", "with": ["RUS"], "minutes": 30}),
         ("POST", "/api/v1/tracks/shares/nope/revoke", None),
         ("POST", "/api/v1/alerts/safety-call", {"track": "T-1"}),
+        ("POST", "/api/v1/incidents/incident-0/disclose", {"to": ["RUS"], "case_id": case}),
         ("POST", "/api/v1/ledger/hint", {"party": "RUS", "seq": 1}),
         ("POST", "/api/v1/session", {"token": "x"}),
     ]

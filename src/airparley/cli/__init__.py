@@ -67,6 +67,11 @@ AREAS: tuple[Area, ...] = (
     ),
     Area("tracks", _CLI + "_tracks:tracks_app", "Sharing tracks of your party's air picture with other parties."),
     Area(
+        "incident",
+        _CLI + "_incidents:incident_app",
+        "Incident records: your party's trails of each incident, and their disclosure to named parties.",
+    ),
+    Area(
         "agreement",
         _CLI + "_agreements:agreement_app",
         "Agreements between parties: propose, sign, list, and the terms in force.",

@@ -84,6 +84,7 @@ class Kind(StrEnum):
     AGREEMENT_SIGNED = "agreement.signed"
     TRACK_SHARED = "track.shared"
     INCIDENT_RECORDED = "incident.recorded"
+    INCIDENT_DISCLOSED = "incident.disclosed"
     TRACK_NON_RESPONSIVE = "track.non_responsive"
     KEY_ROTATED = "key.rotated"
 

@@ -64,6 +64,8 @@ class Act(StrEnum):
     READ_ALERTS = "read alerts"
     SAFETY_CALL = "make safety calls"
     READ_FLAGS = "read flags"
+    READ_INCIDENTS = "read incident records"
+    DISCLOSE_INCIDENTS = "disclose incident records"
     READ_EVENTS = "read the event feed"
     READ_EVIDENCE = "read the federation evidence"
     EXPORT_REPORTS = "export case reports"
@@ -101,6 +103,8 @@ ACCESS: Final[Mapping[Act, frozenset[Tier]]] = {
     Act.READ_ALERTS: _READERS,
     Act.SAFETY_CALL: _DESK,
     Act.READ_FLAGS: _READERS,
+    Act.READ_INCIDENTS: _READERS,
+    Act.DISCLOSE_INCIDENTS: _DESK,
     Act.READ_EVENTS: _READERS,
     Act.READ_EVIDENCE: _READERS,
     # Any officer of a party in the case (the case's own visibility rule decides which party: node/_reports.py).

@@ -28,6 +28,7 @@ from airparley.node._problems import document_problems, http_problem, problem_fo
 from airparley.node._routes_agreements import agreements_router
 from airparley.node._routes_events import events_router
 from airparley.node._routes_hotline import hotline_router
+from airparley.node._routes_incidents import incidents_router
 from airparley.node._routes_notices import notices_router
 from airparley.node._routes_parties import parties_router
 from airparley.node._routes_reports import reports_router
@@ -79,6 +80,7 @@ def create_app(node: Node) -> FastAPI:
         notices_router(node),
         hotline_router(node),
         tracks_router(node, wake),
+        incidents_router(node),
         events_router(node),
         reports_router(node),
         federation_router(node),  # feeds, hints, evidence; the puller and pusher run with the app

@@ -28,6 +28,7 @@ from airparley.node._disclosure import DisclosureService
 from airparley.node._events import shaped
 from airparley.node._hotline import Hotline
 from airparley.node._hotline_service import HotlineService
+from airparley.node._incidents import IncidentRecords, IncidentService, agreed_fields
 from airparley.node._ledger import LedgerWriter
 from airparley.node._nonresponse import NonResponse
 from airparley.node._notices import NoticeService
@@ -113,13 +114,20 @@ class Node:
         # Sensors post to ``pictures`` (each party's own); everything that reads a party's picture reads
         # ``view``: its own tracks plus the tracks other parties share with it (node/_shares.py).
         # Posted states are judged against the node's clock (scenario time in the demo), never the wall's.
-        self.pictures = Pictures(clock=lambda: clock().timestamp())
+        # Each track keeps long enough for an incident's trail: from incident_history_s before an encounter
+        # that may last a minute.
+        keep_s = max(180.0, self.settings.incident_history_s + 60.0)
+        self.pictures = Pictures(history_s=keep_s, clock=lambda: clock().timestamp())
         self.shares = ShareBook()
         with store.begin() as tx:
             self.shares.load(tx.active_track_shares())
         self.view = SharedPictures(self.pictures, self.shares, clock)
         self.sharing = TrackSharing(self.pictures, self.shares, self.ledger)
-        self.tactical = TacticalRunner(self.view, self.ledger)
+        # What an incident entry shares is what the owners' agreement in force says (node/_incidents.py).
+        self.incidents = IncidentRecords(self.ledger, agreed_fields(self.agreements.terms_between))
+        self.tactical = TacticalRunner(
+            self.view, self.ledger, incidents=self.settings.incidents(), records=self.incidents
+        )
         self._scanned: dict[str, float] = {}  # party -> when (time.monotonic) its picture was last scanned
         self.hotline = Hotline(hotline_settings or HotlineSettings(), self.notices.windows, self.ledger)
         self.nonresponse = NonResponse(self.view, self.ledger, self.settings.non_response(), clock())
@@ -133,6 +141,7 @@ class Node:
         self.hotline_service.agreed_frequencies = self.agreements.frequencies_for
         self.hotline.agreed_deadlines = self.agreements.case_deadlines_between
         self.parties_service.agreed_frequencies = self.agreements.frequencies_for
+        self.incident_service = IncidentService(store, clock, self.incidents)
         self.picture_service = PictureService(
             store, clock, self.pictures, self.view, self.sharing, self.tactical, self.nonresponse
         )
@@ -148,6 +157,10 @@ class Node:
     def _notify(self) -> None:
         for listener in list(self._listeners):
             listener()
+
+    def events_arrived(self) -> None:
+        """Tell the listeners that events another process committed are in the tail (node/_cluster.py)."""
+        self._notify()
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
@@ -276,8 +289,12 @@ class Node:
         cursor = events[-1].seq if events else after
         return [v for v in visible if v is not None], cursor
 
-    def tick(self, *, skip_scanned_within_s: float = 0.0, fresh: Collection[str] = ()) -> None:
+    def tick(self, *, skip_scanned_within_s: float = 0.0, fresh: Collection[str] = (), leader: bool = True) -> None:
         """One scheduler pass (every ``scheduler_interval_s``): what is due now is done now.
+
+        With several processes on one database (docs/deployment.md), only the ``leader`` does the acts that
+        must happen once (forgetting keys, the hotline's deadlines, re-rings and escalations, the non-response
+        watches); every process reads the agreements and shares and scans the pictures it holds.
 
         With ``skip_scanned_within_s``, a party whose picture :meth:`scan_tracks` went over that recently (wall
         time) is not scanned again here, unless it is one of the ``fresh`` parties, whose new states are in.
@@ -287,16 +304,23 @@ class Node:
         and the party, and rolled back alone: one party's picture must not silence every party's hotline."""
         now = self.clock()
         kept_since = now - timedelta(hours=self.settings.idempotency_keep_h)
-        self._step("forgetting old idempotency keys", lambda tx: tx.forget_responses_before(kept_since))
+        if leader:
+            self._step("forgetting old idempotency keys", lambda tx: tx.forget_responses_before(kept_since))
         self._step("the agreements in force", self.agreements.refresh)  # a signed version takes effect at its start
-        self._step("the hotline's deadlines, re-rings and escalations", lambda tx: self.hotline.tick(tx, now))
+        if leader:
+            # Under the node-wide write lock from its first read: what is due is read as the last process left it.
+            self._step(
+                "the hotline's deadlines, re-rings and escalations",
+                lambda tx: (tx.serialise_writes(), self.hotline.tick(tx, now)),
+            )
         self._step("reading the track shares", lambda tx: self.shares.load(tx.active_track_shares()))
         parties = None
         if skip_scanned_within_s > 0.0:
             recent = time.monotonic() - skip_scanned_within_s
             parties = {p for p in self.view.parties() if p in fresh or self._scanned.get(p, -math.inf) < recent}
         self._scan(now, parties)
-        self._step("the non-response watches", lambda tx: self.nonresponse.tick(tx, now))
+        if leader:
+            self._step("the non-response watches", lambda tx: self.nonresponse.tick(tx, now))
 
     def scan_tracks(self, parties: Collection[str]) -> None:
         """A tactical pass over ``parties``' pictures only, as soon as their new states are in (the scheduler

@@ -49,6 +49,7 @@ class EventKind(StrEnum):
     ALERT_RAISED = "alert.raised"
     ALERT_CLEARED = "alert.cleared"
     INCIDENT_RECORDED = "incident.recorded"
+    INCIDENT_DISCLOSED = "incident.disclosed"
     INTRUSION_DETECTED = "intrusion.detected"
     TRACK_SHARED = "track.shared"
     TRACK_UNSHARED = "track.unshared"

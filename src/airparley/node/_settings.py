@@ -15,7 +15,7 @@ from typing import Any, Final, cast
 
 from airparley.errors import InvalidInput
 from airparley.hotline import HOTLINE_SETTINGS, HotlineSettings
-from airparley.tactical import NonResponseSettings
+from airparley.tactical import IncidentSettings, NonResponseSettings
 
 __all__ = ["SETTINGS", "NodeSettings", "Setting", "settings_from_env"]
 
@@ -39,6 +39,16 @@ def env_name(setting: str) -> str:
 
 def _declare(default: float, unit: str, help: str) -> Any:
     return field(default=default, metadata={"unit": unit, "help": help})
+
+
+_INCIDENT: Final = {item.name: item for item in fields(IncidentSettings)}
+
+
+def _incident(name: str) -> Any:
+    """A node setting that is ``tactical.IncidentSettings.<name>``: its default, unit and help are that one's."""
+    declared = _INCIDENT[name]
+    help = f"Incidents: {declared.metadata['help']} (tactical.IncidentSettings.{name})."
+    return _declare(cast(float, declared.default), declared.metadata["unit"], help)
 
 
 _NON_RESPONSE: Final = {item.name: item for item in fields(NonResponseSettings)}
@@ -85,6 +95,9 @@ class NodeSettings:
     non_response_speed_kt: float = _non_response("speed_kt")
     non_response_alt_smoothing_s: float = _non_response("alt_smoothing_s")
     non_response_lost_after_stale: float = _non_response("lost_after_stale")
+    incident_h_nm: float = _incident("h_nm")
+    incident_v_ft: float = _incident("v_ft")
+    incident_history_s: float = _incident("history_s")
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -109,6 +122,10 @@ class NodeSettings:
             alt_smoothing_s=self.non_response_alt_smoothing_s,
             lost_after_stale=self.non_response_lost_after_stale,
         )
+
+    def incidents(self) -> IncidentSettings:
+        """The incident minima and the trail kept before an incident, as the tactical core declares them."""
+        return IncidentSettings(h_nm=self.incident_h_nm, v_ft=self.incident_v_ft, history_s=self.incident_history_s)
 
 
 #: Every node setting, in declaration order, from the fields of :class:`NodeSettings`.

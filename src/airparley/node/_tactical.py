@@ -9,9 +9,11 @@ For each party (its picture is private to it, and so is everything derived from 
 * aircraft of other parties inside, or predicted to enter, one of the party's own active notices give an
   ``intrusion.detected`` event (a party's picture is checked against its own notices only: checking it
   against another party's notices would tell it where those notices are);
-* an actual separation below 0.5 NM and 500 ft opens an encounter; when it ends the incident is recorded:
-  an ``incident.recorded`` event with both tracks' preceding 120 s and a signed ``incident.recorded``
-  ledger entry of the party;
+* an actual separation below the incident minima (``IncidentSettings``, from the node's settings
+  ``incident_h_nm`` and ``incident_v_ft``: 0.5 NM and 500 ft) opens an encounter, whose closest point (both
+  aircraft's states there) is kept; when it ends the incident is recorded by ``node/_incidents.py``: a signed
+  ``incident.recorded`` entry holding the encounter only, and the party's private record of both tracks' states
+  from ``incident_history_s`` before the start to the end;
 * the live picture (newest state of each track with its alert level) is pushed to the party's WebSocket
   clients as ``tracks.update``, without being stored: it is replaced every second.
 
@@ -29,15 +31,18 @@ from typing import Any, Final
 
 import numpy as np
 
-from airparley.ledger import Kind
 from airparley.node._events import EventKind
+from airparley.node._incidents import IncidentRecords
 from airparley.node._ledger import LedgerWriter
 from airparley.node._tracks import Pictures, state_dict
 from airparley.store import Tx
 from airparley.strategic import Notice
 from airparley.tactical import (
+    AircraftAt,
     AlertingSettings,
+    Encounter,
     FlightStates,
+    IncidentSettings,
     ScanSettings,
     TrackStates,
     alert_encounters,
@@ -51,9 +56,6 @@ __all__ = ["LivePicture", "TacticalRunner"]
 LEVEL_NAMES: Final = ("none", "preventive", "corrective", "warning")
 #: The candidate scan: wide enough to contain every DO-365 level and the caution cylinder.
 CANDIDATES: Final = ScanSettings(rpz_nm=5.0, hpz_ft=1000.0, lookahead_s=180.0)
-INCIDENT_H_NM: Final = 0.5
-INCIDENT_V_FT: Final = 500.0
-INCIDENT_HISTORY_S: Final = 120.0
 
 
 def _severity(level: int, caution: bool) -> int:
@@ -76,6 +78,21 @@ class _Encounter:
     min_h_nm: float
     min_v_ft: float
     min_at_s: float
+    closest: tuple[AircraftAt, AircraftAt]
+
+
+def _aircraft_at(flown: TrackStates, row: int) -> AircraftAt:
+    return AircraftAt(
+        track=str(flown.id[row]),
+        party=str(flown.party[row]),
+        lat=float(flown.lat[row]),
+        lon=float(flown.lon[row]),
+        alt_ft=float(flown.alt_ft[row]),
+        gs_kt=float(flown.gs_kt[row]),
+        trk_deg=float(flown.trk_deg[row]),
+        vs_fpm=float(flown.vs_fpm[row]),
+        callsign=str(flown.callsign[row]),
+    )
 
 
 @dataclass
@@ -90,10 +107,21 @@ class _PartyState:
 
 
 class TacticalRunner:
-    def __init__(self, pictures: Pictures, ledger: LedgerWriter, alerting: AlertingSettings | None = None) -> None:
+    def __init__(
+        self,
+        pictures: Pictures,
+        ledger: LedgerWriter,
+        alerting: AlertingSettings | None = None,
+        incidents: IncidentSettings | None = None,
+        records: IncidentRecords | None = None,
+    ) -> None:
+        """``incidents``: the minima and the trail kept (``max_gap_s`` and ``step_s`` are the offline
+        ``find_incidents``'; the runner samples once a scan). ``records``: where incidents are recorded."""
         self.pictures = pictures
         self.ledger = ledger
         self.alerting = alerting or AlertingSettings()
+        self.incidents = incidents or IncidentSettings()
+        self.records = records or IncidentRecords(ledger)
         self._state: dict[str, _PartyState] = {}
         self.live: dict[str, LivePicture] = {}
 
@@ -172,7 +200,8 @@ class TacticalRunner:
             ids, parties, callsigns = flown.id.tolist(), flown.party.tolist(), flown.callsign.tolist()
             levels, cautions = alerts.level.tolist(), alerts.caution.tolist()
             dist_nm, dalt_ft = found.dist_nm.tolist(), found.dalt_ft.tolist()
-            near = ((found.dist_nm < INCIDENT_H_NM) & (found.dalt_ft < INCIDENT_V_FT)).tolist()
+            minima = self.incidents
+            near = ((found.dist_nm < minima.h_nm) & (found.dalt_ft < minima.v_ft)).tolist()
             for k, (a, b) in enumerate(zip(rows_a.tolist(), rows_b.tolist(), strict=True)):
                 key = (ids[a], ids[b])
                 level, caution = levels[k], cautions[k]
@@ -194,7 +223,7 @@ class TacticalRunner:
                         "vertical_sep_ft": _finite(alerts.vertical_sep_ft[k]),
                     }
                 if near[k] or key in memory.encounters:
-                    self._encounter(tx, party, key, dist_nm[k], dalt_ft[k], now, memory)
+                    self._encounter(tx, party, key, dist_nm[k], dalt_ft[k], now, memory, (flown, a, b))
         for key in list(memory.encounters):
             if key not in current:
                 self._close_encounter(tx, party, key, now, memory)
@@ -222,45 +251,57 @@ class TacticalRunner:
             tx.append_event(EventKind.ALERT_CLEARED, [party], {party: {"a": {"id": key[0]}, "b": {"id": key[1]}}}, now)
 
     def _encounter(
-        self, tx: Tx, party: str, key: tuple[str, str], h_nm: float, v_ft: float, now: datetime, memory: _PartyState
+        self,
+        tx: Tx,
+        party: str,
+        key: tuple[str, str],
+        h_nm: float,
+        v_ft: float,
+        now: datetime,
+        memory: _PartyState,
+        rows: tuple[TrackStates, int, int],
     ) -> None:
-        inside = h_nm < INCIDENT_H_NM and v_ft < INCIDENT_V_FT
+        inside = h_nm < self.incidents.h_nm and v_ft < self.incidents.v_ft
         encounter = memory.encounters.get(key)
+        flown, a, b = rows
         if inside and encounter is None:
-            memory.encounters[key] = _Encounter(now.timestamp(), h_nm, v_ft, now.timestamp())
+            closest = (_aircraft_at(flown, a), _aircraft_at(flown, b))
+            memory.encounters[key] = _Encounter(now.timestamp(), h_nm, v_ft, now.timestamp(), closest)
         elif encounter is not None:
             if (h_nm, v_ft) < (encounter.min_h_nm, encounter.min_v_ft):
                 encounter.min_h_nm, encounter.min_v_ft, encounter.min_at_s = h_nm, v_ft, now.timestamp()
+                encounter.closest = (_aircraft_at(flown, a), _aircraft_at(flown, b))
             if not inside:
                 self._close_encounter(tx, party, key, now, memory)
 
     def _close_encounter(self, tx: Tx, party: str, key: tuple[str, str], now: datetime, memory: _PartyState) -> None:
         encounter = memory.encounters.pop(key)
+        now_s = now.timestamp()
+        since_s = encounter.started_s - self.incidents.history_s
         history = self.pictures.history(party, list(key))
-        tracks = {
-            track_id: [
-                state_dict(s)
-                for s in trail
-                if encounter.min_at_s - INCIDENT_HISTORY_S <= s.time_s <= encounter.min_at_s
-            ]
+        trails = {
+            track_id: [state_dict(s) for s in trail if since_s <= s.time_s <= now_s]
             for track_id, trail in history.items()
         }
-        record = {
-            "tracks": list(key),
-            "started": _iso(encounter.started_s),
-            "ended": _iso(now.timestamp()),
-            "min_separation": {
-                "at": _iso(encounter.min_at_s),
-                "horizontal_nm": round(encounter.min_h_nm, 3),
-                "vertical_ft": round(encounter.min_v_ft, 1),
-            },
-            "thresholds": {"horizontal_nm": INCIDENT_H_NM, "vertical_ft": INCIDENT_V_FT},
-            "history": tracks,
-        }
-        if party in self.ledger.hosted:
-            entry = self.ledger.record(tx, party, Kind.INCIDENT_RECORDED, record, now)
-            record = {**record, "entry": {"party": entry.party, "seq": entry.seq, "hash": entry.hash}}
-        tx.append_event(EventKind.INCIDENT_RECORDED, [party], {party: record}, now)
+        closest_a, closest_b = encounter.closest
+        self.records.record(
+            tx,
+            party,
+            Encounter(
+                a=closest_a,
+                b=closest_b,
+                start_s=encounter.started_s,
+                end_s=now_s,
+                min_time_s=encounter.min_at_s,
+                min_h_nm=encounter.min_h_nm,
+                min_v_ft=encounter.min_v_ft,
+                h_nm=self.incidents.h_nm,
+                v_ft=self.incidents.v_ft,
+            ),
+            key,
+            trails,
+            now,
+        )
 
     # -- intrusions --------------------------------------------------------------------------------
     def _intrusions(

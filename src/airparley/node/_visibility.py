@@ -19,6 +19,9 @@ Rules (DESIGN section 3):
   shared track's states reach a recipient only through its picture (``node._shares.SharedPictures``).
 * A live demo's lag (its simulator behind the wall clock) is the exercise's, not any party's: every party
   sees the same note.
+* An incident's private record (the recorder's trails, ``node/_incidents.py``) is seen by the recording party in
+  full, and by a party an ``incident.disclosed`` act names, with the disclosures that name it. The two aircraft's
+  owners and everyone else see only the signed ``incident.recorded`` entry (the encounter, not the picture).
 * Events carry, per party of their audience, a payload already shaped by these functions.
 
 Every function here returns plain JSON-ready data, or ``None`` for "this party may not see it".
@@ -38,6 +41,7 @@ __all__ = [
     "case_for",
     "conflict_for",
     "flag_for",
+    "incident_for",
     "lag_for",
     "message_for",
     "notice_for",
@@ -180,3 +184,14 @@ def lag_for(viewer: str, behind_s: float, lagging: bool, note: str) -> dict[str,
     aircraft or acts)."""
     del viewer  # one payload for all: nothing in it belongs to a party
     return {"behind_s": round(max(0.0, behind_s), 1), "lagging": lagging, "note": note}
+
+
+def incident_for(viewer: str, record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """An incident's private record (``node._incidents``, with its ``disclosures``) for the recording party, or
+    for a party a disclosure names (with the disclosures that name it); ``None`` for anyone else."""
+    if viewer == record["party"]:
+        return dict(record)
+    mine = [d for d in record.get("disclosures", []) if viewer in d["to"]]
+    if not mine:
+        return None
+    return {**record, "disclosures": mine}

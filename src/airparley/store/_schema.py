@@ -324,3 +324,27 @@ agreement_signatures = Table(
     # SHA-256 of the version's RFC 8785 JSON as the signer saw it: a signature counts for those bytes only.
     Column("agreement_sha256", String(64), nullable=False),
 )
+
+incident_records = Table(
+    "incident_records",
+    metadata,
+    # The recorder's private record of an incident (its trails from its own picture). Never replicated: the
+    # signed incident.recorded entry carries the encounter only. Read by the recorder and by the parties an
+    # incident.disclosed act names (incident_disclosures).
+    Column("incident_id", String(64), primary_key=True),
+    Column("party", String(16), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("document", JSON, nullable=False),
+    Index("ix_incident_records_party", "party"),
+)
+
+incident_disclosures = Table(
+    "incident_disclosures",
+    metadata,
+    # One party an incident's trails were disclosed to, by a signed incident.disclosed act of the recorder.
+    Column("incident_id", String(64), ForeignKey("incident_records.incident_id"), primary_key=True),
+    Column("party", String(16), primary_key=True),
+    Column("disclosed_at", UTCDateTime, nullable=False),
+    Column("document", JSON, nullable=False),
+    Index("ix_incident_disclosures_party", "party"),
+)

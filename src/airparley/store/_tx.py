@@ -22,6 +22,7 @@ from airparley.store._federation import FederationTx
 from airparley.store._frequencies import FrequenciesTx
 from airparley.store._hotline import HotlineTx
 from airparley.store._idempotency import IdempotencyTx
+from airparley.store._incidents import IncidentsTx
 from airparley.store._ledger import LedgerTx
 from airparley.store._notices import NoticesTx
 from airparley.store._parties import PartiesTx
@@ -39,6 +40,7 @@ class Tx(
     AgreementsTx,
     HotlineTx,
     TracksTx,
+    IncidentsTx,
     EventsTx,
     LedgerTx,
     IdempotencyTx,

@@ -4,9 +4,20 @@ Pure and NumPy-vectorised: no I/O, no global state. Each private module declares
 package re-exports them.
 """
 
-from airparley.tactical import _bands, _daidalus, _incidents, _intrusions, _nonresponse, _records, _scan, _states
+from airparley.tactical import (
+    _bands,
+    _daidalus,
+    _encounters,
+    _incidents,
+    _intrusions,
+    _nonresponse,
+    _records,
+    _scan,
+    _states,
+)
 from airparley.tactical._bands import *  # noqa: F403
 from airparley.tactical._daidalus import *  # noqa: F403
+from airparley.tactical._encounters import *  # noqa: F403
 from airparley.tactical._incidents import *  # noqa: F403
 from airparley.tactical._intrusions import *  # noqa: F403
 from airparley.tactical._nonresponse import *  # noqa: F403
@@ -17,6 +28,7 @@ from airparley.tactical._states import *  # noqa: F403
 __all__ = [
     *_bands.__all__,
     *_daidalus.__all__,
+    *_encounters.__all__,
     *_incidents.__all__,
     *_intrusions.__all__,
     *_nonresponse.__all__,

@@ -1,0 +1,54 @@
+"""Routes of incident records: a party's own records and those disclosed to it, and the disclosure act."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+
+from airparley.node._access import Act
+from airparley.node._auth import officer_for
+from airparley.node._core import Node
+from airparley.node._routing import IdempotencyKey, once
+from airparley.store import Officer
+
+__all__ = ["incidents_router"]
+
+
+def incidents_router(node: Node) -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+    incidents = node.incident_service
+
+    @api.get(
+        "/incidents",
+        summary="Incident records your party made (its trails) and those disclosed to it, newest first",
+    )
+    def list_incidents(who: Annotated[Officer, officer_for(Act.READ_INCIDENTS)]) -> list[dict[str, Any]]:
+        return incidents.incidents_for(who)
+
+    @api.get("/incidents/{incident_id}", summary="One incident record, trails included, if your party may read it")
+    def get_incident(who: Annotated[Officer, officer_for(Act.READ_INCIDENTS)], incident_id: str) -> dict[str, Any]:
+        return incidents.incident_for(who, incident_id)
+
+    @api.post(
+        "/incidents/{incident_id}/disclose",
+        summary="Disclose one of your party's incident records (its trails) to named parties: a signed act",
+    )
+    def disclose_incident(
+        who: Annotated[Officer, officer_for(Act.DISCLOSE_INCIDENTS)],
+        incident_id: str,
+        disclosure: Annotated[dict[str, Any], Body()],
+        key: IdempotencyKey = None,
+    ) -> JSONResponse:
+        return once(
+            node,
+            who,
+            key,
+            "POST",
+            f"/incidents/{incident_id}/disclose",
+            disclosure,
+            lambda tx: (200, incidents.disclose(tx, who, incident_id, disclosure)),
+        )
+
+    return api
