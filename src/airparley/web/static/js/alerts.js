@@ -146,7 +146,8 @@ function status(extra = []) {
 // -- the panel ------------------------------------------------------------------------------------------
 
 function figure(label, value, unit) {
-  return typeof value === "number" ? [h("dt", {}, label), h("dd", {}, `${Math.round(value * 10) / 10} ${unit}`)] : null;
+  // A figure and its unit are one left-to-right run, so an Arabic desk reads "28.5 s", not "s 28.5".
+  return typeof value === "number" ? [h("dt", {}, label), h("dd", {}, h("bdi", { dir: "ltr" }, `${Math.round(value * 10) / 10} ${unit}`))] : null;
 }
 
 /** A card's frame: built once per alert pair, so the choices made in its call form and the focus survive

@@ -49,14 +49,57 @@ function conflictCard({ conflict, caseState, visible }) {
     error);
 }
 
+// The list's order and filters (item "also" of issue 16): by start, by the other party, by the case's state;
+// only one other party; only conflicts without a case, with an open case, or agreed.
+const listView = { sort: "start", party: "", state: "" };
+const CASE_STATES = ["none", "open", "proposed", "agreed", "escalated", "resolved", "rejected", "lapsed"];
+
+function option(value, text, selected) {
+  return h("option", { value, selected: value === selected }, text);
+}
+
+function renderConflictTools(list) {
+  $("#conflict-sort-label").textContent = t("sort");
+  $("#conflict-party-label").textContent = t("party");
+  $("#conflict-state-label").textContent = t("case_state");
+  const sort = $("#conflict-sort");
+  sort.replaceChildren(...["start", "party", "state"].map((key) => option(key, t(`sort_${key}`), listView.sort)));
+  const parties = [...new Set(list.map((c) => (c.other || {}).party).filter(Boolean))].sort();
+  $("#conflict-party").replaceChildren(option("", t("all"), listView.party), ...parties.map((p) => option(p, p, listView.party)));
+  $("#conflict-state").replaceChildren(option("", t("all"), listView.state),
+    ...CASE_STATES.map((key) => option(key, key === "none" ? t("no_case") : t(`state_${key}`), listView.state)));
+  const form = $("#conflict-tools");
+  form.onchange = () => {
+    listView.sort = sort.value;
+    listView.party = $("#conflict-party").value;
+    listView.state = $("#conflict-state").value;
+    renderConflictList();
+  };
+}
+
 export function renderConflictList() {
-  const list = [...state.conflicts.values()].sort((a, b) => a.overlap.start.localeCompare(b.overlap.start));
+  const all = [...state.conflicts.values()];
+  renderConflictTools(all);
+  const stateOf = (conflict) => {
+    const open = caseOfConflict(conflict.id);
+    return open ? open.case.state : "none";
+  };
+  const byStart = (a, b) => a.overlap.start.localeCompare(b.overlap.start);
+  const order = {
+    start: byStart,
+    party: (a, b) => String((a.other || {}).party).localeCompare(String((b.other || {}).party)) || byStart(a, b),
+    state: (a, b) => CASE_STATES.indexOf(stateOf(a)) - CASE_STATES.indexOf(stateOf(b)) || byStart(a, b),
+  }[listView.sort] || byStart;
+  const list = all
+    .filter((c) => !listView.party || (c.other || {}).party === listView.party)
+    .filter((c) => !listView.state || stateOf(c) === listView.state)
+    .sort(order);
   const items = list.map((conflict) => {
     const open = caseOfConflict(conflict.id);
     return { conflict, caseState: open ? open.case.state : null, visible: inWindow(conflict.overlap.start, conflict.overlap.end) };
   });
   keyedRender($("#conflicts"), items, (item) => item.conflict.id, conflictCard, () => h("li", { class: "muted" }, t("none_yet")));
-  $("#count-conflicts").textContent = String(list.length);
+  $("#count-conflicts").textContent = String(all.length);
 }
 
 export function removeConflict(id) {

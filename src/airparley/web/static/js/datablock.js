@@ -43,7 +43,8 @@ function trend(vs) {
   return vs > 0 ? `↑ ${t("climbing")} ${Math.round(vs)} ft/min` : `↓ ${t("descending")} ${Math.round(-vs)} ft/min`;
 }
 
-const row = (label, value, key) => [h("dt", {}, label), h("dd", { dataset: { field: key } }, value)];
+// Figures and units as one left-to-right run (an Arabic desk reads "420 kt", not "kt 420").
+const row = (label, value, key) => [h("dt", {}, label), h("dd", { dataset: { field: key } }, h("bdi", { dir: "ltr" }, value))];
 
 /** Redraw the block and the trail for the selected track (after every picture). */
 export function renderDataBlock() {

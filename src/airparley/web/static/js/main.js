@@ -26,6 +26,7 @@ import { applyIncidentEvent, renderIncidents } from "./incidents.js";
 import { fitToActivity, initMapTools, resetMapTools } from "./maptools.js";
 import { renderDataBlock, selectTrack } from "./datablock.js";
 import { renderAgreements } from "./agreements.js";
+import { initTheme } from "./theme.js";
 
 const SESSION_CHECK_MS = 60_000;
 let timers = [];
@@ -226,6 +227,7 @@ async function startDesk(session) {
     soundReady = true;
   }
   renderMute();
+  initTheme();
   const [parties, phrases, notices, conflicts, messages, cases, frequencies] = await Promise.all([
     get("/parties"), get("/phrases"), get("/notices"), get("/conflicts"), get("/messages"), get("/cases"), get("/frequencies"),
   ]);
