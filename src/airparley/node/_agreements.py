@@ -10,7 +10,11 @@ and signatures and computes the same agreements in force (``airparley.hotline.ag
 The node keeps the agreements in force now in memory (read again after each agreement act and on each
 scheduler tick, as a version takes effect at its start) and tells ``on_change`` when they change: the
 strategic buffers between each pair of parties come from them (``node/_notices.py``), and so do the agreed
-frequencies a safety call may name. See ``docs/agreements.md``.
+frequencies a safety call may name, and the deadlines of cases between them. See ``docs/agreements.md``.
+
+The memory follows the database: an act reads the agreements in force within its own transaction; if that
+transaction then fails, the next tick's read (from the committed rows) finds the difference and puts the
+buffers back, so a failed act leaves the terms in force wrong for at most one scheduler interval.
 """
 
 from __future__ import annotations
