@@ -19,6 +19,21 @@ notices over the theatre (the generator of bench/strategic.py). The commands:
   notices in memory, ``as_dict_s`` drawing every conflict's record (``Conflict.as_dict``, the overlap geometry:
   strategic's own work that the command prints), ``parse_s`` :func:`parse_notices` of the file's text.
 - ``airparley --help`` and ``airparley notice validate`` of a small file: start-up, against ``python -c pass``.
+- ``airparley sim tracks syria-iraq --duration D --out day.jsonl``: ``core_s`` is :func:`airparley.sim.simulate`
+  and :func:`sensor_reports` of the shipped scenario over ``D`` seconds (``--day-s``, a day by default) in this
+  process, every report made into its record (``state_record``) and JSON line, without writing.
+- ``airparley tactical incidents day.jsonl --json`` on that day of sensor reports: ``core_s`` is
+  :func:`find_incidents` on the states in memory, ``parse_s`` :func:`parse_track_lines` of the file's lines.
+- ``airparley ingest csv day.csv --out day_in.jsonl`` of the same day written as CSV: ``core_s`` is
+  :func:`parse_csv` of the file's lines (every row to a state), ``parse_s`` the same plus each state's JSON line.
+- ``airparley ledger export`` of a node database holding ``--ledger-entries`` signed entries, and ``airparley
+  ledger verify`` of that export with the parties' keys: ``core_s`` is ``tx.ledger_lines()`` and
+  :func:`check_export` on the bytes in memory.
+
+Processes run with their bytecode cached, as an installed package runs (``PYTHONDONTWRITEBYTECODE`` is removed
+from their environment and ``PYTHONPYCACHEPREFIX`` points into the temporary folder): the start-up and ledger
+commands get one unmeasured run first that compiles; for the long commands the first of the repeats compiles
+(a few tenths of a second in their tens of seconds). Without it every start-up also compiles airparley's sources.
 
 Each command's ``end_to_end_s`` is the median wall time of ``--repeats`` runs of the process (standard output
 to a file, as ``> out.jsonl`` does); the core figures are the best of ``--repeats`` calls in this process,
@@ -45,7 +60,7 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -53,8 +68,20 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from airparley.ingest import CsvMapping, Tally, parse_csv, state_record  # noqa: E402
+from airparley.ledger import Kind, append, check_export, generate_key, public_key_to_text  # noqa: E402
+from airparley.sim import load_scenario, sensor_reports, simulate  # noqa: E402
+from airparley.store import Store  # noqa: E402
 from airparley.strategic import Buffers, ConflictIndex, notices_to_geojson, parse_notices  # noqa: E402
-from airparley.tactical import ScanSettings, TrackStates, latest_per_id, parse_track_lines, scan_conflicts  # noqa: E402
+from airparley.tactical import (  # noqa: E402
+    IncidentSettings,
+    ScanSettings,
+    TrackStates,
+    find_incidents,
+    latest_per_id,
+    parse_track_lines,
+    scan_conflicts,
+)
 from strategic import random_notices  # noqa: E402
 from tactical import FT_M, NM_M, bluesky_traffic, scene  # noqa: E402
 
@@ -81,17 +108,44 @@ def write_states(states: TrackStates, path: Path) -> None:
             out.write(json.dumps(record) + "\n")
 
 
+#: CPU seconds of the fastest call of the last :func:`best` (wall and CPU of one call are taken together).
+LAST_CPU_S: list[float] = [0.0]
+
+
 def best(call: Callable[[], Any], repeats: int) -> tuple[float, Any]:
     fastest, result = float("inf"), None
     for _ in range(repeats):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         result = call()
-        fastest = min(fastest, time.perf_counter() - began)
+        wall = time.perf_counter() - began
+        if wall < fastest:
+            fastest, LAST_CPU_S[0] = wall, time.process_time() - began_cpu
     return fastest, result
 
 
-def run_command(args: list[str], out: Path, repeats: int) -> dict[str, Any]:
-    """Median wall and CPU seconds of the command as a process, its output to ``out``; its exit code."""
+def command_env(folder: Path) -> dict[str, str]:
+    """The environment of a measured command: bytecode cached (in ``folder``), as an installed package runs."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    return env
+
+
+def run_command(args: list[str], out: Path, repeats: int, warmup: bool = False) -> dict[str, Any]:
+    """Median wall and CPU seconds of the command as a process, its output to ``out``; its exit code.
+
+    One unmeasured run first (``warmup``) writes the bytecode cache, as the first run after an install does."""
+    env = command_env(out.parent)
+    if warmup:
+        with out.open("w", encoding="utf-8") as sink:
+            subprocess.run(
+                [sys.executable, "-m", "airparley.cli", *args],
+                stdout=sink,
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+                cwd=ROOT,
+                env=env,
+                check=False,
+            )
     walls, cpus, code = [], [], 0
     for _ in range(repeats):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -103,6 +157,7 @@ def run_command(args: list[str], out: Path, repeats: int) -> dict[str, Any]:
                 stderr=subprocess.PIPE,
                 stdin=subprocess.DEVNULL,
                 cwd=ROOT,
+                env=env,
                 check=False,
             )
         walls.append(time.perf_counter() - began)
@@ -177,6 +232,127 @@ def check_line(folder: Path, count: int, repeats: int) -> dict[str, Any]:
     return line
 
 
+def with_ratio(
+    line: dict[str, Any], core_s: float, parse_s: float | None = None, core_cpu_s: float | None = None
+) -> dict[str, Any]:
+    """The ratios of the command to its core: wall to wall, and CPU to CPU (steadier on a loaded machine)."""
+    line["core_s"] = round(core_s, 3)
+    line["ratio"] = round(line["end_to_end_s"] / core_s, 2)
+    if core_cpu_s is not None:
+        line["core_cpu_s"] = round(core_cpu_s, 3)
+        line["ratio_cpu"] = round(line["end_to_end_cpu_s"] / core_cpu_s, 2)
+    line["target_ratio"] = 2.0
+    if parse_s is not None:
+        line["parse_s"] = round(parse_s, 3)
+        line["ratio_to_parse_and_core"] = round(line["end_to_end_s"] / (parse_s + core_s), 2)
+    return line
+
+
+def day_lines(folder: Path, day_s: float, repeats: int) -> list[dict[str, Any]]:
+    """``sim tracks`` writing a day of the shipped scenario's sensor reports, then ``tactical incidents`` and
+    ``ingest csv --out`` on that day."""
+    found = []
+    scenario = load_scenario(Path("syria-iraq"))
+
+    def reports() -> list[dict[str, Any]]:
+        truth = simulate(scenario, day_s)
+        return [
+            {**state_record(state), "reported_by": report.party}
+            for report in sensor_reports(scenario, truth, scenario.seed)
+            for state in report.states
+        ]
+
+    core_s, records = best(reports, 1)
+    core_cpu_s = LAST_CPU_S[0]
+    day = folder / "day.jsonl"
+    args = ["sim", "tracks", "syria-iraq", "--duration", f"{day_s:g}", "--out", str(day)]
+    line: dict[str, Any] = {"command": f"airparley sim tracks syria-iraq --duration {day_s:g} --out day.jsonl"}
+    line.update(run_command(args, folder / "sim.out", repeats))
+    line["output_lines"] = sum(1 for _ in day.open(encoding="utf-8"))
+    found.append(with_ratio(line, core_s, core_cpu_s=core_cpu_s))
+
+    lines = day.read_text(encoding="utf-8").splitlines()
+    parse_s, parsed = best(lambda: parse_track_lines(lines), repeats)
+    settings = IncidentSettings()
+    parse_cpu_s = LAST_CPU_S[0]
+    core_s, incidents = best(lambda: find_incidents(parsed.states, settings), repeats)
+    core_cpu_s = LAST_CPU_S[0]
+    line = {"command": "airparley tactical incidents day.jsonl --json", "states": len(parsed.states)}
+    line.update(run_command(["tactical", "incidents", str(day), "--json"], folder / "incidents.out", repeats))
+    line["incidents"] = len(incidents)
+    line["parse_cpu_s"] = round(parse_cpu_s, 3)
+    found.append(with_ratio(line, core_s, parse_s, core_cpu_s))
+
+    csv = folder / "day.csv"
+    names = ("id", "time", "lat", "lon", "alt_ft", "gs_kt", "trk_deg", "vs_fpm")
+    with csv.open("w", encoding="utf-8") as out:
+        out.write(",".join(names) + "\n")
+        for record in records:
+            out.write(",".join(str(record[name]) for name in names) + "\n")
+    rows = csv.read_text(encoding="utf-8").splitlines()
+    mapping = CsvMapping(CsvMapping.parse_map(""))
+
+    def parse_rows() -> list[Any]:
+        return list(parse_csv(iter(rows), mapping, Tally("day.csv"), source="day.csv"))
+
+    core_s, states = best(parse_rows, repeats)
+    core_cpu_s = LAST_CPU_S[0]
+    written = folder / "day_in.jsonl"
+    line = {"command": "airparley ingest csv day.csv --out day_in.jsonl", "rows": len(rows) - 1}
+    line.update(run_command(["ingest", "csv", str(csv), "--out", str(written)], folder / "ingest.out", repeats))
+    line["states"] = len(states)
+    line["output_lines"] = sum(1 for _ in written.open(encoding="utf-8"))
+    found.append(with_ratio(line, core_s, core_cpu_s=core_cpu_s))
+    return found
+
+
+def ledger_lines(folder: Path, entries: int, repeats: int) -> list[dict[str, Any]]:
+    """``ledger export`` of a node database of ``entries`` signed entries, and ``ledger verify`` of the export."""
+    url = f"sqlite:///{folder / 'ledger.db'}"
+    now = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    keys = {party: generate_key() for party in ("USA", "RUS")}
+    store = Store.open(url)
+    body = {"message": {"message_id": "msg-0000", "urgency": "routine", "recipients": ["RUS"], "content": {}}}
+    heads: dict[str, Any] = {"USA": "USA", "RUS": "RUS"}
+    with store.begin() as tx:
+        for party, key in keys.items():
+            tx.add_party(party, party, "en", now, public_key=public_key_to_text(key))
+        for i in range(entries):
+            party = "USA" if i % 2 == 0 else "RUS"
+            other = heads["RUS" if party == "USA" else "USA"]
+            seen = [] if isinstance(other, str) else [other]
+            moment = now + timedelta(milliseconds=i)
+            entry = append(heads[party], Kind.MESSAGE_SENT, body, seen=seen, now=moment, signing_key=keys[party])
+            heads[party] = entry
+            tx.add_entry(entry)
+
+    def read_lines() -> list[str]:
+        with store.begin() as tx:
+            return tx.ledger_lines()
+
+    core_s, exported = best(read_lines, repeats)
+    core_cpu_s = LAST_CPU_S[0]
+    store.close()
+    found = []
+    line: dict[str, Any] = {"command": "airparley ledger export --db ledger.db > ledger.jsonl", "entries": entries}
+    line.update(run_command(["ledger", "export", "--db", url], folder / "ledger.jsonl", repeats, warmup=True))
+    found.append(with_ratio(line, core_s, core_cpu_s=core_cpu_s))
+
+    data = (folder / "ledger.jsonl").read_bytes()
+    assert data == "".join(text + "\n" for text in exported).encode("utf-8"), "the export is not the store's lines"
+    public = {party: key.public_key() for party, key in keys.items()}
+    core_s, report = best(lambda: check_export(data, public), repeats)
+    core_cpu_s = LAST_CPU_S[0]
+    assert report.ok, report.first
+    keys_file = folder / "keys.json"
+    keys_file.write_text(json.dumps({p: public_key_to_text(k) for p, k in keys.items()}), encoding="utf-8")
+    args = ["ledger", "verify", str(folder / "ledger.jsonl"), "--keys", str(keys_file)]
+    line = {"command": "airparley ledger verify ledger.jsonl --keys keys.json", "entries": entries}
+    line.update(run_command(args, folder / "verify.out", repeats, warmup=True))
+    found.append(with_ratio(line, core_s, core_cpu_s=core_cpu_s))
+    return found
+
+
 def startup_lines(folder: Path, repeats: int) -> list[dict[str, Any]]:
     small = folder / "small.geojson"
     small.write_text(json.dumps(notices_to_geojson(random_notices(np.random.default_rng(2), 12))), encoding="utf-8")
@@ -191,7 +367,7 @@ def startup_lines(folder: Path, repeats: int) -> list[dict[str, Any]]:
         line: dict[str, Any] = {
             "command": "airparley " + " ".join(a if a != str(small) else "small.geojson" for a in args)
         }
-        line.update(run_command(args, folder / "startup.out", repeats))
+        line.update(run_command(args, folder / "startup.out", repeats, warmup=True))
         line.update(python_start_s=round(python_s, 3), target_s=0.3)
         found.append(line)
     return found
@@ -203,6 +379,15 @@ def main() -> None:
     parser.add_argument("--notices", type=int, nargs="+", default=[10_000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--startup-repeats", type=int, default=10)
+    parser.add_argument("--day-s", type=float, default=86_400.0, help="simulated seconds of the scenario's day")
+    parser.add_argument("--ledger-entries", type=int, default=20_000, help="signed entries in the node's ledger")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=["startup", "scan", "check", "day", "ledger"],
+        default=["startup", "scan", "check", "day", "ledger"],
+        help="which groups of commands to run",
+    )
     args = parser.parse_args()
     common = {
         "python": platform.python_version(),
@@ -211,15 +396,25 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory(prefix="airparley-bench-cli-") as name:
         folder = Path(name)
-        lines = startup_lines(folder, args.startup_repeats)
-        for line in lines:
+
+        def show(line: dict[str, Any]) -> None:
             print(json.dumps({**line, **common, "load_avg_1min": round(os.getloadavg()[0], 2)}), flush=True)
-        for n in args.aircraft:
-            line = scan_line(folder, n, args.repeats)
-            print(json.dumps({**line, **common, "load_avg_1min": round(os.getloadavg()[0], 2)}), flush=True)
-        for count in args.notices:
-            line = check_line(folder, count, args.repeats)
-            print(json.dumps({**line, **common, "load_avg_1min": round(os.getloadavg()[0], 2)}), flush=True)
+
+        if "startup" in args.only:
+            for line in startup_lines(folder, args.startup_repeats):
+                show(line)
+        if "scan" in args.only:
+            for n in args.aircraft:
+                show(scan_line(folder, n, args.repeats))
+        if "check" in args.only:
+            for count in args.notices:
+                show(check_line(folder, count, args.repeats))
+        if "day" in args.only:
+            for line in day_lines(folder, args.day_s, args.repeats):
+                show(line)
+        if "ledger" in args.only:
+            for line in ledger_lines(folder, args.ledger_entries, args.repeats):
+                show(line)
 
 
 if __name__ == "__main__":
