@@ -107,3 +107,31 @@ def test_the_map_opens_on_the_activity_and_reads_at_a_glance(
         page.wait_for_timeout(250)
     page.wait_for_selector("#map[data-labels=few]")
     assert page.locator(".track-label.quiet").first.is_hidden()
+
+
+def test_labels_of_close_aircraft_do_not_overprint_each_other(desk: Desk) -> None:
+    """Three aircraft within a mile of each other: each label finds a free place (a leader line to those moved
+    away); none overlaps another."""
+    running = desk.running
+    desk.open("usa_duty")
+    page = desk.page
+    near = [
+        {"id": f"K{n}", "party": "USA", "callsign": f"KNIGHT{n}", "lat": 35.0 + 0.004 * n, "lon": 39.0 + 0.002 * n}
+        | {"alt_ft": 20000 + 1000 * n, "gs_kt": 300, "trk_deg": 45, "vs_fpm": 0}
+        for n in range(3)
+    ]
+    _post(running, near)
+    page.wait_for_function("() => document.querySelectorAll('.track-label').length >= 3")
+    page.fill("#goto", "KNIGHT1")
+    page.press("#goto", "Enter")
+    _post(running, near)  # the next picture places the labels at the new scale
+    page.wait_for_timeout(600)
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('.track-label')]
+          .filter((el) => getComputedStyle(el).opacity !== '0')
+          .map((el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
+    )
+    assert len(boxes) == 3, boxes
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)

@@ -35,7 +35,7 @@ export function renderMute() {
   if (!button) return;
   button.setAttribute("aria-pressed", String(muted));
   button.dataset.audio = audioState();
-  button.textContent = muted ? `🔇 ${t("sound_off")}` : `🔊 ${t("sound_on")}`;
+  button.textContent = muted ? `× ${t("sound_off")}` : `♪ ${t("sound_on")}`;
   button.title = !muted && audioState() !== "running" ? t("sound_click_to_enable") : "";
 }
 

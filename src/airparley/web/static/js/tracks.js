@@ -10,6 +10,7 @@
 // A track not updated for TRACK_STALE_MS is dropped from the picture.
 
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 import { inBand } from "./state.js";
 
 export const TRACK_STALE_MS = 60_000;
@@ -136,9 +137,44 @@ function arrowIcon(colour, heading) {
 }
 
 /** Redraw the picture on ``layer`` (a Leaflet layer group); a click on an aircraft calls ``onSelect(id)``. */
+/** Where a label may go beside its aircraft, best first: right, left, then a step above or below each
+ * (the farther ones with a leader line back to the aircraft). Offsets in pixels, as Leaflet's tooltips take. */
+const LABEL_SPOTS = [
+  ["right", 10, 0], ["left", -10, 0], ["right", 10, -18], ["right", 10, 18], ["left", -10, -18], ["left", -10, 18],
+  ["right", 14, -36], ["right", 14, 36], ["left", -14, -36], ["left", -14, 36],
+];
+const LABEL_H = 16;
+
+function overlaps(a, b) {
+  return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+}
+
+/** The label's box (container pixels) at one spot, from its text's length (no layout needed). */
+function labelBox(point, text, [direction, dx, dy]) {
+  const width = 6.6 * text.length + 10;
+  const x0 = direction === "right" ? point.x + dx : point.x + dx - width;
+  return { x0, x1: x0 + width, y0: point.y + dy - LABEL_H / 2, y1: point.y + dy + LABEL_H / 2 };
+}
+
+/** Boxes the track labels must keep off: the conflict labels and the other labels already placed. */
+function takenBoxes(map) {
+  const origin = map.getContainer().getBoundingClientRect();
+  return [...map.getContainer().querySelectorAll(".conflict-label, .agreement-label")].map((el) => {
+    const r = el.getBoundingClientRect();
+    return { x0: r.left - origin.left, x1: r.right - origin.left, y0: r.top - origin.top, y1: r.bottom - origin.top };
+  });
+}
+
+/** Redraw the picture on ``layer`` (a Leaflet layer group); a click on an aircraft calls ``onSelect(id)``.
+ * Labels are placed so as not to overprint each other or a conflict's label: alerting and flagged aircraft
+ * choose first, each the first free spot of LABEL_SPOTS (else the first, overprinting as a last resort). */
 export function renderTracks(layer, tracks, flags = new Map(), onSelect = null) {
   layer.clearLayers();
-  for (const track of tracks.values()) {
+  const map = layer._map || null;
+  const taken = map ? takenBoxes(map) : [];
+  const rank = (track) => (flags.has(track.id) ? 5 : SEVERITY_NAMES.indexOf(alertName(track.alert_level)));
+  const ordered = [...tracks.values()].sort((a, b) => rank(b) - rank(a));
+  for (const track of ordered) {
     if (!inBand(track.alt_ft, track.alt_ft)) continue;
     const level = alertName(track.alert_level);
     const colour = ALERT_COLOURS[level];
@@ -151,11 +187,24 @@ export function renderTracks(layer, tracks, flags = new Map(), onSelect = null) 
     const sharedBy = track.shared_by ? `⇄ ${track.shared_by}` : "";
     const label = [track.callsign || track.id, fl, typeof track.gs_kt === "number" ? `${Math.round(track.gs_kt)}kt` : "", sharedBy]
       .filter(Boolean).join(" ");
+    const text = level === "none" ? label : `${label} · ${level.toUpperCase()}`;
     // Zoomed out, only aircraft in an alert or flagged keep their label (maptools.js LABEL_ZOOM, desk.css).
-    const quiet = level === "none" && !flags.has(track.id) ? " quiet" : "";
+    const quiet = level === "none" && !flags.has(track.id);
+    let spot = LABEL_SPOTS[0];
+    if (map && !(quiet && map.getContainer().dataset.labels === "few")) {
+      const point = map.latLngToContainerPoint(position);
+      const free = LABEL_SPOTS.find((candidate) => !taken.some((box) => overlaps(box, labelBox(point, text, candidate))));
+      spot = free || LABEL_SPOTS[0];
+      taken.push(labelBox(point, text, spot));
+      if (Math.abs(spot[2]) >= 18) {
+        // A label moved away from its aircraft keeps a leader line to it.
+        const end = map.containerPointToLatLng([point.x + spot[1], point.y + spot[2]]);
+        L.polyline([position, end], { pane: "tracks", color: "#93a4b5", weight: 1, interactive: false, pmIgnore: true, className: "label-leader" }).addTo(layer);
+      }
+    }
     const marker = L.marker(position, { icon: arrowIcon(colour, track.trk_deg), pane: "tracks", pmIgnore: true, keyboard: false, title: track.callsign || track.id })
-      .bindTooltip(h("span", {}, level === "none" ? label : `${label} · ${level.toUpperCase()}`), {
-        permanent: true, direction: "right", offset: [10, 0], className: `track-label${quiet}`,
+      .bindTooltip(h("span", {}, text), {
+        permanent: true, direction: spot[0], offset: [spot[1], spot[2]], className: `track-label${quiet ? " quiet" : ""}`,
       })
       .addTo(layer);
     marker.getElement().dataset.track = track.id;
@@ -165,8 +214,10 @@ export function renderTracks(layer, tracks, flags = new Map(), onSelect = null) 
         pane: "tracks", radius: 18, color: NON_RESPONSIVE_COLOUR, weight: 4, fill: false, dashArray: "4 3",
         className: "non-responsive-ring", interactive: false, pmIgnore: true,
       }).addTo(layer);
-      L.tooltip({ permanent: true, direction: "left", offset: [-20, 0], className: "non-responsive-label", pane: "tracks" })
-        .setLatLng(position).setContent(h("span", {}, `⚠ NO ANSWER ${track.callsign || track.id}`)).addTo(layer);
+      const flagText = `⚠ ${t("no_answer")} ${track.callsign || track.id}`;
+      const flagSpot = spot[0] === "left" ? ["right", 20, 18] : ["left", -20, 0];
+      L.tooltip({ permanent: true, direction: flagSpot[0], offset: [flagSpot[1], flagSpot[2]], className: "non-responsive-label", pane: "tracks" })
+        .setLatLng(position).setContent(h("span", {}, flagText)).addTo(layer);
     }
   }
 }
