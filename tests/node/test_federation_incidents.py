@@ -8,13 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from incidents_support import AGREED_FIELDS, assert_only_the_encounter, near_miss
 from node_support import FedNode, wait_until
 from typer.testing import CliRunner
 
 from airparley.cli import app
-from airparley.node._incidents import trails_sha256
+from airparley.errors import InvalidInput
+from airparley.ledger import Entry
+from airparley.node._incidents import IncidentRecords, trails_sha256
 
 runner = CliRunner()
 
@@ -23,6 +26,11 @@ def _incident_lines(node: FedNode) -> list[str]:
     assert node.node is not None
     with node.node.store.begin() as tx:
         return [line for line in tx.ledger_lines("USA") if '"kind":"incident.recorded"' in line]
+
+
+def _get(client: httpx.Client, path: str) -> dict[str, Any] | None:
+    response = client.get(path)
+    return response.json() if response.status_code == 200 else None  # type: ignore[no-any-return]
 
 
 def _agree(usa: Any, rus: Any, usa_node: FedNode) -> None:
@@ -83,6 +91,30 @@ def test_an_incident_reaches_the_other_node_with_the_agreed_fields_only(
         (disclosure,) = wait_until(disclosure_on_rus, what="the disclosure entry on the RUS node")
         assert json.loads(disclosure)["body"]["to"] == ["RUS"]
         assert "history" not in disclosure
+        # The RUS node fetched the record from the USA node (it names RUS) and checked it against the two
+        # signed entries: RUS's officers read the trails on their own node now.
+        path = f"/api/v1/incidents/{record['incident_id']}"
+        copy = wait_until(lambda: _get(rus, path), what="the disclosed record on the RUS node")
+        assert copy["history"] == record["history"]
+        assert copy["party"] == "USA"
+        assert [d["to"] for d in copy["disclosures"]] == [["RUS"]]
+        assert [r["incident_id"] for r in rus.get("/api/v1/incidents").json()] == [record["incident_id"]]
+        # The peer route answers a peer only for what was disclosed to its party, and never re-shares a copy.
+        usa_peer = httpx.Client(
+            base_url=rus_node.url, headers={"Authorization": f"Bearer {usa_node.tokens['peer@RUS']}"}
+        )
+        with usa_peer:
+            assert usa_peer.get(f"/api/v1/federation/incidents/{record['incident_id']}").status_code == 404
+        assert rus.get(f"/api/v1/federation/incidents/{record['incident_id']}").status_code == 401
+        # A record whose trails do not hash to what USA signed is refused, naming the field.
+        assert rus_node.node is not None
+        forged = {**record, "history": {**record["history"], "E3": record["history"]["E3"][:1]}}
+        with rus_node.node.store.begin() as tx:
+            waiting = [Entry.from_json(disclosure)]
+            with pytest.raises(InvalidInput) as refused:
+                IncidentRecords._checked_copy(tx, "USA", record["incident_id"], forged, waiting)
+            assert refused.value.field == "history"
+            assert rus_node.node.incidents.pending(tx, "USA") == {}  # the genuine one is applied already
 
     for node in (usa_node, rus_node):
         exported = runner.invoke(app, ["ledger", "export", "--db", node.db_url])

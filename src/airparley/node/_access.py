@@ -66,6 +66,7 @@ class Act(StrEnum):
     READ_FLAGS = "read flags"
     READ_INCIDENTS = "read incident records"
     DISCLOSE_INCIDENTS = "disclose incident records"
+    FETCH_INCIDENTS = "fetch an incident record disclosed to its party (federation)"
     READ_EVENTS = "read the event feed"
     READ_EVIDENCE = "read the federation evidence"
     EXPORT_REPORTS = "export case reports"
@@ -105,6 +106,7 @@ ACCESS: Final[Mapping[Act, frozenset[Tier]]] = {
     Act.READ_FLAGS: _READERS,
     Act.READ_INCIDENTS: _READERS,
     Act.DISCLOSE_INCIDENTS: _DESK,
+    Act.FETCH_INCIDENTS: _PEER,
     Act.READ_EVENTS: _READERS,
     Act.READ_EVIDENCE: _READERS,
     # Any officer of a party in the case (the case's own visibility rule decides which party: node/_reports.py).

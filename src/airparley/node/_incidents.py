@@ -21,6 +21,13 @@ the case (if any) and the commitment; an ``incident.disclosed`` event to the rec
 from then on each named party's officers on this node read the record, trails included. Nobody else does.
 A disclosure for a case names parties of that case only. Disclosures add; none is ever taken back (what was
 read cannot be unread).
+
+**Across nodes** (one node per party): the two entries replicate like any other; the record does not. A node
+that replicates an ``incident.disclosed`` entry naming a party it hosts fetches the record from the recorder's
+node (``GET /api/v1/federation/incidents/{id}``, its peer token: the recorder's node answers only for a record
+disclosed to that peer's party, ``node/_incident_fetch.py``), checks the trails against the ``trails_sha256``
+both signed entries hold, and keeps it, so the named party's officers read it on their own node. A record
+whose trails do not hash to the signed value is refused and not kept.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ import rfc8785
 from airparley import bounds
 from airparley.errors import InvalidInput, NotFound, PermissionDenied
 from airparley.hotline import ResolvedTerms, Term
-from airparley.ledger import Kind
+from airparley.ledger import Entry, Kind
 from airparley.node._access import Act, require
 from airparley.node._events import EventKind
 from airparley.node._ledger import LedgerWriter
@@ -82,6 +89,15 @@ def agreed_fields(terms_between: Callable[[Collection[str]], ResolvedTerms]) -> 
 def trails_sha256(trails: Mapping[str, Any]) -> str:
     """The commitment to a record's trails: SHA-256 of their RFC 8785 (JCS) bytes, 64 hex digits."""
     return hashlib.sha256(rfc8785.dumps(dict(trails))).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """An entry body's read-only views (mappings, tuples) as plain JSON values."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _iso(moment: datetime | float) -> str:
@@ -212,6 +228,80 @@ class IncidentRecords:
         tx.append_event(EventKind.INCIDENT_DISCLOSED, payloads.keys(), payloads, now)
         return {"incident": payloads[officer.party], "disclosure": disclosure}
 
+    # -- disclosed records from other nodes ----------------------------------------------------------------
+    def pending(self, tx: Tx, recorder: str) -> dict[str, list[Entry]]:
+        """``recorder``'s ``incident.disclosed`` entries (replicated here) that name a party this node hosts and
+        that this node has not applied yet, by incident."""
+        waiting: dict[str, list[Entry]] = {}
+        for line in tx.ledger_feed(recorder, kind=Kind.INCIDENT_DISCLOSED.value):
+            entry = Entry.from_json(line)
+            incident_id, named = entry.body.get("incident_id"), entry.body.get("to")
+            if not isinstance(incident_id, str) or not isinstance(named, list | tuple):
+                continue
+            hosted = [p for p in named if p in self.ledger.hosted]
+            record = tx.incident_record(incident_id) if hosted else None
+            held = {d["entry"]["hash"] for d in record["disclosures"]} if record is not None else set()
+            if hosted and entry.hash not in held:
+                waiting.setdefault(incident_id, []).append(entry)
+        return waiting
+
+    def accept_disclosed(
+        self, tx: Tx, recorder: str, incident_id: str, record: Any, disclosures: list[Entry], now: datetime
+    ) -> None:
+        """Keep a record ``recorder``'s node disclosed to parties this node hosts, checked against the signed
+        entries held here (``InvalidInput`` naming what does not match; nothing is kept then)."""
+        held = tx.incident_record(incident_id)
+        if held is None:
+            record, recorded_at = self._checked_copy(tx, recorder, incident_id, record, disclosures)
+            tx.put_incident_record(incident_id, recorder, recorded_at, record)
+        base = held if held is not None else {**record, "disclosures": []}
+        for entry in disclosures:
+            document = {**_plain(entry.body), "entry": {"party": entry.party, "seq": entry.seq, "hash": entry.hash}}
+            for code in entry.body["to"]:
+                if code in self.ledger.hosted:
+                    tx.add_incident_disclosure(incident_id, code, entry.time, document)
+            base = {**base, "disclosures": [*base["disclosures"], document]}
+        named = sorted({p for e in disclosures for p in e.body["to"] if p in self.ledger.hosted})
+        payloads = {p: view for p in named if (view := incident_for(p, base)) is not None}
+        tx.append_event(EventKind.INCIDENT_DISCLOSED, payloads.keys(), payloads, now)
+
+    @staticmethod
+    def _checked_copy(
+        tx: Tx, recorder: str, incident_id: str, record: Any, disclosures: list[Entry]
+    ) -> tuple[dict[str, Any], datetime]:
+        if not isinstance(record, Mapping):
+            raise InvalidInput("(record)", "must be an incident record object")
+        bounds.check_json(record)
+        if record.get("incident_id") != incident_id or record.get("party") != recorder:
+            raise InvalidInput("incident_id", f"the record is not {recorder}'s {incident_id}")
+        history = record.get("history")
+        if not isinstance(history, Mapping) or not all(isinstance(v, list) for v in history.values()):
+            raise InvalidInput("history", "must map each track to its list of states")
+        digest = trails_sha256(history)
+        for entry in disclosures:
+            if entry.body.get("trails_sha256") != digest:
+                raise InvalidInput("history", f"does not hash to the trails_sha256 {recorder} signed in {entry.kind}")
+        recorded = disclosures[0].body.get("recorded")
+        if not isinstance(recorded, Mapping) or not isinstance(recorded.get("seq"), int):
+            raise InvalidInput("recorded", f"{recorder}'s disclosure names no incident.recorded entry")
+        signed = tx.ledger_entry(recorder, recorded["seq"])
+        if signed is None or signed.hash != recorded.get("hash") or signed.body.get("trails_sha256") != digest:
+            raise InvalidInput("history", f"does not match {recorder}'s signed incident.recorded entry")
+        if signed.body.get("incident_id") != incident_id:
+            raise InvalidInput("incident_id", "the disclosure names another incident than its recorded entry")
+        kept = {key: value for key, value in record.items() if key != "disclosures"}
+        return {**kept, "shared": _plain(signed.body), "trails_sha256": digest}, signed.time
+
+    def disclosed_to(self, tx: Tx, party: str, incident_id: str) -> dict[str, Any]:
+        """A record a party this node hosts recorded, as disclosed to ``party`` (a peer node asking for it)."""
+        record = self._record(tx, incident_id) if bounds.is_plain_id(incident_id) else None
+        if record is None or record["party"] not in self.ledger.hosted:
+            raise NotFound("incident", incident_id)
+        view = incident_for(party, record)
+        if view is None or party == record["party"]:
+            raise NotFound("incident", incident_id)
+        return view
+
     # -- reading ----------------------------------------------------------------------------------------
     def incidents_for(self, tx: Tx, party: str) -> list[dict[str, Any]]:
         """The records ``party`` made and those disclosed to it, newest first, shaped for it."""
@@ -263,6 +353,12 @@ class IncidentService:
         require(officer.tier, Act.READ_INCIDENTS)
         with self._store.begin() as tx:
             return self._records.incident_for(tx, officer.party, incident_id)
+
+    def disclosed_to_peer(self, peer: Officer, incident_id: str) -> dict[str, Any]:
+        """A record of a hosted party disclosed to the asking peer node's party (federation)."""
+        require(peer.tier, Act.FETCH_INCIDENTS)
+        with self._store.begin() as tx:
+            return self._records.disclosed_to(tx, peer.party, incident_id)
 
     def disclose(self, tx: Tx, officer: Officer, incident_id: str, body: Any) -> dict[str, Any]:
         """Disclose a record of the officer's party to named parties (a signed ``incident.disclosed`` act)."""

@@ -51,4 +51,11 @@ def incidents_router(node: Node) -> APIRouter:
             lambda tx: (200, incidents.disclose(tx, who, incident_id, disclosure)),
         )
 
+    @api.get(
+        "/federation/incidents/{incident_id}",
+        summary="An incident record of a hosted party, disclosed to the asking node's party (peer token)",
+    )
+    def fetch_incident(peer: Annotated[Officer, officer_for(Act.FETCH_INCIDENTS)], incident_id: str) -> dict[str, Any]:
+        return incidents.disclosed_to_peer(peer, incident_id)
+
     return api

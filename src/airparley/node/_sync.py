@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from airparley.node._federation import Federation
+from airparley.node._incident_fetch import fetch_disclosed
 from airparley.store import Peer
 
 __all__ = ["FEED_PAGE", "FederationSync"]
@@ -106,6 +107,7 @@ class FederationSync:
             if len(lines) < FEED_PAGE or result.accepted == 0:
                 break
         await run_in_threadpool(self._status, peer.party, None)
+        await fetch_disclosed(self.node, client, peer)  # incident records this peer disclosed to hosted parties
         return accepted
 
     async def pull_all(self, client: httpx.AsyncClient) -> None:
