@@ -74,3 +74,42 @@ def test_placeholders_do_not_look_like_values_and_the_daylight_theme_is_remember
     page.wait_for_selector("body[data-ready=true]")
     assert page.get_attribute("html", "data-theme") == "light"
     assert page.get_attribute("#theme", "aria-pressed") == "true"
+
+
+def test_a_case_report_from_the_card_and_a_thread_printed_alone(desk: Desk) -> None:
+    _file(desk, "usa_duty", usa_strike())
+    _file(desk, "rus_duty", rus_strike())
+    (conflict,) = desk.running.desk("usa_duty").client.get("/api/v1/conflicts").json()
+    opened = desk.running.desk("usa_duty").client.post(
+        "/api/v1/cases", json={"subject": {"kind": "conflict", "conflict_id": conflict["id"]}}
+    )
+    case_id = opened.json()["case"]["case_id"]
+    sent = desk.running.desk("rus_duty").client.post(
+        "/api/v1/messages", json={"recipients": ["USA"], "urgency": "routine", "text": "Noted", "language": "en"}
+    )
+    assert sent.status_code in (200, 201), sent.text
+    desk.open("usa_duty")
+    page = desk.page
+    page.click("[data-tab=cases]")
+    card = page.locator(f"#cases li[data-case='{case_id}']")
+    link = card.locator("a[data-report=html]")
+    link.wait_for()
+    # The printable report, with the desk's own session (the cookie), verified by the node.
+    with page.context.expect_page() as opened_tab:
+        link.click()
+    report = opened_tab.value
+    report.wait_for_load_state()
+    assert case_id in report.content()
+    report.close()
+    pdf = page.context.request.get(desk.running.url + card.locator("a[data-report=pdf]").get_attribute("href"))
+    assert pdf.status == 200
+    assert pdf.body().startswith(b"%PDF")
+    # Print the thread: the hotline alone on the page, the map and the panels left out.
+    page.evaluate("window.print = () => { window.__printed = document.body.className; }")
+    page.click("#print-thread")
+    assert "printing-thread" in page.evaluate("window.__printed")
+    page.evaluate("document.body.classList.add('printing-thread')")
+    page.emulate_media(media="print")
+    assert page.locator("#messages li[data-message]").first.is_visible()
+    assert page.locator("#map").is_hidden()
+    assert page.locator(".tabs").is_hidden()

@@ -9,7 +9,7 @@ import { cancelDrawFor, drawFor } from "./notices.js";
 import { $, h, keyedRender, replaceChildren } from "./dom.js";
 import { clearErrors, fieldError, showErrors } from "./forms.js";
 import { dirOf, lang, t, tf } from "./i18n.js";
-import { emit, myParty, state } from "./state.js";
+import { emit, myParty, serves, state } from "./state.js";
 
 const FINAL = new Set(["resolved", "rejected", "lapsed"]);
 const MOVE_ORDER = ["accept", "propose", "counter", "reject", "escalate", "resolve"];
@@ -130,6 +130,16 @@ export function splitDefault(c) {
   if (!conflict) return 26000;
   const { lower_ft: lower, upper_ft: upper } = conflict.overlap;
   return Math.round((lower + upper) / 2 / 500) * 500;
+}
+
+/** The case's signed report, verified by the node (GET /cases/{id}/report): a printable page, a PDF, the JSON. */
+function reportLinks(caseId) {
+  if (!serves("get", "/cases/{case_id}/report")) return null;
+  const base = `/api/v1/cases/${encodeURIComponent(caseId)}/report`;
+  return h("p", { class: "small report-links" }, `${t("case_report")}: `,
+    h("a", { href: `${base}?format=html`, target: "_blank", rel: "noopener", dataset: { report: "html" } }, t("printable_page")), " · ",
+    h("a", { href: `${base}?format=pdf`, dataset: { report: "pdf" } }, "PDF"), " · ",
+    h("a", { href: base, target: "_blank", rel: "noopener", dataset: { report: "json" } }, "JSON"));
 }
 
 let formCounter = 0;
@@ -366,6 +376,7 @@ function caseCard(view) {
         describeTerms(c.agreement.proposal && c.agreement.proposal.terms),
         ` (${(c.agreement.obligations || []).map((o) => o.party).join(", ")})`)] : null),
     moves.length ? h("div", { class: "actions" }, note, buttons) : null,
+    reportLinks(c.case_id),
     error,
     formSlot,
     h("details", {}, h("summary", {}, t("history")), h("ol", {}, history)));

@@ -323,7 +323,20 @@ export function renderComposer() {
   };
 }
 
+/** Print the thread shown (desk.css prints the hotline alone, every message, while printing-thread is set). */
+function printThread() {
+  document.body.classList.add("printing-thread");
+  try {
+    window.print();
+  } finally {
+    document.body.classList.remove("printing-thread");
+  }
+}
+
 export function initHotline() {
+  const print = $("#print-thread");
+  print.textContent = t("print_thread");
+  print.onclick = printThread;
   const toggle = $("#compose-toggle");
   toggle.textContent = t("compose");
   $("#hotline-title").textContent = t("hotline");

@@ -4,6 +4,7 @@
 
 const WORDS = {
   en: {
+    print_thread: "Print thread", case_report: "Signed report", printable_page: "printable page",
     no_answer: "NO ANSWER",
     sort: "Sort", sort_start: "by start", sort_party: "by party", sort_state: "by case state", all: "all", no_case: "no case", theme_light: "Daylight", theme_dark: "Night",
     volume: "volume",
@@ -74,6 +75,7 @@ const WORDS = {
     dismiss: "Dismiss", guard: "guard", area: "area", notes: "notes",
   },
   ru: {
+    print_thread: "Печать переписки", case_report: "Подписанный отчёт", printable_page: "страница для печати",
     no_answer: "НЕТ ОТВЕТА",
     sort: "Порядок", sort_start: "по началу", sort_party: "по стороне", sort_state: "по состоянию дела", all: "все", no_case: "без дела", theme_light: "Дневная", theme_dark: "Ночная",
     volume: "объём",
@@ -147,6 +149,7 @@ const WORDS = {
     show_on_map: "Показать на карте", dismiss: "Скрыть", guard: "аварийная", area: "район", notes: "примечания",
   },
   tr: {
+    print_thread: "Yazışmayı yazdır", case_report: "İmzalı rapor", printable_page: "yazdırılabilir sayfa",
     no_answer: "YANIT YOK",
     sort: "Sırala", sort_start: "başlangıca göre", sort_party: "tarafa göre", sort_state: "dosya durumuna göre", all: "tümü", no_case: "dosya yok", theme_light: "Gündüz", theme_dark: "Gece",
     volume: "hacim",
@@ -218,6 +221,7 @@ const WORDS = {
     dismiss: "Gizle", guard: "acil", area: "alan", notes: "notlar",
   },
   ar: {
+    print_thread: "طباعة المراسلة", case_report: "التقرير الموقّع", printable_page: "صفحة للطباعة",
     no_answer: "لا رد",
     sort: "ترتيب", sort_start: "حسب البداية", sort_party: "حسب الطرف", sort_state: "حسب حالة القضية", all: "الكل", no_case: "بلا قضية", theme_light: "نهاري", theme_dark: "ليلي",
     volume: "الحجم",

@@ -3,6 +3,7 @@
 
 import { fmtAltitude, fmtBand, fmtWindow } from "./clock.js";
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 import { altitudeFt, footprintLayer, volumeLayer } from "./geometry.js";
 import { inBand, inWindow, state } from "./state.js";
 
@@ -150,7 +151,7 @@ export function renderNotices() {
     if (ENDED.has(p.state) || !inWindow(p.start, p.end) || !inBand(altitudeFt(p.lower), altitudeFt(p.upper))) continue;
     const layer = volumeLayer(feature, { ...STYLE.own, pane: "volumes" });
     layer.bindTooltip(
-      lines(`${p.notice_id} v${p.version} · ${p.kind}`, `${fmtAltitude(p.lower)}–${fmtAltitude(p.upper)}`, fmtWindow(p.start, p.end)),
+      lines(`${p.notice_id} v${p.version} · ${t(`kind_${p.kind}`)}`, `${fmtAltitude(p.lower)}–${fmtAltitude(p.upper)}`, fmtWindow(p.start, p.end)),
       { sticky: true },
     );
     layer.feature = feature;
