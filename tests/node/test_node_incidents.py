@@ -165,11 +165,39 @@ def test_the_incident_minima_are_settings_of_the_node(variable: str) -> None:
     assert (tight.h_nm if variable.endswith("H_NM") else tight.v_ft) == 0.05
 
 
-def test_an_encounter_outside_tighter_minima_is_no_incident(running: Running) -> None:
-    running.node.tactical.incidents = NodeSettings(incident_h_nm=0.05).incidents()
+def _agree_minima(running: Running, horizontal_nm: float, vertical_ft: float) -> None:
+    usa, rus = running.desk("usa_duty").client, running.desk("rus_duty").client
+    terms = {"incident_minima": {"horizontal_nm": horizontal_nm, "vertical_ft": vertical_ft}}
+    proposed = usa.post(
+        "/api/v1/agreements", json={"parties": ["USA", "RUS"], "start": "2026-11-26T00:00:00Z", "terms": terms}
+    )
+    assert proposed.status_code == 201, proposed.text
+    agreement = proposed.json()
+    signed = rus.post(f"/api/v1/agreements/{agreement['agreement_id']}/versions/{agreement['version']}/sign")
+    assert signed.status_code == 200, signed.text
+
+
+def _fly(running: Running) -> None:
     sensor = running.desk("usa_sensor").client
     near_miss(
         lambda s: sensor.post("/api/v1/tracks", json={"states": s}).raise_for_status(), running.clock, running.node.tick
     )
+
+
+@pytest.mark.parametrize(("horizontal_nm", "vertical_ft"), [(0.05, 500.0), (0.5, 150.0)])
+def test_a_pass_outside_the_agreed_minima_is_no_incident(
+    running: Running, horizontal_nm: float, vertical_ft: float
+) -> None:
+    """0.08 NM and 200 ft apart: an incident under the node's 0.5 NM / 500 ft, not under these (USA-RUS)."""
+    _agree_minima(running, horizontal_nm, vertical_ft)
+    _fly(running)
     assert running.desk("usa_duty").client.get("/api/v1/incidents").json() == []
     assert _entries(running, "incident.recorded") == []
+
+
+def test_the_agreed_minima_judge_the_pair_and_are_the_entrys_thresholds(running: Running) -> None:
+    _agree_minima(running, 0.2, 300.0)
+    _fly(running)
+    (line,) = _entries(running, "incident.recorded")
+    thresholds = json.loads(line)["body"]["min_separation"]["thresholds"]
+    assert thresholds == {"horizontal_nm": 0.2, "vertical_ft": 300}

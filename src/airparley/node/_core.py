@@ -28,7 +28,7 @@ from airparley.node._disclosure import DisclosureService
 from airparley.node._events import shaped
 from airparley.node._hotline import Hotline
 from airparley.node._hotline_service import HotlineService
-from airparley.node._incidents import IncidentRecords, IncidentService, agreed_fields
+from airparley.node._incidents import IncidentRecords, IncidentService, PairMinima, agreed_fields
 from airparley.node._ledger import LedgerWriter
 from airparley.node._nonresponse import NonResponse
 from airparley.node._notices import NoticeService
@@ -125,8 +125,9 @@ class Node:
         self.sharing = TrackSharing(self.pictures, self.shares, self.ledger)
         # What an incident entry shares is what the owners' agreement in force says (node/_incidents.py).
         self.incidents = IncidentRecords(self.ledger, agreed_fields(self.agreements.terms_between))
+        minima = PairMinima(self.settings.incidents(), self.agreements.terms_between, lambda: self.agreements.in_force)
         self.tactical = TacticalRunner(
-            self.view, self.ledger, incidents=self.settings.incidents(), records=self.incidents
+            self.view, self.ledger, incidents=self.settings.incidents(), records=self.incidents, minima=minima
         )
         self._scanned: dict[str, float] = {}  # party -> when (time.monotonic) its picture was last scanned
         self.hotline = Hotline(hotline_settings or HotlineSettings(), self.notices.windows, self.ledger)

@@ -43,16 +43,24 @@ import rfc8785
 
 from airparley import bounds
 from airparley.errors import InvalidInput, NotFound, PermissionDenied
-from airparley.hotline import ResolvedTerms, Term
+from airparley.hotline import PartyAgreement, ResolvedTerms, Term
 from airparley.ledger import Entry, Kind
 from airparley.node._access import Act, require
 from airparley.node._events import EventKind
 from airparley.node._ledger import LedgerWriter
 from airparley.node._visibility import incident_for
 from airparley.store import Officer, Store, Tx
-from airparley.tactical import DEFAULT_INCIDENT_FIELDS, Encounter, incident_entry
+from airparley.tactical import DEFAULT_INCIDENT_FIELDS, Encounter, IncidentSettings, incident_entry
 
-__all__ = ["FieldsFor", "IncidentRecords", "IncidentService", "agreed_fields", "default_fields", "trails_sha256"]
+__all__ = [
+    "FieldsFor",
+    "IncidentRecords",
+    "IncidentService",
+    "PairMinima",
+    "agreed_fields",
+    "default_fields",
+    "trails_sha256",
+]
 
 #: Which field groups an incident entry between two owners may carry, and where that came from ("default",
 #: or "agreement <id> v<version>"), read in the recording transaction at the time of recording.
@@ -84,6 +92,41 @@ def agreed_fields(terms_between: Callable[[Collection[str]], ResolvedTerms]) -> 
         return tuple(terms.value(Term.INCIDENT_ENTRY)), named if source == "agreed" else f"default, by {named}"
 
     return fields_for
+
+
+class PairMinima:
+    """The incident minima between two aircraft's owners: the ``incident_minima`` term of the agreement in force
+    between them (or its documented default where it falls back), else the node's ``incident_h_nm`` and
+    ``incident_v_ft``. The tactical runner looks for encounters within :meth:`envelope`, the widest minima of
+    any pair, then judges each pair by :meth:`between`."""
+
+    def __init__(
+        self,
+        default: IncidentSettings,
+        terms_between: Callable[[Collection[str]], ResolvedTerms] | None = None,
+        in_force: Callable[[], Collection[PartyAgreement]] | None = None,
+    ) -> None:
+        self.default = default
+        self._terms_between = terms_between
+        self._in_force = in_force
+
+    def between(self, a: str, b: str) -> tuple[float, float]:
+        """Horizontal NM and vertical ft below which an encounter of ``a``'s and ``b``'s aircraft is an incident."""
+        if self._terms_between is None or a == b:
+            return self.default.h_nm, self.default.v_ft
+        agreed = self._terms_between((a, b)).value(Term.INCIDENT_MINIMA)
+        if agreed is None:
+            return self.default.h_nm, self.default.v_ft
+        return float(agreed.horizontal_nm), float(agreed.vertical_ft)
+
+    def envelope(self) -> tuple[float, float]:
+        """The widest minima of any pair: the default's and every agreement's in force."""
+        h_nm, v_ft = self.default.h_nm, self.default.v_ft
+        for agreement in self._in_force() if self._in_force is not None else ():
+            given = agreement.terms.given(Term.INCIDENT_MINIMA)
+            if given is not None:
+                h_nm, v_ft = max(h_nm, float(given.horizontal_nm)), max(v_ft, float(given.vertical_ft))
+        return h_nm, v_ft
 
 
 def trails_sha256(trails: Mapping[str, Any]) -> str:

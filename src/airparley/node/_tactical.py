@@ -9,9 +9,10 @@ For each party (its picture is private to it, and so is everything derived from 
 * aircraft of other parties inside, or predicted to enter, one of the party's own active notices give an
   ``intrusion.detected`` event (a party's picture is checked against its own notices only: checking it
   against another party's notices would tell it where those notices are);
-* an actual separation below the incident minima (``IncidentSettings``, from the node's settings
-  ``incident_h_nm`` and ``incident_v_ft``: 0.5 NM and 500 ft) opens an encounter, whose closest point (both
-  aircraft's states there) is kept; when it ends the incident is recorded by ``node/_incidents.py``: a signed
+* an actual separation below the incident minima of the two aircraft's owners (``node._incidents.PairMinima``:
+  the agreement in force between them, else the node's settings ``incident_h_nm`` and ``incident_v_ft``,
+  0.5 NM and 500 ft; at most the candidate scan's 5 NM and 1,000 ft) opens an encounter, whose closest point
+  (both aircraft's states there) is kept; when it ends the incident is recorded by ``node/_incidents.py``: a signed
   ``incident.recorded`` entry holding the encounter only, and the party's private record of both tracks' states
   from ``incident_history_s`` before the start to the end;
 * the live picture (newest state of each track with its alert level) is pushed to the party's WebSocket
@@ -32,7 +33,7 @@ from typing import Any, Final
 import numpy as np
 
 from airparley.node._events import EventKind
-from airparley.node._incidents import IncidentRecords
+from airparley.node._incidents import IncidentRecords, PairMinima
 from airparley.node._ledger import LedgerWriter
 from airparley.node._tracks import Pictures, state_dict
 from airparley.store import Tx
@@ -79,6 +80,8 @@ class _Encounter:
     min_v_ft: float
     min_at_s: float
     closest: tuple[AircraftAt, AircraftAt]
+    h_nm: float  # the pair's minima when it opened (kept: an agreement that changes mid-encounter does not
+    v_ft: float  # split one encounter into two)
 
 
 def _aircraft_at(flown: TrackStates, row: int) -> AircraftAt:
@@ -114,6 +117,7 @@ class TacticalRunner:
         alerting: AlertingSettings | None = None,
         incidents: IncidentSettings | None = None,
         records: IncidentRecords | None = None,
+        minima: PairMinima | None = None,
     ) -> None:
         """``incidents``: the minima and the trail kept (``max_gap_s`` and ``step_s`` are the offline
         ``find_incidents``'; the runner samples once a scan). ``records``: where incidents are recorded."""
@@ -122,6 +126,7 @@ class TacticalRunner:
         self.alerting = alerting or AlertingSettings()
         self.incidents = incidents or IncidentSettings()
         self.records = records or IncidentRecords(ledger)
+        self.minima = minima or PairMinima(self.incidents)
         self._state: dict[str, _PartyState] = {}
         self.live: dict[str, LivePicture] = {}
 
@@ -200,8 +205,10 @@ class TacticalRunner:
             ids, parties, callsigns = flown.id.tolist(), flown.party.tolist(), flown.callsign.tolist()
             levels, cautions = alerts.level.tolist(), alerts.caution.tolist()
             dist_nm, dalt_ft = found.dist_nm.tolist(), found.dalt_ft.tolist()
-            minima = self.incidents
-            near = ((found.dist_nm < minima.h_nm) & (found.dalt_ft < minima.v_ft)).tolist()
+            # the widest minima of any pair, within the candidate scan's cylinder; each pair is judged by its own
+            widest_h_nm, widest_v_ft = self.minima.envelope()
+            widest_h_nm, widest_v_ft = min(widest_h_nm, CANDIDATES.rpz_nm), min(widest_v_ft, CANDIDATES.hpz_ft)
+            near = ((found.dist_nm < widest_h_nm) & (found.dalt_ft < widest_v_ft)).tolist()
             for k, (a, b) in enumerate(zip(rows_a.tolist(), rows_b.tolist(), strict=True)):
                 key = (ids[a], ids[b])
                 level, caution = levels[k], cautions[k]
@@ -261,12 +268,18 @@ class TacticalRunner:
         memory: _PartyState,
         rows: tuple[TrackStates, int, int],
     ) -> None:
-        inside = h_nm < self.incidents.h_nm and v_ft < self.incidents.v_ft
         encounter = memory.encounters.get(key)
         flown, a, b = rows
+        if encounter is not None:
+            min_h_nm, min_v_ft = encounter.h_nm, encounter.v_ft
+        else:
+            min_h_nm, min_v_ft = self.minima.between(str(flown.party[a]), str(flown.party[b]))
+        inside = h_nm < min_h_nm and v_ft < min_v_ft
         if inside and encounter is None:
             closest = (_aircraft_at(flown, a), _aircraft_at(flown, b))
-            memory.encounters[key] = _Encounter(now.timestamp(), h_nm, v_ft, now.timestamp(), closest)
+            memory.encounters[key] = _Encounter(
+                now.timestamp(), h_nm, v_ft, now.timestamp(), closest, min_h_nm, min_v_ft
+            )
         elif encounter is not None:
             if (h_nm, v_ft) < (encounter.min_h_nm, encounter.min_v_ft):
                 encounter.min_h_nm, encounter.min_v_ft, encounter.min_at_s = h_nm, v_ft, now.timestamp()
@@ -295,8 +308,8 @@ class TacticalRunner:
                 min_time_s=encounter.min_at_s,
                 min_h_nm=encounter.min_h_nm,
                 min_v_ft=encounter.min_v_ft,
-                h_nm=self.incidents.h_nm,
-                v_ft=self.incidents.v_ft,
+                h_nm=encounter.h_nm,
+                v_ft=encounter.v_ft,
             ),
             key,
             trails,
