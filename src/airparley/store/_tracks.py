@@ -114,11 +114,12 @@ class TracksTx(TxBase):
         return [_watch(r) for r in self.connection.execute(query)]
 
     def watches_for(self, party: str, state: str | None = None, limit: int = 500) -> list[StoredWatch]:
-        """The watches ``party`` called or owns the aircraft of, newest closed first (then newest opened)."""
+        """The watches ``party`` called or owns the aircraft of: open ones first, then newest closed, each by newest
+        opened. NULLS FIRST is spelled out because PostgreSQL and SQLite disagree on where NULL sorts in DESC."""
         query = select(t.watches).where(or_(t.watches.c.caller == party, t.watches.c.owner == party))
         if state is not None:
             query = query.where(t.watches.c.state == state)
-        query = query.order_by(t.watches.c.closed_at.desc(), t.watches.c.created_at.desc()).limit(limit)
+        query = query.order_by(t.watches.c.closed_at.desc().nulls_first(), t.watches.c.created_at.desc()).limit(limit)
         return [_watch(r) for r in self.connection.execute(query)]
 
     # -- track shares --------------------------------------------------------------------------------
