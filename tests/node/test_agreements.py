@@ -126,6 +126,7 @@ def test_a_usa_rus_conflict_uses_the_usa_rus_buffers_in_force(running: Running) 
     assert _sign(rus, proposed).status_code == 200
     (conflict,) = usa.get("/api/v1/conflicts").json()
     assert conflict["buffers"]["vertical_ft"] == 2000.0
+    assert conflict["buffers_from"] == {"agreement_id": "USA-RUS-annex", "version": 1, "source": "agreed"}
     assert [c["id"] for c in rus.get("/api/v1/conflicts").json()] == [conflict["id"]]
     # A TUR notice as close is judged by the node's own buffers: no agreement covers USA-TUR.
     tur = running.desk("tur_duty").client

@@ -117,6 +117,15 @@ class AgreementService:
             return self._default_buffers
         return Buffers(agreed.lateral_nm, agreed.vertical_ft, agreed.time_min)
 
+    def buffers_from(self, a: str, b: str) -> dict[str, Any]:
+        """Where the buffers between ``a`` and ``b`` come from: the agreement in force and whether it gives them
+        (``agreed``) or falls back to the documented default (``default``), else the node's settings (``node``)."""
+        terms = terms_between(self.in_force, (a, b))
+        source = terms.sources[Term.BUFFERS]
+        if terms.agreement is None or source == "not covered":
+            return {"agreement_id": None, "version": None, "source": "node"}
+        return {"agreement_id": terms.agreement.agreement_id, "version": terms.agreement.version, "source": source}
+
     def buffers_envelope(self) -> Buffers:
         """The widest buffers any pair uses: the conflict index searches with these, then each conflict is
         judged under its own pair's buffers."""

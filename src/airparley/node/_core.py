@@ -108,6 +108,7 @@ class Node:
             stored,
             lambda tx, current, now: self.hotline.on_conflicts_changed(tx, current, now),
             pair_buffers=self.agreements.buffers_between,
+            buffers_from=self.agreements.buffers_from,
         )
         self.agreements.on_change = lambda tx: self.notices.rebuffer(tx, self.agreements.buffers_envelope())
         self.index = self.notices.index

@@ -68,9 +68,11 @@ class NoticeService:
         stored: Iterable[StoredNotice],
         on_conflicts_changed: Callable[[Tx, Collection[str], datetime], None],
         pair_buffers: Callable[[str, str], Buffers] | None = None,
+        buffers_from: Callable[[str, str], dict[str, Any]] | None = None,
     ) -> None:
         self._store = store
         self._pair_buffers = pair_buffers
+        self._buffers_from = buffers_from
         self._clock = clock
         self._ledger = ledger
         self._lock = lock
@@ -84,6 +86,13 @@ class NoticeService:
         if self._pair_buffers is None:
             return list(conflicts)
         return judged_under(conflicts, self._pair_buffers)
+
+    def _view(self, party: str, conflict: Conflict, notices: Mapping[str, Notice]) -> dict[str, Any] | None:
+        """The conflict as ``party`` sees it, naming where its buffers come from (``buffers_from``)."""
+        view = conflict_for(party, conflict, notices)
+        if view is not None and self._buffers_from is not None:
+            view["buffers_from"] = self._buffers_from(conflict.a.party, conflict.b.party)
+        return view
 
     def rebuffer(self, tx: Tx, envelope: Buffers) -> None:
         """The agreements in force changed: search with ``envelope`` (the widest buffers of any pair), judge
@@ -105,7 +114,7 @@ class NoticeService:
         new = [after[cid] for cid in sorted(after.keys() - before.keys())]
         notices = self._notices_in(new)
         for conflict in new:
-            views = {p: conflict_for(p, conflict, notices) for p in conflict.parties}
+            views = {p: self._view(p, conflict, notices) for p in conflict.parties}
             tx.append_event(EventKind.CONFLICT_DETECTED, conflict.parties, views, now)
         self._on_conflicts_changed(tx, self._live.keys(), now)
 
@@ -171,7 +180,7 @@ class NoticeService:
                 )
             for cid in after.keys() - before.keys():
                 new = after[cid]
-                views = {p: conflict_for(p, new, notices) for p in new.parties}
+                views = {p: self._view(p, new, notices) for p in new.parties}
                 tx.append_event(EventKind.CONFLICT_DETECTED, new.parties, views, now)
             self._on_conflicts_changed(tx, self._live.keys(), now)
         except BaseException:
@@ -184,7 +193,7 @@ class NoticeService:
         return {
             "notice": notice.ref.as_dict(),
             "state": str(notice.state),
-            "conflicts": [conflict_for(officer.party, c, notices) for c in after_list],
+            "conflicts": [self._view(officer.party, c, notices) for c in after_list],
         }
 
     def file_notices(self, tx: Tx, officer: Officer, document: Any) -> list[dict[str, Any]]:
@@ -268,7 +277,7 @@ class NoticeService:
         require(officer.tier, Act.READ_CONFLICTS)
         conflicts = self._conflicts_of_party(officer.party)
         notices = self._notices_in(conflicts)
-        views = [conflict_for(officer.party, c, notices) for c in conflicts]
+        views = [self._view(officer.party, c, notices) for c in conflicts]
         return [v for v in views if v is not None]
 
     def _notices_in(self, conflicts: list[Conflict]) -> dict[str, Notice]:
