@@ -54,3 +54,23 @@ def test_now_follows_times_are_typed_and_buffers_are_labelled(desk: Desk) -> Non
     # The slider: a minute a step, from 6 h back to 12 h on.
     assert page.get_attribute("#time-slider", "step") == "1"
     assert (page.get_attribute("#time-slider", "min"), page.get_attribute("#time-slider", "max")) == ("-360", "720")
+
+
+def test_the_timeline_has_a_row_per_notice_and_conflict_and_sets_the_filter(desk: Desk) -> None:
+    running = desk.running
+    for who, document in (("usa_duty", usa_strike()), ("rus_duty", rus_strike())):
+        filed = running.desk(who).client.post("/api/v1/notices", json=document)
+        assert filed.status_code in (200, 201), filed.text
+    desk.open("usa_duty")
+    page = desk.page
+    page.click("[data-tab=timeline]")
+    notice = page.locator("#gantt .gantt-row.notice[data-key='USA-0101']")
+    conflict = page.locator("#gantt .gantt-row.conflict")
+    notice.wait_for()
+    assert conflict.count() == 1
+    assert notice.locator("rect.gantt-bar").count() == 1
+    assert page.locator("#gantt line.gantt-now").count() == 1
+    # A click on the notice's row filters at its start (02:00Z); the cursor line shows it.
+    notice.click()
+    assert "26 Nov 02:00Z" in page.inner_text("#time-label")
+    page.wait_for_selector("#gantt line.gantt-cursor", state="attached")

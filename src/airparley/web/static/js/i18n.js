@@ -4,6 +4,7 @@
 
 const WORDS = {
   en: {
+    timeline: "Timeline", timeline_help: "Own notices (blue) and conflicts (red, buffers included), 6 h back to 18 h ahead; green: now; yellow: the time filter. Click a row to filter at its start.",
     print_thread: "Print thread", case_report: "Signed report", printable_page: "printable page",
     no_answer: "NO ANSWER",
     sort: "Sort", sort_start: "by start", sort_party: "by party", sort_state: "by case state", all: "all", no_case: "no case", theme_light: "Daylight", theme_dark: "Night",
@@ -75,6 +76,7 @@ const WORDS = {
     dismiss: "Dismiss", guard: "guard", area: "area", notes: "notes",
   },
   ru: {
+    timeline: "График", timeline_help: "Свои извещения (синие) и конфликты (красные, с буферами), от −6 ч до +18 ч; зелёная линия — сейчас, жёлтая — фильтр времени. Щёлкните строку, чтобы выбрать её начало.",
     print_thread: "Печать переписки", case_report: "Подписанный отчёт", printable_page: "страница для печати",
     no_answer: "НЕТ ОТВЕТА",
     sort: "Порядок", sort_start: "по началу", sort_party: "по стороне", sort_state: "по состоянию дела", all: "все", no_case: "без дела", theme_light: "Дневная", theme_dark: "Ночная",
@@ -149,6 +151,7 @@ const WORDS = {
     show_on_map: "Показать на карте", dismiss: "Скрыть", guard: "аварийная", area: "район", notes: "примечания",
   },
   tr: {
+    timeline: "Zaman çizelgesi", timeline_help: "Kendi bildirimleri (mavi) ve çatışmalar (kırmızı, tamponlar dahil), −6 sa ile +18 sa; yeşil: şimdi; sarı: zaman filtresi. Başlangıcına süzmek için bir satıra tıklayın.",
     print_thread: "Yazışmayı yazdır", case_report: "İmzalı rapor", printable_page: "yazdırılabilir sayfa",
     no_answer: "YANIT YOK",
     sort: "Sırala", sort_start: "başlangıca göre", sort_party: "tarafa göre", sort_state: "dosya durumuna göre", all: "tümü", no_case: "dosya yok", theme_light: "Gündüz", theme_dark: "Gece",
@@ -221,6 +224,7 @@ const WORDS = {
     dismiss: "Gizle", guard: "acil", area: "alan", notes: "notlar",
   },
   ar: {
+    timeline: "الجدول الزمني", timeline_help: "إشعاراتك (أزرق) والتعارضات (أحمر، مع الهوامش)، من −6 س إلى +18 س؛ الأخضر: الآن؛ الأصفر: مرشح الوقت. انقر صفًا للتصفية عند بدايته.",
     print_thread: "طباعة المراسلة", case_report: "التقرير الموقّع", printable_page: "صفحة للطباعة",
     no_answer: "لا رد",
     sort: "ترتيب", sort_start: "حسب البداية", sort_party: "حسب الطرف", sort_state: "حسب حالة القضية", all: "الكل", no_case: "بلا قضية", theme_light: "نهاري", theme_dark: "ليلي",

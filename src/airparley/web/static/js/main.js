@@ -27,6 +27,7 @@ import { fitToActivity, initMapTools, resetMapTools } from "./maptools.js";
 import { renderDataBlock, selectTrack } from "./datablock.js";
 import { renderAgreements } from "./agreements.js";
 import { initTheme } from "./theme.js";
+import { renderGantt } from "./gantt.js";
 
 const SESSION_CHECK_MS = 60_000;
 let timers = [];
@@ -58,7 +59,7 @@ export function showTab(name) {
   for (const pane of document.querySelectorAll(".pane")) pane.hidden = pane.id !== `pane-${name}`;
 }
 
-const TABS = [["conflicts", "conflicts"], ["cases", "cases"], ["alerts", "alerts"], ["incidents", "incidents"], ["notices", "notices"], ["file", "file_notice"], ["frequencies", "frequencies"]];
+const TABS = [["conflicts", "conflicts"], ["cases", "cases"], ["alerts", "alerts"], ["incidents", "incidents"], ["timeline", "timeline"], ["notices", "notices"], ["file", "file_notice"], ["frequencies", "frequencies"]];
 
 /** A safety message that just arrived for this party is said aloud (the banner shows it too). */
 function announceSafety(view) {
@@ -117,6 +118,7 @@ function wire() {
   on("frequencies", () => { renderFrequencyLayer(frequenciesLayer()); renderFrequencyList(); renderAlerts(); });
   on("filter", () => { emit("time"); emit("tracks"); });
   on("incidents", renderIncidents);
+  for (const topic of ["notices", "conflicts", "time"]) on(topic, renderGantt);
 
   const reloadNotices = debounce(() => loadNotices().catch(() => {}), 150);
   const caseRefreshers = new Map();
