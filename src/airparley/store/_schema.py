@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -47,6 +48,7 @@ __all__ = [
     "peers",
     "track_share_recipients",
     "track_shares",
+    "track_state_batches",
     "watches",
 ]
 
@@ -347,4 +349,20 @@ incident_disclosures = Table(
     Column("disclosed_at", UTCDateTime, nullable=False),
     Column("document", JSON, nullable=False),
     Index("ix_incident_disclosures_party", "party"),
+)
+
+track_state_batches = Table(
+    "track_state_batches",
+    metadata,
+    # A party's own track states kept for replay (node/_replay.py): one row per party per flush, the states
+    # compressed, so that keeping 20,000 tracks at 1 Hz is one INSERT a second. Private to the party; pruned
+    # beyond the node's track_keep_s. Never replicated.
+    Column("batch_id", Integer, primary_key=True, autoincrement=True),
+    Column("party", String(16), nullable=False),
+    Column("first_s", Float, nullable=False),
+    Column("last_s", Float, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("states", LargeBinary, nullable=False),
+    Index("ix_track_state_batches_party_last_s", "party", "last_s"),
+    Index("ix_track_state_batches_last_s", "last_s"),
 )
