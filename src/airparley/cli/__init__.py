@@ -56,6 +56,11 @@ AREAS: tuple[Area, ...] = (
         "Your party's live air picture: the newest state of each own track and of each track shared with it.",
     ),
     Area(
+        "replay",
+        _CLI + "_replay:replay_command",
+        "What a party could see at a past moment: its notices, conflicts, messages, cases, tracks and alerts.",
+    ),
+    Area(
         "events",
         _CLI + "_desk:events_command",
         "Your party's event feed after a cursor; with --follow, live until Ctrl-C (docs/events.md).",

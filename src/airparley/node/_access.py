@@ -58,6 +58,7 @@ class Act(StrEnum):
     READ_HOTLINE = "read the hotline"
     ACT_ON_HOTLINE = "act on the hotline"
     READ_TRACKS = "read the air picture"
+    READ_REPLAY = "read the picture as it stood at a past moment"
     POST_TRACKS = "post tracks"
     SHARE_TRACKS = "share tracks"
     READ_SHARES = "read track shares"
@@ -98,6 +99,7 @@ ACCESS: Final[Mapping[Act, frozenset[Tier]]] = {
     Act.READ_HOTLINE: _READERS,
     Act.ACT_ON_HOTLINE: _DESK,
     Act.READ_TRACKS: _READERS,
+    Act.READ_REPLAY: _READERS,
     Act.POST_TRACKS: frozenset({Tier.SENSOR, Tier.DUTY, Tier.SENIOR}),
     Act.SHARE_TRACKS: _DESK,
     Act.READ_SHARES: _READERS,

@@ -31,6 +31,7 @@ from airparley.node._routes_hotline import hotline_router
 from airparley.node._routes_incidents import incidents_router
 from airparley.node._routes_notices import notices_router
 from airparley.node._routes_parties import parties_router
+from airparley.node._routes_replay import replay_router
 from airparley.node._routes_reports import reports_router
 from airparley.node._routes_tracks import tracks_router
 from airparley.node._scheduler import Wake, run_scheduler
@@ -80,6 +81,7 @@ def create_app(node: Node) -> FastAPI:
         notices_router(node),
         hotline_router(node),
         tracks_router(node, wake),
+        replay_router(node),
         incidents_router(node),
         events_router(node),
         reports_router(node),

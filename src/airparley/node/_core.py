@@ -34,6 +34,7 @@ from airparley.node._nonresponse import NonResponse
 from airparley.node._notices import NoticeService
 from airparley.node._parties import PartiesService
 from airparley.node._picture import PictureService
+from airparley.node._replay import ReplayService, StateKeeper
 from airparley.node._reports import ReportService
 from airparley.node._settings import NodeSettings
 from airparley.node._shares import ShareBook, SharedPictures
@@ -119,6 +120,10 @@ class Node:
         # that may last a minute.
         keep_s = max(180.0, self.settings.incident_history_s + 60.0)
         self.pictures = Pictures(history_s=keep_s, clock=lambda: clock().timestamp())
+        # Each party's own accepted states are kept for replay, one batch per party per tick (node/_replay.py).
+        self.state_keeper = StateKeeper(self.settings.track_keep_s)
+        if self.settings.track_keep_s > 0:
+            self.pictures.keeper = self.state_keeper.add
         self.shares = ShareBook()
         with store.begin() as tx:
             self.shares.load(tx.active_track_shares())
@@ -146,6 +151,13 @@ class Node:
         self.incident_service = IncidentService(store, clock, self.incidents)
         self.picture_service = PictureService(
             store, clock, self.pictures, self.view, self.sharing, self.tactical, self.nonresponse
+        )
+        self.replay_service = ReplayService(
+            store,
+            clock,
+            self.settings.track_keep_s,
+            lambda: self.pictures.stale_s,
+            lambda: self.tactical.alerting,
         )
 
     # -- listeners -----------------------------------------------------------------------------------
@@ -316,6 +328,12 @@ class Node:
                 lambda tx: (tx.serialise_writes(), self.hotline.tick(tx, now)),
             )
         self._step("reading the track shares", lambda tx: self.shares.load(tx.active_track_shares()))
+        # Every process keeps the states posted to it (each holds its own); pruning twice is harmless. Not under
+        # the node's lock (self.write): the kept states touch nothing in memory, and desks' acts need not wait.
+        try:
+            self.state_keeper.flush(self.store.begin, now)
+        except Exception:
+            _log.exception("scheduler: keeping track states for replay failed; the other steps go on")
         parties = None
         if skip_scanned_within_s > 0.0:
             recent = time.monotonic() - skip_scanned_within_s

@@ -62,7 +62,8 @@ def _non_response(name: str) -> Any:
 
 @dataclass(frozen=True)
 class NodeSettings:
-    """How one node runs: buffers, limits and the scheduler's timings (every value positive)."""
+    """How one node runs: buffers, limits and the scheduler's timings (every value positive; ``track_keep_s``
+    may be 0: no track states kept)."""
 
     lateral_nm: float = _declare(5.0, "NM", "Lateral buffer of strategic conflict checks.")
     vertical_ft: float = _declare(1000.0, "ft", "Vertical buffer of strategic conflict checks.")
@@ -98,11 +99,21 @@ class NodeSettings:
     incident_h_nm: float = _incident("h_nm")
     incident_v_ft: float = _incident("v_ft")
     incident_history_s: float = _incident("history_s")
+    track_keep_s: float = field(
+        default=3600.0,
+        metadata={
+            "unit": "s",
+            "help": "How long each party's own posted track states are kept for replay (GET /api/v1/picture?at=T,"
+            " airparley replay); pruned beyond it every tick. 0 keeps none.",
+            "zero": True,
+        },
+    )
 
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            off = item.metadata.get("zero", False) and value == 0  # a setting that 0 turns off
+            if isinstance(value, bool) or not isinstance(value, int | float) or (value <= 0 and not off):
                 raise InvalidInput(item.name, f"must be a positive number, got {value!r}")
 
     @classmethod

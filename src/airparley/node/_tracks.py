@@ -62,6 +62,8 @@ class Pictures:
         self.clock_s = clock
         self._pictures: dict[str, _Picture] = {}
         self._lock = threading.Lock()
+        #: Told every batch of accepted states (node/_replay.py keeps them for replay); None: nothing kept.
+        self.keeper: Callable[[str, list[Row]], None] | None = None
 
     def window(self, now_s: float | None = None) -> TimeWindow:
         """The times a state posted at ``now_s`` (default: the clock's now) may carry."""
@@ -76,6 +78,8 @@ class Pictures:
         if len(states) > MAX_STATES_PER_POST:
             raise InvalidInput("states", f"at most {MAX_STATES_PER_POST} states per request, got {len(states)}")
         accepted, rejected = check_track_records(states, self.window(now_s), source=f"{party} sensors")
+        if self.keeper is not None and accepted:
+            self.keeper(party, accepted)
         with self._lock:
             picture = self._pictures.setdefault(party, _Picture())
             for row in accepted:

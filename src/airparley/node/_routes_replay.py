@@ -1,0 +1,33 @@
+"""The route of replay: the calling party's picture as it stood at a past moment (node/_replay.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from airparley.node._access import Act
+from airparley.node._auth import officer_for
+from airparley.node._core import Node
+from airparley.store import Officer
+
+__all__ = ["replay_router"]
+
+
+def replay_router(node: Node) -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+    replay = node.replay_service
+
+    @api.get(
+        "/picture",
+        summary="What your party could see at a past moment: notices, conflicts, messages, cases, tracks, alerts",
+    )
+    def picture_at(
+        who: Annotated[Officer, officer_for(Act.READ_REPLAY)],
+        at: Annotated[
+            str | None, Query(description="ISO 8601 instant with a zone (2026-11-26T03:05:00Z), not after now")
+        ] = None,
+    ) -> dict[str, Any]:
+        return replay.picture_at(who, at)
+
+    return api
