@@ -200,6 +200,7 @@ PRIVATE_MODULES = [
     hotline._phrases,
     hotline._proposals,
     hotline._settings,
+    hotline._terms,
 ]
 
 

@@ -19,6 +19,7 @@ from airparley.hotline import (
     _phrases,
     _proposals,
     _settings,
+    _terms,
 )
 from airparley.hotline._agreements import *  # noqa: F403
 from airparley.hotline._alarms import *  # noqa: F403
@@ -31,6 +32,7 @@ from airparley.hotline._params import *  # noqa: F403
 from airparley.hotline._phrases import *  # noqa: F403
 from airparley.hotline._proposals import *  # noqa: F403
 from airparley.hotline._settings import *  # noqa: F403
+from airparley.hotline._terms import *  # noqa: F403
 
 __all__ = [
     *_agreements.__all__,
@@ -44,4 +46,5 @@ __all__ = [
     *_phrases.__all__,
     *_proposals.__all__,
     *_settings.__all__,
+    *_terms.__all__,
 ]
