@@ -39,6 +39,7 @@ ELSEWHERE: dict[str, str] = {
     "peer remove": "tests/cli/test_cli_json.py",
     "qualify run": "tests/qualify/test_qualify_node.py (--json FILE: the signed report)",
     "qualify verify": "tests/cli/test_cli_json.py",
+    "replay": "tests/node/test_cli_replay.py",
     "sim check": "tests/sim/test_sim_runner.py",
     "tactical alert": "tests/cli/test_cli_tactical_alerting.py",
     "tactical bands": "tests/cli/test_cli_tactical_alerting.py",
