@@ -308,7 +308,8 @@ class _Bin:
 @dataclass(frozen=True)
 class _Slabs:
     """The full check's time slabs: live slots in start order, each one's last slab, each slab's first
-    position (``bounds``) and bins, each slot's box grown by the lateral buffer and its band."""
+    position (``bounds``) and bins, each slot's box grown by the lateral buffer, its band, window and party
+    (all by position in start order)."""
 
     slots: IntArray
     last: IntArray
@@ -317,6 +318,9 @@ class _Slabs:
     boxes: npt.NDArray[np.object_]
     lower: FloatArray
     upper: FloatArray
+    start: FloatArray
+    end: FloatArray
+    party: IntArray
 
 
 @dataclass(frozen=True)
@@ -646,17 +650,23 @@ class ConflictIndex:
             return empty, empty
         return np.concatenate(firsts), np.concatenate(seconds)
 
-    def _filter(self, a: IntArray, b: IntArray, lock: threading.Lock | None = None) -> tuple[IntArray, IntArray]:
-        """Keep the candidate pairs that conflict under the exact criterion."""
+    def _filter(
+        self, a: IntArray, b: IntArray, lock: threading.Lock | None = None, screened: bool = False
+    ) -> tuple[IntArray, IntArray]:
+        """Keep the candidate pairs that conflict under the exact criterion (``screened``: live pairs of
+        different parties whose bands and windows are already known to be within the buffers)."""
         buffers = self.buffers
-        keep = self._alive[a] & self._alive[b] & (self._party[a] != self._party[b])
-        a, b = a[keep], b[keep]
-        vertical_gap = np.maximum(
-            0.0, np.maximum(self._lower[a], self._lower[b]) - np.minimum(self._upper[a], self._upper[b])
-        )
-        time_gap = np.maximum(0.0, np.maximum(self._start[a], self._start[b]) - np.minimum(self._end[a], self._end[b]))
-        keep = (vertical_gap < buffers.vertical_ft) & (time_gap < buffers.time_s)
-        a, b = a[keep], b[keep]
+        if not screened:
+            keep = self._alive[a] & self._alive[b] & (self._party[a] != self._party[b])
+            a, b = a[keep], b[keep]
+            vertical_gap = np.maximum(
+                0.0, np.maximum(self._lower[a], self._lower[b]) - np.minimum(self._upper[a], self._upper[b])
+            )
+            time_gap = np.maximum(
+                0.0, np.maximum(self._start[a], self._start[b]) - np.minimum(self._end[a], self._end[b])
+            )
+            keep = (vertical_gap < buffers.vertical_ft) & (time_gap < buffers.time_s)
+            a, b = a[keep], b[keep]
         if a.size == 0:
             return a, b
         # Centre chords: a chord is never longer than the geodesic between the centres, and each
@@ -866,7 +876,18 @@ class ConflictIndex:
                     if members.size
                 ]
             )
-        slabs = _Slabs(slots, last, bounds, bins, self._query_boxes(slots), lower, upper)
+        slabs = _Slabs(
+            slots,
+            last,
+            bounds,
+            bins,
+            self._query_boxes(slots),
+            lower,
+            upper,
+            start,
+            self._end[slots],
+            self._party[slots],
+        )
         if workers <= 1:
             found = [self._slab_pairs(slabs, range(count), None)]
         else:
@@ -896,7 +917,19 @@ class ConflictIndex:
 
         def flush() -> None:
             nonlocal pending
-            a, b = self._filter(slots[np.concatenate(pending_a)], slots[np.concatenate(pending_b)], lock)
+            qa, qb = np.concatenate(pending_a), np.concatenate(pending_b)
+            # The party, band and time tests first, on the columns in start order: the candidates of a
+            # batch are near one another there, not spread over the slots (the gathers are the cost).
+            keep = slabs.party[qa] != slabs.party[qb]
+            vertical_gap = np.maximum(
+                0.0,
+                np.maximum(slabs.lower[qa], slabs.lower[qb]) - np.minimum(slabs.upper[qa], slabs.upper[qb]),
+            )
+            time_gap = np.maximum(
+                0.0, np.maximum(slabs.start[qa], slabs.start[qb]) - np.minimum(slabs.end[qa], slabs.end[qb])
+            )
+            keep &= (vertical_gap < self.buffers.vertical_ft) & (time_gap < self.buffers.time_s)
+            a, b = self._filter(slots[qa[keep]], slots[qb[keep]], lock, screened=True)
             found_a.append(np.minimum(a, b))
             found_b.append(np.maximum(a, b))
             pending_a.clear()
