@@ -195,10 +195,12 @@ PRIVATE_MODULES = [
     hotline._common,
     hotline._merge,
     hotline._messages,
+    hotline._moves,
     hotline._negotiation,
     hotline._params,
     hotline._phrases,
     hotline._proposals,
+    hotline._requests,
     hotline._settings,
     hotline._terms,
 ]

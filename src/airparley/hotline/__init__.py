@@ -14,10 +14,12 @@ from airparley.hotline import (
     _common,
     _merge,
     _messages,
+    _moves,
     _negotiation,
     _params,
     _phrases,
     _proposals,
+    _requests,
     _settings,
     _terms,
 )
@@ -27,10 +29,12 @@ from airparley.hotline._cases import *  # noqa: F403
 from airparley.hotline._common import *  # noqa: F403
 from airparley.hotline._merge import *  # noqa: F403
 from airparley.hotline._messages import *  # noqa: F403
+from airparley.hotline._moves import *  # noqa: F403
 from airparley.hotline._negotiation import *  # noqa: F403
 from airparley.hotline._params import *  # noqa: F403
 from airparley.hotline._phrases import *  # noqa: F403
 from airparley.hotline._proposals import *  # noqa: F403
+from airparley.hotline._requests import *  # noqa: F403
 from airparley.hotline._settings import *  # noqa: F403
 from airparley.hotline._terms import *  # noqa: F403
 
@@ -41,10 +45,12 @@ __all__ = [
     *_common.__all__,
     *_merge.__all__,
     *_messages.__all__,
+    *_moves.__all__,
     *_negotiation.__all__,
     *_params.__all__,
     *_phrases.__all__,
     *_proposals.__all__,
+    *_requests.__all__,
     *_settings.__all__,
     *_terms.__all__,
 ]

@@ -11,7 +11,7 @@ The node's scheduler calls these with its own clock and remembers when it last r
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from airparley.hotline._common import Tier, iso, mapping, not_before, party_code, record_id, utc_instant
@@ -25,6 +25,7 @@ __all__ = [
     "next_alarm_at",
     "next_ring_at",
     "ring_times_due",
+    "rings_owed",
 ]
 
 _DEFAULT_SETTINGS = HotlineSettings()
@@ -89,6 +90,22 @@ def ring_times_due(
         rings.append(ring_at)
         ring_at += interval
     return tuple(rings)
+
+
+def rings_owed(
+    message: Message, *, now: datetime, settings: HotlineSettings = _DEFAULT_SETTINGS
+) -> tuple[tuple[str, tuple[datetime, ...]], ...]:
+    """The rings each recipient's desk is owed when the scheduler looks at ``message`` at ``now``, recipients
+    owed none left out. The scheduler looks when ``next_alarm_at`` said, so what is owed is what fell since
+    the alarm one ring interval earlier (that alarm's instant itself included)."""
+    previous_due = next_alarm_at(message, now=now - settings.ring_interval, settings=settings)
+    after = (previous_due - timedelta(microseconds=1)) if previous_due is not None else None
+    owed = []
+    for receipt in message.receipts:
+        rings = ring_times_due(message, receipt.party, after=after, now=now, settings=settings)
+        if rings:
+            owed.append((receipt.party, rings))
+    return tuple(owed)
 
 
 def next_ring_at(

@@ -24,18 +24,8 @@ from typing import Any, Final
 from airparley.errors import IllegalTransition, InvalidInput, PermissionDenied
 from airparley.hotline._cases import Case, CaseEntry, CaseEvent
 from airparley.hotline._messages import Message, Receipt, ReceiptState
-from airparley.hotline._negotiation import (
-    accept,
-    check_deadline,
-    check_lapse,
-    counter,
-    escalate,
-    on_conflicts_changed,
-    open_case,
-    propose,
-    reject,
-    resolve,
-)
+from airparley.hotline._moves import officer_move
+from airparley.hotline._negotiation import check_deadline, check_lapse, on_conflicts_changed, open_case
 from airparley.hotline._settings import HotlineSettings
 
 __all__ = ["CASE_EVENT_ORDER", "case_with_move", "merge_case", "merge_histories", "merge_receipt", "replay_case"]
@@ -150,17 +140,9 @@ def _move(case: Case, step: CaseEntry, settings: HotlineSettings) -> Case:
     if event in (CaseEvent.PROPOSE, CaseEvent.COUNTER):
         if step.proposal is None:
             raise InvalidInput("proposal", "missing")
-        move = propose if event is CaseEvent.PROPOSE else counter
-        return move(case, actor, step.proposal.terms, now=at, text=step.proposal.text, settings=settings)
-    if event is CaseEvent.ACCEPT:
-        return accept(case, actor, now=at, note=note)
-    if event is CaseEvent.REJECT:
-        return reject(case, actor, now=at, note=note, settings=settings)
-    if event is CaseEvent.ESCALATE:
-        return escalate(case, actor, now=at, note=note, settings=settings)[0]
-    if event is CaseEvent.RESOLVE:
-        return resolve(case, actor, now=at, note=note)
-    raise IllegalTransition(case.state, event)
+        terms, note = step.proposal.terms, step.proposal.text
+        return officer_move(case, actor, event, now=at, note=note, terms=terms, settings=settings)[0]
+    return officer_move(case, actor, event, now=at, note=note, settings=settings)[0]
 
 
 def merge_receipt(message: Message, receipt: Receipt) -> Message | None:
