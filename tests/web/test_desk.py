@@ -236,7 +236,7 @@ def test_drawing_and_filing_a_notice_with_a_field_error_shown_next_to_the_field(
     assert page.inner_text("[data-error-for=upper]") == ""
     page.fill("#nf-lower", "150")
     page.click("#nf-submit")
-    page.wait_for_selector("#nf-result:has-text('Filed TUR-0301 v1')")
+    page.wait_for_selector("#nf-result:has-text('Gönderildi TUR-0301 v1')")
     page.click("[data-tab=notices]")
     page.wait_for_selector("#notices [data-notice='TUR-0301']")
     (feature,) = desk.running.desk("tur_duty").client.get("/api/v1/notices").json()["features"]
@@ -258,7 +258,8 @@ def test_drawing_and_filing_a_notice_with_a_field_error_shown_next_to_the_field(
     assert page.inner_text("[data-error-for=radius_nm]") != ""
     page.fill("#nf-radius_nm", "12.5")
     page.click("#nf-submit")
-    page.wait_for_selector("#nf-result:has-text('Filed TUR-0302 v1')")
+    page.wait_for_selector("#nf-result:has-text('Gönderildi TUR-0302 v1')")  # the TUR desk reads Turkish
+    assert page.input_value("#nf-notice_id") != "TUR-0302"  # filed: the form starts afresh, with its defaults
     circle = desk.running.node.notice_for(_officer(desk, "tur_duty"), "TUR-0302")["features"][0]
     assert circle["properties"]["shape"] == "circle"
     assert circle["properties"]["radius_nm"] == 12.5

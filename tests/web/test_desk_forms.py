@@ -54,7 +54,7 @@ def test_a_corridor_and_an_orbit_are_drawn_and_filed(desk: Desk) -> None:
     page.fill("#nf-private", "tanker track for the night package")
     assert page.inner_text(".private-box legend") == "🔒 Gizli — asla paylaşılmaz"  # a Turkish desk: "never shared"
     page.click("#nf-submit")
-    page.wait_for_selector("#nf-result:has-text('Filed TUR-0401 v1')")
+    page.wait_for_selector("#nf-result:has-text('Gönderildi TUR-0401 v1')")
     (corridor,) = _features(desk, "tur_duty", "TUR-0401")
     assert corridor["geometry"]["type"] == "LineString"
     assert len(corridor["geometry"]["coordinates"]) == 3
@@ -76,7 +76,7 @@ def test_a_corridor_and_an_orbit_are_drawn_and_filed(desk: Desk) -> None:
     page.select_option("[name='upper.ref']", "MSL")
     page.fill("#nf-upper", "31000")
     page.click("#nf-submit")
-    page.wait_for_selector("#nf-result:has-text('Filed TUR-0402 v1')")
+    page.wait_for_selector("#nf-result:has-text('Gönderildi TUR-0402 v1')")
     (orbit,) = _features(desk, "tur_duty", "TUR-0402")
     assert orbit["geometry"]["type"] == "LineString"
     assert len(orbit["geometry"]["coordinates"]) == 2
@@ -348,7 +348,7 @@ def test_the_keyboard_reaches_login_send_and_file_notice_with_a_visible_focus_ri
     _tab_until(page, "#nf-submit")
     assert _focus_ring(page)["style"] != "none"
     page.keyboard.press("Enter")
-    page.wait_for_selector("#nf-result:has-text('Filed TUR-0501 v1')")
+    page.wait_for_selector("#nf-result:has-text('Gönderildi TUR-0501 v1')")
     (orbit,) = _features(desk, "tur_duty", "TUR-0501")
     assert orbit["geometry"]["coordinates"] == [[37.5, 36.1], [38.0, 36.2]]
     assert orbit["properties"]["radius_nm"] == 10

@@ -38,7 +38,7 @@ def _fill_notice(page: Any, fields: dict[str, str]) -> None:
     for name, value in fields.items():
         page.fill(f"#nf-{name}", value)
     page.click("#nf-submit")
-    page.wait_for_selector(f"#nf-result:has-text('Filed {fields['notice_id']} v1')")
+    page.wait_for_selector(f"#nf-result:has-text('{fields['notice_id']} v1')")  # (in the desk's language)
 
 
 def _zoom_in_at(page: Any, x: float, y: float) -> None:

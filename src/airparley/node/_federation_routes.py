@@ -11,6 +11,7 @@ from typing import Annotated, Any, Final
 
 import httpx
 from fastapi import APIRouter, Body, Query
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from airparley import bounds
@@ -19,6 +20,7 @@ from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
 from airparley.node._federation import Federation
+from airparley.node._models import EvidenceItem, FeedPage, Hint, described
 from airparley.node._sync import FEED_PAGE, FederationSync
 from airparley.store import Officer
 
@@ -34,15 +36,19 @@ def federation_router(node: Node, transport: httpx.AsyncBaseTransport | None = N
     sync = FederationSync(federation, transport)
     router = APIRouter(prefix="/api/v1/ledger", tags=["federation"], lifespan=sync.running)
 
-    @router.get("/evidence", summary="Entries peers presented and this node refused (officers of hosted parties)")
+    @router.get(
+        "/evidence",
+        response_model=list[EvidenceItem],
+        summary="Entries peers presented and this node refused (officers of hosted parties)",
+    )
     async def evidence(
         who: Annotated[Officer, officer_for(Act.READ_EVIDENCE)],
         party: Annotated[str | None, Query(description="Only this party's entries.")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-    ) -> list[dict[str, Any]]:
-        return await run_in_threadpool(federation.evidence, who, party, limit)
+    ) -> JSONResponse:
+        return described(await run_in_threadpool(federation.evidence, who, party, limit))
 
-    @router.post("/hint", status_code=202, summary="A peer's feed grew: pull it now (peer token)")
+    @router.post("/hint", status_code=202, response_model=Hint, summary="A peer's feed grew: pull it now (peer token)")
     async def hint(
         _peer: Annotated[Officer, officer_for(Act.HINT_FEED)],
         party: Annotated[str, Body(pattern=f"^{PARTY_CODE.pattern}$")],
@@ -52,7 +58,7 @@ def federation_router(node: Node, transport: httpx.AsyncBaseTransport | None = N
             sync.wake()
         return {"party": party, "seq": seq}
 
-    @router.get("/{party}", summary="A hosted party's signed entries after a seq (peer token)")
+    @router.get("/{party}", response_model=FeedPage, summary="A hosted party's signed entries after a seq (peer token)")
     async def feed(
         _peer: Annotated[Officer, officer_for(Act.READ_FEED)],
         party: str,
@@ -60,7 +66,7 @@ def federation_router(node: Node, transport: httpx.AsyncBaseTransport | None = N
             int, Query(ge=-1, le=bounds.MAX_CURSOR, description="Entries with a greater seq; -1 from the start.")
         ] = -1,
         limit: Annotated[int, Query(ge=1, le=_FEED_LIMIT_MAX)] = FEED_PAGE,
-    ) -> dict[str, Any]:
-        return await run_in_threadpool(federation.feed, party, after, limit)
+    ) -> JSONResponse:
+        return described(await run_in_threadpool(federation.feed, party, after, limit))
 
     return router

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
+from airparley.node._models import AgreementHistory, AgreementVersion, InForce, described
 from airparley.node._routing import IdempotencyKey, once
 from airparley.store import Officer
 
@@ -20,7 +21,12 @@ def agreements_router(node: Node) -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     service = node.agreements
 
-    @api.post("/agreements", status_code=201, summary="Propose an agreement, or a new version superseding one")
+    @api.post(
+        "/agreements",
+        status_code=201,
+        response_model=AgreementVersion,
+        summary="Propose an agreement, or a new version superseding one",
+    )
     def propose(
         who: Annotated[Officer, officer_for(Act.PROPOSE_AGREEMENTS)],
         body: Annotated[
@@ -33,20 +39,32 @@ def agreements_router(node: Node) -> APIRouter:
             node, who, key, "POST", "/agreements", proposal, lambda tx: (201, service.propose(tx, who, proposal))
         )
 
-    @api.get("/agreements", summary="Every version of the agreements your party is named in")
-    def list_agreements(who: Annotated[Officer, officer_for(Act.READ_AGREEMENTS)]) -> list[dict[str, Any]]:
-        return service.list_for(who)
+    @api.get(
+        "/agreements",
+        response_model=list[AgreementVersion],
+        summary="Every version of the agreements your party is named in",
+    )
+    def list_agreements(who: Annotated[Officer, officer_for(Act.READ_AGREEMENTS)]) -> JSONResponse:
+        return described(service.list_for(who))
 
-    @api.get("/agreements/in-force", summary="The terms in force now between parties (yours among them)")
+    @api.get(
+        "/agreements/in-force",
+        response_model=InForce,
+        summary="The terms in force now between parties (yours among them)",
+    )
     def in_force(
         who: Annotated[Officer, officer_for(Act.READ_AGREEMENTS)],
         parties: Annotated[str, Query(description="party codes, comma separated: USA,RUS")],
-    ) -> dict[str, Any]:
-        return service.in_force_for(who, [p.strip() for p in parties.split(",") if p.strip()][:64])
+    ) -> JSONResponse:
+        return described(service.in_force_for(who, [p.strip() for p in parties.split(",") if p.strip()][:64]))
 
-    @api.get("/agreements/{agreement_id}", summary="One agreement: every version and the one in force")
-    def show(who: Annotated[Officer, officer_for(Act.READ_AGREEMENTS)], agreement_id: str) -> dict[str, Any]:
-        return service.show_for(who, agreement_id)
+    @api.get(
+        "/agreements/{agreement_id}",
+        response_model=AgreementHistory,
+        summary="One agreement: every version and the one in force",
+    )
+    def show(who: Annotated[Officer, officer_for(Act.READ_AGREEMENTS)], agreement_id: str) -> JSONResponse:
+        return described(service.show_for(who, agreement_id))
 
     @api.post("/agreements/{agreement_id}/versions/{version}/sign", summary="Sign one version for your party")
     def sign(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from airparley import bounds
@@ -15,6 +16,7 @@ from airparley.node._access import Act, may
 from airparley.node._auth import SocketResolver, bearer_token, officer_for
 from airparley.node._core import Node
 from airparley.node._limits import RateLimiter, TooManyRequests, client_address
+from airparley.node._models import EventPage, described
 from airparley.store import Officer
 
 __all__ = ["events_router"]
@@ -25,14 +27,18 @@ def events_router(node: Node) -> APIRouter:
     session cookie) is asked when a socket has no token."""
     api = APIRouter(prefix="/api/v1")
 
-    @api.get("/events", summary="Events after a cursor (the same feed as the WebSocket, for polling)")
+    @api.get(
+        "/events",
+        response_model=EventPage,
+        summary="Events after a cursor (the same feed as the WebSocket, for polling)",
+    )
     def poll_events(
         who: Annotated[Officer, officer_for(Act.READ_EVENTS)],
         after: Annotated[int, Query(ge=0, le=bounds.MAX_CURSOR)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         events, cursor = node.events_for(who.party, after, limit)
-        return {"events": events, "cursor": cursor}
+        return described({"events": events, "cursor": cursor})
 
     @api.websocket("/events")
     async def events(socket: WebSocket, after: str = "0", token: str | None = None) -> None:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
+from airparley.node._models import CaseView, MessageView, PhraseCatalogue, described
 from airparley.node._routing import IdempotencyKey, once
 from airparley.store import Officer
 
@@ -21,7 +22,12 @@ def hotline_router(node: Node) -> APIRouter:
     hotline = node.hotline_service
 
     # -- messages ------------------------------------------------------------------------------------
-    @api.post("/messages", status_code=201, summary="Send a hotline message (a phrase + params, or free text)")
+    @api.post(
+        "/messages",
+        status_code=201,
+        response_model=MessageView,
+        summary="Send a hotline message (a phrase + params, or free text)",
+    )
     def send_message(
         who: Annotated[Officer, officer_for(Act.ACT_ON_HOTLINE)],
         message: Annotated[dict[str, Any], Body()],
@@ -31,13 +37,17 @@ def hotline_router(node: Node) -> APIRouter:
             node, who, key, "POST", "/messages", message, lambda tx: (201, hotline.send_message(tx, who, message))
         )
 
-    @api.get("/messages", summary="Messages your party sent or received, newest first, in your language")
-    def list_messages(who: Annotated[Officer, officer_for(Act.READ_HOTLINE)]) -> list[dict[str, Any]]:
-        return hotline.messages_for(who)
+    @api.get(
+        "/messages",
+        response_model=list[MessageView],
+        summary="Messages your party sent or received, newest first, in your language",
+    )
+    def list_messages(who: Annotated[Officer, officer_for(Act.READ_HOTLINE)]) -> JSONResponse:
+        return described(hotline.messages_for(who))
 
-    @api.get("/messages/{message_id}", summary="One message")
-    def get_message(who: Annotated[Officer, officer_for(Act.READ_HOTLINE)], message_id: str) -> dict[str, Any]:
-        return hotline.message_for(who, message_id)
+    @api.get("/messages/{message_id}", response_model=MessageView, summary="One message")
+    def get_message(who: Annotated[Officer, officer_for(Act.READ_HOTLINE)], message_id: str) -> JSONResponse:
+        return described(hotline.message_for(who, message_id))
 
     @api.post("/messages/{message_id}/read", summary="Mark a received message read")
     def read_message(
@@ -55,12 +65,21 @@ def hotline_router(node: Node) -> APIRouter:
             node, who, key, "POST", path, None, lambda tx: (200, hotline.mark(tx, who, message_id, "acknowledge"))
         )
 
-    @api.get("/phrases", summary="The phrase catalogue: ids, parameters and text in every language")
-    def phrases(_who: Annotated[Officer, officer_for(Act.READ_HOTLINE)]) -> dict[str, Any]:
-        return hotline.phrases()
+    @api.get(
+        "/phrases",
+        response_model=PhraseCatalogue,
+        summary="The phrase catalogue: ids, parameters and text in every language",
+    )
+    def phrases(_who: Annotated[Officer, officer_for(Act.READ_HOTLINE)]) -> JSONResponse:
+        return described(hotline.phrases())
 
     # -- cases ---------------------------------------------------------------------------------------
-    @api.post("/cases", status_code=201, summary="Open a case about a conflict, or a contention with a party")
+    @api.post(
+        "/cases",
+        status_code=201,
+        response_model=CaseView,
+        summary="Open a case about a conflict, or a contention with a party",
+    )
     def open_case(
         who: Annotated[Officer, officer_for(Act.ACT_ON_HOTLINE)],
         case: Annotated[dict[str, Any], Body()],
@@ -68,13 +87,13 @@ def hotline_router(node: Node) -> APIRouter:
     ) -> JSONResponse:
         return once(node, who, key, "POST", "/cases", case, lambda tx: (201, hotline.open_case(tx, who, case)))
 
-    @api.get("/cases", summary="Your party's cases")
-    def list_cases(who: Annotated[Officer, officer_for(Act.READ_HOTLINE)]) -> list[dict[str, Any]]:
-        return hotline.cases_for(who)
+    @api.get("/cases", response_model=list[CaseView], summary="Your party's cases")
+    def list_cases(who: Annotated[Officer, officer_for(Act.READ_HOTLINE)]) -> JSONResponse:
+        return described(hotline.cases_for(who))
 
-    @api.get("/cases/{case_id}", summary="One case, with the moves you may make")
-    def get_case(who: Annotated[Officer, officer_for(Act.READ_HOTLINE)], case_id: str) -> dict[str, Any]:
-        return hotline.case_for(who, case_id)
+    @api.get("/cases/{case_id}", response_model=CaseView, summary="One case, with the moves you may make")
+    def get_case(who: Annotated[Officer, officer_for(Act.READ_HOTLINE)], case_id: str) -> JSONResponse:
+        return described(hotline.case_for(who, case_id))
 
     @api.post("/cases/{case_id}/{action}", summary="propose, counter, accept, reject, escalate or resolve")
     def act_on_case(

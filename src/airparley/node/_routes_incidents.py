@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
+from airparley.node._models import Incident, described
 from airparley.node._routing import IdempotencyKey, once
 from airparley.store import Officer
 
@@ -22,14 +23,19 @@ def incidents_router(node: Node) -> APIRouter:
 
     @api.get(
         "/incidents",
+        response_model=list[Incident],
         summary="Incident records your party made (its trails) and those disclosed to it, newest first",
     )
-    def list_incidents(who: Annotated[Officer, officer_for(Act.READ_INCIDENTS)]) -> list[dict[str, Any]]:
-        return incidents.incidents_for(who)
+    def list_incidents(who: Annotated[Officer, officer_for(Act.READ_INCIDENTS)]) -> JSONResponse:
+        return described(incidents.incidents_for(who))
 
-    @api.get("/incidents/{incident_id}", summary="One incident record, trails included, if your party may read it")
-    def get_incident(who: Annotated[Officer, officer_for(Act.READ_INCIDENTS)], incident_id: str) -> dict[str, Any]:
-        return incidents.incident_for(who, incident_id)
+    @api.get(
+        "/incidents/{incident_id}",
+        response_model=Incident,
+        summary="One incident record, trails included, if your party may read it",
+    )
+    def get_incident(who: Annotated[Officer, officer_for(Act.READ_INCIDENTS)], incident_id: str) -> JSONResponse:
+        return described(incidents.incident_for(who, incident_id))
 
     @api.post(
         "/incidents/{incident_id}/disclose",
@@ -53,9 +59,10 @@ def incidents_router(node: Node) -> APIRouter:
 
     @api.get(
         "/federation/incidents/{incident_id}",
+        response_model=Incident,
         summary="An incident record of a hosted party, disclosed to the asking node's party (peer token)",
     )
-    def fetch_incident(peer: Annotated[Officer, officer_for(Act.FETCH_INCIDENTS)], incident_id: str) -> dict[str, Any]:
-        return incidents.disclosed_to_peer(peer, incident_id)
+    def fetch_incident(peer: Annotated[Officer, officer_for(Act.FETCH_INCIDENTS)], incident_id: str) -> JSONResponse:
+        return described(incidents.disclosed_to_peer(peer, incident_id))
 
     return api

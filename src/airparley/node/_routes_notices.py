@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
+from airparley.node._models import Conflict, Filed, NoticeCollection, described
 from airparley.node._routing import GeoJSON, IdempotencyKey, once
 from airparley.store import Officer
 from airparley.strategic import NoticeState
@@ -21,7 +22,7 @@ def notices_router(node: Node) -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     notices = node.notices
 
-    @api.post("/notices", status_code=201, summary="File new notices (GeoJSON FeatureCollection)")
+    @api.post("/notices", status_code=201, response_model=Filed, summary="File new notices (GeoJSON FeatureCollection)")
     def file_notices(
         who: Annotated[Officer, officer_for(Act.FILE_NOTICES)], document: GeoJSON, key: IdempotencyKey = None
     ) -> JSONResponse:
@@ -35,13 +36,13 @@ def notices_router(node: Node) -> APIRouter:
             lambda tx: (201, {"filed": notices.file_notices(tx, who, document)}),
         )
 
-    @api.get("/notices", summary="Your party's notices, in full (GeoJSON)")
-    def list_notices(who: Annotated[Officer, officer_for(Act.READ_NOTICES)]) -> dict[str, Any]:
-        return notices.notices_for(who)
+    @api.get("/notices", response_model=NoticeCollection, summary="Your party's notices, in full (GeoJSON)")
+    def list_notices(who: Annotated[Officer, officer_for(Act.READ_NOTICES)]) -> JSONResponse:
+        return described(notices.notices_for(who))
 
-    @api.get("/notices/{notice_id}", summary="One of your party's notices (GeoJSON)")
-    def get_notice(who: Annotated[Officer, officer_for(Act.READ_NOTICES)], notice_id: str) -> dict[str, Any]:
-        return notices.notice_for(who, notice_id)
+    @api.get("/notices/{notice_id}", response_model=NoticeCollection, summary="One of your party's notices (GeoJSON)")
+    def get_notice(who: Annotated[Officer, officer_for(Act.READ_NOTICES)], notice_id: str) -> JSONResponse:
+        return described(notices.notice_for(who, notice_id))
 
     @api.put("/notices/{notice_id}", summary="Revise a notice: a new version, numbered by the node")
     def revise_notice(
@@ -88,12 +89,16 @@ def notices_router(node: Node) -> APIRouter:
             lambda tx: (200, notices.end_notice(tx, who, notice_id, NoticeState.CLOSED)),
         )
 
-    @api.get("/conflicts", summary="Conflicts of your party's notices: your side in full, the other's overlap only")
-    def list_conflicts(who: Annotated[Officer, officer_for(Act.READ_CONFLICTS)]) -> list[dict[str, Any]]:
-        return notices.conflicts_for(who)
+    @api.get(
+        "/conflicts",
+        response_model=list[Conflict],
+        summary="Conflicts of your party's notices: your side in full, the other's overlap only",
+    )
+    def list_conflicts(who: Annotated[Officer, officer_for(Act.READ_CONFLICTS)]) -> JSONResponse:
+        return described(notices.conflicts_for(who))
 
-    @api.get("/conflicts/{conflict_id}", summary="One conflict")
-    def get_conflict(who: Annotated[Officer, officer_for(Act.READ_CONFLICTS)], conflict_id: str) -> dict[str, Any]:
-        return notices.conflict_for(who, conflict_id)
+    @api.get("/conflicts/{conflict_id}", response_model=Conflict, summary="One conflict")
+    def get_conflict(who: Annotated[Officer, officer_for(Act.READ_CONFLICTS)], conflict_id: str) -> JSONResponse:
+        return described(notices.conflict_for(who, conflict_id))
 
     return api

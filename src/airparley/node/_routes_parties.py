@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
+from airparley.node._models import FrequencyAgreed, Me, Party, RegisteredFrequency, described
 from airparley.node._routing import IdempotencyKey, once
 from airparley.store import Officer
 
@@ -20,23 +21,31 @@ def parties_router(node: Node) -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     service = node.parties_service
 
-    @api.get("/me", summary="Who the token belongs to")
-    def me(who: Annotated[Officer, officer_for(Act.WHOAMI)]) -> dict[str, Any]:
-        return service.whoami(who)
+    @api.get("/me", response_model=Me, summary="Who the token belongs to")
+    def me(who: Annotated[Officer, officer_for(Act.WHOAMI)]) -> JSONResponse:
+        return described(service.whoami(who))
 
-    @api.get("/parties", summary="The parties on this node")
-    def parties(_who: Annotated[Officer, officer_for(Act.READ_PARTIES)]) -> list[dict[str, Any]]:
-        return service.parties()
+    @api.get("/parties", response_model=list[Party], summary="The parties on this node")
+    def parties(_who: Annotated[Officer, officer_for(Act.READ_PARTIES)]) -> JSONResponse:
+        return described(service.parties())
 
-    @api.get("/frequencies", summary="The frequencies agreed for your party: the guards and the agreements in force")
-    def list_frequencies(who: Annotated[Officer, officer_for(Act.READ_FREQUENCIES)]) -> list[dict[str, Any]]:
-        return service.frequencies(who)
+    @api.get(
+        "/frequencies",
+        response_model=list[FrequencyAgreed],
+        summary="The frequencies agreed for your party: the guards and the agreements in force",
+    )
+    def list_frequencies(who: Annotated[Officer, officer_for(Act.READ_FREQUENCIES)]) -> JSONResponse:
+        return described(service.frequencies(who))
 
-    @api.get("/frequencies/registered", summary="The node's frequency catalogue (registered, not agreed)")
+    @api.get(
+        "/frequencies/registered",
+        response_model=list[RegisteredFrequency],
+        summary="The node's frequency catalogue (registered, not agreed)",
+    )
     def registered_frequencies(
         _who: Annotated[Officer, officer_for(Act.READ_FREQUENCIES)],
-    ) -> list[dict[str, Any]]:
-        return service.registered_frequencies()
+    ) -> JSONResponse:
+        return described(service.registered_frequencies())
 
     @api.post("/frequencies", status_code=201, summary="Register a frequency in the catalogue (agree it: /agreements)")
     def add_frequency(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
+from airparley.node._models import Picture, described
 from airparley.store import Officer
 
 __all__ = ["replay_router"]
@@ -20,6 +22,7 @@ def replay_router(node: Node) -> APIRouter:
 
     @api.get(
         "/picture",
+        response_model=Picture,
         summary="What your party could see at a past moment: notices, conflicts, messages, cases, tracks, alerts",
     )
     def picture_at(
@@ -27,7 +30,7 @@ def replay_router(node: Node) -> APIRouter:
         at: Annotated[
             str | None, Query(description="ISO 8601 instant with a zone (2026-11-26T03:05:00Z), not after now")
         ] = None,
-    ) -> dict[str, Any]:
-        return replay.picture_at(who, at)
+    ) -> JSONResponse:
+        return described(replay.picture_at(who, at))
 
     return api

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from airparley.errors import InvalidInput
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
+from airparley.node._models import CaseReport, Disclosure, described
 from airparley.node._report_render import render_html, render_pdf
 from airparley.node._reports import verify_report
 from airparley.store import Officer
@@ -28,18 +29,19 @@ def reports_router(node: Node) -> APIRouter:
     @api.get(
         "/cases/{case_id}/report",
         summary="A case's minimal verifiable report (JSON), or it rendered as HTML or PDF, verified by this node",
-        response_model=None,
+        response_model=CaseReport,
+        responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
     )
     def case_report(
         who: Annotated[Officer, officer_for(Act.EXPORT_REPORTS)],
         case_id: str,
         format: Annotated[str, Query(description="json (the report), html or pdf (a printable document)")] = "json",
-    ) -> dict[str, Any] | Response:
+    ) -> Response:
         if format not in _FORMATS:
             raise InvalidInput("format", f"must be one of {', '.join(_FORMATS)}, got {format[:20]!r}")
         report = reports.case_report(who, case_id)
         if format == "json":
-            return report
+            return described(report)
         verdict = verify_report(report, reports.registered_keys(), "the keys registered on the exporting node")
         if format == "html":
             return HTMLResponse(render_html(report, verdict))
@@ -50,13 +52,17 @@ def reports_router(node: Node) -> APIRouter:
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
-    @api.get("/disclosure", summary="What your party's node sent or made readable to a party, by kind, checked")
+    @api.get(
+        "/disclosure",
+        response_model=Disclosure,
+        summary="What your party's node sent or made readable to a party, by kind, checked",
+    )
     def disclosure_account(
         who: Annotated[Officer, officer_for(Act.READ_DISCLOSURE)],
         to: Annotated[str, Query(description="The receiving party's code")],
         since: Annotated[str | None, Query(description="ISO 8601 instant, inclusive")] = None,
         until: Annotated[str | None, Query(description="ISO 8601 instant, exclusive (default now)")] = None,
-    ) -> dict[str, Any]:
-        return disclosure.account(who, to, since, until)
+    ) -> JSONResponse:
+        return described(disclosure.account(who, to, since, until))
 
     return api

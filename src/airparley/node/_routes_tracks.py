@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
+from airparley.node._models import AcceptedTracks, Alert, Flag, Share, ShareView, TrackState, described
 from airparley.node._routing import IdempotencyKey, json_response, once
 from airparley.node._scheduler import Wake
 from airparley.store import Officer, Tx
@@ -23,7 +24,12 @@ def tracks_router(node: Node, wake: Wake) -> APIRouter:
     picture = node.picture_service
 
     # -- tracks --------------------------------------------------------------------------------------
-    @api.post("/tracks", status_code=202, summary="Track states from your party's sensors (private to your party)")
+    @api.post(
+        "/tracks",
+        status_code=202,
+        response_model=AcceptedTracks,
+        summary="Track states from your party's sensors (private to your party)",
+    )
     def post_tracks(
         who: Annotated[Officer, officer_for(Act.POST_TRACKS)],
         batch: Annotated[dict[str, Any], Body()],
@@ -43,13 +49,19 @@ def tracks_router(node: Node, wake: Wake) -> APIRouter:
 
     @api.get(
         "/tracks",
+        response_model=list[TrackState],
         summary="Your party's live air picture: the newest state of each track, and of each track shared with it",
     )
-    def get_tracks(who: Annotated[Officer, officer_for(Act.READ_TRACKS)]) -> list[dict[str, Any]]:
-        return picture.tracks_for(who)
+    def get_tracks(who: Annotated[Officer, officer_for(Act.READ_TRACKS)]) -> JSONResponse:
+        return described(picture.tracks_for(who))
 
     # -- shares --------------------------------------------------------------------------------------
-    @api.post("/tracks/shares", status_code=201, summary="Share a track of your own picture with other parties")
+    @api.post(
+        "/tracks/shares",
+        status_code=201,
+        response_model=ShareView,
+        summary="Share a track of your own picture with other parties",
+    )
     def share_track(
         who: Annotated[Officer, officer_for(Act.SHARE_TRACKS)],
         share: Annotated[dict[str, Any], Body()],
@@ -59,11 +71,17 @@ def tracks_router(node: Node, wake: Wake) -> APIRouter:
             node, who, key, "POST", "/tracks/shares", share, lambda tx: (201, picture.share_track(tx, who, share))
         )
 
-    @api.get("/tracks/shares", summary="Track shares your party made and those made with it, newest first")
-    def list_shares(who: Annotated[Officer, officer_for(Act.READ_SHARES)]) -> list[dict[str, Any]]:
-        return picture.shares_for(who)
+    @api.get(
+        "/tracks/shares",
+        response_model=list[Share],
+        summary="Track shares your party made and those made with it, newest first",
+    )
+    def list_shares(who: Annotated[Officer, officer_for(Act.READ_SHARES)]) -> JSONResponse:
+        return described(picture.shares_for(who))
 
-    @api.post("/tracks/shares/{share_id}/revoke", summary="Revoke one of your party's track shares")
+    @api.post(
+        "/tracks/shares/{share_id}/revoke", response_model=ShareView, summary="Revoke one of your party's track shares"
+    )
     def revoke_share(
         who: Annotated[Officer, officer_for(Act.SHARE_TRACKS)], share_id: str, key: IdempotencyKey = None
     ) -> JSONResponse:
@@ -78,9 +96,13 @@ def tracks_router(node: Node, wake: Wake) -> APIRouter:
         )
 
     # -- alerts, safety calls and non-response flags -------------------------------------------------
-    @api.get("/alerts", summary="Your party's tactical alerts in force (from its own picture), most severe first")
-    def list_alerts(who: Annotated[Officer, officer_for(Act.READ_ALERTS)]) -> list[dict[str, Any]]:
-        return picture.alerts_for(who)
+    @api.get(
+        "/alerts",
+        response_model=list[Alert],
+        summary="Your party's tactical alerts in force (from its own picture), most severe first",
+    )
+    def list_alerts(who: Annotated[Officer, officer_for(Act.READ_ALERTS)]) -> JSONResponse:
+        return described(picture.alerts_for(who))
 
     @api.post(
         "/alerts/safety-call",
@@ -102,8 +124,12 @@ def tracks_router(node: Node, wake: Wake) -> APIRouter:
             lambda tx: (201, node.hotline_service.safety_call(tx, who, call)),
         )
 
-    @api.get("/flags", summary="Aircraft flagged non-responsive that your party called or owns, newest first")
-    def list_flags(who: Annotated[Officer, officer_for(Act.READ_FLAGS)]) -> list[dict[str, Any]]:
-        return picture.flags_for(who)
+    @api.get(
+        "/flags",
+        response_model=list[Flag],
+        summary="Aircraft flagged non-responsive that your party called or owns, newest first",
+    )
+    def list_flags(who: Annotated[Officer, officer_for(Act.READ_FLAGS)]) -> JSONResponse:
+        return described(picture.flags_for(who))
 
     return api

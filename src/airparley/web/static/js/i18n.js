@@ -4,6 +4,7 @@
 
 const WORDS = {
   en: {
+    filed: "Filed",
     timeline: "Timeline", timeline_help: "Own notices (blue) and conflicts (red, buffers included), 6 h back to 18 h ahead; green: now; yellow: the time filter. Click a row to filter at its start.",
     print_thread: "Print thread", case_report: "Signed report", printable_page: "printable page",
     no_answer: "NO ANSWER",
@@ -76,6 +77,7 @@ const WORDS = {
     dismiss: "Dismiss", guard: "guard", area: "area", notes: "notes",
   },
   ru: {
+    filed: "Подано",
     timeline: "График", timeline_help: "Свои извещения (синие) и конфликты (красные, с буферами), от −6 ч до +18 ч; зелёная линия — сейчас, жёлтая — фильтр времени. Щёлкните строку, чтобы выбрать её начало.",
     print_thread: "Печать переписки", case_report: "Подписанный отчёт", printable_page: "страница для печати",
     no_answer: "НЕТ ОТВЕТА",
@@ -151,6 +153,7 @@ const WORDS = {
     show_on_map: "Показать на карте", dismiss: "Скрыть", guard: "аварийная", area: "район", notes: "примечания",
   },
   tr: {
+    filed: "Gönderildi",
     timeline: "Zaman çizelgesi", timeline_help: "Kendi bildirimleri (mavi) ve çatışmalar (kırmızı, tamponlar dahil), −6 sa ile +18 sa; yeşil: şimdi; sarı: zaman filtresi. Başlangıcına süzmek için bir satıra tıklayın.",
     print_thread: "Yazışmayı yazdır", case_report: "İmzalı rapor", printable_page: "yazdırılabilir sayfa",
     no_answer: "YANIT YOK",
@@ -224,6 +227,7 @@ const WORDS = {
     dismiss: "Gizle", guard: "acil", area: "alan", notes: "notlar",
   },
   ar: {
+    filed: "قُدّم",
     timeline: "الجدول الزمني", timeline_help: "إشعاراتك (أزرق) والتعارضات (أحمر، مع الهوامش)، من −6 س إلى +18 س؛ الأخضر: الآن؛ الأصفر: مرشح الوقت. انقر صفًا للتصفية عند بدايته.",
     print_thread: "طباعة المراسلة", case_report: "التقرير الموقّع", printable_page: "صفحة للطباعة",
     no_answer: "لا رد",

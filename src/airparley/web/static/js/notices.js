@@ -443,9 +443,9 @@ async function submit(event) {
       const conflicts = filed.flatMap((f) => f.conflicts || []);
       draft.remove();
       draft = null;
-      renderForm();
-      result().textContent = `Filed ${filed.map((f) => `${f.notice.notice_id} v${f.notice.version}`).join(", ")}: ` +
-        (conflicts.length ? `${conflicts.length} conflict(s) — see Conflicts.` : "no conflict.");
+      renderForm({}); // filed: the form starts afresh (its defaults), not with the notice just sent
+      result().textContent = `${t("filed")} ${filed.map((f) => `${f.notice.notice_id} v${f.notice.version}`).join(", ")}: ` +
+        (conflicts.length ? `${conflicts.length} ${t("conflicts_see")}` : t("no_conflict"));
     }
     await loadNotices();
   } catch (error) {

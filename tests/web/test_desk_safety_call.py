@@ -1,0 +1,70 @@
+"""Item 1 of issue 16 in real Chromium against a real node, two desks: the RUS radar knows only its own
+aircraft; a WARNING between an unknown track and BERKUT21 offers the safety call about the unknown track,
+the RUS officer says which party to call (USA), and the USA desk receives the call, its alarm rings, and
+acknowledges it, which the RUS desk sees."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
+
+import pytest
+from desk_support import Desk
+from node_support import Running
+
+from airparley.geo import destination
+
+pytestmark = pytest.mark.slow
+
+
+def _rus_picture(running: Running) -> None:
+    """BERKUT21 (RUS) and an aircraft the Khmeimim radar cannot name, head-on 2 NM apart at FL300."""
+    now = running.clock().astimezone(UTC).isoformat().replace("+00:00", "Z")
+    lon, lat = destination(36.0, 35.5, 90.0, 2.0)
+    base = {"time": now, "alt_ft": 30000, "vs_fpm": 0, "source": "Khmeimim radar"}
+    states = [
+        {**base, "id": "RUS-SU35-1", "party": "RUS", "callsign": "BERKUT21", "lat": 35.5, "lon": 36.0}
+        | {"gs_kt": 450, "trk_deg": 90},
+        {**base, "id": "KHMEIMIM-T001", "party": "UNKNOWN", "callsign": "", "lat": float(lat), "lon": float(lon)}
+        | {"gs_kt": 380, "trk_deg": 270},
+    ]
+    posted = running.desk("rus_sensor").client.post("/api/v1/tracks", json={"states": states})
+    assert posted.status_code == 202, posted.text
+    running.node.tick()
+
+
+def test_a_call_about_an_unknown_track_from_the_rus_desk_is_acknowledged_by_the_usa_desk(
+    new_desk: Callable[..., Desk], screenshots: Callable[[Any, str], Any]
+) -> None:
+    rus, usa = new_desk(1280, 800), new_desk(1280, 800)
+    rus.open("rus_duty")
+    usa.open("usa_duty")
+    _rus_picture(rus.running)
+    page = rus.page
+    page.click("[data-tab=alerts]")
+    card = page.locator("#alerts li[data-alert]")
+    card.wait_for()
+    assert card.get_attribute("data-level") == "warning"
+    call = card.locator(".call-form")
+    button = call.locator("[data-action=safety-call]")
+    assert button.get_attribute("data-track") == "KHMEIMIM-T001"  # never BERKUT21, RUS's own
+    assert call.locator("select[name=track]").count() == 0  # one aircraft to call about
+    # The owner is unknown: the desk asks which party, rather than sending a call the node must refuse.
+    button.click()
+    call.locator(".field-error").wait_for()
+    assert not any("/alerts/safety-call" in url for url in rus.requests)
+    call.locator("select[name=to]").select_option("USA")
+    button.click()
+    call.locator("[role=status]", has_text="USA").wait_for()
+    # The USA desk: the alarm, the call in the hotline with the aircraft's position and level, Acknowledge.
+    alarm = usa.page.locator("#alarm:not([hidden])")
+    alarm.wait_for()
+    text = usa.page.inner_text("#alarm-list")
+    assert "KHMEIMIM-T001" in text
+    assert "FL300" in text
+    screenshots(usa.page, "safety-call-unknown")
+    usa.page.click("#alarm-list [data-action=ack]")
+    usa.page.wait_for_selector("#alarm", state="hidden")
+    # The RUS desk sees USA's acknowledgement on its message.
+    page.locator("#messages .badge.state-acknowledged", has_text="USA").wait_for()
