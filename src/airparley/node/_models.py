@@ -31,6 +31,7 @@ __all__ = [
     "CaseReport",
     "CaseView",
     "Conflict",
+    "ConflictCleared",
     "Disclosure",
     "Event",
     "EventPage",
@@ -47,17 +48,17 @@ __all__ = [
     "LiveTracks",
     "Me",
     "MessageView",
+    "NoticeChange",
     "NoticeCollection",
-    "NoticeEnded",
     "NoticeFeature",
-    "NoticeFiled",
     "Party",
     "PhraseCatalogue",
     "Picture",
     "RegisteredFrequency",
-    "SeparationLag",
+    "Share",
     "ShareView",
     "SharedTrack",
+    "SimulationLag",
     "TrackState",
     "described",
 ]
@@ -217,21 +218,14 @@ class NoticeRef(View):
     version: int
 
 
-class NoticeFiled(View):
-    """A filed, revised or ended notice (the ``filed`` list of ``POST /notices``, ``PUT``, ``cancel``, ``close``)."""
-
-    notice_id: str | None = None
-    party: str | None = None
-    version: int | None = None
-    state: str | None = None
-
-
 class Filed(View):
     filed: list[Object] = Field(description="Each filed notice: its id, version, state and conflicts found.")
 
 
-class NoticeEnded(View):
-    notice: NoticeRef | Object
+class NoticeChange(View):
+    """``notice.filed``, ``revised``, ``cancelled``, ``closed``: which notice version, and its state."""
+
+    notice: NoticeRef
     state: str
 
 
@@ -273,6 +267,11 @@ class BuffersFrom(View):
     agreement_id: str | None
     version: int | None
     source: str
+
+
+class ConflictCleared(View):
+    id: str
+    because: Any = Field(description='The notice version that cleared it, or "agreement".')
 
 
 class Conflict(View):
@@ -417,9 +416,15 @@ class Alert(View):
     vertical_sep_ft: float | None = None
 
 
+class TrackId(View):
+    id: str
+
+
 class AlertCleared(View):
-    a: SharedTrack
-    b: SharedTrack
+    """The pair whose alert cleared, by track id."""
+
+    a: TrackId
+    b: TrackId
 
 
 class LiveTracks(View):
@@ -483,7 +488,7 @@ class Flag(View):
     entry: EntryRef | None = None
 
 
-class SeparationLag(View):
+class SimulationLag(View):
     behind_s: float
     lagging: bool
     note: str
