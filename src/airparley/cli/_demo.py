@@ -365,11 +365,12 @@ def _open_store(db: str | None, folder: Path | None) -> tuple[Store, str]:
     and exit 2."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from airparley.store import Store
+    from airparley.store import Store, hold_sqlite_file
 
     url = database_url(db) if db else f"sqlite:///{(folder or Path('.')) / 'demo.db'}"
     shown = db if db else url
     try:
+        hold_sqlite_file(url)  # one process per SQLite file: a second demo or serve on it is refused
         store = Store.open(url)
         with store.begin() as tx:
             used = bool(tx.parties())

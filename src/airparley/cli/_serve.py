@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from airparley.cli._common import EXIT_BAD_INPUT, report_errors
+from airparley.cli._common import EXIT_BAD_INPUT, database_url, err_console, report_errors
 from airparley.cli._node import DEFAULT_DB, DEFAULT_KEYS, Db, KeysDir, load_keys, open_store
 from airparley.errors import InvalidInput
 from airparley.node import SETTINGS, Node, settings_from_env
@@ -34,6 +34,14 @@ def serve_command(
         )
     except InvalidInput as error:
         report_errors("settings", [error])
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    from airparley.store import hold_sqlite_file
+
+    try:
+        # SQLite takes one process: a second serve (or demo) on the file is refused, not run beside the first.
+        hold_sqlite_file(database_url(db))
+    except InvalidInput as error:
+        err_console.print(f"error: --db {db}: {error.reason}", markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     store = open_store(db)
     with store.begin() as tx:

@@ -1,4 +1,8 @@
-"""The scheduler: the node's ticks at a fixed rate, and a party's tactical scan as soon as its states are in."""
+"""The scheduler: the node's ticks at a fixed rate, and a party's tactical scan as soon as its states are in.
+
+With several processes on one PostgreSQL database, each runs a scheduler, and only the one holding the
+leadership (node/_cluster.py) does the acts that must happen once; the others take over when it dies.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 
+from airparley.node._cluster import Cluster
 from airparley.node._core import Node
 
 __all__ = ["Wake", "run_scheduler"]
@@ -54,7 +59,21 @@ async def run_scheduler(node: Node, wake: Wake) -> None:
     Ticks come at a fixed rate (every ``scheduler_interval_s`` from the first, however long each took). In
     between, a party's picture is scanned as soon as its new states are in, so an alert reaches its desk
     about one ingest and one scan after the state that raised it, not up to two intervals later; the next
-    tick then leaves out the parties scanned within the last half interval."""
+    tick then leaves out the parties scanned within the last half interval.
+
+    Before each tick the process asks whether it leads (on SQLite: always); a follower tries for the lead at
+    every tick, so it takes over about one interval after the leader's session ends. It also listens for
+    the other processes' events (node/_cluster.py) while it runs."""
+    cluster = Cluster(node)
+    node.keep_states_in_background = True  # kept track states are written beside the ticks (node/_replay.py)
+    await run_in_threadpool(cluster.start)
+    try:
+        await _run(node, wake, cluster)
+    finally:
+        await asyncio.shield(run_in_threadpool(cluster.stop))
+
+
+async def _run(node: Node, wake: Wake, cluster: Cluster) -> None:
     loop = asyncio.get_running_loop()
     interval = node.settings.scheduler_interval_s
     gather = node.settings.scan_gather_s  # a radar's scan comes in several posts: let them land together
@@ -66,7 +85,9 @@ async def run_scheduler(node: Node, wake: Wake) -> None:
                 await asyncio.sleep(max(0.0, due - loop.time()))
                 due = max(due + interval, loop.time() + gather)  # late: skip, never bunch up
                 fresh = wake.take()
-                await run_in_threadpool(partial(node.tick, skip_scanned_within_s=interval / 2, fresh=fresh))
+                leader = await run_in_threadpool(cluster.leading)
+                tick = partial(node.tick, skip_scanned_within_s=interval / 2, fresh=fresh, leader=leader)
+                await run_in_threadpool(tick)
             else:
                 await asyncio.sleep(gather)
                 parties = wake.take()

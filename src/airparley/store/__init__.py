@@ -6,6 +6,7 @@ from airparley.store._federation import Evidence, Peer
 from airparley.store._frequencies import GUARD_FREQUENCIES
 from airparley.store._hotline import StoredCase, StoredMessage
 from airparley.store._idempotency import RememberedResponse
+from airparley.store._locks import EVENTS_CHANNEL, LEADER_KEY, hold_sqlite_file
 from airparley.store._notices import StoredNotice
 from airparley.store._parties import LANGUAGES, TIERS, Officer, Party, hash_token
 from airparley.store._schema import metadata
@@ -13,8 +14,10 @@ from airparley.store._tracks import StoredShare, StoredWatch
 from airparley.store._tx import Store, Tx
 
 __all__ = [
+    "EVENTS_CHANNEL",
     "GUARD_FREQUENCIES",
     "LANGUAGES",
+    "LEADER_KEY",
     "TIERS",
     "Event",
     "EventTail",
@@ -31,6 +34,7 @@ __all__ = [
     "StoredWatch",
     "Tx",
     "hash_token",
+    "hold_sqlite_file",
     "make_engine",
     "metadata",
     "upgrade",

@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from airparley._time import optional_iso_z
 from airparley.ledger import Entry
+from airparley.store._locks import serialise_writes
 
 if TYPE_CHECKING:
     from airparley.store._events import Event
@@ -35,6 +36,10 @@ class TxBase:
         self.heads: dict[str, Entry] = {}
         #: Events this transaction appended: added to the store's event tail after commit.
         self.events: list[Event] = []
+
+    def serialise_writes(self) -> None:
+        """Take the node-wide write lock for the rest of this transaction (PostgreSQL; store/_locks.py)."""
+        serialise_writes(self.connection)
 
     def _seq_bound(self, seq: int) -> int:
         """A cursor as the seq columns can compare it: PostgreSQL's INTEGER is 32-bit, and a cursor past its

@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select
 
 from airparley.store import _schema as t
 from airparley.store._base import TxBase, _primary_key
+from airparley.store._locks import notify_events, serialise_writes
 
 __all__ = ["Event", "EventTail", "EventsTx"]
 
@@ -57,6 +58,10 @@ class EventTail:
                 elif newest is None or event.seq > newest:
                     self.base = event.seq - 1 if newest is not None else None
                     self._seqs, self._events = [event.seq], [event]
+                elif self._holds(event.seq):
+                    # Already in: the listener of another process's commits (node/_cluster.py) read it from
+                    # the database before this process's own commit handed it over, or the other way round.
+                    continue
                 else:  # committed out of seq order: everything up to the newest one is left to the database
                     self.base = newest
                     self._seqs, self._events = [], []
@@ -64,6 +69,16 @@ class EventTail:
                 drop = len(self._seqs) - self.size
                 self.base = self._seqs[drop - 1]
                 del self._seqs[:drop], self._events[:drop]
+
+    def _holds(self, seq: int) -> bool:
+        """Whether the tail holds the event ``seq``."""
+        at = bisect.bisect_left(self._seqs, seq)
+        return at < len(self._seqs) and self._seqs[at] == seq
+
+    def newest(self) -> int | None:
+        """The newest seq the tail accounts for (held, or its base), or None before it is started."""
+        with self._lock:
+            return self._seqs[-1] if self._seqs else self.base
 
     def start(self, base: int) -> None:
         with self._lock:
@@ -87,6 +102,10 @@ class EventsTx(TxBase):
 
     def append_event(self, kind: str, audience: Iterable[str], payload: Mapping[str, Any], now: datetime) -> int:
         parties = sorted(set(audience))
+        # Under the write lock, events commit in seq order across processes (store/_locks.py); every process's
+        # listener is woken by the commit (node/_cluster.py).
+        serialise_writes(self.connection)
+        notify_events(self.connection)
         result = self.connection.execute(
             _INSERT_EVENT, {"created_at": now, "kind": kind, "audience": parties, "payload": dict(payload)}
         )

@@ -7,6 +7,7 @@ from sqlalchemy import and_, func, insert, select
 from airparley.ledger import Entry
 from airparley.store import _schema as t
 from airparley.store._base import TxBase
+from airparley.store._locks import serialise_writes
 
 __all__ = ["LedgerTx"]
 
@@ -20,6 +21,7 @@ class LedgerTx(TxBase):
 
     def add_entry(self, entry: Entry) -> None:
         """Store a signed entry; a second entry with the same party and seq is refused by the key."""
+        serialise_writes(self.connection)
         self.connection.execute(
             _INSERT_ENTRY,
             {
@@ -48,7 +50,11 @@ class LedgerTx(TxBase):
 
         The heads are cached by the store after each commit (never before: an entry rolled back is never
         cached). Every call checks the cache against the database, in this transaction, with one scan of the
-        ledger's key (each party's newest seq); a party whose newest seq differs is read again."""
+        ledger's key (each party's newest seq); a party whose newest seq differs is read again.
+
+        On PostgreSQL the node-wide write lock is taken first (store/_locks.py), so the heads read here stay
+        the heads until this transaction ends, whichever process writes next: chains never fork."""
+        serialise_writes(self.connection)
         cached = self._store.cached_heads() if self._store is not None else {}
         heads: dict[str, Entry] = {}
         for code, seq in self.connection.execute(_HEAD_SEQS):

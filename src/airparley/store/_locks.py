@@ -1,0 +1,107 @@
+"""What lets several processes share one database, and what keeps a second one off an SQLite file.
+
+On PostgreSQL any number of ``airparley serve`` processes may run against one database (issue 18). What
+must stay one across them is serialised in the database itself:
+
+- ``serialise_writes``: a transaction-level advisory lock taken before a transaction reads a ledger head or
+  appends an event. It makes the ledger's chains contiguous (the head is read under the lock, so two
+  processes never sign the same seq) and makes events commit in ``seq`` order, so a reader that has seen
+  seq N and reads ``seq > N`` can never later miss an event that committed behind a higher one. One key for
+  both, not one per party: an act may sign entries for several parties and append events in any order, and
+  one lock cannot deadlock with itself. A process's writes were already one at a time (``Node.write``).
+- ``LEADER_KEY``: the session-level advisory lock the scheduler's leader holds (node/_cluster.py).
+- ``EVENTS_CHANNEL``: the ``LISTEN``/``NOTIFY`` channel that wakes every process's event tail on a commit.
+
+SQLite is the embedded, single-process store: :func:`hold_sqlite_file` takes an exclusive ``flock`` on a
+``.lock`` file beside the database for the whole life of a ``serve`` or ``demo`` process, and a second one
+is refused with one line instead of running with its own scheduler and caches over the same file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+
+from sqlalchemy import Connection, text
+from sqlalchemy.engine import make_url
+
+from airparley.errors import InvalidInput
+
+__all__ = [
+    "EVENTS_CHANNEL",
+    "LEADER_KEY",
+    "WRITE_KEY",
+    "hold_sqlite_file",
+    "notify_events",
+    "serialise_writes",
+]
+
+#: Advisory lock keys (64-bit; arbitrary, but fixed: every version of airparley must use the same ones).
+WRITE_KEY = 0x61697270_00000001  # "airp" 1: the ledger heads and the event sequence
+LEADER_KEY = 0x61697270_00000002  # "airp" 2: the scheduler's leader
+EVENTS_CHANNEL = "airparley_events"
+
+_SERIALISED = "airparley_serialised"  # marks a connection's current transaction as holding WRITE_KEY
+_held_files: dict[str, int] = {}  # realpath -> the descriptor holding its flock, for the process's life
+
+
+def serialise_writes(connection: Connection) -> None:
+    """Take the node-wide write lock for the rest of this transaction (PostgreSQL; once per transaction).
+
+    SQLite needs none: one process (see :func:`hold_sqlite_file`), whose writes ``Node.write`` serialises."""
+    if connection.dialect.name != "postgresql":
+        return
+    transaction = connection.get_transaction()
+    if transaction is not None and connection.info.get(_SERIALISED) is transaction:
+        return
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_KEY})
+    connection.info[_SERIALISED] = transaction
+
+
+def notify_events(connection: Connection) -> None:
+    """Tell every process's listener, when this transaction commits, that new events are in (PostgreSQL).
+
+    PostgreSQL folds identical notifications of one transaction into one, and delivers none on rollback."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": EVENTS_CHANNEL})
+
+
+def hold_sqlite_file(url: str) -> None:
+    """Keep other processes off the SQLite database at ``url`` while this process lives, or raise
+    ``InvalidInput("db", ...)`` naming the reason if another process already holds it.
+
+    The lock is ``flock`` on ``<database>.lock``: the kernel drops it when the process ends, even by
+    ``kill -9``, so a crashed node never leaves a stale lock behind. Nothing to hold for PostgreSQL or an
+    in-memory database; holding the same file twice in one process is allowed (tests, the demo's restarts)."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # not a URL: opening the store names that problem
+        return
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(os.path.realpath(database))
+    if str(path) in _held_files:
+        return
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        # No folder, or not writable: SQLite could not write its -wal file there either, so opening the store
+        # fails next and names the problem better than the lock file would.
+        return
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise InvalidInput(
+            "db",
+            f"another airparley process is already serving {str(path)!r}; SQLite takes one process "
+            "(stop the other, or use PostgreSQL to run several)",
+        ) from None
+    with contextlib.suppress(OSError):  # who holds it, for whoever looks at the file; the lock is the flock
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\n".encode())
+    _held_files[str(path)] = descriptor
