@@ -38,6 +38,7 @@ from airparley.tactical import (
     TrackStates,
     find_incidents,
     find_intrusions,
+    incident_svg,
     latest_per_id,
     parse_track_lines,
     scan_conflicts,
@@ -324,6 +325,25 @@ def incidents_command(
     h_nm: Annotated[float, typer.Option(help="Horizontal minimum, NM.")] = _INCIDENT.h_nm,
     v_ft: Annotated[float, typer.Option(help="Vertical minimum, ft.")] = _INCIDENT.v_ft,
     step_s: Annotated[float, typer.Option(help="Interpolation step, seconds.")] = _INCIDENT.step_s,
+def _plot_name(number: int, incident: Incident) -> str:
+    # ids are free text from the track file: only a safe subset reaches the file name
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{incident.id_a}_{incident.id_b}")[:80]
+    return f"incident-{number:03d}-{safe}.svg"
+
+
+def _write_plots(directory: Path, incidents: list[Incident], h_nm: float) -> None:
+    """One SVG per incident, numbered in the listing's order; the paths go to stderr (stdout stays the data)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for number, incident in enumerate(incidents, start=1):
+            path = directory / _plot_name(number, incident)
+            path.write_text(incident_svg(incident, h_nm), encoding="utf-8")
+            err_console.print(f"wrote {path}", markup=False, highlight=False)
+    except OSError as error:
+        err_console.print(f"error: --plot {directory}: {error.strerror or error}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
     history_s: Annotated[float, typer.Option(help="History kept before each incident, seconds.")] = _INCIDENT.history_s,
     as_json: JsonFlag = False,
 ) -> None:
@@ -332,6 +352,13 @@ def incidents_command(
     Tracks are interpolated linearly to common steps; one incident per continuous encounter, with its
     minimum separation and both tracks' states from --history-s before it to its end.
     """
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="Also write one SVG per incident into this directory (plan view and separation over time).",
+        ),
+    ] = None,
     settings = _settings_or_exit(IncidentSettings, h_nm=h_nm, v_ft=v_ft, step_s=step_s, history_s=history_s)
     incidents = find_incidents(_load_states(states_file), settings)
     if as_json:
@@ -340,6 +367,8 @@ def incidents_command(
         return
     from rich.table import Table
 
+    if plot is not None:
+        _write_plots(plot, incidents, settings.h_nm)
     table = Table(
         title=f"{len(incidents)} incident(s) below {settings.h_nm:g} NM and {settings.v_ft:g} ft",
         title_justify="left",

@@ -11,6 +11,7 @@ from airparley.tactical import (
     _incidents,
     _intrusions,
     _nonresponse,
+    _plot,
     _records,
     _scan,
     _states,
@@ -21,6 +22,7 @@ from airparley.tactical._encounters import *  # noqa: F403
 from airparley.tactical._incidents import *  # noqa: F403
 from airparley.tactical._intrusions import *  # noqa: F403
 from airparley.tactical._nonresponse import *  # noqa: F403
+from airparley.tactical._plot import *  # noqa: F403
 from airparley.tactical._records import *  # noqa: F403
 from airparley.tactical._scan import *  # noqa: F403
 from airparley.tactical._states import *  # noqa: F403
@@ -32,6 +34,7 @@ __all__ = [
     *_incidents.__all__,
     *_intrusions.__all__,
     *_nonresponse.__all__,
+    *_plot.__all__,
     *_records.__all__,
     *_scan.__all__,
     *_states.__all__,
