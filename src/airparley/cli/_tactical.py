@@ -319,12 +319,6 @@ def _incident_record(incident: Incident) -> dict[str, Any]:
     }
 
 
-@tactical_app.command("incidents")
-def incidents_command(
-    states_file: Annotated[Path, typer.Argument(help="A time series of track states as JSON lines; - for stdin.")],
-    h_nm: Annotated[float, typer.Option(help="Horizontal minimum, NM.")] = _INCIDENT.h_nm,
-    v_ft: Annotated[float, typer.Option(help="Vertical minimum, ft.")] = _INCIDENT.v_ft,
-    step_s: Annotated[float, typer.Option(help="Interpolation step, seconds.")] = _INCIDENT.step_s,
 def _plot_name(number: int, incident: Incident) -> str:
     # ids are free text from the track file: only a safe subset reaches the file name
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{incident.id_a}_{incident.id_b}")[:80]
@@ -344,14 +338,14 @@ def _write_plots(directory: Path, incidents: list[Incident], h_nm: float) -> Non
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
+@tactical_app.command("incidents")
+def incidents_command(
+    states_file: Annotated[Path, typer.Argument(help="A time series of track states as JSON lines; - for stdin.")],
+    h_nm: Annotated[float, typer.Option(help="Horizontal minimum, NM.")] = _INCIDENT.h_nm,
+    v_ft: Annotated[float, typer.Option(help="Vertical minimum, ft.")] = _INCIDENT.v_ft,
+    step_s: Annotated[float, typer.Option(help="Interpolation step, seconds.")] = _INCIDENT.step_s,
     history_s: Annotated[float, typer.Option(help="History kept before each incident, seconds.")] = _INCIDENT.history_s,
     as_json: JsonFlag = False,
-) -> None:
-    """Encounters whose actual separation fell below --h-nm horizontally and --v-ft vertically.
-
-    Tracks are interpolated linearly to common steps; one incident per continuous encounter, with its
-    minimum separation and both tracks' states from --history-s before it to its end.
-    """
     plot: Annotated[
         Path | None,
         typer.Option(
@@ -359,16 +353,22 @@ def _write_plots(directory: Path, incidents: list[Incident], h_nm: float) -> Non
             help="Also write one SVG per incident into this directory (plan view and separation over time).",
         ),
     ] = None,
+) -> None:
+    """Encounters whose actual separation fell below --h-nm horizontally and --v-ft vertically.
+
+    Tracks are interpolated linearly to common steps; one incident per continuous encounter, with its
+    minimum separation and both tracks' states from --history-s before it to its end.
+    """
     settings = _settings_or_exit(IncidentSettings, h_nm=h_nm, v_ft=v_ft, step_s=step_s, history_s=history_s)
     incidents = find_incidents(_load_states(states_file), settings)
+    if plot is not None:
+        _write_plots(plot, incidents, settings.h_nm)
     if as_json:
         with JsonLinesWriter() as out:
             out.write_all(_incident_record(incident) for incident in incidents)
         return
     from rich.table import Table
 
-    if plot is not None:
-        _write_plots(plot, incidents, settings.h_nm)
     table = Table(
         title=f"{len(incidents)} incident(s) below {settings.h_nm:g} NM and {settings.v_ft:g} ft",
         title_justify="left",
