@@ -81,14 +81,20 @@ def _settings_or_exit(build: Any, **values: Any) -> Any:
 _STATE_NUMBERS = ("lat", "lon", "alt_ft", "gs_kt", "trk_deg", "vs_fpm")
 
 
-def _state_records(states: TrackStates) -> list[dict[str, Any]]:
-    """Every state as a record; each column is read out of its array once (not element by element)."""
+def _state_records(states: TrackStates, iso: dict[float, str] | None = None) -> list[dict[str, Any]]:
+    """Every state as a record; each column is read out of its array once (not element by element).
+
+    ``iso`` keeps the times already written: the histories of successive incidents share most states."""
     ids, parties, times = states.id.tolist(), states.party.tolist(), states.time_s.tolist()
     numbers = [getattr(states, name).tolist() for name in _STATE_NUMBERS]
     callsigns, sources = states.callsign.tolist(), states.source.tolist()
+    written = {} if iso is None else iso
     records = []
     for k in range(len(ids)):
-        record: dict[str, Any] = {"id": ids[k], "party": parties[k], "time": _iso(times[k])}
+        when = written.get(times[k])
+        if when is None:
+            when = written[times[k]] = _iso(times[k])
+        record: dict[str, Any] = {"id": ids[k], "party": parties[k], "time": when}
         for name, column in zip(_STATE_NUMBERS, numbers, strict=True):
             record[name] = column[k]
         if callsigns[k]:
@@ -302,7 +308,7 @@ def intrusions_command(
 # -- incidents --------------------------------------------------------------------------------------------------
 
 
-def _incident_record(incident: Incident) -> dict[str, Any]:
+def _incident_record(incident: Incident, iso: dict[float, str] | None = None) -> dict[str, Any]:
     return {
         "a": incident.id_a,
         "b": incident.id_b,
@@ -314,8 +320,8 @@ def _incident_record(incident: Incident) -> dict[str, Any]:
         "min_time": _iso(incident.min_time_s),
         "min_h_nm": round(incident.min_h_nm, 4),
         "min_v_ft": round(incident.min_v_ft, 1),
-        "history_a": _state_records(incident.history_a),
-        "history_b": _state_records(incident.history_b),
+        "history_a": _state_records(incident.history_a, iso),
+        "history_b": _state_records(incident.history_b, iso),
     }
 
 
@@ -365,7 +371,8 @@ def incidents_command(
         _write_plots(plot, incidents, settings.h_nm)
     if as_json:
         with JsonLinesWriter() as out:
-            out.write_all(_incident_record(incident) for incident in incidents)
+            iso: dict[float, str] = {}
+            out.write_all(_incident_record(incident, iso) for incident in incidents)
         return
     from rich.table import Table
 
