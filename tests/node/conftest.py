@@ -30,8 +30,11 @@ def running(db_url: str) -> Iterator[Running]:
                 _, token = tx.add_officer(code, f"{code} {tier}", tier, clock())
                 desks_tokens[f"{code.lower()}_{tier}"] = (code, tier, token)
     keys = {code: generate_key() for code, _, _ in PARTIES}
-    # Ticks and scans only when a test asks (node.tick()): the test drives time.
-    settings = NodeSettings(rate_per_s=1000, rate_burst=5000, scheduler_interval_s=3600, scan_gather_s=3600)
+    # Ticks and scans only when a test asks (node.tick()): the test drives time. Track states are kept for an
+    # hour (off by default): the replay tests read them back.
+    settings = NodeSettings(
+        rate_per_s=1000, rate_burst=5000, scheduler_interval_s=3600, scan_gather_s=3600, track_keep_s=3600
+    )
     node = Node(store, settings, clock, keys=keys)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(desk_app(node), host="127.0.0.1", port=port, log_level="warning"))

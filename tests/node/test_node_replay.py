@@ -78,6 +78,12 @@ def _live(running: Running, desk: str) -> dict[str, Any]:
     }
 
 
+def _tick(running: Running) -> None:
+    """A scheduler tick; the served node's scheduler writes the kept states in a thread of its own: wait for it."""
+    running.node.tick()
+    running.node.state_keeper.join()
+
+
 def _replay(running: Running, desk: str, at: datetime) -> dict[str, Any]:
     answer = running.desk(desk).client.get("/api/v1/picture", params={"at": _iso(at)})
     assert answer.status_code == 200, answer.text
@@ -102,7 +108,7 @@ def test_a_replay_shows_what_each_party_could_see_then(running: Running) -> None
     _post(running, "usa_sensor", "/tracks", {"states": _usa_states(running, 0)})
     _post(running, "rus_sensor", "/tracks", {"states": _rus_states(running)})
     _post(running, "usa_duty", "/notices", usa_strike())
-    running.node.tick()
+    _tick(running)
     first = {desk: _live(running, desk) for desk in ("usa_duty", "rus_duty")}
     assert first["usa_duty"]["alerts"], "the head-on pair alerts"
     # 01:00:10 - the Russian strike (a conflict), a case, a message, and the E-3 shared with RUS.
@@ -114,7 +120,7 @@ def test_a_replay_shows_what_each_party_could_see_then(running: Running) -> None
     case = _post(running, "usa_duty", "/cases", {"subject": {"kind": "conflict", "conflict_id": conflict["id"]}})
     _post(running, "usa_duty", "/messages", {"recipients": ["RUS"], "template": "stand_by"})
     _post(running, "usa_duty", "/tracks/shares", {"track": "USA-E3-1", "with": ["RUS"]})
-    running.node.tick()
+    _tick(running)
     second = {desk: _live(running, desk) for desk in ("usa_duty", "rus_duty")}
     assert "USA-E3-1" in second["rus_duty"]["tracks"]
     # 01:00:20 - the American strike revised, the Russian desk reads the message, the share revoked.
@@ -128,7 +134,7 @@ def test_a_replay_shows_what_each_party_could_see_then(running: Running) -> None
     _post(running, "usa_duty", f"/tracks/shares/{share['share_id']}/revoke", None)
     message_id = next(iter(second["rus_duty"]["messages"]))
     _post(running, "rus_duty", f"/messages/{message_id}/read", None)
-    running.node.tick()
+    _tick(running)
     third = {desk: _live(running, desk) for desk in ("usa_duty", "rus_duty")}
     assert "USA-E3-1" not in third["rus_duty"]["tracks"]
 
@@ -207,6 +213,12 @@ def test_kept_states_are_pruned_beyond_the_period(tmp_path: Path) -> None:
         with store.begin() as tx:
             assert tx.state_batches("USA", t0.timestamp() - 1, t0.timestamp() + 1) == []
             assert len(tx.state_batches("USA", later.timestamp() - 1, later.timestamp())) == 1
+        # The running scheduler's way: the same write, in a thread of its own.
+        keeper.add("USA", [(*row[:2], later.timestamp() + 1, *row[3:])])
+        keeper.flush_in_background(store.begin, later)
+        keeper.join()
+        with store.begin() as tx:
+            assert len(tx.state_batches("USA", later.timestamp() - 1, later.timestamp() + 1)) == 2
         # Off: nothing waits, nothing is written.
         off = StateKeeper(keep_s=0.0)
         off.add("USA", [row])

@@ -122,6 +122,9 @@ class Node:
         self.pictures = Pictures(history_s=keep_s, clock=lambda: clock().timestamp())
         # Each party's own accepted states are kept for replay, one batch per party per tick (node/_replay.py).
         self.state_keeper = StateKeeper(self.settings.track_keep_s)
+        #: Set by the running scheduler (node/_scheduler.py): kept states are written by a thread of their own,
+        #: not in the tick. A tick called directly (tests, the headless demo) writes them before it returns.
+        self.keep_states_in_background = False
         if self.settings.track_keep_s > 0:
             self.pictures.keeper = self.state_keeper.add
         self.shares = ShareBook()
@@ -330,10 +333,13 @@ class Node:
         self._step("reading the track shares", lambda tx: self.shares.load(tx.active_track_shares()))
         # Every process keeps the states posted to it (each holds its own); pruning twice is harmless. Not under
         # the node's lock (self.write): the kept states touch nothing in memory, and desks' acts need not wait.
-        try:
-            self.state_keeper.flush(self.store.begin, now)
-        except Exception:
-            _log.exception("scheduler: keeping track states for replay failed; the other steps go on")
+        if self.keep_states_in_background:
+            self.state_keeper.flush_in_background(self.store.begin, now)
+        else:
+            try:
+                self.state_keeper.flush(self.store.begin, now)
+            except Exception:
+                _log.exception("scheduler: keeping track states for replay failed; the other steps go on")
         parties = None
         if skip_scanned_within_s > 0.0:
             recent = time.monotonic() - skip_scanned_within_s

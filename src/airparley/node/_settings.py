@@ -63,7 +63,7 @@ def _non_response(name: str) -> Any:
 @dataclass(frozen=True)
 class NodeSettings:
     """How one node runs: buffers, limits and the scheduler's timings (every value positive; ``track_keep_s``
-    may be 0: no track states kept)."""
+    may be 0, its default: no track states kept)."""
 
     lateral_nm: float = _declare(5.0, "NM", "Lateral buffer of strategic conflict checks.")
     vertical_ft: float = _declare(1000.0, "ft", "Vertical buffer of strategic conflict checks.")
@@ -100,11 +100,12 @@ class NodeSettings:
     incident_v_ft: float = _incident("v_ft")
     incident_history_s: float = _incident("history_s")
     track_keep_s: float = field(
-        default=3600.0,
+        default=0.0,
         metadata={
             "unit": "s",
             "help": "How long each party's own posted track states are kept for replay (GET /api/v1/picture?at=T,"
-            " airparley replay); pruned beyond it every tick. 0 keeps none.",
+            " airparley replay); pruned beyond it every tick. 0 (the default) keeps none: at 20,000 tracks keeping"
+            " costs about 5% of a core and 2 GB an hour (docs/replay.md).",
             "zero": True,
         },
     )
