@@ -44,6 +44,7 @@ __all__ = [
     "Hint",
     "InForce",
     "Incident",
+    "IncidentDisclosed",
     "Intrusion",
     "LiveTracks",
     "Me",
@@ -51,6 +52,7 @@ __all__ = [
     "NoticeChange",
     "NoticeCollection",
     "NoticeFeature",
+    "NoticeResult",
     "Party",
     "PhraseCatalogue",
     "Picture",
@@ -218,10 +220,6 @@ class NoticeRef(View):
     version: int
 
 
-class Filed(View):
-    filed: list[Object] = Field(description="Each filed notice: its id, version, state and conflicts found.")
-
-
 class NoticeChange(View):
     """``notice.filed``, ``revised``, ``cancelled``, ``closed``: which notice version, and its state."""
 
@@ -284,14 +282,26 @@ class Conflict(View):
     buffers_from: BuffersFrom
 
 
+class NoticeResult(View):
+    """A notice filed, revised, cancelled or closed: its version, its state and its conflicts now."""
+
+    notice: NoticeRef
+    state: str
+    conflicts: list[Conflict]
+
+
+class Filed(View):
+    filed: list[NoticeResult]
+
+
 # -- hotline: messages and cases ------------------------------------------------------------------------
 class Receipt(View):
     party: str
     state: str
     read_at: str | None = None
-    read_by: str | None = None
+    read_by: Actor | None = None
     acknowledged_at: str | None = None
-    acknowledged_by: str | None = None
+    acknowledged_by: Actor | None = None
     escalated_at: str | None = None
 
 
@@ -523,6 +533,11 @@ class Incident(View):
     entry: EntryRef | None = None
     recorded_at: str | None = None
     disclosures: list[Object] | None = None
+
+
+class IncidentDisclosed(View):
+    incident: Incident = Field(description="The record as the disclosing party now reads it.")
+    disclosure: Object = Field(description="The signed disclosure: to whom, what, when.")
 
 
 class DisclosureItem(View):

@@ -66,7 +66,11 @@ def agreements_router(node: Node) -> APIRouter:
     def show(who: Annotated[Officer, officer_for(Act.READ_AGREEMENTS)], agreement_id: str) -> JSONResponse:
         return described(service.show_for(who, agreement_id))
 
-    @api.post("/agreements/{agreement_id}/versions/{version}/sign", summary="Sign one version for your party")
+    @api.post(
+        "/agreements/{agreement_id}/versions/{version}/sign",
+        response_model=AgreementVersion,
+        summary="Sign one version for your party",
+    )
     def sign(
         who: Annotated[Officer, officer_for(Act.SIGN_AGREEMENTS)],
         agreement_id: str,

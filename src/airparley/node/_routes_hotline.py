@@ -49,14 +49,14 @@ def hotline_router(node: Node) -> APIRouter:
     def get_message(who: Annotated[Officer, officer_for(Act.READ_HOTLINE)], message_id: str) -> JSONResponse:
         return described(hotline.message_for(who, message_id))
 
-    @api.post("/messages/{message_id}/read", summary="Mark a received message read")
+    @api.post("/messages/{message_id}/read", response_model=MessageView, summary="Mark a received message read")
     def read_message(
         who: Annotated[Officer, officer_for(Act.ACT_ON_HOTLINE)], message_id: str, key: IdempotencyKey = None
     ) -> JSONResponse:
         path = f"/messages/{message_id}/read"
         return once(node, who, key, "POST", path, None, lambda tx: (200, hotline.mark(tx, who, message_id, "read")))
 
-    @api.post("/messages/{message_id}/ack", summary="Acknowledge a received message")
+    @api.post("/messages/{message_id}/ack", response_model=MessageView, summary="Acknowledge a received message")
     def ack_message(
         who: Annotated[Officer, officer_for(Act.ACT_ON_HOTLINE)], message_id: str, key: IdempotencyKey = None
     ) -> JSONResponse:
@@ -95,7 +95,11 @@ def hotline_router(node: Node) -> APIRouter:
     def get_case(who: Annotated[Officer, officer_for(Act.READ_HOTLINE)], case_id: str) -> JSONResponse:
         return described(hotline.case_for(who, case_id))
 
-    @api.post("/cases/{case_id}/{action}", summary="propose, counter, accept, reject, escalate or resolve")
+    @api.post(
+        "/cases/{case_id}/{action}",
+        response_model=CaseView,
+        summary="propose, counter, accept, reject, escalate or resolve",
+    )
     def act_on_case(
         who: Annotated[Officer, officer_for(Act.ACT_ON_HOTLINE)],
         case_id: str,

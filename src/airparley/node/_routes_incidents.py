@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
-from airparley.node._models import Incident, described
+from airparley.node._models import Incident, IncidentDisclosed, described
 from airparley.node._routing import IdempotencyKey, once
 from airparley.store import Officer
 
@@ -39,6 +39,7 @@ def incidents_router(node: Node) -> APIRouter:
 
     @api.post(
         "/incidents/{incident_id}/disclose",
+        response_model=IncidentDisclosed,
         summary="Disclose one of your party's incident records (its trails) to named parties: a signed act",
     )
     def disclose_incident(

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
-from airparley.node._models import Conflict, Filed, NoticeCollection, described
+from airparley.node._models import Conflict, Filed, NoticeCollection, NoticeResult, described
 from airparley.node._routing import GeoJSON, IdempotencyKey, once
 from airparley.store import Officer
 from airparley.strategic import NoticeState
@@ -44,7 +44,11 @@ def notices_router(node: Node) -> APIRouter:
     def get_notice(who: Annotated[Officer, officer_for(Act.READ_NOTICES)], notice_id: str) -> JSONResponse:
         return described(notices.notice_for(who, notice_id))
 
-    @api.put("/notices/{notice_id}", summary="Revise a notice: a new version, numbered by the node")
+    @api.put(
+        "/notices/{notice_id}",
+        response_model=NoticeResult,
+        summary="Revise a notice: a new version, numbered by the node",
+    )
     def revise_notice(
         who: Annotated[Officer, officer_for(Act.REVISE_NOTICES)],
         notice_id: str,
@@ -61,7 +65,7 @@ def notices_router(node: Node) -> APIRouter:
             lambda tx: (200, notices.revise_notice(tx, who, notice_id, document)),
         )
 
-    @api.post("/notices/{notice_id}/cancel", summary="Cancel a notice")
+    @api.post("/notices/{notice_id}/cancel", response_model=NoticeResult, summary="Cancel a notice")
     def cancel_notice(
         who: Annotated[Officer, officer_for(Act.END_NOTICES)], notice_id: str, key: IdempotencyKey = None
     ) -> JSONResponse:
@@ -75,7 +79,9 @@ def notices_router(node: Node) -> APIRouter:
             lambda tx: (200, notices.end_notice(tx, who, notice_id, NoticeState.CANCELLED)),
         )
 
-    @api.post("/notices/{notice_id}/close", summary="Close a notice (the activity is over)")
+    @api.post(
+        "/notices/{notice_id}/close", response_model=NoticeResult, summary="Close a notice (the activity is over)"
+    )
     def close_notice(
         who: Annotated[Officer, officer_for(Act.END_NOTICES)], notice_id: str, key: IdempotencyKey = None
     ) -> JSONResponse:

@@ -47,7 +47,12 @@ def parties_router(node: Node) -> APIRouter:
     ) -> JSONResponse:
         return described(service.registered_frequencies())
 
-    @api.post("/frequencies", status_code=201, summary="Register a frequency in the catalogue (agree it: /agreements)")
+    @api.post(
+        "/frequencies",
+        status_code=201,
+        response_model=RegisteredFrequency,
+        summary="Register a frequency in the catalogue (agree it: /agreements)",
+    )
     def add_frequency(
         who: Annotated[Officer, officer_for(Act.ADD_FREQUENCIES)],
         name: Annotated[str, Body()],

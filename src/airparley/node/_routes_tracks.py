@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
-from airparley.node._models import AcceptedTracks, Alert, Flag, Share, ShareView, TrackState, described
+from airparley.node._models import AcceptedTracks, Alert, Flag, MessageView, Share, ShareView, TrackState, described
 from airparley.node._routing import IdempotencyKey, json_response, once
 from airparley.node._scheduler import Wake
 from airparley.store import Officer, Tx
@@ -107,6 +107,7 @@ def tracks_router(node: Node, wake: Wake) -> APIRouter:
     @api.post(
         "/alerts/safety-call",
         status_code=201,
+        response_model=MessageView,
         summary="Call another party about its aircraft in your picture: a safety message, watched for a response",
     )
     def safety_call(
