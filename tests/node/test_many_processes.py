@@ -317,3 +317,33 @@ def test_a_websocket_on_one_process_receives_every_process_events_in_order(
     assert not failures
     assert [e["seq"] for e in received] == [e["seq"] for e in expected]
     assert received == expected
+
+
+# -- 5. Idempotency-Keys across processes ---------------------------------------------------------------
+def test_one_idempotency_key_sent_to_both_processes_at_once_acts_once(
+    pg_url: str, tmp_path: Path, processes: list[Served]
+) -> None:
+    setup = _setup(pg_url, tmp_path)
+    processes.extend([_serve(setup), _serve(setup)])
+    answers: dict[int, list[httpx.Response]] = {i: [] for i in range(15)}
+    barrier = threading.Barrier(2)
+
+    def send(served: Served) -> None:
+        with _client(served, setup.tokens["RUS"]) as rus:
+            for i in answers:
+                barrier.wait(timeout=20)  # both processes get each key at the same moment
+                body = {"recipients": ["USA"], "template": "stand_by"}
+                answers[i].append(rus.post("/api/v1/messages", json=body, headers={"Idempotency-Key": f"k-{i}"}))
+
+    threads = [threading.Thread(target=send, args=(s,)) for s in processes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=50)
+    for i, (one, other) in answers.items():
+        assert one.status_code == other.status_code == 201, (i, one.text, other.text)
+        assert one.json() == other.json()
+    entries = _verify(setup)
+    sent = [e for e in entries if e["party"] == "RUS" and e["kind"] == "message.sent"]
+    assert len(sent) == len(answers)
+    assert len({e["body"]["message"]["message_id"] for e in sent}) == len(answers)

@@ -325,11 +325,13 @@ class Node:
             self._step("forgetting old idempotency keys", lambda tx: tx.forget_responses_before(kept_since))
         self._step("the agreements in force", self.agreements.refresh)  # a signed version takes effect at its start
         if leader:
-            # Under the node-wide write lock from its first read: what is due is read as the last process left it.
-            self._step(
-                "the hotline's deadlines, re-rings and escalations",
-                lambda tx: (tx.serialise_writes(), self.hotline.tick(tx, now)),
-            )
+
+            def hotline(tx: Tx) -> None:
+                # Under the node-wide write lock from its first read: what is due is as the last process left it.
+                tx.serialise_writes()
+                self.hotline.tick(tx, now)
+
+            self._step("the hotline's deadlines, re-rings and escalations", hotline)
         self._step("reading the track shares", lambda tx: self.shares.load(tx.active_track_shares()))
         # Every process keeps the states posted to it (each holds its own); pruning twice is harmless. Not under
         # the node's lock (self.write): the kept states touch nothing in memory, and desks' acts need not wait.

@@ -10,6 +10,7 @@ from sqlalchemy import and_, delete, insert, select
 
 from airparley.store import _schema as t
 from airparley.store._base import TxBase
+from airparley.store._locks import serialise_key
 
 __all__ = ["IdempotencyTx", "RememberedResponse"]
 
@@ -40,6 +41,9 @@ class IdempotencyTx(TxBase):
     """Remembered responses."""
 
     def idempotent_response(self, officer_id: str, key: str) -> RememberedResponse | None:
+        """The remembered answer, read under a lock on the key held to the end of the transaction (PostgreSQL;
+        store/_locks.py), so the same key sent to two processes at once is acted on once."""
+        serialise_key(self.connection, officer_id, key)
         row = self.connection.execute(
             select(t.idempotency).where(and_(t.idempotency.c.officer_id == officer_id, t.idempotency.c.key == key))
         ).first()

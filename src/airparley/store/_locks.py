@@ -10,6 +10,7 @@ must stay one across them is serialised in the database itself:
   both, not one per party: an act may sign entries for several parties and append events in any order, and
   one lock cannot deadlock with itself. A process's writes were already one at a time (``Node.write``).
 - ``LEADER_KEY``: the session-level advisory lock the scheduler's leader holds (node/_cluster.py).
+- ``serialise_key``: an officer's Idempotency-Key, so a retry sent to another process waits for the first.
 - ``EVENTS_CHANNEL``: the ``LISTEN``/``NOTIFY`` channel that wakes every process's event tail on a commit.
 
 SQLite is the embedded, single-process store: :func:`hold_sqlite_file` takes an exclusive ``flock`` on a
@@ -35,6 +36,7 @@ __all__ = [
     "WRITE_KEY",
     "hold_sqlite_file",
     "notify_events",
+    "serialise_key",
     "serialise_writes",
 ]
 
@@ -42,6 +44,7 @@ __all__ = [
 WRITE_KEY = 0x61697270_00000001  # "airp" 1: the ledger heads and the event sequence
 LEADER_KEY = 0x61697270_00000002  # "airp" 2: the scheduler's leader
 EVENTS_CHANNEL = "airparley_events"
+_KEYS_SPACE = 0x61697270  # "airp": the space of the Idempotency-Key locks (the two-number form)
 
 _SERIALISED = "airparley_serialised"  # marks a connection's current transaction as holding WRITE_KEY
 _held_files: dict[str, int] = {}  # realpath -> the descriptor holding its flock, for the process's life
@@ -58,6 +61,20 @@ def serialise_writes(connection: Connection) -> None:
         return
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_KEY})
     connection.info[_SERIALISED] = transaction
+
+
+def serialise_key(connection: Connection, officer_id: str, key: str) -> None:
+    """Hold one officer's Idempotency-Key for the rest of this transaction (PostgreSQL).
+
+    Two processes given the same key at once would both find it unused and both act; under this lock the
+    second waits for the first to commit, then finds its remembered answer. The two-number form keeps these
+    locks apart from ``WRITE_KEY`` and ``LEADER_KEY`` (PostgreSQL keeps the two forms in separate spaces); two
+    keys hashing alike only wait for each other."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(:name))"),
+            {"space": _KEYS_SPACE, "name": f"{officer_id}\n{key}"},
+        )
 
 
 def notify_events(connection: Connection) -> None:
