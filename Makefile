@@ -65,6 +65,7 @@ bench: setup
 	$(BIN)/python bench/hotline.py
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/catchup.py
+	$(BIN)/python bench/ha.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
