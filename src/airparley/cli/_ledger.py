@@ -31,6 +31,7 @@ from airparley.cli._common import (
     report_errors,
 )
 from airparley.cli._node import DEFAULT_DB, Db, transaction
+from airparley.cli._progress import Counter, bars_shown, progress
 from airparley.errors import InvalidInput
 from airparley.ledger import (
     Entry,
@@ -60,17 +61,29 @@ def _db_keys(db: str) -> dict[str, str]:
         return {p.code: p.public_key for p in tx.parties() if p.public_key}
 
 
+#: Lines written between two moves of ``ledger export``'s bar.
+_EXPORT_BLOCK = 10_000
+
+
 @ledger_app.command("export")
 def ledger_export(
     db: Db = DEFAULT_DB, party: Annotated[str | None, typer.Option(help="One party's feed only.")] = None
 ) -> None:
     """Every entry of the node's ledger as JSON lines (one canonical entry per line), in time order."""
-    with transaction(db) as tx:
+    with transaction(db) as tx, progress("ledger export: reading", None, data_on_stdout=True):
         lines = tx.ledger_lines(party.upper() if party else None)
     # One buffered write a megabyte, not one echo a line: a million entries in seconds, not minutes.
     with JsonLinesWriter() as out:
-        for line in lines:
-            out.line(line)
+        if not bars_shown(data_on_stdout=True):
+            for line in lines:
+                out.line(line)
+            return
+        with progress("ledger export: writing", len(lines), data_on_stdout=True) as update:
+            # a bar counts in blocks: the per-line loop stays as tight as the piped one
+            for start in range(0, len(lines), _EXPORT_BLOCK):
+                for line in lines[start : start + _EXPORT_BLOCK]:
+                    out.line(line)
+                update(min(start + _EXPORT_BLOCK, len(lines)))
 
 
 @ledger_app.command("evidence")
@@ -266,6 +279,15 @@ def _print_keys(trust: KeyTrust, report: Report) -> None:
         out_console.out(f"  {party:<{width}}  {'-' * 16}  no pinned key: its entries cannot be verified")
 
 
+def _check_export(data: bytes, keys: dict[str, str], plain: bool, source: str) -> Report:
+    """``check_export``, with a bar on a terminal's stderr (``cli/_progress.py``); piped, no callback at all."""
+    label = "line" if plain else "entry"
+    if not bars_shown():
+        return check_export(data, keys, label=label)
+    with progress(f"{source}: verifying", data.count(b"\n")) as update:
+        return check_export(data, keys, label=label, progress=Counter(update))
+
+
 @ledger_app.command("verify")
 def ledger_verify(
     file: Annotated[Path, typer.Argument(help="An exported ledger (JSON lines) or a case report; - for stdin.")],
@@ -297,11 +319,7 @@ def ledger_verify(
         report_errors("verify", [error])
         raise typer.Exit(EXIT_BAD_INPUT) from None
     proofs = None if extract is None else check_extract(extract[0], trust.keys)
-    report = (
-        proofs.report
-        if proofs is not None
-        else check_export(data, trust.keys, label="line" if embedded is None else "entry")
-    )
+    report = proofs.report if proofs is not None else _check_export(data, trust.keys, embedded is None, source)
     warning = None
     if trust.unpinned:
         parties = ", ".join(key.party for key in trust.unpinned)

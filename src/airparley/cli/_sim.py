@@ -22,6 +22,7 @@ from rich.table import Table
 from airparley._time import iso_z_at
 from airparley.cli._client import DEFAULT_URL, Url
 from airparley.cli._common import EXIT_BAD_INPUT, EXIT_FOUND, err_console, json_line, out_console, report_errors
+from airparley.cli._progress import progress
 from airparley.errors import InvalidInput, InvalidInputs
 from airparley.ingest import state_record
 from airparley.sim import (
@@ -143,14 +144,23 @@ def tracks_command(
                 err_console.print(f"error: {out}: {error.strerror}", markup=False)
                 raise typer.Exit(EXIT_BAD_INPUT) from None
         written = 0
+        # the bar counts scenario seconds written (stderr, terminals only: cli/_progress.py)
+        update = stack.enter_context(
+            progress(f"{scenario_file.name}: tracks", round(float(truth.t_s[-1])), data_on_stdout=str(out) == "-")
+        )
         if truth_only:
             for k in range(truth.t_s.size):
                 for state in truth.states(k):
                     if not owner or state.party == owner:
                         stream.write(json_line(state_record(state)) + "\n")
                         written += 1
+                update(float(truth.t_s[k]))
         else:
+            shown_s = -1.0
             for report in sensor_reports(scenario, truth, scenario.seed if seed is None else seed):
+                if report.t_s >= shown_s + 1.0:
+                    shown_s = report.t_s
+                    update(shown_s)
                 if owner and report.party != owner:
                     continue
                 for state in report.states:

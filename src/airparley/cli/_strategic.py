@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,7 @@ from airparley.cli._common import (
     report_errors,
     write_table,
 )
+from airparley.cli._progress import Bar, bars_shown, progress
 from airparley.strategic import Buffers, Conflict, ConflictIndex
 
 if TYPE_CHECKING:
@@ -118,6 +120,19 @@ def _print_table(conflicts: list[Conflict], buffers: Buffers) -> None:
     out_console.print(table)
 
 
+#: A notices file at least this large gets ``check``'s progress bar (about a thousand notices).
+_LARGE_BYTES = 1 << 20
+
+
+def _large(file: Path) -> bool:
+    if str(file) == "-":
+        return bars_shown()
+    try:
+        return bars_shown() and file.stat().st_size >= _LARGE_BYTES
+    except OSError:
+        return False  # read_notices names the problem
+
+
 def check_command(
     file: NoticesFile,
     lateral_nm: Annotated[float, typer.Option(help="Lateral buffer, NM.")] = 5.0,
@@ -131,9 +146,15 @@ def check_command(
     exit code is then 2.
     """
     buffers = Buffers(lateral_nm, vertical_ft, time_min)
-    parsed = read_notices(file)
+    with ExitStack() as stack:
+        # A staged bar (read, index, pair) for a large file on a terminal only: small files finish first.
+        bar = stack.enter_context(progress(f"{file.name}: reading", 3)) if _large(file) else Bar()
+        parsed = read_notices(file)
+        bar.stage(f"{file.name}: indexing {len(parsed.notices)} notices", 1)
+        index = ConflictIndex.build(parsed.notices, buffers)
+        bar.stage(f"{file.name}: finding conflicts", 2)
+        conflicts = index.conflicts()
     errors = report_errors(str(file), parsed.errors)
-    conflicts = ConflictIndex.build(parsed.notices, buffers).conflicts()
     if as_json:
         with JsonLinesWriter() as out:
             out.write_all(conflict.as_dict() for conflict in conflicts)
