@@ -42,6 +42,8 @@ def test_replay_prints_what_a_party_could_see_then(running: Running) -> None:
     assert usa == running.desk("usa_duty").client.get("/api/v1/picture", params={"at": at}).json()
     assert {t["id"] for t in usa["tracks"]} == {E3, "USA-F16-1"}
     assert len(usa["conflicts"]) == 1
+    assert usa["track_keep_s"] == 3600
+    assert usa["tracks_kept_since"] == at  # the first state kept
     # Text: the notice, the conflict and the tracks, by name.
     text = _replay(running, "usa_duty", "--at", at).stdout
     assert "USA as of 2026-11-26T01:00:00Z" in text
@@ -62,6 +64,7 @@ def test_replay_prints_what_a_party_could_see_then(running: Running) -> None:
     rus = json.loads(line)
     assert rus["party"] == "RUS"
     assert rus["tracks"] == []
+    assert rus["tracks_kept_since"] is None  # RUS's sensors posted nothing
     assert "TGT-4471" not in line
     assert len(rus["conflicts"]) == 1
     missing = _replay(running, None, "--db", running.db_url, "--at", at, code=2)

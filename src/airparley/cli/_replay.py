@@ -141,6 +141,8 @@ def _print(picture: dict[str, Any]) -> None:
             markup=False,
         )
     if picture.get("tracks_kept_since") is None:
-        out_console.print("track states are not kept on this node (track_keep_s 0)", markup=False)
+        out_console.print(
+            f"no track states of {picture['party']} are kept (track_keep_s {picture['track_keep_s']:g})", markup=False
+        )
     else:
         out_console.print(f"track states kept since {picture['tracks_kept_since']}", markup=False)

@@ -283,6 +283,7 @@ class ReplayService:
             notices = self._notices(tx, party, moment)
             conflicts, messages, cases = self._folded(tx, party, moment)
             tracks, shared = self._tracks(tx, party, moment)
+            oldest_s = tx.oldest_kept_state_s(party)
         alerts = alerts_at(tracks, moment.timestamp(), self._alerting(), shared)
         worst: dict[str, int] = {}
         for alert in alerts:
@@ -295,14 +296,13 @@ class ReplayService:
             if track["id"] in shared:
                 track["shared_by"] = shared[track["id"]]
             track_list.append(track)
-        now = self._clock()
-        kept_since = now.timestamp() - self._keep_s if self._keep_s > 0 else None
         return {
             "at": iso_z(moment),
             "party": party,
             "track_keep_s": self._keep_s,
-            # Tracks before this were pruned (or never kept): an earlier T shows no tracks, not a wrong picture.
-            "tracks_kept_since": None if kept_since is None else iso_z(datetime.fromtimestamp(kept_since, UTC)),
+            # The party's oldest kept state: before it, states were pruned or never kept, and an earlier T shows
+            # no tracks (not a wrong picture). None: none of its states are kept.
+            "tracks_kept_since": None if oldest_s is None else iso_z(datetime.fromtimestamp(oldest_s, UTC)),
             "notices": notices,
             "conflicts": conflicts,
             "messages": messages,
