@@ -28,7 +28,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from airparley.ledger import generate_key, private_key_to_pem, public_key_to_text, verify_export
-from airparley.store import LEADER_KEY, Store
+from airparley.store import LEADER_KEY, Event, EventTail, Store
 from airparley.store._local_postgres import create_database
 
 
@@ -347,3 +347,78 @@ def test_one_idempotency_key_sent_to_both_processes_at_once_acts_once(
     sent = [e for e in entries if e["party"] == "RUS" and e["kind"] == "message.sent"]
     assert len(sent) == len(answers)
     assert len({e["body"]["message"]["message_id"] for e in sent}) == len(answers)
+
+
+def test_a_websocket_whose_process_dies_resumes_on_the_other_and_misses_nothing(
+    pg_url: str, tmp_path: Path, processes: list[Served]
+) -> None:
+    setup = _setup(pg_url, tmp_path)
+    processes.extend([_serve(setup), _serve(setup)])
+    token = setup.tokens["USA"]
+    received: list[dict] = []  # type: ignore[type-arg]
+    failures: list[Exception] = []
+    writing = threading.Event()
+    writing.set()
+
+    def write() -> None:  # notices through the second process, before, during and after the kill
+        with _client(processes[1], token) as client:
+            for i in range(60):
+                if not writing.is_set():
+                    return
+                assert client.post("/api/v1/notices", json=_notice("USA", i)).status_code == 201
+                time.sleep(0.02)
+
+    def read(port: int, until: threading.Event) -> None:
+        cursor = received[-1]["seq"] if received else 0
+        try:
+            with connect(f"ws://127.0.0.1:{port}/api/v1/events?after={cursor}&token={token}") as socket:
+                while not until.is_set():
+                    try:
+                        event = json.loads(socket.recv(timeout=0.2))
+                    except TimeoutError:
+                        continue
+                    if event["seq"] is not None:
+                        received.append(event)
+        except (ConnectionClosed, OSError):  # its process was killed
+            return
+        except Exception as error:
+            failures.append(error)
+
+    stop = threading.Event()
+    first = threading.Thread(target=read, args=(processes[0].port, stop))
+    first.start()
+    writer = threading.Thread(target=write)
+    writer.start()
+    deadline = time.monotonic() + 10
+    while len(received) < 10 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    processes[0].process.send_signal(signal.SIGKILL)  # the socket's process dies mid-stream
+    processes[0].process.wait()
+    first.join(timeout=10)
+    second = threading.Thread(target=read, args=(processes[1].port, stop))  # reconnects with its cursor
+    second.start()
+    writer.join(timeout=40)
+    with _client(processes[1], token) as client:
+        expected = client.get("/api/v1/events", params={"after": 0, "limit": 1000}).json()["events"]
+    assert len([e for e in expected if e["kind"] == "notice.filed"]) == 60
+    deadline = time.monotonic() + 10
+    while len(received) < len(expected) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    second.join(timeout=5)
+    assert not failures
+    assert [e["seq"] for e in received] == [e["seq"] for e in expected]  # each once, in order
+    assert received == expected
+
+
+def test_the_tail_takes_an_event_read_by_the_listener_and_committed_here_once() -> None:
+    """The listener (node/_cluster.py) may read this process's own commit from the database before the commit
+    hands it to the tail, or after: either way the tail holds it once and answers from memory."""
+    tail = EventTail(size=10)
+    tail.start(0)
+    event = [Event(s, datetime(2026, 3, 1, tzinfo=UTC), "k", ["USA"], {"USA": {}}) for s in range(1, 4)]
+    tail.add(event[:2])  # the listener: seqs 1 and 2 (2 committed here, 1 by another process)
+    tail.add([event[1]])  # this process's commit of 2 arrives second
+    tail.add([event[2]])
+    assert [e.seq for e in tail.after(0, 10) or []] == [1, 2, 3]
+    assert tail.newest() == 3
