@@ -4,17 +4,21 @@ a party never sees another's private states; kept states are pruned; a bad ``at`
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from node_support import Running
+from node_support import Running, Served, _free_port, wait_until
 from palmyra import rus_strike, usa_strike
 
 from airparley.geo import destination
+from airparley.node import Node, NodeSettings
 from airparley.node._replay import StateKeeper, decode
 from airparley.store import Store
+from airparley.web import desk_app
 
 
 def _iso(moment: datetime) -> str:
@@ -224,4 +228,63 @@ def test_kept_states_are_pruned_beyond_the_period(tmp_path: Path) -> None:
         off.add("USA", [row])
         assert off.flush(store.begin, later) == 0
     finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("keep_s", "kept"), [(60.0, True), (0.0, False)])
+def test_a_served_node_keeps_states_beside_its_ticks(tmp_path: Path, keep_s: float, kept: bool) -> None:
+    """The running scheduler (ticks every 0.2 s here, on the wall clock) writes the kept states in a thread of
+    its own; a replay a moment later has them. With the default (0) nothing is kept."""
+    store = Store.open(f"sqlite:///{tmp_path / f'keep-{keep_s:g}.db'}")
+    with store.begin() as tx:
+        tx.add_party("USA", "Coalition desk", "en", datetime.now(UTC))
+        _, sensor = tx.add_officer("USA", "radar", "sensor", datetime.now(UTC))
+        _, duty = tx.add_officer("USA", "duty", "duty", datetime.now(UTC))
+    settings = NodeSettings(scheduler_interval_s=0.2, scan_gather_s=0.2, track_keep_s=keep_s)
+    node = Node(store, settings)
+    served = Served(desk_app(node), _free_port())
+    url = f"http://127.0.0.1:{served.server.config.port}"
+    try:
+        assert node.keep_states_in_background
+        posted_at = datetime.now(UTC)
+        state = {
+            "id": "USA-E3-1",
+            "party": "USA",
+            "time": _iso(posted_at),
+            "lat": 34.0,
+            "lon": 39.0,
+            "alt_ft": 30000,
+            "gs_kt": 360,
+            "trk_deg": 60,
+            "vs_fpm": 0,
+            "callsign": "SENTRY60",
+            "source": "radar",
+        }
+        answer = httpx.post(
+            f"{url}/api/v1/tracks", json={"states": [state]}, headers={"Authorization": f"Bearer {sensor}"}
+        )
+        assert answer.status_code == 202, answer.text
+
+        def replayed() -> dict[str, Any] | None:
+            picture = httpx.get(
+                f"{url}/api/v1/picture",
+                params={"at": _iso(datetime.now(UTC))},
+                headers={"Authorization": f"Bearer {duty}"},
+            ).json()
+            return picture if picture["tracks"] or not kept else None
+
+        picture = wait_until(replayed, what="the kept state in a replay")
+        if kept:
+            assert [t["id"] for t in picture["tracks"]] == ["USA-E3-1"]
+            assert picture["tracks_kept_since"] is not None
+        else:
+            time.sleep(0.6)  # three ticks: nothing may be written
+            later = replayed()
+            assert later is not None
+            assert later["tracks"] == []
+            assert later["tracks_kept_since"] is None
+            assert later["track_keep_s"] == 0
+    finally:
+        served.stop()
+        node.state_keeper.join()
         store.close()
