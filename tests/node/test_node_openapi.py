@@ -171,3 +171,21 @@ def test_the_writes_answer_what_the_openapi_document_says(running: Running) -> N
         answer = client.request(method, concrete, json=body)
         assert answer.is_success, f"{method} {concrete}: {answer.text}"
         _check_write(running, answer, method, path)
+
+
+def test_every_body_a_route_takes_is_typed_in_the_document_and_checked_by_the_node(running: Running) -> None:
+    app = desk_app(running.node)
+    document = app.openapi()
+    acts: dict[tuple[str, str], Act] = app.state.route_acts
+    untyped = []
+    for method, path in acts:
+        body = document["paths"][path][method.lower()].get("requestBody")
+        if body is not None and _untyped(body["content"]["application/json"]["schema"]):
+            untyped.append(f"{method} {path}")
+    assert untyped == []
+    # The schema describes; the node still reads the body and names the field in its own words.
+    share = document["paths"]["/api/v1/tracks/shares"]["post"]["requestBody"]["content"]["application/json"]
+    assert set(share["schema"]["properties"]) == {"track", "with", "minutes"}
+    refused = running.desk("usa_duty").client.post("/api/v1/tracks/shares", json={"track": "T1", "whom": ["RUS"]})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "whom: unknown field (allowed: track, with, minutes)"

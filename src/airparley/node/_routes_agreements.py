@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
 from airparley.node._models import AgreementHistory, AgreementVersion, InForce, described
+from airparley.node._request_models import AgreementBody
 from airparley.node._routing import IdempotencyKey, once
 from airparley.store import Officer
 
@@ -29,9 +30,7 @@ def agreements_router(node: Node) -> APIRouter:
     )
     def propose(
         who: Annotated[Officer, officer_for(Act.PROPOSE_AGREEMENTS)],
-        body: Annotated[
-            dict[str, Any], Body(description="{agreement_id?, parties, start, terms, title?, supersedes?}")
-        ],
+        body: AgreementBody,
         key: IdempotencyKey = None,
     ) -> JSONResponse:
         proposal = service.checked_proposal(who, body)

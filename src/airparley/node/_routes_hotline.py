@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
 from airparley.node._models import CaseView, MessageView, PhraseCatalogue, described
+from airparley.node._request_models import CaseBody, CaseMoveBody, MessageBody
 from airparley.node._routing import IdempotencyKey, once
 from airparley.store import Officer
 
@@ -30,7 +31,7 @@ def hotline_router(node: Node) -> APIRouter:
     )
     def send_message(
         who: Annotated[Officer, officer_for(Act.ACT_ON_HOTLINE)],
-        message: Annotated[dict[str, Any], Body()],
+        message: MessageBody,
         key: IdempotencyKey = None,
     ) -> JSONResponse:
         return once(
@@ -82,7 +83,7 @@ def hotline_router(node: Node) -> APIRouter:
     )
     def open_case(
         who: Annotated[Officer, officer_for(Act.ACT_ON_HOTLINE)],
-        case: Annotated[dict[str, Any], Body()],
+        case: CaseBody,
         key: IdempotencyKey = None,
     ) -> JSONResponse:
         return once(node, who, key, "POST", "/cases", case, lambda tx: (201, hotline.open_case(tx, who, case)))
@@ -104,7 +105,7 @@ def hotline_router(node: Node) -> APIRouter:
         who: Annotated[Officer, officer_for(Act.ACT_ON_HOTLINE)],
         case_id: str,
         action: str,
-        move: Annotated[dict[str, Any] | None, Body()] = None,
+        move: CaseMoveBody = None,
         key: IdempotencyKey = None,
     ) -> JSONResponse:
         payload = move or {}

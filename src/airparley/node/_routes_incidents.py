@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
 from airparley.node._models import Incident, IncidentDisclosed, described
+from airparley.node._request_models import DisclosureBody
 from airparley.node._routing import IdempotencyKey, once
 from airparley.store import Officer
 
@@ -45,7 +46,7 @@ def incidents_router(node: Node) -> APIRouter:
     def disclose_incident(
         who: Annotated[Officer, officer_for(Act.DISCLOSE_INCIDENTS)],
         incident_id: str,
-        disclosure: Annotated[dict[str, Any], Body()],
+        disclosure: DisclosureBody,
         key: IdempotencyKey = None,
     ) -> JSONResponse:
         return once(

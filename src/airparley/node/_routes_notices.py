@@ -11,7 +11,8 @@ from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
 from airparley.node._models import Conflict, Filed, NoticeCollection, NoticeResult, described
-from airparley.node._routing import GeoJSON, IdempotencyKey, once
+from airparley.node._request_models import NoticesBody
+from airparley.node._routing import IdempotencyKey, once
 from airparley.store import Officer
 from airparley.strategic import NoticeState
 
@@ -24,7 +25,7 @@ def notices_router(node: Node) -> APIRouter:
 
     @api.post("/notices", status_code=201, response_model=Filed, summary="File new notices (GeoJSON FeatureCollection)")
     def file_notices(
-        who: Annotated[Officer, officer_for(Act.FILE_NOTICES)], document: GeoJSON, key: IdempotencyKey = None
+        who: Annotated[Officer, officer_for(Act.FILE_NOTICES)], document: NoticesBody, key: IdempotencyKey = None
     ) -> JSONResponse:
         return once(
             node,
@@ -52,7 +53,7 @@ def notices_router(node: Node) -> APIRouter:
     def revise_notice(
         who: Annotated[Officer, officer_for(Act.REVISE_NOTICES)],
         notice_id: str,
-        document: GeoJSON,
+        document: NoticesBody,
         key: IdempotencyKey = None,
     ) -> JSONResponse:
         return once(

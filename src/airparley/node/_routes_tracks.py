@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
 from airparley.node._models import AcceptedTracks, Alert, Flag, MessageView, Share, ShareView, TrackState, described
+from airparley.node._request_models import SafetyCallBody, ShareBody, TrackBatchBody
 from airparley.node._routing import IdempotencyKey, json_response, once
 from airparley.node._scheduler import Wake
 from airparley.store import Officer, Tx
@@ -32,7 +33,7 @@ def tracks_router(node: Node, wake: Wake) -> APIRouter:
     )
     def post_tracks(
         who: Annotated[Officer, officer_for(Act.POST_TRACKS)],
-        batch: Annotated[dict[str, Any], Body()],
+        batch: TrackBatchBody,
         key: IdempotencyKey = None,
     ) -> JSONResponse:
         picture.check_batch(batch)
@@ -64,7 +65,7 @@ def tracks_router(node: Node, wake: Wake) -> APIRouter:
     )
     def share_track(
         who: Annotated[Officer, officer_for(Act.SHARE_TRACKS)],
-        share: Annotated[dict[str, Any], Body()],
+        share: ShareBody,
         key: IdempotencyKey = None,
     ) -> JSONResponse:
         return once(
@@ -112,7 +113,7 @@ def tracks_router(node: Node, wake: Wake) -> APIRouter:
     )
     def safety_call(
         who: Annotated[Officer, officer_for(Act.SAFETY_CALL)],
-        call: Annotated[dict[str, Any], Body()],
+        call: SafetyCallBody,
         key: IdempotencyKey = None,
     ) -> JSONResponse:
         return once(
