@@ -254,10 +254,14 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
     # -- federation ---------------------------------------------------------------------------------------------
     R(
         "FED-001",
-        "A peer token opens the feed and hint routes and no officer route.",
+        "A peer token opens the federation routes (feed, hint, a disclosed incident record) and no officer route.",
         "docs/federation.md; tests/node/test_federation_evidence.py::test_peer_tokens_open_the_feed_routes_only",
     ),
-    R("FED-002", "An officer token is refused on the feed and hint routes.", "docs/federation.md; node/_access.py"),
+    R(
+        "FED-002",
+        "An officer token is refused on every federation route (feed, hint, disclosed incident record).",
+        "docs/federation.md; node/_access.py",
+    ),
     R("FED-003", "The feed route serves only hosted parties' feeds: another party's is 404.", "docs/federation.md"),
     R(
         "FED-004",

@@ -18,7 +18,12 @@ __all__ = ["ACCESS", "websocket_refusal"]
 _TIERS = ("duty", "senior", "observer", "sensor", "peer")
 _REFUSED = (401, 403)
 _SENSOR_MAY = {("GET", "/api/v1/me"), ("POST", "/api/v1/tracks")}
-_PEER_MAY = {("GET", "/api/v1/ledger/{party}"), ("POST", "/api/v1/ledger/hint")}
+# A peer node reads feeds, hints at new heads and fetches incident records disclosed to its parties (issue 14).
+_PEER_MAY = {
+    ("GET", "/api/v1/ledger/{party}"),
+    ("POST", "/api/v1/ledger/hint"),
+    ("GET", "/api/v1/federation/incidents/{incident_id}"),
+}
 
 
 @dataclass(frozen=True)
@@ -166,9 +171,7 @@ def _play(ctx: Context) -> None:
             f"admitted to {sorted(peer)}",
         )
         officers = sorted(op for tier in ("duty", "senior", "observer", "sensor") for op in admitted(tier) & _PEER_MAY)
-        ctx.check(
-            "officer-no-feed", not officers, "no officer token opens the feed or hint route", f"admitted: {officers}"
-        )
+        ctx.check("officer-no-feed", not officers, "no officer token opens a federation route", f"admitted: {officers}")
         feed = ctx.remember(ctx.peer.get("/ledger/ZZQ9"))
         ctx.check(
             "feed-hosted-only", feed.status == 404, "the feed of a party the node does not host is 404", exchange=feed
