@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from airparley.errors import InvalidInput
-from airparley.ledger import Entry, ExtractCheck, format_time
+from airparley.ledger import Entry, ExtractCheck, Kind, format_time
+from airparley.tactical import closest_point_svg
 
 __all__ = ["KeyLine", "Verdict", "render_html", "render_pdf", "verdict_of"]
 
@@ -120,6 +121,29 @@ def _links(report: Mapping[str, Any], check: ExtractCheck) -> list[Entry]:
     return links
 
 
+def _incident_figures(report: Mapping[str, Any]) -> list[str]:
+    """A drawing of each incident the report holds, from its signed ``incident.recorded`` entry: the shared
+    closest point only (what every reader of the report may see; the trails are not in it)."""
+    esc = html.escape
+    parts: list[str] = []
+    for line in report.get("entries", []):
+        try:
+            entry = Entry.from_json(line)
+        except (InvalidInput, TypeError):
+            continue  # named among the problems
+        if entry.kind is not Kind.INCIDENT_RECORDED:
+            continue
+        svg = closest_point_svg(entry.body)
+        if svg is None:
+            continue
+        parts.append(
+            f"<h2>Incident {esc(str(entry.body.get('incident_id', '')))}</h2><figure>{svg}<figcaption>"
+            f"As recorded by {esc(entry.party)} (#{entry.seq}) at {esc(format_time(entry.time))}: the closest point"
+            " the entry shares; the trails stay with the recorder unless disclosed.</figcaption></figure>"
+        )
+    return parts
+
+
 def render_html(report: Mapping[str, Any], verdict: Verdict) -> str:
     """A self-contained, printable HTML page (no script, no external resource)."""
     esc = html.escape
@@ -152,6 +176,7 @@ def render_html(report: Mapping[str, Any], verdict: Verdict) -> str:
         f"<p>State: {esc(str(case.get('state', '')))}. Subject: "
         f"<code>{esc(json.dumps(case.get('subject', {}), ensure_ascii=False, sort_keys=True))}</code></p>",
         "</section>",
+        *_incident_figures(report),
         "<h2>Entries of the case, each with its proof</h2>",
         "<table><tr><th>Entry</th><th>Time</th><th>Kind</th><th>What</th><th>Path reaches</th><th>Witness</th></tr>",
     ]

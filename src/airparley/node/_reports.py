@@ -20,7 +20,7 @@ from typing import Any
 
 from airparley import bounds
 from airparley.errors import NotFound
-from airparley.ledger import Entry, check_extract, extract, fingerprint, format_time, parse_extract
+from airparley.ledger import Entry, Kind, check_extract, extract, fingerprint, format_time, parse_extract
 from airparley.node._access import Act, require
 from airparley.node._disclosure import stored_document
 from airparley.node._report_render import KeyLine, Verdict, verdict_of
@@ -87,6 +87,16 @@ def case_subjects(entries: list[Entry], case: Mapping[str, Any]) -> list[Entry]:
             about = True
         if about:
             wanted.append(entry)
+    # An incident disclosed for the case brings its recorded entry (the encounter it shares, signed when it
+    # happened, earlier in the ledger): the report reads and draws the incident from it.
+    recorded = {
+        str(entry.body["recorded"].get("hash"))
+        for entry in wanted
+        if entry.kind is Kind.INCIDENT_DISCLOSED and isinstance(entry.body.get("recorded"), Mapping)
+    }
+    if recorded:
+        chosen = {entry.hash for entry in wanted} | recorded
+        wanted = [entry for entry in own if entry.hash in chosen]
     return wanted
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -24,7 +25,7 @@ import numpy.typing as npt
 from airparley.tactical._incidents import Incident
 from airparley.tactical._states import TrackStates
 
-__all__ = ["PlotTrack", "encounter_svg", "incident_svg"]
+__all__ = ["PlotTrack", "closest_point_svg", "encounter_svg", "incident_svg"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -223,3 +224,91 @@ def incident_svg(incident: Incident, h_nm: float) -> str:
         h_nm=h_nm,
         title=f"Incident {incident.id_a} / {incident.id_b}: {incident.min_h_nm:.3f} NM, {incident.min_v_ft:.0f} ft",
     )
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def closest_point_svg(body: Mapping[str, Any], *, vector_s: float = 60.0) -> str | None:
+    """The plan view of a shared incident entry (``tactical.incident_entry``: the closest point only): both
+    aircraft where they were, each with its velocity drawn as the path of the next ``vector_s`` seconds, and
+    the minimum separation between them. ``None`` when the entry does not carry both positions (an agreement
+    may leave them out). Values come from a signed entry of another party: anything not a finite number of
+    the expected shape is left out, never trusted into the drawing."""
+    esc = html.escape
+    sides = body.get("aircraft")
+    if not isinstance(sides, list | tuple) or len(sides) != 2:
+        return None
+    points = []
+    for side in sides:
+        position = side.get("position") if isinstance(side, Mapping) else None
+        lat = _number(position.get("lat")) if isinstance(position, Mapping) else None
+        lon = _number(position.get("lon")) if isinstance(position, Mapping) else None
+        if lat is None or lon is None or not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+            return None
+        given = side.get("velocity")
+        velocity: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+        gs, trk = _number(velocity.get("gs_kt")), _number(velocity.get("trk_deg"))
+        name = " ".join(str(side.get(k)) for k in ("callsign", "track") if isinstance(side.get(k), str))
+        label = f"{name or 'aircraft'} ({side.get('party', '?')})"
+        alt = _number(side.get("alt_ft"))
+        points.append((lat, lon, gs, trk, label + (f" {alt:.0f} ft" if alt is not None else "")))
+    lat0 = (points[0][0] + points[1][0]) / 2.0
+    lon0 = (points[0][1] + points[1][1]) / 2.0
+    east = 60.0 * math.cos(math.radians(lat0))
+    plane = []
+    for lat, lon, gs, trk, label in points:
+        x, y = (lon - lon0) * east, (lat - lat0) * 60.0
+        dx = dy = 0.0
+        if gs is not None and trk is not None:
+            run_nm = gs * vector_s / 3600.0
+            dx, dy = run_nm * math.sin(math.radians(trk)), run_nm * math.cos(math.radians(trk))
+        plane.append((x, y, dx, dy, label))
+    reach = max([0.5] + [abs(v) for x, y, dx, dy, _ in plane for v in (x, y, x + dx, y + dy)])
+    size = 360
+    scale = (size / 2 - 40) / reach
+    centre = size / 2
+
+    def at(x: float, y: float) -> tuple[str, str]:
+        return _fmt(centre + x * scale), _fmt(centre + 20 - y * scale)
+
+    found = body.get("min_separation")
+    separation: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    h_nm, v_ft = _number(separation.get("horizontal_nm")), _number(separation.get("vertical_ft"))
+    said = (
+        "closest point"
+        + (f": {h_nm:.3f} NM" if h_nm is not None else "")
+        + (f", {v_ft:.0f} ft" if v_ft is not None else "")
+    )
+    incident_id = str(body.get("incident_id", ""))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size + 40}" '
+        f'viewBox="0 0 {size} {size + 40}" font-family="sans-serif" font-size="11" data-incident="{esc(incident_id)}">',
+        f"<title>{esc(incident_id)} {esc(said)}</title>",
+        '<rect width="100%" height="100%" fill="#ffffff"/>',
+        f'<text x="8" y="16" font-weight="bold">{esc(said)}</text>',
+        f'<text x="8" y="{size + 32}" fill="#555">north up; arrows: the next {vector_s:g} s at the shared velocity;'
+        f" {_fmt(reach):s} NM to the edge</text>",
+    ]
+    (ax, ay), (bx, by) = at(plane[0][0], plane[0][1]), at(plane[1][0], plane[1][1])
+    parts.append(
+        f'<line x1="{ax}" y1="{ay}" x2="{bx}" y2="{by}" stroke="#000" stroke-dasharray="4 3" data-closest="1"/>'
+    )
+    for (x, y, dx, dy, label), colour, shift in zip(plane, _COLOURS, (-8, 16), strict=True):
+        px_, py_ = at(x, y)
+        parts.append(f'<circle cx="{px_}" cy="{py_}" r="5" fill="{colour}"/>')
+        if dx or dy:
+            ex, ey = at(x + dx, y + dy)
+            parts.append(
+                f'<line x1="{px_}" y1="{py_}" x2="{ex}" y2="{ey}" stroke="{colour}" stroke-width="2" '
+                'data-velocity="1"/>'
+                f'<circle cx="{ex}" cy="{ey}" r="2" fill="{colour}"/>'
+            )
+        parts.append(
+            f'<text x="{_fmt(float(px_) + 8)}" y="{_fmt(float(py_) + shift)}" fill="{colour}">{esc(label)}</text>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
