@@ -68,3 +68,30 @@ def test_a_call_about_an_unknown_track_from_the_rus_desk_is_acknowledged_by_the_
     usa.page.wait_for_selector("#alarm", state="hidden")
     # The RUS desk sees USA's acknowledgement on its message.
     page.locator("#messages .badge.state-acknowledged", has_text="USA").wait_for()
+
+
+def test_a_broadcast_on_guard_reaches_every_other_desk_each_acknowledging_its_own(
+    new_desk: Callable[..., Desk],
+) -> None:
+    rus, usa, tur, syr = (new_desk(1280, 800) for _ in range(4))
+    rus.open("rus_duty")
+    for tab, who in ((usa, "usa_duty"), (tur, "tur_duty"), (syr, "syr_duty")):
+        tab.open(who)
+    _rus_picture(rus.running)
+    page = rus.page
+    page.click("[data-tab=alerts]")
+    call = page.locator("#alerts li[data-alert] .call-form")
+    call.wait_for()
+    call.locator("select[name=to]").select_option("ALL")
+    # On a guard frequency only: the choice offers the two guards and nothing else.
+    offered = call.locator("select[name=frequency_mhz] option").evaluate_all("os => os.map(o => Number(o.value))")
+    assert sorted(offered) == [121.5, 243.0]
+    call.locator("[data-action=safety-call]").click()
+    call.locator("[role=status]", has_text="всем сторонам").wait_for()  # (the RUS desk reads Russian)
+    for tab in (usa, tur, syr):
+        tab.page.locator("#alarm:not([hidden])").wait_for()
+        assert "KHMEIMIM-T001" in tab.page.inner_text("#alarm-list")
+    usa.page.click("#alarm-list [data-action=ack]")
+    usa.page.wait_for_selector("#alarm", state="hidden")
+    assert tur.page.locator("#alarm").is_visible()  # each party acknowledges for itself
+    page.locator("#messages .badge.state-acknowledged", has_text="USA").wait_for()

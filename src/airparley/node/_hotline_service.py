@@ -11,12 +11,23 @@ from datetime import datetime
 from typing import Any
 
 from airparley import bounds
+from airparley import hotline as hl
 from airparley.errors import InvalidInput
 from airparley.node._access import Act, require
 from airparley.node._hotline import Hotline
 from airparley.node._nonresponse import NonResponse
 from airparley.store import Officer, Store, Tx
-from airparley.tactical import UNKNOWN_PARTY, agreed_frequency, call_params, parse_safety_call
+from airparley.tactical import (
+    BROADCAST,
+    UNKNOWN_PARTY,
+    SafetyCall,
+    TrackState,
+    agreed_frequency,
+    broadcast_params,
+    call_params,
+    guard_frequency,
+    parse_safety_call,
+)
 
 __all__ = ["HotlineService"]
 
@@ -86,6 +97,8 @@ class HotlineService:
         state, _ = seen
         if state.party == officer.party:
             raise InvalidInput("track", f"{call.track} is your own party's aircraft: a safety call is to another party")
+        if call.to == BROADCAST:
+            return self._broadcast(tx, officer, call, state, now)
         to = call.to
         if to is None:
             if state.party == UNKNOWN_PARTY:
@@ -110,11 +123,42 @@ class HotlineService:
             "params": call_params(state.callsign or call.track, state, call.frequency_mhz),
             "references": [{"kind": "track", "id": call.track}],
         }
+        message, view = self._send_call(tx, officer, call, message_body, now)
+        self._nonresponse.arm(tx, message, now, owners={call.track: to})
+        return view
+
+    def _broadcast(
+        self, tx: Tx, officer: Officer, call: SafetyCall, state: TrackState, now: datetime
+    ) -> dict[str, Any]:
+        """A safety call to every other party on the node at once, on a guard frequency (the one frequency they
+        all listen on and have all agreed): the caller does not know whose the aircraft is. Each recipient
+        acknowledges it on its own, and one that does not is rung and escalated like any safety message."""
+        if not guard_frequency(call.frequency_mhz):
+            raise InvalidInput(
+                "frequency_mhz",
+                f"a call to all parties is made on a guard frequency (121.5 or 243.0 MHz), not {call.frequency_mhz:g}",
+            )
+        recipients = sorted(p.code for p in tx.parties() if p.code != officer.party)
+        if not recipients:
+            raise InvalidInput("to", "there is no other party on this node to call")
+        message_body = {
+            "recipients": recipients,
+            "urgency": "safety",
+            "template": "safety_broadcast",
+            "params": broadcast_params(state.callsign or call.track, state, call.frequency_mhz),
+            "references": [{"kind": "track", "id": call.track}],
+        }
+        message, view = self._send_call(tx, officer, call, message_body, now)
+        # A non-response watch needs the aircraft's owner: armed only when the picture names a party called.
+        self._nonresponse.arm(tx, message, now)
+        return view
+
+    def _send_call(
+        self, tx: Tx, officer: Officer, call: SafetyCall, body: Mapping[str, Any], now: datetime
+    ) -> tuple[hl.Message, dict[str, Any]]:
         try:
-            message, view = self._hotline.send_message(tx, officer, message_body, now)
+            return self._hotline.send_message(tx, officer, body, now)
         except InvalidInput as error:
             if error.field.startswith(("references", "params.aircraft")):
                 raise InvalidInput("track", f"{call.track!r} cannot be named in a message: {error.reason}") from None
             raise
-        self._nonresponse.arm(tx, message, now, owners={call.track: to})
-        return view

@@ -41,6 +41,7 @@ from airparley.errors import InvalidInput
 from airparley.tactical._states import TrackState
 
 __all__ = [
+    "BROADCAST",
     "DEFAULT_CALL_MHZ",
     "GUARD_MHZ",
     "NonResponseSettings",
@@ -50,9 +51,11 @@ __all__ = [
     "Watch",
     "agreed_frequency",
     "assess",
+    "broadcast_params",
     "call_params",
     "decide",
     "flag_body",
+    "guard_frequency",
     "manoeuvre",
     "observe",
     "open_watch",
@@ -369,12 +372,17 @@ def flag_body(watch: Watch, settings: NonResponseSettings = _DEFAULTS) -> dict[s
 
 
 # -- the safety-call action ---------------------------------------------------------------------------------
+#: ``to`` of a safety call to every other party at once, when the caller does not know whose the aircraft is.
+BROADCAST: Final = "ALL"
+
+
 @dataclass(frozen=True)
 class SafetyCall:
     """``POST /api/v1/alerts/safety-call``: the track (caller's picture), the frequency, the party called."""
 
     track: str
     frequency_mhz: float = DEFAULT_CALL_MHZ
+    #: A party's code, ``BROADCAST`` (every other party, on a guard frequency), or None (the track's owner).
     to: str | None = None
 
 
@@ -400,6 +408,17 @@ def parse_safety_call(body: Any) -> SafetyCall:
 def agreed_frequency(frequency_mhz: float, agreed: Sequence[float]) -> bool:
     """Whether ``frequency_mhz`` is a guard frequency or one registered on the node (to the kHz)."""
     return any(abs(frequency_mhz - mhz) < 0.0005 for mhz in (*GUARD_MHZ, *agreed))
+
+
+def broadcast_params(aircraft: str, state: TrackState, frequency_mhz: float) -> dict[str, Any]:
+    """The ``safety_broadcast`` phrase's parameters: the call's, and the aircraft's track (true, whole degrees),
+    which tells every party hearing it which of its aircraft it may be."""
+    return {**call_params(aircraft, state, frequency_mhz), "heading": round(state.trk_deg) % 360}
+
+
+def guard_frequency(frequency_mhz: float) -> bool:
+    """Whether ``frequency_mhz`` is a guard (121.5 or 243.0, to the kHz): the one every party listens on."""
+    return any(abs(frequency_mhz - mhz) < 0.0005 for mhz in GUARD_MHZ)
 
 
 def call_params(aircraft: str, state: TrackState, frequency_mhz: float) -> dict[str, Any]:

@@ -4,6 +4,9 @@
 
 const WORDS = {
   en: {
+    agreements_tab: "Agreements", ag_sign: "Sign", ag_status_proposed: "proposed", ag_status_signed: "signed, not started", ag_status_in_force: "in force", ag_status_superseded: "superseded", ag_parties: "Parties", ag_start: "Start", ag_start_utc: "Start (UTC)", ag_signed_by: "Signed by", ag_propose_title: "Propose an agreement", ag_frequencies_help: "Frequencies, one per line: name, MHz, area", ag_fallback: "Other terms: the documented defaults", ag_title: "Title (optional)", ag_id: "Agreement id (optional)", ag_duty_only: "Only a duty or senior officer proposes and signs agreements.", ag_term_frequencies: "frequencies", ag_term_buffers: "conflict buffers", ag_term_case_deadlines: "case deadlines", ag_term_incident_minima: "incident minima", ag_term_incident_entry: "what an incident entry carries", ag_term_languages: "languages", ag_term_fallback: "documented defaults for", ag_buffers_words: "{nm} NM lateral, {ft} ft vertical, {min} min in time", ag_deadlines_words: "respond within {s} s, {urgent} s when urgent", ag_minima_words: "{nm} NM horizontal, {ft} ft vertical",
+    dc_title: "What did we give them?", dc_to: "To party", dc_since: "From (UTC, optional)", dc_until: "Until (UTC, optional)", dc_show: "Show", dc_summary: "{n} items sent or made readable to {to}; {flagged} not covered by an agreement or a signed act.", dc_by_kind: "By kind", dc_count: "count", dc_flagged: "Flagged (not covered)", dc_none_flagged: "Nothing flagged.",
+    call_all_guard: "All parties (guard frequency)", all_parties: "all parties",
     filed: "Filed",
     timeline: "Timeline", timeline_help: "Own notices (blue) and conflicts (red, buffers included), 6 h back to 18 h ahead; green: now; yellow: the time filter. Click a row to filter at its start.",
     print_thread: "Print thread", case_report: "Signed report", printable_page: "printable page",
@@ -77,6 +80,9 @@ const WORDS = {
     dismiss: "Dismiss", guard: "guard", area: "area", notes: "notes",
   },
   ru: {
+    agreements_tab: "Соглашения", ag_sign: "Подписать", ag_status_proposed: "предложено", ag_status_signed: "подписано, не вступило", ag_status_in_force: "в силе", ag_status_superseded: "заменено", ag_parties: "Стороны", ag_start: "Начало", ag_start_utc: "Начало (UTC)", ag_signed_by: "Подписали", ag_propose_title: "Предложить соглашение", ag_frequencies_help: "Частоты, по одной в строке: название, МГц, район", ag_fallback: "Прочие условия: значения по умолчанию", ag_title: "Заголовок (необязательно)", ag_id: "Идентификатор (необязательно)", ag_duty_only: "Соглашения предлагает и подписывает только дежурный или старший офицер.", ag_term_frequencies: "частоты", ag_term_buffers: "буферы конфликтов", ag_term_case_deadlines: "сроки по делам", ag_term_incident_minima: "минимумы инцидентов", ag_term_incident_entry: "содержание записи об инциденте", ag_term_languages: "языки", ag_term_fallback: "по умолчанию для", ag_buffers_words: "{nm} NM по горизонтали, {ft} фут по вертикали, {min} мин по времени", ag_deadlines_words: "ответ в течение {s} с, {urgent} с при срочности", ag_minima_words: "{nm} NM по горизонтали, {ft} фут по вертикали",
+    dc_title: "Что мы им передали?", dc_to: "Стороне", dc_since: "С (UTC, необязательно)", dc_until: "До (UTC, необязательно)", dc_show: "Показать", dc_summary: "{n} элементов передано или открыто стороне {to}; {flagged} без соглашения или подписанного акта.", dc_by_kind: "По видам", dc_count: "число", dc_flagged: "Отмечено (не покрыто)", dc_none_flagged: "Ничего не отмечено.",
+    call_all_guard: "Всем сторонам (аварийная частота)", all_parties: "всем сторонам",
     filed: "Подано",
     timeline: "График", timeline_help: "Свои извещения (синие) и конфликты (красные, с буферами), от −6 ч до +18 ч; зелёная линия — сейчас, жёлтая — фильтр времени. Щёлкните строку, чтобы выбрать её начало.",
     print_thread: "Печать переписки", case_report: "Подписанный отчёт", printable_page: "страница для печати",
@@ -153,6 +159,9 @@ const WORDS = {
     show_on_map: "Показать на карте", dismiss: "Скрыть", guard: "аварийная", area: "район", notes: "примечания",
   },
   tr: {
+    agreements_tab: "Anlaşmalar", ag_sign: "İmzala", ag_status_proposed: "önerildi", ag_status_signed: "imzalandı, başlamadı", ag_status_in_force: "yürürlükte", ag_status_superseded: "yerine yenisi geldi", ag_parties: "Taraflar", ag_start: "Başlangıç", ag_start_utc: "Başlangıç (UTC)", ag_signed_by: "İmzalayanlar", ag_propose_title: "Anlaşma öner", ag_frequencies_help: "Frekanslar, her satıra bir: ad, MHz, bölge", ag_fallback: "Diğer şartlar: belgelenmiş varsayılanlar", ag_title: "Başlık (isteğe bağlı)", ag_id: "Anlaşma kimliği (isteğe bağlı)", ag_duty_only: "Anlaşmaları yalnızca nöbetçi veya kıdemli subay önerir ve imzalar.", ag_term_frequencies: "frekanslar", ag_term_buffers: "çatışma tamponları", ag_term_case_deadlines: "dosya süreleri", ag_term_incident_minima: "olay minimumları", ag_term_incident_entry: "olay kaydının içeriği", ag_term_languages: "diller", ag_term_fallback: "varsayılanlar", ag_buffers_words: "yatay {nm} NM, dikey {ft} ft, zamanda {min} dk", ag_deadlines_words: "{s} sn içinde yanıt, acilse {urgent} sn", ag_minima_words: "yatay {nm} NM, dikey {ft} ft",
+    dc_title: "Onlara ne verdik?", dc_to: "Alıcı taraf", dc_since: "Başlangıç (UTC, isteğe bağlı)", dc_until: "Bitiş (UTC, isteğe bağlı)", dc_show: "Göster", dc_summary: "{to} tarafına {n} öğe gönderildi veya açıldı; {flagged} öğe bir anlaşma veya imzalı işlemle kapsanmıyor.", dc_by_kind: "Türe göre", dc_count: "sayı", dc_flagged: "İşaretli (kapsanmayan)", dc_none_flagged: "İşaretli öğe yok.",
+    call_all_guard: "Tüm taraflar (acil durum frekansı)", all_parties: "tüm taraflar",
     filed: "Gönderildi",
     timeline: "Zaman çizelgesi", timeline_help: "Kendi bildirimleri (mavi) ve çatışmalar (kırmızı, tamponlar dahil), −6 sa ile +18 sa; yeşil: şimdi; sarı: zaman filtresi. Başlangıcına süzmek için bir satıra tıklayın.",
     print_thread: "Yazışmayı yazdır", case_report: "İmzalı rapor", printable_page: "yazdırılabilir sayfa",
@@ -227,6 +236,9 @@ const WORDS = {
     dismiss: "Gizle", guard: "acil", area: "alan", notes: "notlar",
   },
   ar: {
+    agreements_tab: "الاتفاقات", ag_sign: "وقّع", ag_status_proposed: "مقترح", ag_status_signed: "موقّع، لم يبدأ", ag_status_in_force: "ساري", ag_status_superseded: "مستبدل", ag_parties: "الأطراف", ag_start: "البدء", ag_start_utc: "البدء (UTC)", ag_signed_by: "وقّع عليه", ag_propose_title: "اقترح اتفاقًا", ag_frequencies_help: "الترددات، واحد في كل سطر: الاسم، ميغاهرتز، المنطقة", ag_fallback: "الشروط الأخرى: القيم الافتراضية الموثقة", ag_title: "العنوان (اختياري)", ag_id: "معرّف الاتفاق (اختياري)", ag_duty_only: "يقترح الاتفاقات ويوقعها ضابط مناوب أو أقدم فقط.", ag_term_frequencies: "الترددات", ag_term_buffers: "هوامش التعارض", ag_term_case_deadlines: "مهل القضايا", ag_term_incident_minima: "حدود الحوادث الدنيا", ag_term_incident_entry: "محتوى قيد الحادث", ag_term_languages: "اللغات", ag_term_fallback: "القيم الافتراضية لـ", ag_buffers_words: "{nm} NM أفقيًا، {ft} قدم عموديًا، {min} دقيقة زمنيًا", ag_deadlines_words: "الرد خلال {s} ث، {urgent} ث عند الاستعجال", ag_minima_words: "{nm} NM أفقيًا، {ft} قدم عموديًا",
+    dc_title: "ماذا أعطيناهم؟", dc_to: "إلى الطرف", dc_since: "من (UTC، اختياري)", dc_until: "حتى (UTC، اختياري)", dc_show: "اعرض", dc_summary: "{n} عنصرًا أُرسل أو أُتيح إلى {to}؛ {flagged} غير مشمول باتفاق أو بفعل موقّع.", dc_by_kind: "حسب النوع", dc_count: "العدد", dc_flagged: "معلَّم (غير مشمول)", dc_none_flagged: "لا شيء معلَّم.",
+    call_all_guard: "جميع الأطراف (تردد الطوارئ)", all_parties: "جميع الأطراف",
     filed: "قُدّم",
     timeline: "الجدول الزمني", timeline_help: "إشعاراتك (أزرق) والتعارضات (أحمر، مع الهوامش)، من −6 س إلى +18 س؛ الأخضر: الآن؛ الأصفر: مرشح الوقت. انقر صفًا للتصفية عند بدايته.",
     print_thread: "طباعة المراسلة", case_report: "التقرير الموقّع", printable_page: "صفحة للطباعة",

@@ -10,9 +10,13 @@ import { emit, myParty, state } from "./state.js";
 import { upsertMessage } from "./hotline.js";
 
 export const DEFAULT_FREQUENCY_MHZ = 243.0;
+/** ``to`` of a call to every other party on the node, on a guard frequency (the owner is unknown). */
+export const BROADCAST = "ALL";
+const guards = () => [{ name: `VHF ${t("guard")}`, mhz: 121.5, guard: true }, { name: `UHF ${t("guard")}`, mhz: 243.0, guard: true }];
 
-export function frequencyOptions(selected) {
-  const list = state.frequencies.length ? state.frequencies : [{ name: "guard", mhz: DEFAULT_FREQUENCY_MHZ, guard: true }];
+export function frequencyOptions(selected, guardsOnly = false) {
+  let list = state.frequencies.length ? state.frequencies : [{ name: "guard", mhz: DEFAULT_FREQUENCY_MHZ, guard: true }];
+  if (guardsOnly) list = guards();
   const options = list.map((f) => h("option", { value: String(f.mhz), selected: Number(f.mhz) === selected },
     `${Number(f.mhz).toFixed(3).replace(/0+$/, "0")} MHz · ${f.name}`));
   if (!list.some((f) => Number(f.mhz) === selected)) {
@@ -38,6 +42,8 @@ function partyOptions(track) {
     if (party.code === myParty()) continue;
     options.push(h("option", { value: party.code, selected: party.code === owner }, party.code === owner ? `${party.code} (${t("owner")})` : party.code));
   }
+  // The owner unknown (or not sure): every other party on the guard frequencies, each to acknowledge.
+  options.push(h("option", { value: BROADCAST }, t("call_all_guard")));
   return options;
 }
 
@@ -60,9 +66,16 @@ export function callControls(tracks, key, available = true) {
     button.dataset.track = String(chosen().id);
     button.textContent = `${t("safety_call")} ${callsignOf(chosen())}`;
   };
+  const guardsOnly = () => to.value === BROADCAST;
   about.addEventListener("change", () => {
     to.replaceChildren(...partyOptions(chosen()));
     label();
+  });
+  to.addEventListener("change", () => {
+    // A broadcast goes out on a guard frequency only: the parties have agreed no other with everyone.
+    const current = Number(frequency.value) || DEFAULT_FREQUENCY_MHZ;
+    frequency.replaceChildren(...frequencyOptions(guardsOnly() && current !== 121.5 ? DEFAULT_FREQUENCY_MHZ : current, guardsOnly()));
+    frequency.dataset.count = guardsOnly() ? "guards" : String(state.frequencies.length);
   });
   label();
   button.disabled = !available;
@@ -85,7 +98,8 @@ export function callControls(tracks, key, available = true) {
         emit("messages");
       }
       const id = answer && answer.message ? answer.message.message_id : "";
-      result.textContent = `${t("safety_call_sent")} ${to.value}: ${callsignOf(track)} · ${frequency.value} MHz${id ? ` · ${id}` : ""}`;
+      const whom = to.value === BROADCAST ? t("all_parties") : to.value;
+      result.textContent = `${t("safety_call_sent")} ${whom}: ${callsignOf(track)} · ${frequency.value} MHz${id ? ` · ${id}` : ""}`;
     } catch (error) {
       result.className = "field-error";
       result.textContent = error.status === 404 ? `${t("safety_call_unavailable")} (404)` : (error.reason || String(error));
@@ -99,7 +113,7 @@ export function callControls(tracks, key, available = true) {
     result);
   /** Keep the frequency choices current (the agreed list may change) without losing the officer's choice. */
   box.refresh = () => {
-    if (Number(frequency.dataset.count || 0) !== state.frequencies.length) {
+    if (!guardsOnly() && frequency.dataset.count !== String(state.frequencies.length)) {
       const current = Number(frequency.value) || DEFAULT_FREQUENCY_MHZ;
       frequency.replaceChildren(...frequencyOptions(current));
       frequency.dataset.count = String(state.frequencies.length);
