@@ -204,6 +204,7 @@ def test_peer_tokens_open_the_feed_routes_only(fed_nodes: Make) -> None:
         (line,) = feed.json()["entries"]
         assert Entry.from_json(line).kind is Kind.NOTICE_FILED
         assert "TGT-4471" not in line  # only the shared part is ever in an entry
+        assert feed.json()["head"] == 0  # the feed's newest seq: how far a puller has to go (catch-up progress)
         assert peer.get("/api/v1/ledger/USA", params={"after": 0}).json()["entries"] == []
         # A node publishes only the feeds it signs.
         assert peer.get("/api/v1/ledger/RUS").status_code == 404

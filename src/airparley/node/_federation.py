@@ -96,7 +96,9 @@ class Federation:
             raise NotFound("feed", party)
         with self.node.store.begin() as tx:
             lines = tx.ledger_feed(party, after, limit)
-        return {"party": party, "after": after, "entries": lines}
+            newest = tx.ledger_head(party)
+        # the head tells a puller how far it has to go: its catch-up progress (node/_sync.py)
+        return {"party": party, "after": after, "entries": lines, "head": None if newest is None else newest.seq}
 
     def hint(self, party: str, seq: int) -> bool:
         """A peer says its party's feed has grown to ``seq``: whether that is news (then pull it now)."""

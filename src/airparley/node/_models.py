@@ -597,6 +597,9 @@ class FeedPage(View):
     party: str
     after: int
     entries: list[Any] = Field(description="The party's signed entries after ``after``, in seq order.")
+    head: int | None = Field(
+        None, description="The party's newest seq on the serving node (null: none yet): how far a puller has to go."
+    )
 
 
 class Hint(View):

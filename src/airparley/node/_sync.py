@@ -36,6 +36,18 @@ _HINT_TIMEOUT_S: Final = 2.0
 _MAX_PAGES_PER_ROUND: Final = 20
 
 
+def _log_catch_up(party: str, reached: int, head: object, accepted: int) -> bool:
+    """Catch-up progress in the node log, for a page of a feed that is still behind; whether it was.
+
+    ``reached`` is the seq of the page's last entry and ``head`` the serving node's newest (``None`` from a
+    node older than the ``head`` field: no progress to tell). A feed within one page says nothing: that is
+    ordinary replication, not a catch-up."""
+    if not accepted or isinstance(head, bool) or not isinstance(head, int) or reached >= head:
+        return False
+    _log.info("catching up with %s: #%d of #%d (%d%%)", party, reached, head, 100 * reached // head)
+    return True
+
+
 class FederationSync:
     """Pulls a node's peers' feeds and hints them of its own, for one :class:`Federation`."""
 
@@ -76,6 +88,7 @@ class FederationSync:
     async def pull(self, client: httpx.AsyncClient, peer: Peer) -> int:
         """Pull one peer until it has nothing new (or a bad entry stops it); returns entries accepted."""
         accepted = 0
+        behind = still_behind = False
         for _ in range(_MAX_PAGES_PER_ROUND):
             after = await run_in_threadpool(self._after, peer.party)
             try:
@@ -86,7 +99,8 @@ class FederationSync:
                     timeout=_PULL_TIMEOUT_S,
                 )
                 response.raise_for_status()
-                lines = response.json()["entries"]
+                page = response.json()
+                lines = page["entries"]
                 if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
                     raise ValueError("entries is not a list of lines")
             except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
@@ -101,11 +115,15 @@ class FederationSync:
                 await run_in_threadpool(self._status, peer.party, f"could not apply: {type(error).__name__}: {error}")
                 return accepted
             accepted += result.accepted
+            still_behind = _log_catch_up(peer.party, after + len(lines), page.get("head"), result.accepted)
+            behind = behind or still_behind
             if result.refused:
                 await run_in_threadpool(self._status, peer.party, "refused an entry: see airparley ledger evidence")
                 return accepted
             if len(lines) < FEED_PAGE or result.accepted == 0:
                 break
+        if behind and not still_behind:
+            _log.info("caught up with %s: %d entries accepted this round", peer.party, accepted)
         await run_in_threadpool(self._status, peer.party, None)
         await fetch_disclosed(self.node, client, peer)  # incident records this peer disclosed to hosted parties
         return accepted
