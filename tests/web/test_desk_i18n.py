@@ -44,17 +44,10 @@ UNTRANSLATED = r"""
     const lower = text.toLowerCase();
     const exact = english.includes(lower);
     const word = (lower.match(/[a-z]{4,}/g) || []).find((w) => words.includes(w));
-    if (exact || word) found.push(`${text} (${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.className && typeof el.className === "string" ? "." + el.className.split(" ")[0] : ""})`);
+    const cls = el.className && typeof el.className === "string" ? "." + el.className.split(" ")[0] : "";
+    if (exact || word) found.push(`${text} (${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${cls})`);
   }
   return [...new Set(found)];
-}
-"""
-
-#: Read from the catalogue: English strings (and words of them) that the language translates differently.
-CATALOGUE = """
-async (code) => {
-  const module = await import("/static/js/i18n.js");
-  return module.untranslatable ? null : null;
 }
 """
 
