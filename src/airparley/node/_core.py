@@ -181,9 +181,14 @@ class Node:
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        """One act: the lock, one transaction, and the listeners told once it is committed."""
+        """One act: the lock, one transaction, and the listeners told once it is committed.
+
+        On PostgreSQL the transaction takes the node-wide write lock first (store/_locks.py): every process's
+        acts are then one at a time, as one process's are under ``_lock``, and a transaction never holds a
+        row another is waiting on while it waits for that lock (which PostgreSQL would end as a deadlock)."""
         with self._lock:
             with self.store.begin() as tx:
+                tx.serialise_writes()
                 yield tx
             self._notify()
 
