@@ -25,7 +25,8 @@ import { audioState, initSound, played, renderMute, sound } from "./sound.js";
 import { applyIncidentEvent, renderIncidents } from "./incidents.js";
 import { fitToActivity, initMapTools, resetMapTools } from "./maptools.js";
 import { renderDataBlock, selectTrack } from "./datablock.js";
-import { renderAgreements } from "./agreements.js";
+import { initAgreementPanel, renderAgreements } from "./agreements.js";
+import { initDisclosure } from "./disclosure.js";
 import { initTheme } from "./theme.js";
 import { renderGantt } from "./gantt.js";
 
@@ -59,7 +60,7 @@ export function showTab(name) {
   for (const pane of document.querySelectorAll(".pane")) pane.hidden = pane.id !== `pane-${name}`;
 }
 
-const TABS = [["conflicts", "conflicts"], ["cases", "cases"], ["alerts", "alerts"], ["incidents", "incidents"], ["timeline", "timeline"], ["notices", "notices"], ["file", "file_notice"], ["frequencies", "frequencies"]];
+const TABS = [["conflicts", "conflicts"], ["cases", "cases"], ["alerts", "alerts"], ["incidents", "incidents"], ["timeline", "timeline"], ["notices", "notices"], ["file", "file_notice"], ["frequencies", "frequencies"], ["agreements", "agreements_tab"]];
 
 /** A safety message that just arrived for this party is said aloud (the banner shows it too). */
 function announceSafety(view) {
@@ -241,6 +242,8 @@ async function startDesk(session) {
   for (const message of messages) upsertMessage(message);
   for (const view of cases) upsertCase(view);
   initHotline();
+  initAgreementPanel();
+  initDisclosure();
   for (const topic of ["notices", "conflicts", "messages", "cases", "frequencies", "incidents"]) emit(topic);
   renderAlarm();
   fitToActivity();

@@ -1,0 +1,96 @@
+"""Issue 14's desk views in a real Chromium against a real node: USA proposes an agreement on its desk, RUS
+signs it on its own desk (another browser context), both read it "in force" with its terms in their own
+language; an observer may read but not propose or sign; "What did we give them?" shows the disclosure
+accounting by kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from desk_support import Desk
+
+pytestmark = pytest.mark.slow
+
+
+def _card(page: Any, agreement_id: str) -> Any:
+    return page.locator(f"#agreements-list li[data-agreement='{agreement_id}']")
+
+
+def test_usa_proposes_rus_signs_and_both_see_it_in_force(
+    new_desk: Callable[..., Desk], screenshots: Callable[[Any, str], Any]
+) -> None:
+    usa, rus = new_desk(1280, 800), new_desk(1280, 800)
+    usa.open("usa_duty")
+    rus.open("rus_duty")
+    page = usa.page
+    page.click("[data-tab=agreements]")
+    form = page.locator("#agreement-form")
+    # Every control of the form is reached by the keyboard and has a label.
+    form.get_by_label("RUS").check()
+    form.get_by_label("Frequencies, one per line: name, MHz, area").fill("Deconfliction UHF, 251.3, Syria")
+    form.get_by_label("NM").fill("8")
+    form.get_by_label("ft", exact=True).fill("2000")
+    form.get_by_label("min", exact=True).fill("15")
+    form.get_by_label("Agreement id (optional)").fill("USA-RUS-annex")
+    form.get_by_label("Agreement id (optional)").press("Enter")
+    card = _card(page, "USA-RUS-annex")
+    card.wait_for()
+    assert card.get_attribute("data-status") == "proposed"
+    assert "8 NM lateral, 2000 ft vertical, 15 min in time" in card.inner_text()
+    assert "Deconfliction UHF 251.3 MHz (Syria)" in card.inner_text()
+    assert card.locator(".signed-by").inner_text() == "✓ USA"
+    assert card.locator("[data-act=sign]").count() == 0  # USA signed by proposing
+
+    # RUS's desk gets the proposal by the node's agreement.proposed event, in Russian, and signs it.
+    rus.page.click("[data-tab=agreements]")
+    rus_card = _card(rus.page, "USA-RUS-annex")
+    rus_card.wait_for()
+    assert "предложено" in rus_card.inner_text().lower()
+    assert "8 NM по горизонтали, 2000 фут по вертикали, 15 мин по времени" in rus_card.inner_text()
+    rus_card.locator("[data-act=sign]").focus()
+    rus.page.keyboard.press("Enter")
+    rus.page.wait_for_selector("#agreements-list li[data-agreement='USA-RUS-annex'][data-status=in_force]")
+    assert "в силе" in _card(rus.page, "USA-RUS-annex").inner_text().lower()
+
+    # USA's desk follows on the agreement.signed event, without a reload.
+    page.wait_for_selector("#agreements-list li[data-agreement='USA-RUS-annex'][data-status=in_force]")
+    assert "in force" in card.inner_text().lower()
+    assert card.locator(".signed-by").inner_text() == "✓ RUS, ✓ USA"
+    screenshots(page, "agreements")
+    # The node agrees: the terms in force between USA and RUS are these.
+    terms = usa.running.desk("usa_duty").client.get("/api/v1/agreements/in-force?parties=USA,RUS").json()
+    assert terms["agreement"]["agreement_id"] == "USA-RUS-annex"
+
+    # What did we give them? USA's disclosure to RUS, by kind; nothing flagged.
+    disclosure = page.locator("#disclosure-form")
+    disclosure.get_by_label("To party").select_option("RUS")
+    disclosure.locator("[data-act=disclosure]").click()
+    result = page.locator(".disclosure-result")
+    result.locator("table.disclosure-kinds").wait_for()
+    account = usa.running.desk("usa_duty").client.get("/api/v1/disclosure?to=RUS").json()
+    for kind, count in account["kinds"].items():
+        assert result.locator(f"tr[data-kind='{kind}'] td").inner_text() == str(count)
+    assert account["flagged"] == 0
+    assert "Nothing flagged." in result.inner_text()
+
+
+def test_an_observer_reads_agreements_but_neither_proposes_nor_signs(new_desk: Callable[..., Desk]) -> None:
+    running_desk = new_desk(1280, 800)
+    client = running_desk.running.desk("usa_duty").client
+    answer = client.post(
+        "/api/v1/agreements",
+        json={"parties": ["RUS", "USA"], "start": "2026-01-01T00:00:00Z", "terms": {"fallback": ["buffers"]}},
+    )
+    assert answer.status_code == 201, answer.text
+    agreement_id = answer.json()["agreement_id"]
+    running_desk.open("rus_observer")
+    page = running_desk.page
+    page.click("[data-tab=agreements]")
+    card = _card(page, agreement_id)
+    card.wait_for()
+    assert card.get_attribute("data-status") == "proposed"
+    assert card.locator("[data-act=sign]").count() == 0
+    assert page.locator("#agreement-form").count() == 0
+    assert "дежурный или старший" in page.locator("#agreement-propose").inner_text()
