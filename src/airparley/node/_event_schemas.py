@@ -20,18 +20,20 @@ from pydantic.json_schema import models_json_schema
 from airparley.node._events import EventKind
 from airparley.node._models import (
     AgreementVersion,
-    Alert,
-    AlertCleared,
     CaseView,
     Conflict,
     ConflictCleared,
-    Flag,
     Frequency,
+    MessageView,
+    NoticeChange,
+)
+from airparley.node._models_picture import (
+    Alert,
+    AlertCleared,
+    Flag,
     Incident,
     Intrusion,
     LiveTracks,
-    MessageView,
-    NoticeChange,
     Share,
     SimulationLag,
 )

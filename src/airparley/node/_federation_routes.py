@@ -20,7 +20,8 @@ from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
 from airparley.node._federation import Federation
-from airparley.node._models import EvidenceItem, FeedPage, Hint, described
+from airparley.node._models import described
+from airparley.node._models_picture import EvidenceItem, FeedPage, Hint
 from airparley.node._sync import FEED_PAGE, FederationSync
 from airparley.store import Officer
 

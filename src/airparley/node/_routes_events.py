@@ -16,7 +16,8 @@ from airparley.node._access import Act, may
 from airparley.node._auth import SocketResolver, bearer_token, officer_for
 from airparley.node._core import Node
 from airparley.node._limits import RateLimiter, TooManyRequests, client_address
-from airparley.node._models import EventPage, described
+from airparley.node._models import described
+from airparley.node._models_picture import EventPage
 from airparley.store import Officer
 
 __all__ = ["events_router"]

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
-from airparley.node._models import Picture, described
+from airparley.node._models import described
+from airparley.node._models_picture import Picture
 from airparley.store import Officer
 
 __all__ = ["replay_router"]

@@ -11,7 +11,8 @@ from airparley.errors import InvalidInput
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
-from airparley.node._models import CaseReport, Disclosure, described
+from airparley.node._models import CaseReport, described
+from airparley.node._models_picture import Disclosure
 from airparley.node._report_render import render_html, render_pdf
 from airparley.node._reports import verify_report
 from airparley.store import Officer

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
-from airparley.node._models import AcceptedTracks, Alert, Flag, MessageView, Share, ShareView, TrackState, described
+from airparley.node._models import MessageView, described
+from airparley.node._models_picture import AcceptedTracks, Alert, Flag, Share, ShareView, TrackState
 from airparley.node._request_models import SafetyCallBody, ShareBody, TrackBatchBody
 from airparley.node._routing import IdempotencyKey, json_response, once
 from airparley.node._scheduler import Wake
