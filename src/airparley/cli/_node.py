@@ -323,20 +323,78 @@ def peer_add(
     out_console.print(f"peer {peer.party} at {peer.url}")
 
 
+def _remote_head(url: str, party: str, token: str) -> tuple[int | None, str | None]:
+    """The newest seq of ``party``'s feed on its own node (the feed's ``head``), or why it is not known."""
+    import httpx
+
+    from airparley.bounds import MAX_CURSOR
+
+    try:
+        response = httpx.get(
+            f"{url}/api/v1/ledger/{party}",
+            params={"after": MAX_CURSOR, "limit": 1},  # no entry, only the head
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=_REMOTE_TIMEOUT_S,
+        )
+        response.raise_for_status()
+        head = response.json().get("head")
+    except (httpx.HTTPError, ValueError, AttributeError) as error:
+        return None, f"{type(error).__name__}: {error}"
+    if isinstance(head, bool) or not isinstance(head, int | None):
+        return None, "the peer's node gave no head"
+    return head, None
+
+
+def _catch_up(held: int | None, remote: int | None) -> dict[str, object]:
+    """How far this node's copy of a peer's feed is from the feed on the peer's node."""
+    if remote is None:
+        return {"peer_head_seq": None, "behind": None, "held_percent": None}
+    have = -1 if held is None else held
+    return {
+        "peer_head_seq": remote,
+        "behind": max(remote - have, 0),
+        "held_percent": min(100, (have + 1) * 100 // (remote + 1)),
+    }
+
+
+#: How long ``peer list --remote`` waits for each peer's node.
+_REMOTE_TIMEOUT_S = 5.0
+
+
 @peer_app.command("list")
-def peer_list(db: Db = DEFAULT_DB, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def peer_list(
+    db: Db = DEFAULT_DB,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    remote: Annotated[
+        bool,
+        typer.Option(
+            "--remote", help="Also ask each peer's node for its feed's head: the catch-up progress of each peer."
+        ),
+    ] = False,
+) -> None:
     """List the peers, with when each was last pulled and its last error (never their tokens)."""
     with transaction(db) as tx:
         peers = tx.peers()
         heads = {peer.party: tx.ledger_head(peer.party) for peer in peers}
     for peer in peers:
         head = heads[peer.party]
-        data = {**peer.as_dict(), "head_seq": None if head is None else head.seq}
+        data: dict[str, object] = {**peer.as_dict(), "head_seq": None if head is None else head.seq}
+        shown = ""
+        if remote:
+            remote_head, why = _remote_head(peer.url, peer.party, peer.token)
+            data.update(_catch_up(None if head is None else head.seq, remote_head))
+            data["peer_head_error"] = why
+            if why is not None:
+                shown = f"\tpeer head unknown: {why}"
+            elif remote_head is not None:
+                shown = f"\tpeer head {remote_head}: {data['held_percent']}% held, {data['behind']} behind"
         if as_json:
             out_console.out(json_line(data))
         else:
             error = f"\tlast error {data['last_error_at']}: {peer.last_error}" if peer.last_error else ""
-            out_console.out(f"{peer.party}\t{peer.url}\thead {data['head_seq']}\tlast ok {data['last_ok_at']}{error}")
+            out_console.out(
+                f"{peer.party}\t{peer.url}\thead {data['head_seq']}\tlast ok {data['last_ok_at']}{error}{shown}"
+            )
 
 
 @peer_app.command("remove")
