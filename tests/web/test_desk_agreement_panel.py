@@ -1,7 +1,7 @@
 """Issue 14's desk views in a real Chromium against a real node: USA proposes an agreement on its desk, RUS
 signs it on its own desk (another browser context), both read it "in force" with its terms in their own
 language; an observer may read but not propose or sign; "What did we give them?" shows the disclosure
-accounting by kind."""
+accounting by kind; an incident's trails are disclosed to a chosen party from its card."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from desk_support import Desk
+from test_desk_incidents import _head_on
+from test_desk_incidents import _post as _post_states
 
 pytestmark = pytest.mark.slow
 
@@ -94,3 +96,33 @@ def test_an_observer_reads_agreements_but_neither_proposes_nor_signs(new_desk: C
     assert card.locator("[data-act=sign]").count() == 0
     assert page.locator("#agreement-form").count() == 0
     assert "дежурный или старший" in page.locator("#agreement-propose").inner_text()
+
+
+def test_usa_discloses_an_incidents_trails_to_rus_from_its_card(new_desk: Callable[..., Desk]) -> None:
+    usa = new_desk(1280, 800)
+    usa.open("usa_duty")
+    page = usa.page
+    running = usa.running
+    # The USA E-3 and a Russian Su-35 pass 0.1 NM apart: an incident on USA's picture.
+    _post_states(running, _head_on(0.0))
+    for step in range(1, 16):
+        running.clock.advance(seconds=2)
+        _post_states(running, _head_on(2.0 * step))
+    page.click("[data-tab=incidents]")
+    card = page.locator("#incidents li.incident", has_text="SENTRY60")
+    card.wait_for()
+    rus = running.desk("rus_duty").client
+    (incident_id,) = [i["incident_id"] for i in running.desk("usa_duty").client.get("/api/v1/incidents").json()]
+    assert rus.get(f"/api/v1/incidents/{incident_id}").status_code == 404  # the trails stay with USA
+    form = card.locator("form.disclose-form")
+    form.get_by_label("RUS").check()
+    form.locator("[data-action=disclose-trails]").click()
+    page.locator("#incidents li.incident .disclosed-to", has_text="RUS").wait_for()
+    assert page.locator("#incidents li.incident form.disclose-form").get_by_label("RUS").count() == 0
+    # The signed act reached the node: RUS reads the record with the trails, and USA's accounting lists it.
+    assert rus.get(f"/api/v1/incidents/{incident_id}").status_code == 200
+    page.click("[data-tab=agreements]")
+    disclosure = page.locator("#disclosure-form")
+    disclosure.get_by_label("To party").select_option("RUS")
+    disclosure.locator("[data-act=disclosure]").click()
+    page.locator(".disclosure-result tr[data-kind='incident_record'] td", has_text="1").wait_for()

@@ -2,7 +2,7 @@
 // (GET /disclosure?to=&since=&until=): how many things of each kind this party's node sent or made readable
 // to that party, and each item no agreement or signed act covers (flagged). Read-only, for every officer.
 
-import { get } from "./api.js";
+import { get, post } from "./api.js";
 import { $, h, replaceChildren } from "./dom.js";
 import { clearErrors, fieldError, showErrors } from "./forms.js";
 import { dirOf, lang, t, tf } from "./i18n.js";
@@ -67,4 +67,37 @@ export function initDisclosure() {
     }
   });
   replaceChildren(root, [form, out]);
+}
+
+/** On one of this party's own incident records (a duty or senior officer's desk): "Disclose trails" to
+ * chosen parties, a signed act (POST /incidents/{id}/disclose); the shared entry holds the encounter only,
+ * the trails go to a party only by this act (docs/agreements.md). ``done(record)`` gets the updated record. */
+export function discloseControl(incident, done) {
+  const tier = state.session && state.session.officer && state.session.officer.tier;
+  const already = new Set((incident.disclosures || []).flatMap((d) => d.to || []));
+  const told = already.size ? h("p", { class: "disclosed-to" }, `${t("dc_disclosed_to")}: ${[...already].sort().join(", ")}`) : null;
+  if (!incident.incident_id || incident.party !== myParty() || (tier !== "duty" && tier !== "senior")) return told;
+  const choices = state.parties.filter((p) => p.code !== myParty() && !already.has(p.code));
+  if (!choices.length) return told;
+  const form = h("form", { class: "disclose-form", novalidate: true, dataset: { incident: incident.incident_id } },
+    h("fieldset", {}, h("legend", {}, t("dc_disclose_trails")),
+      choices.map((p) => h("label", {}, h("input", { type: "checkbox", name: "to", value: p.code }), ` ${p.code}`)),
+      fieldError("to")),
+    fieldError(""),
+    h("button", { type: "submit", class: "secondary", dataset: { action: "disclose-trails" } }, t("dc_disclose")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const to = new FormData(form).getAll("to");
+    const submit = form.querySelector("[type=submit]");
+    submit.disabled = true;
+    try {
+      const answer = await post(`/incidents/${encodeURIComponent(incident.incident_id)}/disclose`, { to });
+      done({ ...incident, ...(answer.incident || {}), disclosures: [...(incident.disclosures || []), answer.disclosure] });
+    } catch (error) {
+      showErrors(form, error);
+      submit.disabled = false;
+    }
+  });
+  return [told, form];
 }

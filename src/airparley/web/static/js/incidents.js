@@ -9,6 +9,7 @@ import { $, h, replaceChildren } from "./dom.js";
 import { dirOf, lang, t } from "./i18n.js";
 import { state } from "./state.js";
 import { zoomToLatLng, zoomToPoints } from "./map.js";
+import { discloseControl } from "./disclosure.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const NM_PER_DEG = 60;
@@ -125,7 +126,12 @@ function incidentCard(incident) {
     plot(incident),
     points.length ? h("div", { class: "actions" }, h("button", {
       type: "button", class: "secondary", dataset: { action: "show-incident" }, onclick: () => zoomToPoints(points),
-    }, t("show_on_map"))) : null);
+    }, t("show_on_map"))) : null,
+    discloseControl(incident, (record) => {
+      const at = state.incidents.indexOf(incident);
+      if (at >= 0) state.incidents[at] = { ...record, seq: incident.seq };
+      renderIncidents();
+    }));
 }
 
 function intrusionCard(intrusion) {
