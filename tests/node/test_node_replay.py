@@ -16,7 +16,7 @@ from palmyra import rus_strike, usa_strike
 
 from airparley.geo import destination
 from airparley.node import Node, NodeSettings
-from airparley.node._replay import StateKeeper, decode
+from airparley.node._state_keeper import StateKeeper, decode
 from airparley.store import Store
 from airparley.web import desk_app
 

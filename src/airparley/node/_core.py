@@ -34,11 +34,12 @@ from airparley.node._nonresponse import NonResponse
 from airparley.node._notices import NoticeService
 from airparley.node._parties import PartiesService
 from airparley.node._picture import PictureService
-from airparley.node._replay import ReplayService, StateKeeper
+from airparley.node._replay import ReplayService
 from airparley.node._reports import ReportService
 from airparley.node._settings import NodeSettings
 from airparley.node._shares import ShareBook, SharedPictures
 from airparley.node._sharing import TrackSharing
+from airparley.node._state_keeper import StateKeeper
 from airparley.node._tactical import TacticalRunner
 from airparley.node._tracks import Pictures
 from airparley.store import Officer, Store, Tx, hash_token

@@ -1,11 +1,6 @@
 """Replay (issue 19 item 4): what a party could see at a past moment T, rebuilt from what the node kept.
 
-Keeping. Each party's own accepted track states (``node/_tracks.Pictures`` tells :class:`StateKeeper` of
-every batch) wait in memory until the next scheduler tick, which writes them as **one row per party**
-(``track_state_batches``, the states zlib-compressed JSON) and deletes the rows older than
-``track_keep_s``. A posted batch costs a list append; the database sees one INSERT a second per party, not
-one per state (20,000 tracks at 1 Hz: see ``docs/replay.md`` for the measured cost). ``track_keep_s`` 0
-keeps none. What waits is bounded (:data:`MAX_PENDING` states per party; beyond it, states are not kept).
+Keeping: ``node/_state_keeper.py`` (each party's own accepted states, one compressed batch per tick).
 
 Rebuilding (:class:`ReplayService`, ``GET /api/v1/picture?at=T``), for the calling party only:
 
@@ -17,18 +12,13 @@ Rebuilding (:class:`ReplayService`, ``GET /api/v1/picture?at=T``), for the calli
 * tracks: its own kept states (the newest of each track within ``stale_s`` before T), plus the newest kept
   state of each track another party shared with it and that share applied at T (same de-duplication and ids
   as ``node._shares.SharedPictures``); never another party's track it was not given;
-* alerts: recomputed at T from those tracks with the tactical core, as the live scan does (DO-365 levels
-  and the caution cylinder; only the pairs that alert).
+* alerts: recomputed at T from those tracks with the tactical core (``tactical.alerts_at``), as the live scan
+  does (DO-365 levels and the caution cylinder; only the pairs that alert).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import threading
-import zlib
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -41,26 +31,14 @@ from airparley.node._access import Act, require
 from airparley.node._disclosure import parse_instant
 from airparley.node._events import EventKind
 from airparley.node._shares import Share, ShareState, duplicates
-from airparley.node._tactical import CANDIDATES, LEVEL_NAMES
+from airparley.node._state_keeper import decode
 from airparley.node._tracks import Row
 from airparley.node._visibility import notice_for
 from airparley.store import Officer, Store, Tx
-from airparley.tactical import (
-    AlertingSettings,
-    FlightStates,
-    TrackState,
-    TrackStates,
-    alert_encounters,
-    extrapolate_to,
-    scan_conflicts,
-)
+from airparley.tactical import AlertingSettings, TrackState, TrackStates, alerts_at
 
-__all__ = ["MAX_PENDING", "ReplayService", "StateKeeper"]
+__all__ = ["ReplayService"]
 
-_log = logging.getLogger("airparley.node")
-
-#: States of one party waiting for the next flush, at most: 20,000 tracks for 10 s of ticks that failed.
-MAX_PENDING: Final = 200_000
 _TIME: Final = 2
 
 _CONFLICT_KINDS: Final = (EventKind.CONFLICT_DETECTED, EventKind.CONFLICT_CLEARED)
@@ -84,83 +62,6 @@ _CASE_KINDS: Final = (
 )
 
 
-def encode(rows: Sequence[Row]) -> bytes:
-    """A batch as kept: JSON rows in ``TrackState``'s field order, compressed (level 1: the flush is hot)."""
-    return zlib.compress(json.dumps(rows, separators=(",", ":")).encode(), 1)
-
-
-def decode(blob: bytes) -> list[Row]:
-    return [tuple(r) for r in json.loads(zlib.decompress(blob))]
-
-
-class StateKeeper:
-    """Each party's accepted states since the last flush, and the flush that keeps them (thread-safe)."""
-
-    def __init__(self, keep_s: float) -> None:
-        self.keep_s = keep_s
-        self._pending: dict[str, list[Row]] = {}
-        self._dropped: dict[str, int] = {}
-        self._lock = threading.Lock()
-        self._writer: threading.Thread | None = None
-
-    def add(self, party: str, rows: list[Row]) -> None:
-        if self.keep_s <= 0:
-            return
-        with self._lock:
-            pending = self._pending.setdefault(party, [])
-            room = MAX_PENDING - len(pending)
-            pending.extend(rows[:room] if room < len(rows) else rows)
-            if room < len(rows):
-                self._dropped[party] = self._dropped.get(party, 0) + len(rows) - max(room, 0)
-
-    def flush_in_background(self, begin: Callable[[], AbstractContextManager[Tx]], now: datetime) -> None:
-        """:meth:`flush` in a thread of its own, unless the last one is still writing (then the next call takes
-        what waits). The running scheduler's way: a flush of 20,000 states (encoding, INSERT, fsync) took 0.1 to
-        0.5 s on a busy machine, and in the scheduler's loop it delayed every party's next scan by as much."""
-        with self._lock:
-            if self._writer is not None and self._writer.is_alive():
-                return
-            self._writer = threading.Thread(
-                target=self._flush_logged, args=(begin, now), name="airparley-replay-keeper", daemon=True
-            )
-            self._writer.start()
-
-    def join(self, timeout_s: float = 10.0) -> None:
-        """Wait for a background flush under way (a node closing its store; tests)."""
-        writer = self._writer
-        if writer is not None:
-            writer.join(timeout_s)
-
-    def _flush_logged(self, begin: Callable[[], AbstractContextManager[Tx]], now: datetime) -> None:
-        try:
-            self.flush(begin, now)
-        except Exception:
-            _log.exception("replay: keeping track states failed; those states are not kept")
-
-    def flush(self, begin: Callable[[], AbstractContextManager[Tx]], now: datetime) -> int:
-        """Write each party's waiting states as one batch, and forget batches older than ``keep_s``; how many
-        states were written. The batches are encoded before the transaction (``begin``) opens, so the database
-        is held only for the INSERTs. If the transaction fails, those states are not kept: replay is a record,
-        not the live picture, and must not hold the scheduler back."""
-        with self._lock:
-            pending, self._pending = self._pending, {}
-            dropped, self._dropped = self._dropped, {}
-        for party, count in dropped.items():
-            _log.warning("replay: %d track states of %s not kept (more than %d waited)", count, party, MAX_PENDING)
-        batches = []
-        for party, rows in sorted(pending.items()):
-            times = [r[_TIME] for r in rows]
-            batches.append((party, min(times), max(times), len(rows), encode(rows)))
-        if not batches and self.keep_s <= 0:
-            return 0
-        with begin() as tx:
-            for batch in batches:
-                tx.put_state_batch(*batch)
-            if self.keep_s > 0:
-                tx.forget_state_batches_before(now.timestamp() - self.keep_s)
-        return sum(batch[3] for batch in batches)
-
-
 def _newest(rows: Sequence[Row], at_s: float, stale_s: float) -> dict[str, Row]:
     """The newest state of each track at ``at_s`` (not after it, at most ``stale_s`` before it)."""
     found: dict[str, Row] = {}
@@ -180,67 +81,6 @@ def _share_at(share: Share, party: str, at: datetime) -> bool:
     if share.state is ShareState.REVOKED and share.revoked_at is not None and share.revoked_at <= at:
         return False
     return share.until is None or share.until > at
-
-
-def alerts_at(
-    states: TrackStates, at_s: float, alerting: AlertingSettings, shared: dict[str, str]
-) -> list[dict[str, Any]]:
-    """The pairs of ``states`` that alert at ``at_s``, as the live scan reports them, most severe first."""
-    if len(states) < 2:
-        return []
-    flown = extrapolate_to(states, at_s)
-    found = scan_conflicts(flown, CANDIDATES, at_s=at_s)
-    if not len(found):
-        return []
-    a_rows, b_rows = found.a, found.b
-
-    def side_states(rows: Any) -> FlightStates:
-        return FlightStates(
-            flown.lat[rows],
-            flown.lon[rows],
-            flown.alt_ft[rows],
-            flown.gs_kt[rows],
-            flown.trk_deg[rows],
-            flown.vs_fpm[rows],
-        )
-
-    alerts = alert_encounters(side_states(a_rows), side_states(b_rows), alerting)
-    out: list[dict[str, Any]] = []
-    for k, (a, b) in enumerate(zip(a_rows.tolist(), b_rows.tolist(), strict=True)):
-        level, caution = int(alerts.level[k]), bool(alerts.caution[k])
-        severity = 1 + level if level > 0 else (1 if caution else 0)
-        if severity == 0:
-            continue
-        out.append(
-            {
-                "a": _side(flown, a, shared),
-                "b": _side(flown, b, shared),
-                "level": level,
-                "level_name": LEVEL_NAMES[level],
-                "caution": caution,
-                "severity": severity,
-                "time_to_lowc_s": _finite(alerts.time_to_lowc_s[k]),
-                "hmd_nm": _finite(alerts.hmd_nm[k]),
-                "tcpa_s": _finite(alerts.tcpa_s[k]),
-                "dcpa_nm": _finite(alerts.dcpa_nm[k]),
-                "horizontal_sep_nm": _finite(alerts.horizontal_sep_nm[k]),
-                "vertical_sep_ft": _finite(alerts.vertical_sep_ft[k]),
-            }
-        )
-    return sorted(out, key=lambda x: (-x["severity"], x["a"]["id"], x["b"]["id"]))
-
-
-def _side(flown: TrackStates, row: int, shared: dict[str, str]) -> dict[str, Any]:
-    track_id = str(flown.id[row])
-    side: dict[str, Any] = {"id": track_id, "party": str(flown.party[row]), "callsign": str(flown.callsign[row])}
-    if track_id in shared:
-        side["shared_by"] = shared[track_id]
-    return side
-
-
-def _finite(value: Any) -> float | None:
-    number = float(value)
-    return round(number, 3) if np.isfinite(number) else None
 
 
 class ReplayService:

@@ -27,11 +27,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from typing import Any, Final
+from datetime import datetime
+from typing import Any
 
-import numpy as np
-
+from airparley._time import iso_z_at
 from airparley.node._events import EventKind
 from airparley.node._incidents import IncidentRecords, PairMinima
 from airparley.node._ledger import LedgerWriter
@@ -39,29 +38,23 @@ from airparley.node._tracks import Pictures, state_dict
 from airparley.store import Tx
 from airparley.strategic import Notice
 from airparley.tactical import (
+    CANDIDATE_SCAN,
     AircraftAt,
     AlertingSettings,
     Encounter,
-    FlightStates,
     IncidentSettings,
-    ScanSettings,
     TrackStates,
-    alert_encounters,
+    aircraft_at,
+    alert_pairs,
+    alert_payload,
+    alert_severity,
+    alert_side,
     extrapolate_to,
     find_intrusions,
-    scan_conflicts,
+    picture_tracks,
 )
 
 __all__ = ["LivePicture", "TacticalRunner"]
-
-LEVEL_NAMES: Final = ("none", "preventive", "corrective", "warning")
-#: The candidate scan: wide enough to contain every DO-365 level and the caution cylinder.
-CANDIDATES: Final = ScanSettings(rpz_nm=5.0, hpz_ft=1000.0, lookahead_s=180.0)
-
-
-def _severity(level: int, caution: bool) -> int:
-    """One ordering of everything a desk can be told: none < caution < preventive < corrective < warning."""
-    return 1 + level if level > 0 else (1 if caution else 0)
 
 
 @dataclass(frozen=True)
@@ -82,20 +75,6 @@ class _Encounter:
     closest: tuple[AircraftAt, AircraftAt]
     h_nm: float  # the pair's minima when it opened (kept: an agreement that changes mid-encounter does not
     v_ft: float  # split one encounter into two)
-
-
-def _aircraft_at(flown: TrackStates, row: int) -> AircraftAt:
-    return AircraftAt(
-        track=str(flown.id[row]),
-        party=str(flown.party[row]),
-        lat=float(flown.lat[row]),
-        lon=float(flown.lon[row]),
-        alt_ft=float(flown.alt_ft[row]),
-        gs_kt=float(flown.gs_kt[row]),
-        trk_deg=float(flown.trk_deg[row]),
-        vs_fpm=float(flown.vs_fpm[row]),
-        callsign=str(flown.callsign[row]),
-    )
 
 
 @dataclass
@@ -178,27 +157,11 @@ class TacticalRunner:
     ) -> list[dict[str, Any]]:
         now_s = now.timestamp()
         flown = extrapolate_to(states, now_s)
-        found = scan_conflicts(flown, CANDIDATES, at_s=now_s)
+        pairs = alert_pairs(flown, self.alerting, now_s)
         current: dict[tuple[str, str], dict[str, Any] | None] = {}
-        if len(found):
+        if pairs is not None:
+            found, alerts = pairs.found, pairs.alerts
             rows_a, rows_b = found.a, found.b
-            own = FlightStates(
-                flown.lat[rows_a],
-                flown.lon[rows_a],
-                flown.alt_ft[rows_a],
-                flown.gs_kt[rows_a],
-                flown.trk_deg[rows_a],
-                flown.vs_fpm[rows_a],
-            )
-            other = FlightStates(
-                flown.lat[rows_b],
-                flown.lon[rows_b],
-                flown.alt_ft[rows_b],
-                flown.gs_kt[rows_b],
-                flown.trk_deg[rows_b],
-                flown.vs_fpm[rows_b],
-            )
-            alerts = alert_encounters(own, other, self.alerting)
             # Thousands of candidate pairs a second, few of them alerting: every pair's key is needed (to
             # know which pairs are gone), a payload only for a pair that alerts now or did last tick, and
             # the encounter bookkeeping only for a pair within the incident cylinder or already in it.
@@ -207,28 +170,17 @@ class TacticalRunner:
             dist_nm, dalt_ft = found.dist_nm.tolist(), found.dalt_ft.tolist()
             # the widest minima of any pair, within the candidate scan's cylinder; each pair is judged by its own
             widest_h_nm, widest_v_ft = self.minima.envelope()
-            widest_h_nm, widest_v_ft = min(widest_h_nm, CANDIDATES.rpz_nm), min(widest_v_ft, CANDIDATES.hpz_ft)
+            widest_h_nm, widest_v_ft = min(widest_h_nm, CANDIDATE_SCAN.rpz_nm), min(widest_v_ft, CANDIDATE_SCAN.hpz_ft)
             near = ((found.dist_nm < widest_h_nm) & (found.dalt_ft < widest_v_ft)).tolist()
             for k, (a, b) in enumerate(zip(rows_a.tolist(), rows_b.tolist(), strict=True)):
                 key = (ids[a], ids[b])
                 level, caution = levels[k], cautions[k]
-                severity = _severity(level, caution)
+                severity = alert_severity(level, caution)
                 current[key] = None
                 if severity > 0 or key in memory.severities:
-                    current[key] = {
-                        "a": _side(key[0], parties[a], callsigns[a], shared),
-                        "b": _side(key[1], parties[b], callsigns[b], shared),
-                        "level": level,
-                        "level_name": LEVEL_NAMES[level],
-                        "caution": caution,
-                        "severity": severity,
-                        "time_to_lowc_s": _finite(alerts.time_to_lowc_s[k]),
-                        "hmd_nm": _finite(alerts.hmd_nm[k]),
-                        "tcpa_s": _finite(alerts.tcpa_s[k]),
-                        "dcpa_nm": _finite(alerts.dcpa_nm[k]),
-                        "horizontal_sep_nm": _finite(alerts.horizontal_sep_nm[k]),
-                        "vertical_sep_ft": _finite(alerts.vertical_sep_ft[k]),
-                    }
+                    side_a = alert_side(key[0], parties[a], callsigns[a], shared)
+                    side_b = alert_side(key[1], parties[b], callsigns[b], shared)
+                    current[key] = alert_payload(side_a, side_b, alerts, k)
                 if near[k] or key in memory.encounters:
                     self._encounter(tx, party, key, dist_nm[k], dalt_ft[k], now, memory, (flown, a, b))
         for key in list(memory.encounters):
@@ -276,14 +228,14 @@ class TacticalRunner:
             min_h_nm, min_v_ft = self.minima.between(str(flown.party[a]), str(flown.party[b]))
         inside = h_nm < min_h_nm and v_ft < min_v_ft
         if inside and encounter is None:
-            closest = (_aircraft_at(flown, a), _aircraft_at(flown, b))
+            closest = (aircraft_at(flown, a), aircraft_at(flown, b))
             memory.encounters[key] = _Encounter(
                 now.timestamp(), h_nm, v_ft, now.timestamp(), closest, min_h_nm, min_v_ft
             )
         elif encounter is not None:
             if (h_nm, v_ft) < (encounter.min_h_nm, encounter.min_v_ft):
                 encounter.min_h_nm, encounter.min_v_ft, encounter.min_at_s = h_nm, v_ft, now.timestamp()
-                encounter.closest = (_aircraft_at(flown, a), _aircraft_at(flown, b))
+                encounter.closest = (aircraft_at(flown, a), aircraft_at(flown, b))
             if not inside:
                 self._close_encounter(tx, party, key, now, memory)
 
@@ -344,7 +296,7 @@ class TacticalRunner:
                             "volume": int(found.volume[k]),
                             "inside_now": bool(found.entry_s[k] == 0.0),
                             "entry_s": round(float(found.entry_s[k]), 1),
-                            "entry_time": _iso(float(found.entry_time_s[k])),
+                            "entry_time": iso_z_at(float(found.entry_time_s[k])),
                         }
                     },
                     now,
@@ -360,62 +312,7 @@ class TacticalRunner:
             for side in ("a", "b"):
                 track = alert[side]["id"]
                 worst[track] = max(worst.get(track, 0), alert["severity"])
-        # state_dict of every row plus its severity, built column by column: at 20,000 tracks a second a
-        # TrackState, a dict merge and eight round() calls per row cost more than the conflict scan. NumPy
-        # rounds k / 10^d like round() except at near-ties, where the last kept digit may differ by one.
-        columns = zip(
-            states.id.tolist(),
-            states.party.tolist(),
-            np.round(states.time_s, 3).tolist(),
-            np.round(states.lat, 6).tolist(),
-            np.round(states.lon, 6).tolist(),
-            np.round(states.alt_ft, 1).tolist(),
-            np.round(states.gs_kt, 1).tolist(),
-            np.round(states.trk_deg, 1).tolist(),
-            np.round(states.vs_fpm, 1).tolist(),
-            states.callsign.tolist(),
-            states.source.tolist(),
-            strict=True,
-        )
-        tracks = [
-            {
-                "id": track_id,
-                "party": owner,
-                "time_s": time_s,
-                "lat": lat,
-                "lon": lon,
-                "alt_ft": alt_ft,
-                "gs_kt": gs_kt,
-                "trk_deg": trk_deg,
-                "vs_fpm": vs_fpm,
-                "callsign": callsign,
-                "source": source,
-                "severity": worst.get(track_id, 0),
-            }
-            for track_id, owner, time_s, lat, lon, alt_ft, gs_kt, trk_deg, vs_fpm, callsign, source in columns
-        ]
-        for track in tracks if shared else ():
-            sharer = shared.get(track["id"])
-            if sharer is not None:
-                track["shared_by"] = sharer
+        tracks = picture_tracks(states, worst, shared)
         before = self.live.get(party)
         version = (before.version if before is not None else 0) + 1
-        self.live[party] = LivePicture(version, {"time": _iso(now_s), "tracks": tracks, "alerts": alerts})
-
-
-def _side(track_id: str, owner: str, callsign: str, shared: dict[str, str]) -> dict[str, Any]:
-    """One aircraft of an alert; a track another party shares says whose report it is."""
-    side: dict[str, Any] = {"id": track_id, "party": owner, "callsign": callsign}
-    sharer = shared.get(track_id)
-    if sharer is not None:
-        side["shared_by"] = sharer
-    return side
-
-
-def _finite(value: Any) -> float | None:
-    number = float(value)
-    return round(number, 3) if np.isfinite(number) else None
-
-
-def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+        self.live[party] = LivePicture(version, {"time": iso_z_at(now_s), "tracks": tracks, "alerts": alerts})

@@ -11,6 +11,7 @@ from airparley.tactical import (
     _incidents,
     _intrusions,
     _nonresponse,
+    _picture_alerts,
     _plot,
     _records,
     _scan,
@@ -22,6 +23,7 @@ from airparley.tactical._encounters import *  # noqa: F403
 from airparley.tactical._incidents import *  # noqa: F403
 from airparley.tactical._intrusions import *  # noqa: F403
 from airparley.tactical._nonresponse import *  # noqa: F403
+from airparley.tactical._picture_alerts import *  # noqa: F403
 from airparley.tactical._plot import *  # noqa: F403
 from airparley.tactical._records import *  # noqa: F403
 from airparley.tactical._scan import *  # noqa: F403
@@ -34,6 +36,7 @@ __all__ = [
     *_incidents.__all__,
     *_intrusions.__all__,
     *_nonresponse.__all__,
+    *_picture_alerts.__all__,
     *_plot.__all__,
     *_records.__all__,
     *_scan.__all__,
