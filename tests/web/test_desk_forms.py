@@ -243,7 +243,7 @@ def test_reroute_and_time_share_proposals_land_in_the_case(desk: Desk) -> None:
         page.mouse.click(*corner)
     page.mouse.click(*corners[0])
     page.wait_for_function("document.querySelector(\"[name='terms.geometry']\").value.split('\\n').length === 4")
-    form.locator("[name=text]").fill("We move west")
+    card.locator("input.case-note").fill("We move west")  # the card's one Note goes with the proposal
     form.locator("button[type=submit]").click()
     page.wait_for_selector(f"#cases li[data-case='{case_id}'] .proposal:has-text('USA reroutes')")
     proposal = desk.running.desk("rus_duty").client.get(f"/api/v1/cases/{case_id}").json()["case"]["proposal"]

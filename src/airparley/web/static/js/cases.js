@@ -144,7 +144,7 @@ function reportLinks(caseId) {
 
 let formCounter = 0;
 
-function termsForm(view, move, close) {
+function termsForm(view, move, close, note) {
   const c = view.case;
   const formId = `tf${++formCounter}`;
   const fields = h("div", { class: "full" });
@@ -274,11 +274,9 @@ function termsForm(view, move, close) {
   };
   kind.addEventListener("change", show);
   show();
-  const textId = `${formId}-text`;
   const form = h("form", { class: "case-form", dataset: { move }, "aria-label": t(move) },
     h("label", { for: kind.id }, t("terms")), h("div", {}, kind, fieldError("terms.kind")),
     fields,
-    h("label", { for: textId }, t("note")), h("input", { name: "text", id: textId }),
     fieldError("", "full"),
     h("div", { class: "full actions" },
       h("button", { type: "submit" }, t(move)),
@@ -301,7 +299,7 @@ function termsForm(view, move, close) {
       return;
     }
     try {
-      upsertCase(await post(`/cases/${encodeURIComponent(c.case_id)}/${move}`, { terms, text: form.elements.text.value }));
+      upsertCase(await post(`/cases/${encodeURIComponent(c.case_id)}/${move}`, { terms, text: note.value }));
       dropReroute();
       emit("cases");
     } catch (error) {
@@ -321,7 +319,11 @@ function numeric(raw) {
 function caseCard(view) {
   const c = view.case;
   const awaiting = (view.awaiting || []).map((p) => (p === myParty() ? `${p} (${t("you")})` : p)).join(", ");
-  const note = h("input", { name: "note", placeholder: t("note"), class: "case-note", "aria-label": t("note") });
+  // One Note per card, sent with whichever move the officer makes (accept, reject, escalate, or a proposal's
+  // terms form): two note fields on one card left the officer guessing which one the other desk would read.
+  const noteId = `case-note-${c.case_id}`;
+  const note = h("input", { name: "note", id: noteId, class: "case-note", maxlength: 2000, dir: "auto" });
+  const noteField = h("div", { class: "case-note-field" }, h("label", { for: noteId }, t("note")), note);
   const error = fieldError("");
   const formSlot = h("div", { class: "case-form-slot" });
   const act = async (move, button) => {
@@ -343,7 +345,7 @@ function caseCard(view) {
     onclick: (event) => {
       if (move === "propose" || move === "counter") {
         const opener = event.currentTarget;
-        const form = termsForm(view, move, () => { replaceChildren(formSlot, []); if (opener.isConnected) opener.focus(); });
+        const form = termsForm(view, move, () => { replaceChildren(formSlot, []); if (opener.isConnected) opener.focus(); }, note);
         replaceChildren(formSlot, [form]);
         form.querySelector("select").focus();
       }
@@ -375,7 +377,8 @@ function caseCard(view) {
       c.agreement ? [h("dt", {}, t("agreed")), h("dd", { class: "agreement" },
         describeTerms(c.agreement.proposal && c.agreement.proposal.terms),
         ` (${(c.agreement.obligations || []).map((o) => o.party).join(", ")})`)] : null),
-    moves.length ? h("div", { class: "actions" }, note, buttons) : null,
+    moves.length ? noteField : null,
+    moves.length ? h("div", { class: "actions" }, buttons) : null,
     reportLinks(c.case_id),
     error,
     formSlot,
