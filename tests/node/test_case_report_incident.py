@@ -8,7 +8,7 @@ from typing import Any
 from incidents_support import near_miss
 from node_support import Running
 
-from airparley.tactical import closest_point_svg
+from airparley.tactical import closest_point_svg, trails_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -34,7 +34,7 @@ def test_the_report_of_a_case_draws_its_disclosed_incident(running: Running) -> 
     kinds = [line for line in report["entries"] if '"kind":"incident.recorded"' in line]
     assert len(kinds) == 1  # the recorded entry came with its disclosure
     page = rus.get(f"/api/v1/cases/{case_id}/report?format=html").text
-    assert page.count("<svg") == 1
+    assert page.count("<svg") == 2  # the closest point, and the trails: disclosed to RUS, so RUS may see them
     figure = page[page.index("<svg") : page.index("</svg>") + len("</svg>")]
     root = ET.fromstring(figure)
     assert root.attrib["data-incident"] == record["incident_id"]
@@ -42,7 +42,18 @@ def test_the_report_of_a_case_draws_its_disclosed_incident(running: Running) -> 
     assert [e for e in root.iter(f"{SVG}line") if e.attrib.get("data-closest")]
     shared = record["shared"]["min_separation"]
     assert f"closest point: {shared['horizontal_nm']:.3f} NM, {shared['vertical_ft']:.0f} ft" in figure
-    assert "history" not in page  # the trails are not in the report, nor drawn
+    assert "history" not in page  # the trails are not in the signed report...
+    trails = page[page.index("<svg", page.index("</svg>")) :]
+    trails = trails[: trails.index("</svg>") + len("</svg>")]
+    drawn = {e.attrib["data-track"] for e in ET.fromstring(trails).iter(f"{SVG}polyline") if "data-track" in e.attrib}
+    assert drawn == {"E3 (USA)", "SU35 (RUS)"}  # ...but drawn for a reader who may see them
+    assert usa.get(f"/api/v1/cases/{case_id}/report?format=html").text.count("<svg") == 2  # the recorder
+
+
+def test_a_record_without_two_trails_draws_none() -> None:
+    assert trails_svg({"history": {"A": []}}) is None
+    assert trails_svg({"history": {"A": [{"time": "bad"}], "B": []}}) is None
+    assert trails_svg({"history": "x"}) is None
 
 
 def test_an_entry_without_positions_draws_nothing() -> None:

@@ -23,7 +23,7 @@ from airparley.errors import InvalidInput
 from airparley.ledger import Entry, ExtractCheck, Kind, format_time
 from airparley.tactical import closest_point_svg
 
-__all__ = ["KeyLine", "Verdict", "render_html", "render_pdf", "verdict_of"]
+__all__ = ["KeyLine", "Verdict", "incident_ids", "render_html", "render_pdf", "verdict_of"]
 
 _FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"))
 
@@ -121,9 +121,24 @@ def _links(report: Mapping[str, Any], check: ExtractCheck) -> list[Entry]:
     return links
 
 
-def _incident_figures(report: Mapping[str, Any]) -> list[str]:
+def incident_ids(report: Mapping[str, Any]) -> list[str]:
+    """The incidents whose ``incident.recorded`` entry the report holds, in report order."""
+    found = []
+    for line in report.get("entries", []):
+        try:
+            entry = Entry.from_json(line)
+        except (InvalidInput, TypeError):
+            continue
+        if entry.kind is Kind.INCIDENT_RECORDED and isinstance(entry.body.get("incident_id"), str):
+            found.append(str(entry.body["incident_id"]))
+    return found
+
+
+def _incident_figures(report: Mapping[str, Any], trails: Mapping[str, str]) -> list[str]:
     """A drawing of each incident the report holds, from its signed ``incident.recorded`` entry: the shared
-    closest point only (what every reader of the report may see; the trails are not in it)."""
+    closest point (what every reader of the report may see; the trails are not in it), and, in ``trails``
+    (incident id -> SVG), the trails for a reader who may see them (the recorder, or a party they were
+    disclosed to: the caller decides, ``node/_visibility.py``)."""
     esc = html.escape
     parts: list[str] = []
     for line in report.get("entries", []):
@@ -141,11 +156,19 @@ def _incident_figures(report: Mapping[str, Any]) -> list[str]:
             f"As recorded by {esc(entry.party)} (#{entry.seq}) at {esc(format_time(entry.time))}: the closest point"
             " the entry shares; the trails stay with the recorder unless disclosed.</figcaption></figure>"
         )
+        drawn = trails.get(str(entry.body.get("incident_id", "")))
+        if drawn is not None:
+            parts.append(
+                f"<figure>{drawn}<figcaption>The trails, from the record this node holds for the reader's party"
+                " (not part of the signed report: they are checked against the trails_sha256 it"
+                " holds).</figcaption></figure>"
+            )
     return parts
 
 
-def render_html(report: Mapping[str, Any], verdict: Verdict) -> str:
-    """A self-contained, printable HTML page (no script, no external resource)."""
+def render_html(report: Mapping[str, Any], verdict: Verdict, trails: Mapping[str, str] | None = None) -> str:
+    """A self-contained, printable HTML page (no script, no external resource); ``trails``: see
+    ``_incident_figures``."""
     esc = html.escape
     case: Mapping[str, Any] = report.get("case") or {}
     state = "ok" if verdict.verified else "failed"
@@ -176,7 +199,7 @@ def render_html(report: Mapping[str, Any], verdict: Verdict) -> str:
         f"<p>State: {esc(str(case.get('state', '')))}. Subject: "
         f"<code>{esc(json.dumps(case.get('subject', {}), ensure_ascii=False, sort_keys=True))}</code></p>",
         "</section>",
-        *_incident_figures(report),
+        *_incident_figures(report, trails or {}),
         "<h2>Entries of the case, each with its proof</h2>",
         "<table><tr><th>Entry</th><th>Time</th><th>Kind</th><th>What</th><th>Path reaches</th><th>Witness</th></tr>",
     ]

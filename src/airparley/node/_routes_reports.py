@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from airparley.errors import InvalidInput
+from airparley.errors import InvalidInput, NotFound, PermissionDenied
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
 from airparley.node._models import CaseReport, described
 from airparley.node._models_picture import Disclosure
-from airparley.node._report_render import render_html, render_pdf
+from airparley.node._report_render import incident_ids, render_html, render_pdf
 from airparley.node._reports import verify_report
 from airparley.store import Officer
+from airparley.tactical import trails_svg
 
 __all__ = ["reports_router"]
 
@@ -26,6 +27,19 @@ def reports_router(node: Node) -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     reports = node.report_service
     disclosure = node.disclosure_service
+
+    def _trails(who: Officer, report: dict[str, Any]) -> dict[str, str]:
+        """The trails plot of each incident of the report whose record the officer's party may read."""
+        drawn = {}
+        for incident_id in incident_ids(report):
+            try:
+                record = node.incident_service.incident_for(who, incident_id)
+            except (NotFound, PermissionDenied):
+                continue  # not the reader's to see: the closest point the entry shares is drawn alone
+            svg = trails_svg(record)
+            if svg is not None:
+                drawn[incident_id] = svg
+        return drawn
 
     @api.get(
         "/cases/{case_id}/report",
@@ -45,7 +59,7 @@ def reports_router(node: Node) -> APIRouter:
             return described(report)
         verdict = verify_report(report, reports.registered_keys(), "the keys registered on the exporting node")
         if format == "html":
-            return HTMLResponse(render_html(report, verdict))
+            return HTMLResponse(render_html(report, verdict, _trails(who, report)))
         filename = f"case-report-{report['case_id']}.pdf"
         return Response(
             render_pdf(report, verdict),

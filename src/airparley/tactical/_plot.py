@@ -17,6 +17,7 @@ import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 import numpy as np
@@ -25,7 +26,7 @@ import numpy.typing as npt
 from airparley.tactical._incidents import Incident
 from airparley.tactical._states import TrackStates
 
-__all__ = ["PlotTrack", "closest_point_svg", "encounter_svg", "incident_svg"]
+__all__ = ["PlotTrack", "closest_point_svg", "encounter_svg", "incident_svg", "trails_svg"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -312,3 +313,57 @@ def closest_point_svg(body: Mapping[str, Any], *, vector_s: float = 60.0) -> str
         )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def _seconds(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return _number(value)
+    try:
+        return datetime.fromisoformat(value).timestamp()
+    except ValueError:
+        return None
+
+
+def trails_svg(record: Mapping[str, Any]) -> str | None:
+    """:func:`encounter_svg` of an incident's private record (``node._incidents``: ``history`` maps each of the
+    two tracks to its observed states, JSON records with ``time_s`` (or ISO ``time``), ``lat``, ``lon``,
+    ``alt_ft``): for a reader who may see the trails (the recorder, or a party they were disclosed to).
+    ``None`` when the record does not hold two trails with a usable state."""
+    history = record.get("history")
+    if not isinstance(history, Mapping) or len(history) != 2:
+        return None
+    tracks = []
+    for name, states in sorted(history.items()):
+        rows = []
+        for state in states if isinstance(states, list | tuple) else ():
+            if not isinstance(state, Mapping):
+                continue
+            when = state.get("time_s", state.get("time"))  # the record keeps POSIX seconds; a track file, ISO
+            values = (_seconds(when), _number(state.get("lat")), _number(state.get("lon")))
+            alt = _number(state.get("alt_ft"))
+            if None not in values:
+                rows.append((*values, 0.0 if alt is None else alt))
+        if not rows:
+            return None
+        rows.sort()
+        columns = np.array(rows, dtype=np.float64).T
+        party = next((s.get("party") for s in states if isinstance(s, Mapping) and s.get("party")), None)
+        label = f"{name} ({party})" if party else str(name)
+        tracks.append(PlotTrack(label, columns[0], columns[1], columns[2], columns[3]))
+    found = record.get("min_separation")
+    closest: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    thresholds = record.get("thresholds")
+    h_nm = _number(thresholds.get("horizontal_nm")) if isinstance(thresholds, Mapping) else None
+    at = _seconds(closest.get("at"))
+    min_h, min_v = _number(closest.get("horizontal_nm")), _number(closest.get("vertical_ft"))
+    if at is None or min_h is None or min_v is None:
+        return None
+    return encounter_svg(
+        tracks[0],
+        tracks[1],
+        min_time_s=at,
+        min_h_nm=min_h,
+        min_v_ft=min_v,
+        h_nm=0.5 if h_nm is None else h_nm,
+        title=f"Incident {record.get('incident_id', '')}: the trails, {min_h:.3f} NM, {min_v:.0f} ft",
+    )
