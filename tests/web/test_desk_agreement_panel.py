@@ -76,6 +76,8 @@ def test_usa_proposes_rus_signs_and_both_see_it_in_force(
         assert result.locator(f"tr[data-kind='{kind}'] td").inner_text() == str(count)
     assert account["flagged"] == 0
     assert "Nothing flagged." in result.inner_text()
+    result.scroll_into_view_if_needed()
+    screenshots(page, "disclosure")
 
 
 def test_an_observer_reads_agreements_but_neither_proposes_nor_signs(new_desk: Callable[..., Desk]) -> None:

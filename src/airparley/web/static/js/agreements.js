@@ -172,7 +172,7 @@ function parseFrequencies(text) {
 
 function proposeForm() {
   const others = state.parties.filter((p) => p.code !== myParty());
-  const form = h("form", { id: "agreement-form", class: "notice-form", novalidate: true },
+  const form = h("form", { id: "agreement-form", class: "stack-form", novalidate: true },
     h("h3", {}, t("ag_propose_title")),
     h("fieldset", {}, h("legend", {}, t("ag_parties")),
       h("label", {}, h("input", { type: "checkbox", checked: true, disabled: true }), ` ${myParty()}`),

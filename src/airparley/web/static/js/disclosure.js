@@ -40,7 +40,7 @@ export function initDisclosure() {
   if (!root) return;
   root.setAttribute("dir", dirOf(lang()));
   const out = h("div", { class: "disclosure-result", "aria-live": "polite" });
-  const form = h("form", { id: "disclosure-form", class: "notice-form", novalidate: true },
+  const form = h("form", { id: "disclosure-form", class: "stack-form", novalidate: true },
     h("h3", {}, t("dc_title")),
     h("label", {}, h("span", {}, t("dc_to")),
       h("select", { name: "to" }, state.parties.filter((p) => p.code !== myParty()).map((p) => h("option", { value: p.code }, `${p.code} · ${p.name}`)))),
@@ -79,7 +79,7 @@ export function discloseControl(incident, done) {
   if (!incident.incident_id || incident.party !== myParty() || (tier !== "duty" && tier !== "senior")) return told;
   const choices = state.parties.filter((p) => p.code !== myParty() && !already.has(p.code));
   if (!choices.length) return told;
-  const form = h("form", { class: "disclose-form", novalidate: true, dataset: { incident: incident.incident_id } },
+  const form = h("form", { class: "disclose-form stack-form", novalidate: true, dataset: { incident: incident.incident_id } },
     h("fieldset", {}, h("legend", {}, t("dc_disclose_trails")),
       choices.map((p) => h("label", {}, h("input", { type: "checkbox", name: "to", value: p.code }), ` ${p.code}`)),
       fieldError("to")),
