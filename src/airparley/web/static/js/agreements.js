@@ -133,7 +133,9 @@ export function renderAgreementPanel() {
   const order = { proposed: 0, signed: 1, in_force: 2, superseded: 3 };
   const items = [...agreements].sort((a, b) => (order[a.status] ?? 9) - (order[b.status] ?? 9)
     || a.agreement_id.localeCompare(b.agreement_id) || b.version - a.version);
-  keyedRender(root, items, (v) => `${v.agreement_id}#${v.version}#${v.status}#${Object.keys(v.signed_by || {}).length}`,
+  // The key holds the reader too: a card drawn for another officer (language, Sign) is never reused.
+  const reader = `${lang()}|${myParty()}|${maySign()}`;
+  keyedRender(root, items, (v) => `${reader}#${v.agreement_id}#${v.version}#${v.status}#${Object.keys(v.signed_by || {}).length}`,
     agreementCard, () => h("li", { class: "muted" }, t("none_yet")));
   const count = $("#count-agreements");
   if (count) count.textContent = String(agreements.filter((v) => v.status !== "superseded").length);
