@@ -150,11 +150,11 @@ def check_command(
         # A staged bar (read, index, pair) for a large file on a terminal only: small files finish first.
         bar = stack.enter_context(progress(f"{file.name}: reading", 3)) if _large(file) else Bar()
         parsed = read_notices(file)
+        errors = report_errors(str(file), parsed.errors)  # printed above the bar while it runs
         bar.stage(f"{file.name}: indexing {len(parsed.notices)} notices", 1)
         index = ConflictIndex.build(parsed.notices, buffers)
         bar.stage(f"{file.name}: finding conflicts", 2)
         conflicts = index.conflicts()
-    errors = report_errors(str(file), parsed.errors)
     if as_json:
         with JsonLinesWriter() as out:
             out.write_all(conflict.as_dict() for conflict in conflicts)
