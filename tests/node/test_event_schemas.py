@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from incidents_support import near_miss
 from jsonschema import Draft202012Validator
 from node_support import Running
 from palmyra import rus_strike, usa_strike
+from websockets.sync.client import connect
 
 from airparley.node import Node
 from airparley.node._event_schemas import EVENT_DATA, events_schema
@@ -43,6 +45,12 @@ def test_the_shipped_schema_is_the_codes_and_names_every_kind() -> None:
 
 def test_a_desk_sessions_events_validate_against_their_kinds(running: Running) -> None:
     usa = running.desk("usa_duty").client
+    sensor = running.desk("usa_sensor").client
+
+    def post(states: list[dict[str, Any]]) -> None:
+        assert sensor.post("/api/v1/tracks", json={"states": states}).json()["accepted"] == len(states)
+
+    near_miss(post, running.clock, running.node.tick)  # alerts, an incident, and a live picture to push
     assert usa.post("/api/v1/notices", json=usa_strike()).status_code == 201
     assert running.desk("rus_duty").client.post("/api/v1/notices", json=rus_strike()).status_code == 201
     conflict = usa.get("/api/v1/conflicts").json()[0]["id"]
@@ -58,8 +66,25 @@ def test_a_desk_sessions_events_validate_against_their_kinds(running: Running) -
         events = running.desk(name).client.get("/api/v1/events", params={"after": 0}).json()["events"]
         seen |= {event["kind"] for event in events}
         failures += _failures(events, party)
+    # tracks.update is pushed on the WebSocket only (never stored): read one there.
+    url = running.url.replace("http://", "ws://") + "/api/v1/events?after=0"
+    token = running.desk("usa_duty").token
+    with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=5) as socket:
+        pushed: list[dict[str, Any]] = []
+        while all(event["kind"] != "tracks.update" for event in pushed):
+            pushed.append(json.loads(socket.recv(timeout=5)))
+    seen |= {event["kind"] for event in pushed}
+    failures += _failures(pushed, "USA")
     assert failures == []
-    assert {"notice.filed", "conflict.detected", "message.sent", "case.opened"} <= seen
+    assert {
+        "notice.filed",
+        "conflict.detected",
+        "message.sent",
+        "case.opened",
+        "alert.raised",
+        "incident.recorded",
+        "tracks.update",
+    } <= seen
 
 
 @pytest.mark.slow

@@ -95,6 +95,7 @@ class AlertCleared(View):
 class LiveTracks(View):
     """``tracks.update``: the live picture as the last scan saw it."""
 
+    time: str | None = Field(default=None, description="When the scan ran (ISO 8601, Z).")
     tracks: list[TrackState] | None = None
     alerts: list[Alert] | None = None
 
