@@ -31,10 +31,11 @@ def test_usa_proposes_rus_signs_and_both_see_it_in_force(
     form = page.locator("#agreement-form")
     # Every control of the form is reached by the keyboard and has a label.
     form.get_by_label("RUS").check()
+    buffers = form.get_by_role("group", name="conflict buffers")
     form.get_by_label("Frequencies, one per line: name, MHz, area").fill("Deconfliction UHF, 251.3, Syria")
-    form.get_by_label("NM").fill("8")
-    form.get_by_label("ft", exact=True).fill("2000")
-    form.get_by_label("min", exact=True).fill("15")
+    buffers.get_by_label("NM").fill("8")
+    buffers.get_by_label("ft", exact=True).fill("2000")
+    buffers.get_by_label("min", exact=True).fill("15")
     form.get_by_label("Agreement id (optional)").fill("USA-RUS-annex")
     form.get_by_label("Agreement id (optional)").press("Enter")
     card = _card(page, "USA-RUS-annex")
@@ -128,3 +129,37 @@ def test_usa_discloses_an_incidents_trails_to_rus_from_its_card(new_desk: Callab
     disclosure.get_by_label("To party").select_option("RUS")
     disclosure.locator("[data-act=disclosure]").click()
     page.locator(".disclosure-result tr[data-kind='incident_record'] td", has_text="1").wait_for()
+
+
+def test_a_new_version_supersedes_once_both_sign(new_desk: Callable[..., Desk]) -> None:
+    usa, rus = new_desk(1280, 800), new_desk(1280, 800)
+    clients = {p: usa.running.desk(f"{p.lower()}_duty").client for p in ("USA", "RUS")}
+    start = usa.running.clock().isoformat()
+    v1 = {"parties": ["RUS", "USA"], "start": start, "agreement_id": "annex-2", "terms": {"fallback": ["buffers"]}}
+    assert clients["USA"].post("/api/v1/agreements", json=v1).status_code == 201
+    assert clients["RUS"].post("/api/v1/agreements/annex-2/versions/1/sign").status_code == 200
+    rus.open("rus_duty")
+    page = rus.page
+    page.click("[data-tab=agreements]")
+    card = page.locator("#agreements-list li[data-agreement='annex-2'][data-version='1']")
+    card.locator("[data-act=new-version]").click()
+    form = page.locator("#agreement-form")
+    assert "annex-2 v1" in form.locator(".supersedes").inner_text()
+    assert form.get_by_label("USA").is_checked()
+    buffers = form.get_by_role("group", name="буферы конфликтов")
+    buffers.get_by_label("NM").fill("10")
+    buffers.get_by_label("ft", exact=True).fill("3000")
+    buffers.get_by_label("min", exact=True).fill("20")
+    form.locator("[data-act=propose-agreement]").click()
+    v2 = page.locator("#agreements-list li[data-agreement='annex-2'][data-version='2']")
+    v2.wait_for()
+    assert v2.get_attribute("data-status") == "proposed"
+    assert "10 NM по горизонтали, 3000 фут по вертикали, 20 мин по времени" in v2.inner_text()
+    # Until USA signs v2, v1 stays in force; once it signs on its desk, v2 is in force and v1 superseded.
+    assert card.get_attribute("data-status") == "in_force"
+    usa.open("usa_duty")
+    usa.page.click("[data-tab=agreements]")
+    usa.page.locator("#agreements-list li[data-agreement='annex-2'][data-version='2'] [data-act=sign]").click()
+    for tab in (usa.page, page):
+        tab.wait_for_selector("#agreements-list li[data-agreement='annex-2'][data-version='2'][data-status=in_force]")
+        tab.wait_for_selector("#agreements-list li[data-agreement='annex-2'][data-version='1'][data-status=superseded]")

@@ -114,6 +114,10 @@ function agreementCard(version) {
     && (version.status === "proposed" || version.status === "signed");
   const button = canSign ? h("button", { type: "button", dataset: { act: "sign" } }, t("ag_sign")) : null;
   if (button) button.addEventListener("click", () => sign(version, button, slot));
+  const latest = Math.max(...agreements.filter((v) => v.agreement_id === version.agreement_id).map((v) => v.version));
+  const revise = maySign() && version.parties.includes(mine) && version.version === latest
+    ? h("button", { type: "button", class: "secondary", dataset: { act: "new-version" }, onclick: () => fillForNewVersion(version) }, t("ag_new_version"))
+    : null;
   return h("li", { class: "card agreement-card", dataset: { agreement: version.agreement_id, version: String(version.version), status: version.status } },
     h("h3", {}, `${version.agreement_id} v${version.version} `, h("span", { class: `badge status-${version.status}` }, t(`ag_status_${version.status}`))),
     version.title ? h("p", { dir: "auto" }, version.title) : null,
@@ -123,7 +127,7 @@ function agreementCard(version) {
       h("dt", {}, t("ag_signed_by")), h("dd", { class: "signed-by" }, signed.length ? signed.map((p) => `✓ ${p}`).join(", ") : "—"),
       version.awaiting && version.awaiting.length ? [h("dt", {}, t("awaiting")), h("dd", { class: "awaiting" }, version.awaiting.join(", "))] : null),
     termsList(version.terms || {}),
-    button ? h("div", { class: "actions" }, button) : null, slot);
+    button || revise ? h("div", { class: "actions" }, button, revise) : null, slot);
 }
 
 export function renderAgreementPanel() {
@@ -172,6 +176,27 @@ function parseFrequencies(text) {
   });
 }
 
+/** The form filled from ``version``, to propose the next version of the same agreement (superseding it). */
+function fillForNewVersion(version) {
+  const form = $("#agreement-form");
+  if (!form) return;
+  const terms = version.terms || {};
+  const set = (name, value) => { form.querySelector(`[name=${name}]`).value = value === undefined || value === null ? "" : String(value); };
+  for (const box of form.querySelectorAll("[name=party]")) box.checked = version.parties.includes(box.value);
+  set("frequencies", (terms.frequencies || []).map((f) => [f.name, f.mhz, f.area].filter((x) => x !== undefined && x !== null && x !== "").join(", ")).join("\n"));
+  const buffers = terms.buffers || {};
+  set("lateral_nm", buffers.lateral_nm); set("vertical_ft", buffers.vertical_ft); set("time_min", buffers.time_min);
+  const deadlines = terms.case_deadlines || {};
+  set("response_deadline_s", deadlines.response_deadline_s); set("urgent_response_deadline_s", deadlines.urgent_response_deadline_s);
+  const minima = terms.incident_minima || {};
+  set("horizontal_nm", minima.horizontal_nm); set("minima_ft", minima.vertical_ft);
+  for (const box of form.querySelectorAll("[name=fallback]")) box.checked = (terms.fallback || []).includes(box.value);
+  set("title", version.title); set("agreement_id", version.agreement_id); set("supersedes", version.version);
+  set("start", nowUtcInput());
+  form.querySelector(".supersedes").textContent = tf("ag_superseding", { id: version.agreement_id, v: version.version });
+  form.querySelector("[name=frequencies]").focus();
+}
+
 function proposeForm() {
   const others = state.parties.filter((p) => p.code !== myParty());
   const form = h("form", { id: "agreement-form", class: "stack-form", novalidate: true },
@@ -189,6 +214,14 @@ function proposeForm() {
       fieldError("terms.buffers")),
     labelled(t("ag_start_utc"), h("input", { name: "start", type: "datetime-local", value: nowUtcInput() })),
     fieldError("start"),
+    h("fieldset", {}, h("legend", {}, t("ag_term_case_deadlines")),
+      labelled("s", h("input", { name: "response_deadline_s", type: "number", min: "0", step: "1" })),
+      labelled(t("ag_urgent_s"), h("input", { name: "urgent_response_deadline_s", type: "number", min: "0", step: "1" })),
+      fieldError("terms.case_deadlines")),
+    h("fieldset", {}, h("legend", {}, t("ag_term_incident_minima")),
+      labelled("NM", h("input", { name: "horizontal_nm", type: "number", min: "0", step: "any" })),
+      labelled("ft", h("input", { name: "minima_ft", type: "number", min: "0", step: "any" })),
+      fieldError("terms.incident_minima")),
     h("fieldset", {}, h("legend", {}, t("ag_fallback")),
       OTHER_TERMS.map((term) => h("label", {}, h("input", { type: "checkbox", name: "fallback", value: term, checked: true }), ` ${t(`ag_term_${term}`)}`)),
       fieldError("terms.fallback")),
@@ -196,7 +229,9 @@ function proposeForm() {
     fieldError("title"),
     labelled(t("ag_id"), h("input", { name: "agreement_id", type: "text", maxlength: "64", placeholder: "USA-RUS-annex" })),
     fieldError("agreement_id"),
-    fieldError("terms"), fieldError(""),
+    h("input", { type: "hidden", name: "supersedes", value: "" }),
+    h("p", { class: "supersedes muted", "aria-live": "polite" }),
+    fieldError("supersedes"), fieldError("terms"), fieldError(""),
     h("div", { class: "actions" }, h("button", { type: "submit", dataset: { act: "propose-agreement" } }, t("propose"))));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -208,18 +243,29 @@ function proposeForm() {
     };
     const frequencies = parseFrequencies(data.get("frequencies"));
     if (frequencies.length) terms.frequencies = frequencies;
-    const fallback = data.getAll("fallback");
+    // A term given a value here is agreed, not left to its default (the node refuses both).
+    if (String(data.get("response_deadline_s") || "").trim() || String(data.get("urgent_response_deadline_s") || "").trim()) {
+      terms.case_deadlines = { response_deadline_s: Number(data.get("response_deadline_s")), urgent_response_deadline_s: Number(data.get("urgent_response_deadline_s")) };
+    }
+    if (String(data.get("horizontal_nm") || "").trim() || String(data.get("minima_ft") || "").trim()) {
+      terms.incident_minima = { horizontal_nm: Number(data.get("horizontal_nm")), vertical_ft: Number(data.get("minima_ft")) };
+    }
+    const fallback = data.getAll("fallback").filter((term) => !(term in terms));
     if (fallback.length) terms.fallback = fallback;
     const body = { parties, start: utcInstant(data.get("start")), terms };
     const title = String(data.get("title") || "").trim();
     const id = String(data.get("agreement_id") || "").trim();
     if (title) body.title = title;
     if (id) body.agreement_id = id;
+    const supersedes = String(data.get("supersedes") || "");
+    if (supersedes) body.supersedes = Number(supersedes);
     const submit = form.querySelector("[type=submit]");
     submit.disabled = true;
     try {
       await post("/agreements", body);
       form.reset();
+      form.querySelector("[name=supersedes]").value = "";
+      form.querySelector(".supersedes").textContent = "";
       form.querySelector("[name=start]").value = nowUtcInput();
       await loadAgreements();
     } catch (error) {
