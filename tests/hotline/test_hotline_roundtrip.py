@@ -193,6 +193,7 @@ PRIVATE_MODULES = [
     hotline._alarms,
     hotline._cases,
     hotline._common,
+    hotline._incident_terms,
     hotline._merge,
     hotline._messages,
     hotline._moves,

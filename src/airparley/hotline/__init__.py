@@ -12,6 +12,7 @@ from airparley.hotline import (
     _alarms,
     _cases,
     _common,
+    _incident_terms,
     _merge,
     _messages,
     _moves,
@@ -27,6 +28,7 @@ from airparley.hotline._agreements import *  # noqa: F403
 from airparley.hotline._alarms import *  # noqa: F403
 from airparley.hotline._cases import *  # noqa: F403
 from airparley.hotline._common import *  # noqa: F403
+from airparley.hotline._incident_terms import *  # noqa: F403
 from airparley.hotline._merge import *  # noqa: F403
 from airparley.hotline._messages import *  # noqa: F403
 from airparley.hotline._moves import *  # noqa: F403
@@ -43,6 +45,7 @@ __all__ = [
     *_alarms.__all__,
     *_cases.__all__,
     *_common.__all__,
+    *_incident_terms.__all__,
     *_merge.__all__,
     *_messages.__all__,
     *_moves.__all__,

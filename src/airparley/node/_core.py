@@ -20,7 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from airparley.errors import InvalidInput
-from airparley.hotline import HotlineSettings
+from airparley.hotline import HotlineSettings, PairMinima
 from airparley.ledger import public_key_to_text
 from airparley.node._access import Tier
 from airparley.node._agreements import AgreementService
@@ -28,7 +28,8 @@ from airparley.node._disclosure import DisclosureService
 from airparley.node._events import shaped
 from airparley.node._hotline import Hotline
 from airparley.node._hotline_service import HotlineService
-from airparley.node._incidents import IncidentRecords, IncidentService, PairMinima, agreed_fields
+from airparley.node._incident_service import IncidentService
+from airparley.node._incidents import IncidentRecords, agreed_fields
 from airparley.node._ledger import LedgerWriter
 from airparley.node._nonresponse import NonResponse
 from airparley.node._notices import NoticeService

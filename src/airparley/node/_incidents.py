@@ -43,20 +43,17 @@ import rfc8785
 
 from airparley import bounds
 from airparley.errors import InvalidInput, NotFound, PermissionDenied
-from airparley.hotline import PartyAgreement, ResolvedTerms, Term
+from airparley.hotline import ResolvedTerms, incident_fields
 from airparley.ledger import Entry, Kind
-from airparley.node._access import Act, require
 from airparley.node._events import EventKind
 from airparley.node._ledger import LedgerWriter
 from airparley.node._visibility import incident_for
-from airparley.store import Officer, Store, Tx
-from airparley.tactical import DEFAULT_INCIDENT_FIELDS, Encounter, IncidentSettings, incident_entry
+from airparley.store import Officer, Tx
+from airparley.tactical import DEFAULT_INCIDENT_FIELDS, Encounter, incident_entry
 
 __all__ = [
     "FieldsFor",
     "IncidentRecords",
-    "IncidentService",
-    "PairMinima",
     "agreed_fields",
     "default_fields",
     "trails_sha256",
@@ -75,58 +72,12 @@ def default_fields(_tx: Tx, _owners: tuple[str, str], _now: datetime) -> tuple[t
 
 
 def agreed_fields(terms_between: Callable[[Collection[str]], ResolvedTerms]) -> FieldsFor:
-    """The groups the agreement in force between the two owners allows (its ``incident_entry`` term, or the
-    documented default where the agreement falls back to it); the default where no agreement covers the term,
-    or the aircraft are of one party (nothing crosses to another party then but the entry itself)."""
+    """The groups the agreement in force between the two owners allows (``hotline.incident_fields``)."""
 
     def fields_for(_tx: Tx, owners: tuple[str, str], _now: datetime) -> tuple[tuple[str, ...], str]:
-        parties = sorted(set(owners))
-        if len(parties) < 2:
-            return tuple(DEFAULT_INCIDENT_FIELDS), "default"
-        terms = terms_between(parties)
-        agreement = terms.agreement
-        if agreement is None or not terms.covered(Term.INCIDENT_ENTRY):
-            return tuple(DEFAULT_INCIDENT_FIELDS), "default"
-        named = f"agreement {agreement.agreement_id} v{agreement.version}"
-        source = terms.sources[Term.INCIDENT_ENTRY]
-        return tuple(terms.value(Term.INCIDENT_ENTRY)), named if source == "agreed" else f"default, by {named}"
+        return incident_fields(owners, terms_between)
 
     return fields_for
-
-
-class PairMinima:
-    """The incident minima between two aircraft's owners: the ``incident_minima`` term of the agreement in force
-    between them (or its documented default where it falls back), else the node's ``incident_h_nm`` and
-    ``incident_v_ft``. The tactical runner looks for encounters within :meth:`envelope`, the widest minima of
-    any pair, then judges each pair by :meth:`between`."""
-
-    def __init__(
-        self,
-        default: IncidentSettings,
-        terms_between: Callable[[Collection[str]], ResolvedTerms] | None = None,
-        in_force: Callable[[], Collection[PartyAgreement]] | None = None,
-    ) -> None:
-        self.default = default
-        self._terms_between = terms_between
-        self._in_force = in_force
-
-    def between(self, a: str, b: str) -> tuple[float, float]:
-        """Horizontal NM and vertical ft below which an encounter of ``a``'s and ``b``'s aircraft is an incident."""
-        if self._terms_between is None or a == b:
-            return self.default.h_nm, self.default.v_ft
-        agreed = self._terms_between((a, b)).value(Term.INCIDENT_MINIMA)
-        if agreed is None:
-            return self.default.h_nm, self.default.v_ft
-        return float(agreed.horizontal_nm), float(agreed.vertical_ft)
-
-    def envelope(self) -> tuple[float, float]:
-        """The widest minima of any pair: the default's and every agreement's in force."""
-        h_nm, v_ft = self.default.h_nm, self.default.v_ft
-        for agreement in self._in_force() if self._in_force is not None else ():
-            given = agreement.terms.given(Term.INCIDENT_MINIMA)
-            if given is not None:
-                h_nm, v_ft = max(h_nm, float(given.horizontal_nm)), max(v_ft, float(given.vertical_ft))
-        return h_nm, v_ft
 
 
 def trails_sha256(trails: Mapping[str, Any]) -> str:
@@ -375,36 +326,3 @@ class IncidentRecords:
         for document in record["disclosures"]:
             acts.setdefault(document["entry"]["hash"], document)
         return {**record, "disclosures": list(acts.values())}
-
-
-class IncidentService:
-    """What the incident routes call: each method checks the act, then reads or writes through the records."""
-
-    def __init__(self, store: Store, clock: Callable[[], datetime], records: IncidentRecords) -> None:
-        self._store = store
-        self._clock = clock
-        self._records = records
-
-    def incidents_for(self, officer: Officer) -> list[dict[str, Any]]:
-        """The records the officer's party made and those disclosed to it, newest first."""
-        require(officer.tier, Act.READ_INCIDENTS)
-        with self._store.begin() as tx:
-            return self._records.incidents_for(tx, officer.party)
-
-    def incident_for(self, officer: Officer, incident_id: str) -> dict[str, Any]:
-        """One record, trails included, if the officer's party recorded it or it was disclosed to it."""
-        require(officer.tier, Act.READ_INCIDENTS)
-        with self._store.begin() as tx:
-            return self._records.incident_for(tx, officer.party, incident_id)
-
-    def disclosed_to_peer(self, peer: Officer, incident_id: str) -> dict[str, Any]:
-        """A record of a hosted party disclosed to the asking peer node's party (federation)."""
-        require(peer.tier, Act.FETCH_INCIDENTS)
-        with self._store.begin() as tx:
-            return self._records.disclosed_to(tx, peer.party, incident_id)
-
-    def disclose(self, tx: Tx, officer: Officer, incident_id: str, body: Any) -> dict[str, Any]:
-        """Disclose a record of the officer's party to named parties (a signed ``incident.disclosed`` act)."""
-        require(officer.tier, Act.DISCLOSE_INCIDENTS)
-        bounds.check_json(body)
-        return self._records.disclose(tx, officer, incident_id, body, self._clock())

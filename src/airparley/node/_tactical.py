@@ -9,7 +9,7 @@ For each party (its picture is private to it, and so is everything derived from 
 * aircraft of other parties inside, or predicted to enter, one of the party's own active notices give an
   ``intrusion.detected`` event (a party's picture is checked against its own notices only: checking it
   against another party's notices would tell it where those notices are);
-* an actual separation below the incident minima of the two aircraft's owners (``node._incidents.PairMinima``:
+* an actual separation below the incident minima of the two aircraft's owners (``hotline.PairMinima``:
   the agreement in force between them, else the node's settings ``incident_h_nm`` and ``incident_v_ft``,
   0.5 NM and 500 ft; at most the candidate scan's 5 NM and 1,000 ft) opens an encounter, whose closest point
   (both aircraft's states there) is kept; when it ends the incident is recorded by ``node/_incidents.py``: a signed
@@ -31,8 +31,9 @@ from datetime import datetime
 from typing import Any
 
 from airparley._time import iso_z_at
+from airparley.hotline import PairMinima
 from airparley.node._events import EventKind
-from airparley.node._incidents import IncidentRecords, PairMinima
+from airparley.node._incidents import IncidentRecords
 from airparley.node._ledger import LedgerWriter
 from airparley.node._tracks import Pictures, state_dict
 from airparley.store import Tx
