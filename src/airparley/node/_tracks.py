@@ -62,7 +62,7 @@ class Pictures:
         self.clock_s = clock
         self._pictures: dict[str, _Picture] = {}
         self._lock = threading.Lock()
-        #: Told every batch of accepted states (node/_replay.py keeps them for replay); None: nothing kept.
+        #: Told every batch of accepted states (node/_state_keeper.py keeps them for replay); None: nothing kept.
         self.keeper: Callable[[str, list[Row]], None] | None = None
 
     def window(self, now_s: float | None = None) -> TimeWindow:
