@@ -74,7 +74,12 @@ def phrase_table(catalogue: Catalogue) -> str:
         "|---|---|" + "---|" * len(languages),
     ]
     for phrase in catalogue.phrases.values():
-        params = ", ".join(f"`{param.name}`: {param.kind}" for param in phrase.params) or "—"
+        params = (
+            ", ".join(
+                f"`{param.name}`: {param.kind}{' (optional)' if param.optional else ''}" for param in phrase.params
+            )
+            or "—"
+        )
         texts = " | ".join(phrase.text(language) for language in languages)
         lines.append(f"| `{phrase.phrase_id}` | {params} | {texts} |")
     return "\n".join(lines)

@@ -330,6 +330,36 @@ def test_catalogue_refuses_unknown_kinds_duplicates_and_missing_units() -> None:
     assert _broken(lambda data: data.update(format=2)).field == "format"
 
 
+def test_an_optional_parameter_is_said_when_given_and_its_segment_left_out_when_not() -> None:
+    call = {"aircraft": "BERKUT21", "position": [40.45, 35.4], "fl": 303, "frequency": 243.0}
+    with_track = CATALOGUE.render("safety_call", {**call, "heading": 5}, Language.EN)
+    assert "FL303, track 005°. We are calling" in with_track
+    assert "[" not in with_track
+    # A call stored before the phrase had a heading: still valid, still rendered, in every language.
+    assert dict(CATALOGUE.check_params("safety_call", call)).keys() == set(call)
+    assert "FL303. We are calling" in CATALOGUE.render("safety_call", call, Language.EN)
+    for language in Language:
+        text = CATALOGUE.render("safety_call", call, language)
+        assert "[" not in text
+        assert "]" not in text
+        assert text.count("°") == 2  # the latitude's and the longitude's: no track
+
+
+def test_catalogue_refuses_misplaced_optional_parameters_and_brackets() -> None:
+    def text(data: dict[str, Any], language: str, old: str, new: str) -> None:
+        entry = _phrase(data, "safety_call")
+        entry["text"][language] = entry["text"][language].replace(old, new)
+
+    outside = _broken(lambda data: text(data, "en", "[, track {heading}]", ", track {heading}"))
+    assert outside.field.endswith("text.en")
+    assert "[ ] segment" in outside.reason
+    always = _broken(lambda data: text(data, "ru", "Вызываем", "[Вызываем]"))
+    assert "always show" in always.reason
+    assert "unbalanced" in _broken(lambda data: text(data, "tr", "[, rota", "[[, rota")).reason
+    undeclared = _broken(lambda data: _phrase(data, "safety_call").update(optional=["speed"]))
+    assert undeclared.field.endswith("optional")
+
+
 unit_values = {
     ParamKind.MINUTES: st.integers(1, 1440),
     ParamKind.DISTANCE_NM: st.floats(0, 1000, allow_nan=False),

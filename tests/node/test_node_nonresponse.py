@@ -84,16 +84,18 @@ def test_a_safety_call_is_a_safety_message_about_the_aircraft(running: Running) 
         "aircraft": "BERKUT21",
         "position": [LON, LAT],
         "fl": 303,
+        "heading": 340,  # its true track, whole degrees: which aircraft, and where it is going
         "frequency": 243.0,
     }
     english = sent.json()["rendered"]["text"]
     assert "BERKUT21" in english
     assert "35°24.0'N 040°27.0'E" in english
-    assert "FL303" in english
+    assert "FL303, track 340°" in english
     assert "243.0\u00a0MHz" in english
     (received,) = running.desk("rus_duty").client.get("/api/v1/messages").json()
     assert received["rendered"]["language"] == "ru"
     assert "BERKUT21" in received["rendered"]["text"]
+    assert "путевой угол 340°" in received["rendered"]["text"]
     # A frequency other than the guards, agreed by USA and RUS (docs/agreements.md), and an Idempotency-Key: a
     # retry sends nothing twice.
     terms = {"frequencies": [{"name": "Deconfliction", "mhz": 251.3}]}
@@ -328,3 +330,22 @@ def test_the_non_response_settings_are_the_cores_and_are_read_from_the_environme
     assert node_settings.non_response() == NonResponseSettings(
         deadline_s=60.0, alt_smoothing_s=10.0, lost_after_stale=3.0
     )
+
+
+def test_a_safety_call_without_a_heading_as_sent_before_it_had_one_still_reads(running: Running) -> None:
+    """The heading was added to the phrase after calls had been signed and stored without it: such a message
+    (here sent as an older node sent it) is still taken and rendered, the track left out, in every language."""
+    params = {"aircraft": "BERKUT21", "position": [LON, LAT], "fl": 303, "frequency": 243.0}
+    body = {"recipients": ["RUS"], "urgency": "safety", "template": "safety_call", "params": params}
+    sent = running.desk("usa_duty").client.post("/api/v1/messages", json=body)
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["message"]["content"]["params"] == params
+    english = sent.json()["rendered"]["text"]
+    assert "FL303. We are calling it on 243.0\u00a0MHz." in english
+    assert "track" not in english
+    (received,) = running.desk("rus_duty").client.get("/api/v1/messages").json()
+    assert "FL303. Вызываем" in received["rendered"]["text"]
+    # A heading that is there is still checked as a heading.
+    bad = running.desk("usa_duty").client.post("/api/v1/messages", json={**body, "params": {**params, "heading": 400}})
+    assert bad.status_code == 422, bad.text
+    assert "params.heading" in bad.text

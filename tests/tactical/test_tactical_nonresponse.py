@@ -241,5 +241,8 @@ def test_the_flag_body_is_the_watch_without_its_entry_and_with_the_criteria() ->
 
 def test_the_call_phrase_gives_the_aircraft_where_the_picture_shows_it() -> None:
     params = call_params("BERKUT21", _state(0, 30049), 243.0)
-    assert params == {"aircraft": "BERKUT21", "position": [40.0, 35.0], "fl": 300, "frequency": 243.0}
+    assert params == {"aircraft": "BERKUT21", "position": [40.0, 35.0], "fl": 300, "heading": 340, "frequency": 243.0}
     assert call_params("X", _state(0, -1500), 121.5)["fl"] == 0
+    # The true track to whole degrees, 359.6° being 000° (a heading parameter is 0-360).
+    track = TrackState("T1", "RUS", 0, 35.0, 40.0, 30000, 480.0, 359.6, 0.0, "BERKUT21", "E-3")
+    assert call_params("BERKUT21", track, 243.0)["heading"] == 0

@@ -9,6 +9,11 @@ A template is Python ``str.format`` syntax restricted to ``{name}`` and, for enu
 "turn left", ``{direction:future}`` "will turn left"). Each language declares the forms its own grammar
 needs (Turkish has a ``confirm`` form, "sola döneceğini"), so forms may differ between languages while
 the parameter names may not.
+
+A parameter listed in a phrase's ``optional`` may be absent from a message: its placeholder sits in a
+``[...]`` segment of every template, left out when the message lacks it. That is how a phrase gains a
+parameter without making the messages already signed and stored under it unreadable (they were valid when
+sent, and neither a replica nor a reader may refuse them now).
 """
 
 from __future__ import annotations
@@ -65,6 +70,8 @@ class PhraseParam:
 
     name: str
     kind: str
+    #: May be absent from a message (a parameter added to a phrase after messages were sent with it).
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,9 @@ class Phrase:
 
     def placeholders(self, language: Language | str) -> frozenset[str]:
         """The parameter names the template of ``language`` interpolates."""
-        return frozenset(name for _, name, _ in _pieces(self.text(language)) if name is not None)
+        return frozenset(
+            name for segment, _ in _segments(self.text(language)) for _, name, _ in _pieces(segment) if name is not None
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,6 +136,8 @@ class Catalogue:
         for param in phrase.params:
             field = f"params.{param.name}"
             if param.name not in params:
+                if param.optional:
+                    continue
                 raise InvalidInput(field, f"missing (a {self.describe_kind(param.kind)})", where)
             try:
                 checked.append((param.name, self._check_value(param.kind, params[param.name], field)))
@@ -141,10 +152,14 @@ class Catalogue:
         reader = Language(language)
         kinds = {param.name: param.kind for param in phrase.params}
         out: list[str] = []
-        for literal, name, form in _pieces(phrase.text(reader)):
-            out.append(literal)
-            if name is not None:
-                out.append(self._format_value(kinds[name], values[name], reader, form))
+        for segment, optional in _segments(phrase.text(reader)):
+            pieces = list(_pieces(segment))
+            if optional and any(name is not None and name not in values for _, name, _ in pieces):
+                continue  # a parameter the message lacks: the segment that says it is left out
+            for literal, name, form in pieces:
+                out.append(literal)
+                if name is not None:
+                    out.append(self._format_value(kinds[name], values[name], reader, form))
         return "".join(out)
 
     def example_params(self, phrase_id: str) -> dict[str, Any]:
@@ -181,6 +196,11 @@ class Catalogue:
                 {
                     "id": phrase.phrase_id,
                     "params": {param.name: param.kind for param in phrase.params},
+                    **(
+                        {"optional": [param.name for param in phrase.params if param.optional]}
+                        if any(param.optional for param in phrase.params)
+                        else {}
+                    ),
                     "text": {language.value: phrase.texts[language] for language in Language},
                 }
                 for phrase in self.phrases.values()
@@ -222,6 +242,17 @@ def _pieces(template: str) -> Iterator[tuple[str, str | None, str]]:
         if conversion is not None:
             raise InvalidInput("text", f"conversions such as !{conversion} are not allowed in {template!r}")
         yield literal, name, form or ""
+
+
+def _segments(template: str) -> list[tuple[str, bool]]:
+    """The template cut into (text, optional) runs: ``[...]`` marks an optional one (not nested)."""
+    runs: list[tuple[str, bool]] = []
+    for index, run in enumerate(re.split(r"\[([^\[\]]*)\]", template)):
+        if "[" in run or "]" in run:
+            raise ValueError(f"unbalanced or nested [ ] in {template!r}")
+        if run:
+            runs.append((run, index % 2 == 1))
+    return runs
 
 
 def _build(data: Any) -> Catalogue:
@@ -289,7 +320,7 @@ def _build_enums(data: Any) -> Mapping[str, Mapping[str, Mapping[Language, Mappi
 def _build_phrase(
     data: Any, field: str, enums: Mapping[str, Mapping[str, Mapping[Language, Mapping[str, str]]]]
 ) -> Phrase:
-    entry = mapping(data, field, {"id", "params", "text"})
+    entry = mapping(data, field, {"id", "params", "optional", "text"}, {"id", "params", "text"})
     phrase_id = entry["id"]
     if not isinstance(phrase_id, str) or _IDENTIFIER.fullmatch(phrase_id) is None:
         raise InvalidInput(f"{field}.id", f"must be a lower-case identifier, got {phrase_id!r}")
@@ -303,6 +334,11 @@ def _build_phrase(
         if kind not in enums and kind not in _SCALAR_KINDS:
             raise InvalidInput(f"{field}.params.{name}", f"unknown parameter kind {kind!r}")
         params.append(PhraseParam(name, kind))
+    optional = sequence(entry.get("optional", []), f"{field}.optional")
+    for name in optional:
+        if name not in declared:
+            raise InvalidInput(f"{field}.optional", f"{name!r} is not a declared parameter")
+    params = [PhraseParam(param.name, param.kind, param.name in optional) for param in params]
     kinds = {param.name: param.kind for param in params}
     texts_data = mapping(entry["text"], f"{field}.text", {language.value for language in Language})
     texts: dict[Language, str] = {}
@@ -312,9 +348,17 @@ def _build_phrase(
         if not isinstance(template, str) or not template.strip():
             raise InvalidInput(text_field, "must be non-empty text")
         try:
-            pieces = list(_pieces(template))
+            segments = _segments(template)
+            pieces = [piece for segment, _ in segments for piece in _pieces(segment)]
         except ValueError as error:
             raise InvalidInput(text_field, f"malformed template: {error}") from None
+        for segment, in_brackets in segments:
+            names = {name for _, name, _ in _pieces(segment) if name is not None}
+            if in_brackets and not names & set(optional):
+                raise InvalidInput(text_field, f"[{segment}] names no optional parameter: it would always show")
+            if not in_brackets and names & set(optional):
+                name = sorted(names & set(optional))[0]
+                raise InvalidInput(text_field, f"{{{name}}} is optional: put it in a [ ] segment")
         used = {name for _, name, _ in pieces if name is not None}
         if used != set(kinds):
             raise InvalidInput(

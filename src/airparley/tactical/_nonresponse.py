@@ -411,9 +411,9 @@ def agreed_frequency(frequency_mhz: float, agreed: Sequence[float]) -> bool:
 
 
 def broadcast_params(aircraft: str, state: TrackState, frequency_mhz: float) -> dict[str, Any]:
-    """The ``safety_broadcast`` phrase's parameters: the call's, and the aircraft's track (true, whole degrees),
-    which tells every party hearing it which of its aircraft it may be."""
-    return {**call_params(aircraft, state, frequency_mhz), "heading": round(state.trk_deg) % 360}
+    """The ``safety_broadcast`` phrase's parameters: the same as a call's (the track tells every party hearing
+    it which of its aircraft it may be)."""
+    return call_params(aircraft, state, frequency_mhz)
 
 
 def guard_frequency(frequency_mhz: float) -> bool:
@@ -422,10 +422,13 @@ def guard_frequency(frequency_mhz: float) -> bool:
 
 
 def call_params(aircraft: str, state: TrackState, frequency_mhz: float) -> dict[str, Any]:
-    """The ``safety_call`` phrase's parameters for an aircraft as the caller's picture shows it."""
+    """The ``safety_call`` phrase's parameters for an aircraft as the caller's picture shows it: where it is,
+    its level, and its track (true, whole degrees), so the party called can tell which aircraft it is and
+    where it is going."""
     return {
         "aircraft": aircraft,
         "position": [round(state.lon, 6), round(state.lat, 6)],
         "fl": min(999, max(0, round(state.alt_ft / 100.0))),
+        "heading": round(state.trk_deg) % 360,
         "frequency": round(frequency_mhz, 3),
     }
