@@ -57,12 +57,18 @@ def test_a_call_about_an_unknown_track_from_the_rus_desk_is_acknowledged_by_the_
     call.locator("select[name=to]").select_option("USA")
     button.click()
     call.locator("[role=status]", has_text="USA").wait_for()
-    # The USA desk: the alarm, the call in the hotline with the aircraft's position and level, Acknowledge.
+    # The USA desk: the alarm, the call in the hotline with the aircraft's position, level and heading (its
+    # true track, filled in by the node from the RUS picture), Acknowledge.
     alarm = usa.page.locator("#alarm:not([hidden])")
     alarm.wait_for()
     text = usa.page.inner_text("#alarm-list")
     assert "KHMEIMIM-T001" in text
-    assert "FL300" in text
+    assert "FL300, track 270°" in text
+    usa.page.locator("#messages", has_text="FL300, track 270°").wait_for()
+    page.locator("#messages", has_text="FL300, путевой угол 270°").wait_for()  # the caller's copy, in Russian
+    # The composer offers the same phrase, its optional heading's brackets (catalogue syntax) not shown.
+    offered = usa.page.locator("#compose-template option[value=safety_call]").text_content() or ""
+    assert "{fl}, track {heading}." in offered
     screenshots(usa.page, "safety-call-unknown")
     usa.page.click("#alarm-list [data-action=ack]")
     usa.page.wait_for_selector("#alarm", state="hidden")
@@ -95,3 +101,32 @@ def test_a_broadcast_on_guard_reaches_every_other_desk_each_acknowledging_its_ow
     usa.page.wait_for_selector("#alarm", state="hidden")
     assert tur.page.locator("#alarm").is_visible()  # each party acknowledges for itself
     page.locator("#messages .badge.state-acknowledged", has_text="USA").wait_for()
+
+
+def test_the_composer_sends_a_safety_call_phrase_with_its_heading_left_empty(
+    new_desk: Callable[..., Desk],
+) -> None:
+    """The heading is optional in the phrase: an officer typing a safety call by hand may leave it empty, and
+    the message reads without it (rather than a 422 on an empty field)."""
+    usa = new_desk(1280, 800)
+    usa.open("usa_duty")
+    page = usa.page
+    page.click("#compose-toggle")
+    form = page.locator("#compose")
+    form.locator("input[name=recipients][value=RUS]").check()
+    form.locator("[name=urgency]").select_option("safety")
+    form.locator("#compose-template").select_option("safety_call")
+    form.locator("[name='params.aircraft']").fill("BERKUT21")
+    form.locator("[name='params.position']").fill("40.45, 35.4")
+    form.locator("[name='params.fl']").fill("303")
+    form.locator("[name='params.frequency']").fill("243.0")
+    assert form.locator("[name='params.heading']").input_value() == ""
+    form.locator("button[type=submit]").click()
+    page.locator("#messages", has_text="FL303. We are calling it on 243.0").wait_for()
+    (sent,) = usa.running.desk("rus_duty").client.get("/api/v1/messages").json()
+    assert sent["message"]["content"]["params"] == {
+        "aircraft": "BERKUT21",
+        "position": [40.45, 35.4],
+        "fl": 303,
+        "frequency": 243.0,
+    }

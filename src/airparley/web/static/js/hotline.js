@@ -265,7 +265,8 @@ export function renderComposer() {
   const phrases = (state.phrases && state.phrases.phrases) || [];
   const phraseSelect = h("select", { name: "template", id: "compose-template" },
     h("option", { value: "" }, `— ${t("free_text")} —`),
-    phrases.map((p) => h("option", { value: p.id }, p.text[lang()] || p.text.en)));
+    // (the [ ] around an optional parameter's words are catalogue syntax, not for the officer's eyes)
+    phrases.map((p) => h("option", { value: p.id }, (p.text[lang()] || p.text.en).replace(/[[\]]/g, ""))));
   const params = h("div", { class: "full compose-params" });
   const text = h("textarea", { name: "text", id: "compose-text", dir: "auto", "aria-label": t("free_text") });
   const textRow = h("div", { class: "full" }, text, fieldError("text"));
@@ -304,7 +305,9 @@ export function renderComposer() {
       body.template = phrase.id;
       body.params = {};
       for (const [name, kind] of Object.entries(phrase.params)) {
-        body.params[name] = paramValue(kind, form.elements[`params.${name}`].value);
+        const raw = form.elements[`params.${name}`].value;
+        if (raw.trim() === "" && (phrase.optional || []).includes(name)) continue;  // the phrase reads without it
+        body.params[name] = paramValue(kind, raw);
       }
     } else {
       body.text = text.value;
