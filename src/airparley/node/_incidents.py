@@ -234,7 +234,7 @@ class IncidentRecords:
                 continue
             hosted = [p for p in named if p in self.ledger.hosted]
             record = tx.incident_record(incident_id) if hosted else None
-            held = {d["entry"]["hash"] for d in record["disclosures"]} if record is not None else set()
+            held = {d["entry"]["hash"] for d in record.disclosures} if record is not None else set()
             if hosted and entry.hash not in held:
                 waiting.setdefault(incident_id, []).append(entry)
         return waiting
@@ -248,7 +248,7 @@ class IncidentRecords:
         if held is None:
             record, recorded_at = self._checked_copy(tx, recorder, incident_id, record, disclosures)
             tx.put_incident_record(incident_id, recorder, recorded_at, record)
-        base = held if held is not None else {**record, "disclosures": []}
+        base = held.as_dict() if held is not None else {**record, "disclosures": []}
         for entry in disclosures:
             document = {**_plain(entry.body), "entry": {"party": entry.party, "seq": entry.seq, "hash": entry.hash}}
             for code in entry.body["to"]:
@@ -323,6 +323,6 @@ class IncidentRecords:
             return None
         # One disclosure act is one row per named party, each holding the whole act: one act, listed once.
         acts: dict[str, dict[str, Any]] = {}
-        for document in record["disclosures"]:
-            acts.setdefault(document["entry"]["hash"], document)
-        return {**record, "disclosures": list(acts.values())}
+        for document in record.disclosures:
+            acts.setdefault(document["entry"]["hash"], dict(document))
+        return {**record.as_dict(), "disclosures": list(acts.values())}

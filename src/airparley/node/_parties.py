@@ -43,7 +43,7 @@ class PartiesService:
     def registered_frequencies(self) -> list[dict[str, Any]]:
         """The node's catalogue (``POST /frequencies``): names and areas, not agreements."""
         with self._store.begin() as tx:
-            return tx.frequencies()
+            return [frequency.as_dict() for frequency in tx.frequencies()]
 
     @staticmethod
     def checked_frequency(name: str, mhz: float, area: str, notes: str) -> dict[str, Any]:
@@ -59,7 +59,7 @@ class PartiesService:
     def add_frequency(self, tx: Tx, frequency: dict[str, Any]) -> dict[str, Any]:
         """Register a checked frequency (:meth:`checked_frequency`) in the catalogue, told to every party. It is
         not agreed by this: an agreement in force names the frequencies agreed."""
-        added = tx.add_frequency(frequency["name"], frequency["mhz"], frequency["area"], frequency["notes"])
+        added = tx.add_frequency(frequency["name"], frequency["mhz"], frequency["area"], frequency["notes"]).as_dict()
         everyone = [p.code for p in tx.parties()]
         tx.append_event(EventKind.FREQUENCY_ADDED, everyone, dict.fromkeys(everyone, added), self._clock())
         return added

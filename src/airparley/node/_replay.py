@@ -198,7 +198,7 @@ class ReplayService:
 
         own_rows = kept(party)
         own = TrackStates.from_states([TrackState(*row) for row in sorted(own_rows.values())])
-        shares = [Share.from_dict(d) for d in tx.shares_made_before(at)]
+        shares = [Share.from_dict(row.as_dict()) for row in tx.shares_made_before(at)]
         applying = sorted((s for s in shares if _share_at(s, party, at)), key=lambda s: (s.created_at, s.share_id))
         sharers: dict[str, dict[str, Row]] = {}
         given: list[tuple[Share, TrackState]] = []

@@ -3,12 +3,14 @@
 from airparley.store._engine import make_engine, upgrade
 from airparley.store._events import Event, EventTail
 from airparley.store._federation import Evidence, Peer
-from airparley.store._frequencies import GUARD_FREQUENCIES
+from airparley.store._frequencies import GUARD_FREQUENCIES, RegisteredFrequency
 from airparley.store._hotline import StoredCase, StoredMessage
 from airparley.store._idempotency import RememberedResponse
+from airparley.store._incidents import StoredIncident
 from airparley.store._locks import EVENTS_CHANNEL, LEADER_KEY, hold_sqlite_file
 from airparley.store._notices import StoredNotice
 from airparley.store._parties import LANGUAGES, TIERS, Officer, Party, hash_token
+from airparley.store._rate_buckets import RateBuckets
 from airparley.store._schema import metadata
 from airparley.store._tracks import StoredShare, StoredWatch
 from airparley.store._tx import Store, Tx
@@ -25,9 +27,12 @@ __all__ = [
     "Officer",
     "Party",
     "Peer",
+    "RateBuckets",
+    "RegisteredFrequency",
     "RememberedResponse",
     "Store",
     "StoredCase",
+    "StoredIncident",
     "StoredMessage",
     "StoredNotice",
     "StoredShare",

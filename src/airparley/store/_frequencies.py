@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 from sqlalchemy import func, insert, select
@@ -10,13 +11,29 @@ from airparley.errors import InvalidInput
 from airparley.store import _schema as t
 from airparley.store._base import TxBase, _primary_key
 
-__all__ = ["GUARD_FREQUENCIES", "FrequenciesTx"]
+__all__ = ["GUARD_FREQUENCIES", "FrequenciesTx", "RegisteredFrequency"]
 
 #: The international guard frequencies every registry starts with.
 GUARD_FREQUENCIES: Final = (
     ("VHF guard (civil emergency)", 121.5, "worldwide", "International aeronautical emergency frequency"),
     ("UHF guard (military emergency)", 243.0, "worldwide", "Military aeronautical emergency frequency"),
 )
+
+
+@dataclass(frozen=True)
+class RegisteredFrequency:
+    """One row of the node's frequency catalogue (agreeing a frequency is an agreement's, not this row's)."""
+
+    id: int
+    name: str
+    mhz: float
+    area: str
+    notes: str
+    guard: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """The catalogue entry as the API and the ``frequency.added`` event show it."""
+        return asdict(self)
 
 
 class FrequenciesTx(TxBase):
@@ -32,7 +49,7 @@ class FrequenciesTx(TxBase):
                     insert(t.frequencies).values(name=name, mhz=mhz, area=area, notes=notes, guard=True)
                 )
 
-    def add_frequency(self, name: str, mhz: float, area: str = "", notes: str = "") -> dict[str, Any]:
+    def add_frequency(self, name: str, mhz: float, area: str = "", notes: str = "") -> RegisteredFrequency:
         if not name.strip():
             raise InvalidInput("name", "missing")
         if not 2.0 <= mhz <= 1000.0:
@@ -40,20 +57,10 @@ class FrequenciesTx(TxBase):
         result = self.connection.execute(
             insert(t.frequencies).values(name=name.strip(), mhz=mhz, area=area, notes=notes, guard=False)
         )
-        return {
-            "id": _primary_key(result),
-            "name": name.strip(),
-            "mhz": mhz,
-            "area": area,
-            "notes": notes,
-            "guard": False,
-        }
+        return RegisteredFrequency(_primary_key(result), name.strip(), mhz, area, notes, False)
 
-    def frequencies(self) -> list[dict[str, Any]]:
+    def frequencies(self) -> list[RegisteredFrequency]:
         rows = self.connection.execute(select(t.frequencies).order_by(t.frequencies.c.mhz))
-        return [
-            {"id": r.id, "name": r.name, "mhz": r.mhz, "area": r.area, "notes": r.notes, "guard": bool(r.guard)}
-            for r in rows
-        ]
+        return [RegisteredFrequency(r.id, r.name, r.mhz, r.area, r.notes, bool(r.guard)) for r in rows]
 
     # -- notices -------------------------------------------------------------------------------------

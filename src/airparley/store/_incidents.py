@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,23 @@ from sqlalchemy import insert, or_, select
 from airparley.store import _schema as t
 from airparley.store._base import TxBase
 
-__all__ = ["IncidentsTx"]
+__all__ = ["IncidentsTx", "StoredIncident"]
+
+
+@dataclass(frozen=True)
+class StoredIncident:
+    """One private incident record: the recorder's document (``node._incidents`` writes it) and one document
+    per party it was disclosed to, oldest first."""
+
+    incident_id: str
+    party: str
+    recorded_at: datetime
+    document: Mapping[str, Any]
+    disclosures: tuple[Mapping[str, Any], ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as the node reads and serves it: its document with ``disclosures``."""
+        return {**dict(self.document), "disclosures": [dict(d) for d in self.disclosures]}
 
 
 class IncidentsTx(TxBase):
@@ -27,10 +44,10 @@ class IncidentsTx(TxBase):
             )
         )
 
-    def incident_record(self, incident_id: str) -> dict[str, Any] | None:
-        """The record, with ``disclosures``: one document per party it was disclosed to, oldest first."""
+    def incident_record(self, incident_id: str) -> StoredIncident | None:
+        """The record, with its disclosures: one document per party it was disclosed to, oldest first."""
         row = self.connection.execute(
-            select(t.incident_records.c.document).where(t.incident_records.c.incident_id == incident_id)
+            select(t.incident_records).where(t.incident_records.c.incident_id == incident_id)
         ).first()
         if row is None:
             return None
@@ -39,7 +56,8 @@ class IncidentsTx(TxBase):
             .where(t.incident_disclosures.c.incident_id == incident_id)
             .order_by(t.incident_disclosures.c.disclosed_at, t.incident_disclosures.c.party)
         )
-        return {**dict(row.document), "disclosures": [dict(r.document) for r in self.connection.execute(query)]}
+        disclosures = tuple(dict(r.document) for r in self.connection.execute(query))
+        return StoredIncident(row.incident_id, row.party, row.recorded_at, dict(row.document), disclosures)
 
     def add_incident_disclosure(
         self, incident_id: str, party: str, disclosed_at: datetime, document: Mapping[str, Any]

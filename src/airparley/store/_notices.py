@@ -80,22 +80,4 @@ class NoticesTx(TxBase):
             StoredNotice(_notice_from_shared(r.shared), r.private, r.updated_at) for r in self.connection.execute(query)
         ]
 
-    def notice_history(self, notice_id: str) -> list[dict[str, Any]]:
-        rows = self.connection.execute(
-            select(t.notice_versions)
-            .where(t.notice_versions.c.notice_id == notice_id)
-            .order_by(t.notice_versions.c.version)
-        )
-        return [
-            {
-                "version": r.version,
-                "state": r.state,
-                "shared": r.shared,
-                "private": r.private,
-                "created_at": r.created_at,
-                "created_by": r.created_by,
-            }
-            for r in rows
-        ]
-
     # -- hotline documents ---------------------------------------------------------------------------

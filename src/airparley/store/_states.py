@@ -16,6 +16,7 @@ from airparley.store import _schema as t
 from airparley.store._base import TxBase
 from airparley.store._events import Event
 from airparley.store._notices import StoredNotice, _notice_from_shared
+from airparley.store._tracks import StoredShare, _share
 
 __all__ = ["StatesTx"]
 
@@ -75,8 +76,8 @@ class StatesTx(TxBase):
             for r in self.connection.execute(query)
         ]
 
-    def shares_made_before(self, at: datetime) -> list[dict[str, Any]]:
+    def shares_made_before(self, at: datetime) -> list[StoredShare]:
         """Every track share granted at or before ``at`` (its stored document: a revoked one says when)."""
         s = t.track_shares.c
-        query = select(s.document).where(s.created_at <= at).order_by(s.created_at, s.share_id)
-        return [dict(r.document) for r in self.connection.execute(query)]
+        query = select(t.track_shares).where(s.created_at <= at).order_by(s.created_at, s.share_id)
+        return [_share(r) for r in self.connection.execute(query)]
