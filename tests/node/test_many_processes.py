@@ -422,3 +422,36 @@ def test_the_tail_takes_an_event_read_by_the_listener_and_committed_here_once() 
     tail.add([event[2]])
     assert [e.seq for e in tail.after(0, 10) or []] == [1, 2, 3]
     assert tail.newest() == 3
+
+
+# -- 7. Rate limits: one budget across the processes -----------------------------------------------------
+def test_a_token_burst_and_an_address_failures_are_one_budget_across_processes(
+    pg_url: str, tmp_path: Path, processes: list[Served]
+) -> None:
+    setup = _setup(pg_url, tmp_path)
+    # A slow refill (one request every 10 s), so the run's own seconds add at most one request.
+    env = {"AIRPARLEY_RATE_PER_S": "0.1", "AIRPARLEY_RATE_BURST": "30"}
+    a, b = _serve(setup, env), _serve(setup, env)
+    processes.extend([a, b])
+    statuses: list[int] = []
+    with _client(a, setup.tokens["USA"]) as on_a, _client(b, setup.tokens["USA"]) as on_b:
+        for i in range(60):
+            statuses.append((on_a if i % 2 == 0 else on_b).get("/api/v1/notices").status_code)
+        refused = on_b.get("/api/v1/notices")
+    # In each process's memory the two would have allowed 60; shared, the burst of 30 is spent once.
+    assert set(statuses) == {200, 429}
+    assert statuses.count(200) in (30, 31), statuses
+    assert statuses[:30] == [200] * 30
+    assert statuses[-4:] == [429] * 4  # refused by both processes
+    assert refused.status_code == 429
+    assert float(refused.headers["Retry-After"]) > 0
+    # The other party's token has a bucket of its own.
+    with _client(b, setup.tokens["RUS"]) as rus:
+        assert rus.get("/api/v1/notices").status_code == 200
+    # Failed authentications from one address: 30 tokens, 10 a failure; the third is refused, whichever
+    # process each one reached (per process, every one would have been a 401).
+    failures = [
+        httpx.get(f"{served.url}/api/v1/notices", headers={"Authorization": "Bearer nonsense"}, timeout=20).status_code
+        for served in (a, b, a, b)
+    ]
+    assert failures == [401, 401, 429, 429]

@@ -23,7 +23,7 @@ from airparley.node._bodies import BodyLimit
 from airparley.node._core import Node
 from airparley.node._docs import serve_docs
 from airparley.node._federation_routes import federation_router
-from airparley.node._limits import RateLimiter
+from airparley.node._limits import rate_limiter
 from airparley.node._problems import document_problems, http_problem, problem_for, validation_problem
 from airparley.node._routes_agreements import agreements_router
 from airparley.node._routes_events import events_router
@@ -64,7 +64,7 @@ def create_app(node: Node) -> FastAPI:
         redoc_url=None,
     )
     app.state.node = node
-    app.state.limiter = RateLimiter(node.settings.rate_per_s, node.settings.rate_burst)
+    app.state.limiter = rate_limiter(node.store, node.settings.rate_per_s, node.settings.rate_burst)
     app.add_middleware(BodyLimit, max_bytes=node.settings.max_body_bytes)
 
     @app.exception_handler(AirparleyError)

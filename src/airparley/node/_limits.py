@@ -6,6 +6,10 @@ bucket is spent is answered 429 before its token is even looked up, so guessing 
 with lookups is held to ``rate_per_s / FAILURE_COST`` a second. The buckets are bounded: kept in
 least-recently-used order, a bucket idle long enough to have refilled is dropped (a full bucket is what a new
 key gets anyway), and past ``max_keys`` the least recently used is dropped.
+
+On PostgreSQL, where several processes may serve one node (issue 18), the buckets are kept in the database
+instead (``shared``, ``store/_rate_buckets.py``): with them in each process's memory, N processes would give
+every client N times its budget.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from typing import Final
 from starlette.requests import HTTPConnection
 
 from airparley.errors import AirparleyError
+from airparley.store import Store
+from airparley.store._rate_buckets import RateBuckets  # only the node builds one
 
-__all__ = ["FAILURE_COST", "RateLimiter", "TooManyRequests", "client_address", "token_key"]
+__all__ = ["FAILURE_COST", "RateLimiter", "TooManyRequests", "client_address", "rate_limiter", "token_key"]
 
 #: A failed authentication costs its address this many requests' worth of its bucket.
 FAILURE_COST: Final = 10
@@ -40,12 +46,14 @@ class RateLimiter:
     """A token bucket per key: ``rate_per_s`` sustained, ``burst`` at once; at most ``max_keys`` buckets.
 
     Keys are a known token (:func:`token_key`), a UI session or login, or a client address charged for
-    failed authentications (:meth:`knock`, :meth:`failed`)."""
+    failed authentications (:meth:`knock`, :meth:`failed`). With ``shared``, the buckets are its rows,
+    shared with every other process of the node, and ``clock`` and ``max_keys`` are unused."""
 
     rate_per_s: float
     burst: int
     clock: Callable[[], float] = time.monotonic
     max_keys: int = 10_000
+    shared: RateBuckets | None = None
     _buckets: OrderedDict[str, tuple[float, float]] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -54,6 +62,11 @@ class RateLimiter:
 
     def check(self, key: str, cost: float = 1.0) -> None:
         """Take ``cost`` from ``key``'s bucket, or raise :class:`TooManyRequests` (taking nothing)."""
+        if self.shared is not None:
+            tokens = self.shared.take(key, lambda t: t - cost if t >= cost else t)
+            if tokens < cost:
+                raise TooManyRequests((cost - tokens) / self.rate_per_s)
+            return
         with self._lock:
             now = self.clock()
             tokens = self._tokens(key, now)
@@ -64,6 +77,11 @@ class RateLimiter:
 
     def knock(self, address: str) -> None:
         """Before a token is looked up: 429 if ``address`` has spent its failed authentications."""
+        if self.shared is not None:
+            tokens = self.shared.peek(_address_key(address))
+            if tokens < FAILURE_COST:
+                raise TooManyRequests((FAILURE_COST - tokens) / self.rate_per_s)
+            return
         with self._lock:
             now = self.clock()
             tokens = self._tokens(_address_key(address), now)
@@ -72,6 +90,13 @@ class RateLimiter:
 
     def failed(self, address: str) -> None:
         """A failed authentication from ``address``: charged; 429 (instead of 401) once it is spent."""
+        if self.shared is not None:
+            tokens = max(
+                0.0, self.shared.take(_address_key(address), lambda t: max(0.0, t - FAILURE_COST)) - FAILURE_COST
+            )
+            if tokens < FAILURE_COST:
+                raise TooManyRequests((FAILURE_COST - tokens) / self.rate_per_s)
+            return
         with self._lock:
             now = self.clock()
             key = _address_key(address)
@@ -100,6 +125,14 @@ class RateLimiter:
             del self._buckets[oldest]
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
+
+
+def rate_limiter(store: Store, rate_per_s: float, burst: int) -> RateLimiter:
+    """The node's limiter: its buckets in PostgreSQL, shared by all the node's processes; in memory on
+    SQLite, which takes one process."""
+    if store.engine.dialect.name == "postgresql":
+        return RateLimiter(rate_per_s, burst, shared=RateBuckets(store.engine, rate_per_s, burst))
+    return RateLimiter(rate_per_s, burst)
 
 
 def _address_key(address: str) -> str:

@@ -46,6 +46,7 @@ __all__ = [
     "officers",
     "parties",
     "peers",
+    "rate_buckets",
     "track_share_recipients",
     "track_shares",
     "track_state_batches",
@@ -365,4 +366,18 @@ track_state_batches = Table(
     Column("states", LargeBinary, nullable=False),
     Index("ix_track_state_batches_party_last_s", "party", "last_s"),
     Index("ix_track_state_batches_last_s", "last_s"),
+)
+
+
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    # The rate limiter's token buckets when several processes share a PostgreSQL database (issue 18,
+    # store/_rate_buckets.py): one row per key (a token's hash, or a client address), so every process
+    # spends from the same budget. ``at_s`` is the database's clock (epoch seconds), not a process's, so
+    # processes on different machines agree on the refill. Pruned once a bucket has refilled.
+    Column("key", String(80), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("at_s", Float, nullable=False),
+    Index("ix_rate_buckets_at_s", "at_s"),
 )
