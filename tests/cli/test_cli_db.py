@@ -51,6 +51,7 @@ ARGS: dict[str, list[str]] = {
     "peer add": ["RUS", "http://127.0.0.1:1", "--public-key", KEY, "--token", "t"],
     "peer list": [],
     "peer remove": ["RUS"],
+    "replay": ["--at", "2026-11-26T03:05:00Z", "--party", "USA"],
     "serve": ["--keys", "{tmp}/keys"],
     "sim run": ["--virtual-time"],
 }

@@ -26,7 +26,8 @@ runner = CliRunner()
 
 
 def _run(running: Running, desk: str, *args: str):  # type: ignore[no-untyped-def]
-    env = {"AIRPARLEY_URL": running.url, "AIRPARLEY_TOKEN": running.desk(desk).token}
+    # pytest-xdist's workers set COLUMNS=80, which rich obeys: wide enough that no table column is cut.
+    env = {"COLUMNS": "400", "AIRPARLEY_URL": running.url, "AIRPARLEY_TOKEN": running.desk(desk).token}
     return runner.invoke(app, list(args), env=env)
 
 

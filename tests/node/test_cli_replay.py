@@ -22,7 +22,8 @@ def _tick(running: Running) -> None:
 
 
 def _replay(running: Running, desk: str | None, *args: str, code: int = 0) -> Any:
-    env = {"AIRPARLEY_URL": running.url, "AIRPARLEY_TOKEN": running.desk(desk).token if desk else ""}
+    # pytest-xdist's workers set COLUMNS=80, which rich obeys: wide enough that no table column is cut.
+    env = {"COLUMNS": "400", "AIRPARLEY_URL": running.url, "AIRPARLEY_TOKEN": running.desk(desk).token if desk else ""}
     result = runner.invoke(app, ["replay", *args], env=env)
     assert result.exit_code == code, result.output
     return result

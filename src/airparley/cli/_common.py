@@ -56,8 +56,10 @@ class _OutConsole(Console):
 
     @property
     def size(self) -> ConsoleDimensions:
-        if not self.is_terminal and "COLUMNS" not in self._environ:
-            return ConsoleDimensions(PIPE_WIDTH, 25)
+        if not self.is_terminal:
+            # COLUMNS is read when asked, not when the console was made (rich reads it once, at import).
+            columns = self._environ.get("COLUMNS", "")
+            return ConsoleDimensions(int(columns) if columns.isdigit() else PIPE_WIDTH, 25)
         return Console.size.fget(self)  # type: ignore[attr-defined,no-any-return]
 
     @size.setter
