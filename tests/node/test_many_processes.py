@@ -27,6 +27,7 @@ from palmyra import collection, feature
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from airparley.geo import destination
 from airparley.ledger import generate_key, private_key_to_pem, public_key_to_text, verify_export
 from airparley.store import LEADER_KEY, Event, EventTail, Store
 from airparley.store._local_postgres import create_database
@@ -455,3 +456,45 @@ def test_a_token_burst_and_an_address_failures_are_one_budget_across_processes(
         for served in (a, b, a, b)
     ]
     assert failures == [401, 401, 429, 429]
+
+
+# -- 8. Track states: posted to one process, in every process's picture ----------------------------------
+def _head_on(track_a: str, track_b: str) -> list[dict[str, object]]:
+    """Two aircraft 4 NM apart head-on at FL300, both in USA's own picture: a warning within seconds."""
+    time_text = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    lon, lat = destination(40.4, 35.4, 90.0, 4.0)
+    base = {"time": time_text, "alt_ft": 30000, "vs_fpm": 0, "gs_kt": 450}
+    return [
+        {**base, "id": track_a, "party": "USA", "lat": 35.4, "lon": 40.4, "trk_deg": 90},
+        {**base, "id": track_b, "party": "RUS", "lat": float(lat), "lon": float(lon), "trk_deg": 270},
+    ]
+
+
+def test_track_states_posted_to_one_process_reach_the_other_picture_and_alerts(
+    pg_url: str, tmp_path: Path, processes: list[Served]
+) -> None:
+    setup = _setup(pg_url, tmp_path)
+    store = Store.open(pg_url, migrate=False)
+    with store.begin() as tx:
+        _, sensor_token = tx.add_officer("USA", "USA radar", "sensor", datetime.now(UTC))
+    store.close()
+    a, b = _serve(setup), _serve(setup)
+    processes.extend([a, b])
+    latencies: list[float] = []
+    with _client(a, sensor_token) as sensor, _client(b, setup.tokens["USA"]) as on_b:
+        for i in range(5):
+            states = _head_on(f"E{i}", f"SU{i}")
+            posted_at = time.monotonic()
+            assert sensor.post("/api/v1/tracks", json={"states": states}).status_code == 202
+            deadline = posted_at + 10
+            while {f"E{i}", f"SU{i}"} - {t["id"] for t in on_b.get("/api/v1/tracks").json()}:
+                assert time.monotonic() < deadline, "the states posted to A never reached B's picture"
+                time.sleep(0.005)
+            latencies.append(time.monotonic() - posted_at)
+        # B scanned them itself: its own live alerts (not only A's alert.raised events) hold the pair.
+        deadline = time.monotonic() + 10
+        while not any({x["a"]["id"], x["b"]["id"]} == {"E4", "SU4"} for x in on_b.get("/api/v1/alerts").json()):
+            assert time.monotonic() < deadline, "B never raised the alert from A's states"
+            time.sleep(0.05)
+    print(f"relay latency post(A) -> picture(B): {[round(x * 1000) for x in latencies]} ms")
+    assert max(latencies) < 2.0

@@ -15,7 +15,9 @@ from functools import partial
 from starlette.concurrency import run_in_threadpool
 
 from airparley.node._cluster import Cluster
+from airparley.node._cluster import _conninfo as cluster_conninfo
 from airparley.node._core import Node
+from airparley.node._track_relay import TrackRelay
 
 __all__ = ["Wake", "run_scheduler"]
 
@@ -67,9 +69,15 @@ async def run_scheduler(node: Node, wake: Wake) -> None:
     cluster = Cluster(node)
     node.keep_states_in_background = True  # kept track states are written beside the ticks (node/_replay.py)
     await run_in_threadpool(cluster.start)
+    conninfo = cluster_conninfo(node)
+    relay = TrackRelay(node, wake, conninfo) if conninfo is not None else None  # PostgreSQL: many processes
+    if relay is not None:
+        await run_in_threadpool(relay.start)
     try:
         await _run(node, wake, cluster)
     finally:
+        if relay is not None:
+            await asyncio.shield(run_in_threadpool(relay.stop))
         await asyncio.shield(run_in_threadpool(cluster.stop))
 
 

@@ -64,6 +64,9 @@ class Pictures:
         self._lock = threading.Lock()
         #: Told every batch of accepted states (node/_state_keeper.py keeps them for replay); None: nothing kept.
         self.keeper: Callable[[str, list[Row]], None] | None = None
+        #: Told every batch of accepted states to pass to the node's other processes (node/_track_relay.py,
+        #: PostgreSQL); None: this process is the whole node.
+        self.relay: Callable[[str, list[Row]], None] | None = None
 
     def window(self, now_s: float | None = None) -> TimeWindow:
         """The times a state posted at ``now_s`` (default: the clock's now) may carry."""
@@ -80,6 +83,17 @@ class Pictures:
         accepted, rejected = check_track_records(states, self.window(now_s), source=f"{party} sensors")
         if self.keeper is not None and accepted:
             self.keeper(party, accepted)
+        if self.relay is not None and accepted:
+            self.relay(party, accepted)
+        self._add(party, accepted)
+        return len(accepted), rejected
+
+    def add_relayed(self, party: str, rows: Sequence[Row]) -> None:
+        """States another process of the node accepted (node/_track_relay.py): checked there, kept for
+        replay there; here they only join the picture."""
+        self._add(party, rows)
+
+    def _add(self, party: str, accepted: Sequence[Row]) -> None:
         with self._lock:
             picture = self._pictures.setdefault(party, _Picture())
             for row in accepted:
@@ -94,7 +108,6 @@ class Pictures:
                 trail.append(row)
                 while trail and trail[-1][_TIME] - trail[0][_TIME] > self.history_s:
                     trail.popleft()
-        return len(accepted), rejected
 
     def parties(self) -> list[str]:
         with self._lock:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -47,6 +48,7 @@ __all__ = [
     "parties",
     "peers",
     "rate_buckets",
+    "track_relay",
     "track_share_recipients",
     "track_shares",
     "track_state_batches",
@@ -380,4 +382,19 @@ rate_buckets = Table(
     Column("tokens", Float, nullable=False),
     Column("at_s", Float, nullable=False),
     Index("ix_rate_buckets_at_s", "at_s"),
+)
+
+
+track_relay = Table(
+    "track_relay",
+    metadata,
+    # Track states posted to one process of a node, for the others' pictures (issue 18,
+    # store/_track_relay.py): one row per accepted batch, the states compressed. ``origin`` names the
+    # process that took it (it has them already); ``at_s`` is the database's clock. Pruned after a minute.
+    Column("relay_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("origin", String(64), nullable=False),
+    Column("party", String(16), nullable=False),
+    Column("at_s", Float, nullable=False),
+    Column("states", LargeBinary, nullable=False),
+    Index("ix_track_relay_at_s", "at_s"),
 )
