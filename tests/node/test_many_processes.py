@@ -24,13 +24,19 @@ import psycopg
 import pytest
 from node_support import _free_port
 from palmyra import collection, feature
+from sqlalchemy import text
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from airparley.geo import destination
 from airparley.ledger import generate_key, private_key_to_pem, public_key_to_text, verify_export
+from airparley.node import Node
+from airparley.node._scheduler import Wake
+from airparley.node._state_keeper import encode
+from airparley.node._track_relay import TrackRelay
 from airparley.store import LEADER_KEY, Event, EventTail, Store
 from airparley.store._local_postgres import create_database
+from airparley.store._track_relay import TrackRelayTable
 
 
 @dataclass
@@ -56,7 +62,7 @@ def _setup(db_url: str, tmp_path: Path) -> Setup:
     keys.mkdir()
     store = Store.open(db_url)
     tokens: dict[str, str] = {}
-    public = {}
+    public: dict[str, object] = {}
     with store.begin() as tx:
         for code, name, language in (("USA", "Coalition", "en"), ("RUS", "Russian Group", "ru")):
             key = generate_key()
@@ -498,3 +504,32 @@ def test_track_states_posted_to_one_process_reach_the_other_picture_and_alerts(
             time.sleep(0.05)
     print(f"relay latency post(A) -> picture(B): {[round(x * 1000) for x in latencies]} ms")
     assert max(latencies) < 2.0
+
+
+def test_the_relay_waits_for_a_batch_that_commits_after_a_later_one(pg_url: str) -> None:
+    """relay_id comes from a sequence: a batch may commit after one with a higher id was read. The reader
+    must still apply it (it waits on the gap), and apply nothing twice."""
+    store = Store.open(pg_url)
+    try:
+        node = Node(store)
+        wake = Wake()
+        reader = TrackRelay(node, wake, conninfo="unused: catch_up is called directly")
+        reader._horizon = 0
+        sender = TrackRelayTable(store.engine, "another process")
+        now_s = time.time()
+        row = ("E1", "USA", now_s, 35.0, 40.0, 30000.0, 450.0, 90.0, 0.0, "", "USA sensors")
+        with store.engine.connect() as slow:  # takes relay_id 1, commits last
+            slow.execute(
+                text("INSERT INTO track_relay (origin, party, at_s, states) VALUES ('slow', 'USA', 0, :s)"),
+                {"s": encode([row])},
+            )
+            sender.put("USA", encode([("E2", *row[1:2], now_s, *row[3:])]))  # relay_id 2, committed first
+            assert reader.catch_up() == 1
+            assert {t.id for t in node.pictures.latest("USA", now_s)} == {"E2"}
+            slow.commit()
+        assert reader.catch_up() == 1  # the gap's batch, not E2 again
+        assert {t.id for t in node.pictures.latest("USA", now_s)} == {"E1", "E2"}
+        assert wake.take() == {"USA"}
+        assert reader.catch_up() == 0
+    finally:
+        store.close()
