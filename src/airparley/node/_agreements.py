@@ -215,6 +215,8 @@ class AgreementService:
     def sign(self, tx: Tx, officer: Officer, agreement_id: str, version: int) -> dict[str, Any]:
         """The officer's party signs one version it is named in."""
         require(officer.tier, Act.SIGN_AGREEMENTS)
+        # The path's version reaches the store's INTEGER column: bounded first, the same on both stores.
+        version = int(bounds.number(version, "version", "version", integer=True))
         agreement = self._visible(tx, officer, agreement_id, version)
         if tx.has_signed_agreement(agreement_id, version, officer.party):
             raise InvalidInput("version", f"{officer.party} has signed {agreement_id} version {version} already")
