@@ -172,7 +172,7 @@ def test_two_desks_negotiate_a_drawn_conflict_and_the_private_part_stays_home(
     form.locator("input[name='terms.at_ft']").fill("22000")
     form.locator("select[name='terms.above']").select_option("USA")
     form.locator("select[name='terms.below']").select_option("RUS")
-    form.locator("input[name=text]").fill("USA above 22,000 ft, RUS below")
+    card.locator("input[name=note]").fill("USA above 22,000 ft, RUS below")  # the card's one Note field
     form.locator("button[type=submit]").click()
     page.wait_for_selector(f"#cases li[data-case='{case_id}'][data-state=proposed]")
     # In the RUS desk's language, with the level (issue 16: terms in words, in the reader's language).
