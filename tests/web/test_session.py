@@ -193,3 +193,17 @@ def test_the_session_secret_comes_from_the_environment_or_is_random() -> None:
     assert secret_from_env(fixed) == secret_from_env(fixed)
     with pytest.raises(InvalidInput, match="at least 16"):
         secret_from_env({SECRET_ENV: "short"})
+
+
+def test_the_openapi_document_describes_the_session_answer(running: Running) -> None:
+    document = httpx.get(f"{running.url}/openapi.json", timeout=10).json()
+    for verb in ("get", "post"):
+        answer = document["paths"]["/api/v1/session"][verb]["responses"]["200"]["content"]["application/json"]
+        assert answer["schema"] == {"$ref": "#/components/schemas/SessionView"}
+    schema = document["components"]["schemas"]["SessionView"]
+    assert set(schema["required"]) >= {"officer", "expires_at", "now", "cursor", "buffers", "routes"}
+    # The answer a desk gets is the one documented, key for key.
+    with closing(_login(running, "usa_duty")) as client:
+        body = client.get("/api/v1/session").json()
+    assert set(body) == set(schema["properties"])
+    assert body["routes"]["/api/v1/session"] == ["delete", "get", "post"]

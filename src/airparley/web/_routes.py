@@ -17,11 +17,13 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Body, FastAPI, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import Field
 
 from airparley._time import iso_z, iso_z_at
 from airparley.errors import PermissionDenied, Unauthorized
 from airparley.node import Node, create_app
 from airparley.node._limits import client_address
+from airparley.node._models import Buffers, OfficerView, PartyWithKey, View, described
 from airparley.store import Officer
 from airparley.web._session import COOKIE, CSRF_HEADER, SAFE_METHODS, Session, Sessions, secret_from_env
 
@@ -115,6 +117,20 @@ def websocket_officer(socket: WebSocket) -> Officer | None:
     return None if session is None else auth.officer(session)
 
 
+class SessionView(View):
+    """What ``POST`` and ``GET /api/v1/session`` answer: the desk reads its officer, clock and routes from it."""
+
+    officer: OfficerView
+    party: PartyWithKey | None = Field(description="The officer's party; null if it has been removed.")
+    expires_at: str = Field(description="When the session cookie expires (UTC, ISO 8601, seconds).")
+    now: str = Field(description="The node's clock: the desk shows the node's time, not its own computer's.")
+    cursor: int = Field(description="The last event's sequence number: the desk's event stream resumes after it.")
+    buffers: Buffers = Field(description="The node's default separation buffers.")
+    routes: dict[str, list[str]] = Field(
+        description='The REST paths this node serves and their methods ({"/api/v1/alerts": ["get"]}).'
+    )
+
+
 def _cookie(request: Request, response: Response, value: str, max_age: int) -> None:
     response.set_cookie(
         COOKIE,
@@ -162,7 +178,11 @@ def _router(node: Node, auth: SessionAuth) -> APIRouter:
             "routes": _api_routes(request.app),
         }
 
-    @router.post("/session", summary="Log in with a bearer token: sets the session cookie (needs X-Airparley: 1)")
+    @router.post(
+        "/session",
+        response_model=SessionView,
+        summary="Log in with a bearer token: sets the session cookie (needs X-Airparley: 1)",
+    )
     def login(request: Request, token: Annotated[str, Body(embed=True, min_length=1, max_length=512)]) -> Response:
         _require_header(request)
         limiter = request.app.state.limiter
@@ -176,17 +196,19 @@ def _router(node: Node, auth: SessionAuth) -> APIRouter:
         if officer.tier not in DESK_TIERS:
             raise PermissionDenied(f"a {officer.tier} token opens no desk: log in with an officer's token")
         value, expires_s = auth.sessions.issue(officer.id)
-        response = JSONResponse(describe(request, officer, expires_s))
+        response = described(describe(request, officer, expires_s))
         _cookie(request, response, value, int(auth.sessions.lifetime_s))
         return response
 
-    @router.get("/session", summary="The logged-in officer, the node's clock and the event cursor")
-    def current(request: Request) -> dict[str, Any]:
+    @router.get(
+        "/session", response_model=SessionView, summary="The logged-in officer, the node's clock and the event cursor"
+    )
+    def current(request: Request) -> JSONResponse:
         session = auth.sessions.verify(request.cookies.get(COOKIE))
         officer = auth.officer(session) if session is not None else None
         if session is None or officer is None:
             raise Unauthorized("not logged in")
-        return describe(request, officer, session.expires_s)
+        return described(describe(request, officer, session.expires_s))
 
     @router.delete("/session", status_code=204, summary="Log out: the cookie is cleared and refused from now on")
     def logout(request: Request) -> Response:
