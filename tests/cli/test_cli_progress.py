@@ -65,6 +65,12 @@ def test_sim_tracks_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
     _both(["sim", "tracks", str(SCENARIO), "--duration", "1800", "--seed", "3"], tmp_path, b"syria-iraq.yaml: tracks")
 
 
+def test_sim_tracks_shows_the_simulation_step_too(tmp_path: Path) -> None:
+    # the flight itself (before any line is written) has its own bar, gone when the writing starts
+    args = ["sim", "tracks", str(SCENARIO), "--duration", "7200", "--seed", "3", "--truth"]
+    _both(args, tmp_path, b"syria-iraq.yaml: simulating")
+
+
 def _ledger(tmp_path: Path, count: int) -> tuple[Path, Path]:
     keys = {party: generate_key() for party in ("USA", "RUS")}
     heads: dict[str, Entry | str] = {"USA": "USA", "RUS": "RUS"}

@@ -19,6 +19,7 @@ from airparley.sim import (
     orbit_waypoints,
     sensor_reports,
     simulate,
+    step_count,
 )
 from airparley.strategic import parse_notices_data
 from airparley.tactical import UNKNOWN_PARTY
@@ -192,3 +193,11 @@ def test_sensors_see_within_coverage_identify_and_add_noise(syria_iraq: Scenario
 
 def test_doctests() -> None:
     assert doctest.testmod(_kinematics).failed == 0
+
+
+def test_simulate_reports_each_step_flown_and_the_report_changes_nothing(syria_iraq: Scenario) -> None:
+    heard: list[int] = []
+    truth = simulate(syria_iraq, 600.0, heard.append)
+    assert heard == [1] * step_count(syria_iraq, 600.0)
+    assert truth.t_s.size == step_count(syria_iraq, 600.0)
+    np.testing.assert_array_equal(truth.lat, simulate(syria_iraq, 600.0).lat)

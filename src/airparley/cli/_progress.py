@@ -1,5 +1,5 @@
-"""Progress bars for the CLI's long jobs (``check`` of a large file, ``sim tracks``, ``ledger verify``,
-``ledger export``; ``ingest`` has its own byte counter).
+"""Progress bars for the CLI's long jobs (``check`` of a large file, ``sim tracks``: simulating, then
+writing; ``ledger verify``, ``ledger export``; ``ingest`` has its own byte counter).
 
 A bar is drawn on stderr, and only when stderr is a terminal: piped or redirected runs (scripts, ``--json``
 consumers, tests) get no byte of it, and stdout never carries it. rich.progress is imported only when a bar is

@@ -22,7 +22,7 @@ from rich.table import Table
 from airparley._time import iso_z_at
 from airparley.cli._client import DEFAULT_URL, Url
 from airparley.cli._common import EXIT_BAD_INPUT, EXIT_FOUND, err_console, json_line, out_console, report_errors
-from airparley.cli._progress import progress
+from airparley.cli._progress import Counter, progress
 from airparley.errors import InvalidInput, InvalidInputs
 from airparley.ingest import state_record
 from airparley.sim import (
@@ -35,6 +35,7 @@ from airparley.sim import (
     run_scenario,
     sensor_reports,
     simulate,
+    step_count,
 )
 
 __all__ = ["sim_app"]
@@ -129,7 +130,12 @@ def tracks_command(
 ) -> None:
     """Write what the scenario's sensors would report (offline, no node), in the JSON-lines track format."""
     scenario = _load(scenario_file)
-    truth = simulate(scenario, _duration(scenario, duration))
+    length = _duration(scenario, duration)
+    # flying the scenario comes before any line is written: a bar of its own, counting time steps
+    with progress(
+        f"{scenario_file.name}: simulating", step_count(scenario, length), data_on_stdout=str(out) == "-"
+    ) as flown:
+        truth = simulate(scenario, length, Counter(flown))
     owner = party.strip().upper()
     if owner and owner not in {p.code for p in scenario.parties}:
         err_console.print(f"error: --party {owner}: not a party of the scenario", markup=False)

@@ -10,7 +10,7 @@ set by the player); ``_story`` tells which of a scenario's story beats a node's 
 
 from airparley.sim._approaches import Approach, closest_approaches
 from airparley.sim._files import DEFAULT_SCENARIO, ShippedScenario, find_scenario, load_scenario, shipped_scenarios
-from airparley.sim._kinematics import Response, Truth, orbit_waypoints, responses, simulate
+from airparley.sim._kinematics import Response, Truth, orbit_waypoints, responses, simulate, step_count
 from airparley.sim._model import (
     EVENT_TYPES,
     IDENTIFY,
@@ -94,5 +94,6 @@ __all__ = [
     "sensor_reports",
     "shipped_scenarios",
     "simulate",
+    "step_count",
     "tell_story",
 ]

@@ -23,6 +23,7 @@ No randomness: the same scenario always flies the same way (noise belongs to the
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -239,11 +240,20 @@ def _deviations(scenario: Scenario) -> list[tuple[float, int, Deviation]]:
     return sorted(found, key=lambda item: item[0])
 
 
-def simulate(scenario: Scenario, duration_s: float | None = None) -> Truth:
-    """Fly the scenario for ``duration_s`` (its own ``duration_s`` by default); deterministic."""
+def step_count(scenario: Scenario, duration_s: float | None = None) -> int:
+    """How many time steps :func:`simulate` flies (the state at ``t = 0`` is one)."""
     duration = scenario.duration_s if duration_s is None else duration_s
+    return math.floor(duration / scenario.step_s + 1e-9) + 1
+
+
+def simulate(
+    scenario: Scenario, duration_s: float | None = None, progress: Callable[[int], None] | None = None
+) -> Truth:
+    """Fly the scenario for ``duration_s`` (its own ``duration_s`` by default); deterministic.
+
+    ``progress(n)``, if given, hears after each time step that ``n`` more steps (of :func:`step_count`) are flown."""
     dt = scenario.step_s
-    steps = math.floor(duration / dt + 1e-9) + 1
+    steps = step_count(scenario, duration_s)
     n = len(scenario.aircraft)
     plan = _plan(scenario.aircraft)
     rows = np.arange(n)
@@ -300,6 +310,8 @@ def simulate(scenario: Scenario, duration_s: float | None = None) -> Truth:
         ):
             out[name][k, active] = column[active]
         active_out[k] = active
+        if progress is not None:
+            progress(1)
         if k == steps - 1:
             break
 
