@@ -28,6 +28,7 @@ import { renderDataBlock, selectTrack } from "./datablock.js";
 import { initAgreementPanel, renderAgreements } from "./agreements.js";
 import { initDisclosure } from "./disclosure.js";
 import { initTheme } from "./theme.js";
+import { initAsOf } from "./asof.js";
 import { renderGantt } from "./gantt.js";
 
 const SESSION_CHECK_MS = 60_000;
@@ -244,6 +245,7 @@ async function startDesk(session) {
   initHotline();
   initAgreementPanel();
   initDisclosure();
+  initAsOf();
   for (const topic of ["notices", "conflicts", "messages", "cases", "frequencies", "incidents"]) emit(topic);
   renderAlarm();
   fitToActivity();
