@@ -4,6 +4,8 @@ read-only under a "not live" banner, live events do not change it, and "Back to 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from desk_support import Desk
 from palmyra import rus_strike, usa_strike
@@ -58,3 +60,34 @@ def test_the_as_of_banner_is_in_the_officer_s_language(desk: Desk) -> None:
     page.wait_for_selector("#asof-banner:not([hidden])")
     assert page.inner_text("#asof-text") == "На 01:05Z — не в реальном времени"
     assert page.inner_text("#asof-live") == "Вернуться к реальному времени"
+
+
+def test_as_of_shows_the_kept_tracks_and_their_alert(desk: Desk) -> None:
+    running = desk.running
+    stamp = running.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def state(track_id: str, lon: float, trk: float, alt: int, callsign: str) -> dict[str, Any]:
+        return {
+            "id": track_id, "party": "USA", "time": stamp, "lat": 35.0, "lon": lon, "alt_ft": alt, "gs_kt": 450,
+            "trk_deg": trk, "vs_fpm": 0, "callsign": callsign, "source": "radar",
+        }  # fmt: skip
+
+    # Two fighters head-on, about 5 NM and 600 ft apart at 01:00Z: an alert.
+    states = [state("USA-F16-1", 40.0, 90.0, 30000, "VIPER11"), state("USA-F16-2", 40.1, 270.0, 30600, "VIPER12")]
+    posted = running.desk("usa_sensor").client.post("/api/v1/tracks", json={"states": states})
+    assert posted.status_code == 202, posted.text
+    running.node.tick()
+    running.node.state_keeper.join()  # the kept states are written by a thread of the scheduler's
+    running.clock.advance(minutes=30)
+    desk.open("usa_duty")
+    page = desk.page
+    page.fill("#asof-at", "0100Z")
+    page.press("#asof-at", "Enter")
+    page.wait_for_selector("#asof-banner:not([hidden])")
+    tracks = page.locator('#asof-view [data-part="tracks"]').inner_text()
+    for expected in ("(2)", "VIPER11", "VIPER12"):
+        assert expected in tracks
+    alerts = page.locator('#asof-view [data-part="alerts"]').inner_text()
+    assert "(0)" not in alerts
+    for expected in ("VIPER11", "VIPER12"):
+        assert expected in alerts

@@ -11,7 +11,7 @@ const PARTS = [
   ["notices", (p) => (p.notices.features || []).map((f) => `${f.properties.notice_id} v${f.properties.version} · ${f.properties.kind} · ${f.properties.state}`)],
   ["conflicts", (p) => p.conflicts.map((c) => `${c.id}: ${c.own.notice_id} × ${c.other.notice_id || c.other.party}`)],
   ["hotline", (p) => p.messages.map((m) => `${m.message.author.party} → ${m.message.recipients.join(", ")}: ${m.rendered.text}`)],
-  ["cases", (p) => p.cases.map((c) => `${c.case.id} · ${c.case.state}`)],
+  ["cases", (p) => p.cases.map((c) => `${c.case.case_id} · ${c.case.state}`)],
   ["tracks", (p) => p.tracks.map((s) => `${s.callsign || s.id} · ${s.party}${s.shared_by ? ` (${s.shared_by})` : ""}`)],
   ["alerts", (p) => p.alerts.map((a) => `${a.a.callsign || a.a.id} × ${a.b.callsign || a.b.id} · ${a.level_name}`)],
 ];
