@@ -77,8 +77,8 @@ def test_every_kind_that_crossed_is_listed_and_covered(running: Running) -> None
     assert by_kind["track_share"]["covered_by"] == "signed track.shared of USA"
     assert "to TUR" in by_kind["ledger:message.sent"]["summary"]
     assert by_kind["ledger:notice.filed"]["covered_by"] == "signed act USA#0"
-    assert set(account["coverage_checked"]) == {"ledger", "track_share", "incident_record"}
-    assert set(account["not_itemised"]) == {"conflict_overlap", "case_report"}
+    assert set(account["coverage_checked"]) == {"ledger", "track_share", "incident_record", "case_report"}
+    assert set(account["not_itemised"]) == {"conflict_overlap"}
     # The period: nothing before the acts; everything from their start.
     empty = _account(running, until=_iso(started - timedelta(hours=1))).json()
     assert empty["total"] == 0
@@ -127,6 +127,38 @@ def test_an_uncovered_item_is_flagged(running: Running) -> None:
     assert "not itemised:" in result.stdout
     as_json = runner.invoke(app, ["disclosure", "--to", "RUS", "--url", running.url, "--token", token, "--json"])
     assert json.loads(as_json.stdout)["flagged"] == 2
+
+
+def test_exported_case_reports_are_recorded_itemised_and_checked(running: Running) -> None:
+    usa = running.desk("usa_duty").client
+    contention = {"subject": {"kind": "contention", "reason": "Palmyra airspace"}}
+    with_rus = usa.post("/api/v1/cases", json={**contention, "with": "RUS"}).json()["case"]["case_id"]
+    with_tur = usa.post("/api/v1/cases", json={**contention, "with": "TUR"}).json()["case"]["case_id"]
+    for case_id in (with_rus, with_tur):
+        assert usa.get(f"/api/v1/cases/{case_id}/report").status_code == 200
+    assert usa.get(f"/api/v1/cases/{with_rus}/report", params={"format": "html"}).status_code == 200
+    with running.node.store.begin() as tx:
+        exports = tx.report_exports_of("USA")
+        # A record naming RUS for a case RUS is not a party of (a bug, or a hand-edited database).
+        tx.add_report_export("USA", "someone", with_tur, running.clock(), ["RUS", "USA"])
+    assert [(e.case_id, e.parties) for e in exports] == [
+        (with_rus, ("RUS", "USA")),
+        (with_tur, ("TUR", "USA")),
+        (with_rus, ("RUS", "USA")),
+    ]
+    assert len({e.officer for e in exports}) == 1
+    assert all(e.party == "USA" for e in exports)
+    account = _account(running).json()
+    reports = [item for item in account["items"] if item["kind"] == "case_report"]
+    assert account["kinds"]["case_report"] == 3  # two exports of the USA-RUS case, one mislabelled record
+    covered = [item for item in reports if not item["flagged"]]
+    assert len(covered) == 2
+    assert all(item["covered_by"] == f"case {with_rus}" for item in covered)
+    (flagged,) = [item for item in reports if item["flagged"]]
+    assert flagged["reason"] == f"RUS is not a party of case {with_tur}"
+    # TUR's accounting holds the USA-TUR export only.
+    tur = usa.get("/api/v1/disclosure", params={"to": "TUR"}).json()
+    assert [i["summary"].split()[3] for i in tur["items"] if i["kind"] == "case_report"] == [with_tur]
 
 
 def test_bad_questions_are_refused_naming_the_field(running: Running) -> None:

@@ -18,9 +18,12 @@ officer's) and a recipient ``R``, over ``[since, until)``:
 * **incident records** (kind ``incident_record``): each private incident record ``P`` disclosed to ``R``
   (trails included). *Covered by*: ``P``'s signed ``incident.disclosed`` entry naming ``R``.
 
+* **case reports** (kind ``case_report``): each report of a case ``P``'s officers exported (the node records
+  every export: who, when, the case's parties) that was made readable to ``R``. *Covered by*: the case, when
+  ``R`` is one of its parties (a report holds only the case's parties' entries); otherwise flagged.
+
 Not itemised, and said so in every answer (``not_itemised``): conflict overlaps (derived by ``R`` from the
-shared parts of both notices, which are itemised as notice entries) and exported case reports (the node keeps
-no record of an export; a report holds only ledger entries of the case's parties, itemised above).
+shared parts of both notices, which are itemised as notice entries).
 """
 
 from __future__ import annotations
@@ -50,11 +53,10 @@ COVERAGE: Final[Mapping[str, str]] = {
     "track_share": "each stored share is checked for the party's signed track.shared entry granting it to the"
     " recipient",
     "incident_record": "each disclosure is the party's signed incident.disclosed entry naming the recipient",
+    "case_report": "each recorded export is checked to be of a case the recipient is a party of",
 }
 NOT_ITEMISED: Final[Mapping[str, str]] = {
     "conflict_overlap": "derived by the recipient from the shared parts of both notices, itemised as notice entries",
-    "case_report": "exports are not recorded by the node; a report holds only ledger entries of the case's"
-    " parties, itemised as ledger entries",
 }
 
 
@@ -192,6 +194,20 @@ def account(
             ident = str(entry.body.get("incident_id", ""))
             summary = f"private record of incident {ident}, trails included"
             items.append(Item("incident_record", ident, entry.time, summary, f"signed act {party}#{entry.seq}"))
+    for export in tx.report_exports_of(party):
+        if recipient not in export.parties:
+            continue
+        if (since is not None and export.made_at < since) or not before_end(export.made_at):
+            continue
+        ident = f"{export.case_id}@{format_time(export.made_at)}"
+        summary = f"report of case {export.case_id} exported by {export.officer}, to {', '.join(export.parties)}"
+        case = tx.case(export.case_id)
+        case_parties = stored_document(case).get("parties", []) if case is not None else []
+        if recipient in case_parties:
+            items.append(Item("case_report", ident, export.made_at, summary, f"case {export.case_id}"))
+        else:
+            reason = f"{recipient} is not a party of case {export.case_id}"
+            items.append(Item("case_report", ident, export.made_at, summary, None, reason))
     items.sort(key=lambda item: (item.time, item.kind, item.ident))
     counts = Counter(item.kind for item in items)
     flagged = [item for item in items if item.covered_by is None]

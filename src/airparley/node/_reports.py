@@ -137,7 +137,11 @@ class ReportService:
             case = None if stored is None else stored_document(stored)
             if case is None or officer.party not in case.get("parties", []):
                 raise NotFound("case", case_id)
-            return case_report(tx, case, now=self._clock(), by=officer.party)
+            now = self._clock()
+            report = case_report(tx, case, now=now, by=officer.party)
+            # Recorded in the same transaction as the read, so no export escapes disclosure accounting.
+            tx.add_report_export(officer.party, officer.name, report["case_id"], now, report["parties"])
+            return report
 
     def registered_keys(self) -> dict[str, str]:
         """The parties' public keys as this node registered them: what it verifies a report under."""

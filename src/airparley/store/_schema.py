@@ -48,6 +48,7 @@ __all__ = [
     "parties",
     "peers",
     "rate_buckets",
+    "report_exports",
     "track_relay",
     "track_share_recipients",
     "track_shares",
@@ -397,4 +398,19 @@ track_relay = Table(
     Column("at_s", Float, nullable=False),
     Column("states", LargeBinary, nullable=False),
     Index("ix_track_relay_at_s", "at_s"),
+)
+
+
+report_exports = Table(
+    "report_exports",
+    metadata,
+    # A case report this node exported (issue 14): the exporting party's private record of who made it,
+    # when, and the parties it was made readable to (the case's), so disclosure accounting can itemise it.
+    Column("export_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("party", String(16), nullable=False),
+    Column("officer", String(200), nullable=False),
+    Column("case_id", String(64), nullable=False),
+    Column("made_at", UTCDateTime, nullable=False),
+    Column("parties", JSON, nullable=False),
+    Index("ix_report_exports_party", "party"),
 )

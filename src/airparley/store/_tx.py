@@ -26,6 +26,7 @@ from airparley.store._incidents import IncidentsTx
 from airparley.store._ledger import LedgerTx
 from airparley.store._notices import NoticesTx
 from airparley.store._parties import PartiesTx
+from airparley.store._report_exports import ReportExportsTx
 from airparley.store._states import StatesTx
 from airparley.store._tracks import TracksTx
 
@@ -42,6 +43,7 @@ class Tx(
     HotlineTx,
     TracksTx,
     IncidentsTx,
+    ReportExportsTx,
     StatesTx,
     EventsTx,
     LedgerTx,
