@@ -77,6 +77,16 @@ def test_usa_proposes_rus_signs_and_both_see_it_in_force(
         assert result.locator(f"tr[data-kind='{kind}'] td").inner_text() == str(count)
     assert account["flagged"] == 0
     assert "Nothing flagged." in result.inner_text()
+    # Every item counted is listed under its kind, collapsed until opened.
+    for kind, count in account["kinds"].items():
+        group = result.locator(f"details.disclosure-items[data-kind='{kind}']")
+        assert group.get_attribute("open") is None
+        group.locator("summary").click()
+        assert group.locator("li[data-id]").count() == count
+    listed = {li.get_attribute("data-id") for li in result.locator("details.disclosure-items li[data-id]").all()}
+    assert listed == {item["id"] for item in account["items"]}
+    first = account["items"][0]
+    assert first["covered_by"] in result.locator(f"details.disclosure-items li[data-id='{first['id']}']").inner_text()
     result.scroll_into_view_if_needed()
     screenshots(page, "disclosure")
 

@@ -31,6 +31,14 @@ function result(account) {
       ? flagged.map((item) => h("li", { dataset: { kind: item.kind, id: item.id } },
         `${item.time} · ${item.kind} · ${item.id}: `, h("span", { dir: "auto" }, item.summary), item.reason ? ` — ${item.reason}` : ""))
       : h("li", { class: "muted" }, t("dc_none_flagged"))),
+    h("h4", {}, t("dc_items")),
+    // Every item counted above, one collapsible group per kind: the audit reads what crossed, not only counts.
+    kinds.map(([kind, n]) => h("details", { class: "disclosure-items", dataset: { kind } },
+      h("summary", {}, `${kind} (${n})`),
+      h("ol", {}, (account.items || []).filter((item) => item.kind === kind).map((item) =>
+        h("li", { class: item.flagged ? "flagged" : "", dataset: { id: item.id } },
+          `${item.time} · ${item.id}: `, h("span", { dir: "auto" }, item.summary),
+          ` — ${item.flagged ? item.reason || "" : item.covered_by || ""}`))))),
   ];
 }
 
