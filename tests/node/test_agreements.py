@@ -256,3 +256,27 @@ def test_a_signed_agreement_takes_effect_at_its_start(running: Running) -> None:
     running.node.tick()  # the scheduler reads the agreements in force again
     assert _mhz(usa) == _mhz(rus) == [121.5, 243.0, 251.3]
     assert usa.get(f"/api/v1/agreements/{later['agreement_id']}").json()["in_force_version"] == 1
+
+
+def test_free_text_must_be_in_a_language_the_parties_agreed(running: Running) -> None:
+    usa, rus = running.desk("usa_duty").client, running.desk("rus_duty").client
+
+    def text(language: str, to: list[str]) -> httpx.Response:
+        body = {"recipients": to, "urgency": "routine", "language": language, "text": "Palmyra at 03Z"}
+        return usa.post("/api/v1/messages", json=body)
+
+    assert text("ru", ["RUS"]).status_code == 201  # no agreement covers languages: any the node knows
+    assert _sign(rus, _propose(usa, ["USA", "RUS"], {"languages": ["en"]})).status_code == 200
+    refused = text("ru", ["RUS"])
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "language"
+    assert "ru is not agreed between USA and RUS (agreed: en)" in refused.text
+    assert text("ru", ["TUR", "RUS"]).status_code == 422  # every recipient must have agreed it
+    assert text("ru", ["TUR"]).status_code == 201  # USA and TUR agreed nothing on languages
+    assert text("en", ["RUS"]).status_code == 201
+    # A catalogue phrase is rendered in each reader's own language: no agreement on languages needed.
+    assert usa.post("/api/v1/messages", json={"recipients": ["RUS"], "template": "stand_by"}).status_code == 201
+    # Nothing refused reached the ledger or RUS's inbox.
+    inbox = rus.get("/api/v1/messages").json()
+    languages = sorted(m["message"]["content"].get("language", "phrase") for m in inbox)
+    assert languages == ["en", "phrase", "ru"]

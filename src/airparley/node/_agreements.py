@@ -147,6 +147,11 @@ class AgreementService:
         agreed = terms_between(self.in_force, parties).value(Term.CASE_DEADLINES)
         return None if agreed is None else (agreed.response_deadline_s, agreed.urgent_response_deadline_s)
 
+    def languages_between(self, parties: Collection[str]) -> tuple[str, ...] | None:
+        """The languages agreed between ``parties``, or None where no agreement in force covers them."""
+        agreed = terms_between(self.in_force, parties).value(Term.LANGUAGES)
+        return None if agreed is None else tuple(language.value for language in agreed)
+
     def frequencies_for(self, parties: Collection[str]) -> list[dict[str, Any]]:
         """The frequencies agreed between all of ``parties`` (the guards always)."""
         return agreed_frequencies(self.in_force, parties)

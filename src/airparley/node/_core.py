@@ -152,6 +152,7 @@ class Node:
         self.hotline_service = HotlineService(store, clock, self.hotline, self.nonresponse)
         self.hotline_service.agreed_frequencies = self.agreements.frequencies_for
         self.hotline.agreed_deadlines = self.agreements.case_deadlines_between
+        self.hotline.agreed_languages = self.agreements.languages_between
         self.parties_service.agreed_frequencies = self.agreements.frequencies_for
         self.incident_service = IncidentService(store, clock, self.incidents)
         self.picture_service = PictureService(

@@ -63,6 +63,9 @@ class HotlineBase:
         #: The case deadlines (routine, urgent seconds) agreed between a case's parties, or None where no agreement
         #: in force covers them (node/_agreements.py; the node sets it): then ``settings`` decides.
         self.agreed_deadlines: Callable[[Sequence[str]], tuple[int, int] | None] = lambda _parties: None
+        #: The languages agreed between two parties, or None where no agreement in force covers them
+        #: (node/_agreements.py; the node sets it): then free text may be in any language the node knows.
+        self.agreed_languages: Callable[[Sequence[str]], tuple[str, ...] | None] = lambda _parties: None
 
     def _case_settings(self, parties: Sequence[str]) -> hl.HotlineSettings:
         """The settings a case of ``parties`` moves under: the node's, with the deadlines its parties agreed."""

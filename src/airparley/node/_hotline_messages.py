@@ -14,7 +14,7 @@ from typing import Any
 from airparley import bounds
 from airparley import hotline as hl
 from airparley._time import iso_z
-from airparley.errors import NotFound, PermissionDenied
+from airparley.errors import InvalidInput, NotFound, PermissionDenied
 from airparley.ledger import Kind
 from airparley.node._events import EventKind
 from airparley.node._hotline_base import HotlineBase, acting, require_actor, require_reader
@@ -51,12 +51,29 @@ class HotlineMessages(HotlineBase):
             references=request.references,
             catalogue=self.catalogue,
         )
+        self._check_language(officer.party, message)
         self._store_message(tx, message, now)
         self.ledger.record(tx, officer.party, Kind.MESSAGE_SENT, {"message": message.as_dict()}, now)
         self._message_event(tx, EventKind.MESSAGE_SENT, message, now)
         view = message_for(officer.party, message, self._language(tx, officer.party), self.catalogue)
         assert view is not None  # the author always sees their own message
         return message, view
+
+    def _check_language(self, author: str, message: hl.Message) -> None:
+        """Free text is read as written, so it must be in a language the author agreed with every recipient;
+        a catalogue phrase is rendered in each reader's own language and needs no such agreement."""
+        content = message.content.as_dict()
+        if not content.get("untranslated"):
+            return
+        language = str(content["language"])
+        for recipient in message.recipients:
+            agreed = self.agreed_languages((author, recipient))
+            if agreed is not None and language not in agreed:
+                raise InvalidInput(
+                    "language",
+                    f"{language} is not agreed between {author} and {recipient} (agreed: {', '.join(agreed)}); "
+                    "write in an agreed language or send a catalogue phrase",
+                )
 
     def _message(self, tx: Tx, officer: Officer, message_id: str) -> hl.Message:
         stored = tx.message(message_id, catalogue=self.catalogue) if bounds.is_plain_id(message_id) else None
