@@ -10,7 +10,6 @@ from airparley.store._incidents import StoredIncident
 from airparley.store._locks import EVENTS_CHANNEL, LEADER_KEY, hold_sqlite_file
 from airparley.store._notices import StoredNotice
 from airparley.store._parties import LANGUAGES, TIERS, Officer, Party, hash_token
-from airparley.store._rate_buckets import RateBuckets
 from airparley.store._schema import metadata
 from airparley.store._tracks import StoredShare, StoredWatch
 from airparley.store._tx import Store, Tx
@@ -27,7 +26,6 @@ __all__ = [
     "Officer",
     "Party",
     "Peer",
-    "RateBuckets",
     "RegisteredFrequency",
     "RememberedResponse",
     "Store",
