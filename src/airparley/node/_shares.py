@@ -40,7 +40,7 @@ import numpy.typing as npt
 
 from airparley._time import iso_z, optional_iso_z
 from airparley.geo import distance_nm
-from airparley.node._tracks import Pictures, TrackRejection
+from airparley.node._tracks import Pictures, Row, TrackRejection
 from airparley.store import StoredShare
 from airparley.tactical import TimeWindow, TrackState, TrackStates, extrapolate_to
 
@@ -253,6 +253,9 @@ class SharedPictures(Pictures):
         self, party: str, states: Sequence[Mapping[str, Any]], now_s: float | None = None
     ) -> tuple[int, list[TrackRejection]]:
         return self.pictures.post(party, states, now_s)
+
+    def add_relayed(self, party: str, rows: Sequence[Row]) -> None:
+        self.pictures.add_relayed(party, rows)
 
     def parties(self) -> list[str]:
         return sorted(set(self.pictures.parties()) | self.book.recipients())
