@@ -138,7 +138,8 @@ def test_two_federated_nodes_one_sqlite_one_postgresql(tmp_path: Path, postgres_
 
 
 def test_a_token_that_spends_its_burst_is_limited(tmp_path: Path) -> None:
-    settings = dataclasses.replace(NODE_SETTINGS, rate_per_s=40.0, rate_burst=40)
+    # A slow refill: the burst is spent however slowly a loaded machine sends (10 tokens back in 5 s, not 0.5 s).
+    settings = dataclasses.replace(NODE_SETTINGS, rate_per_s=2.0, rate_burst=10)
     with serve_node(f"sqlite:///{tmp_path / 'q.db'}", node_settings=settings) as served:
         report = qualify(served.config, [s for s in SCENARIOS if s.id.startswith("S13")])
     (scenario,) = report["scenarios"]

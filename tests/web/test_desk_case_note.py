@@ -48,7 +48,8 @@ def test_one_note_field_per_card_goes_with_a_counter_and_with_a_rejection(desk: 
     form.locator("[name='terms.minutes']").fill("45")
     note.fill("Our package is fixed; please move yours")
     form.locator("button[type=submit]").click()
-    page.wait_for_selector(f"#cases li[data-case='{case_id}'] .proposal:has-text('RUS')")
+    # Wait for the counter itself: RUS's own proposal already names RUS, so 'RUS' alone matched before the post.
+    page.wait_for_selector(f"#cases li[data-case='{case_id}'] .proposal:has-text('Our package is fixed')")
     proposal = desk.running.desk("rus_duty").client.get(f"/api/v1/cases/{case_id}").json()["case"]["proposal"]
     assert proposal["text"] == "Our package is fixed; please move yours"
     # RUS counters back; USA rejects, with a note: the same single field, sent with the rejection.

@@ -48,6 +48,7 @@ class Exchange:
     content_type: str
     text: str
     json: Any
+    retry_after: str | None = None  # the header, kept: a 429 is only useful with it
 
     @property
     def request(self) -> str:
@@ -143,6 +144,7 @@ class Desk:
             answer.headers.get("content-type", ""),
             visible(answer.text),  # whole: checks search it (a leak may sit anywhere); evidence shows its start
             parsed,
+            answer.headers.get("retry-after"),
         )
 
     def get(self, path: str, **params: Any) -> Exchange:

@@ -105,9 +105,7 @@ def _play_rate_limit(ctx: Context) -> None:
             if answer.status == 429:
                 refused = answer
                 break
-        retry = None
-        if refused is not None:
-            retry = desk.client.get("/api/v1/me").headers.get("retry-after")
+        retry = refused.retry_after if refused is not None else None
         ctx.check(
             "rate-limited",
             refused is not None and refused.problem and retry is not None,
