@@ -36,6 +36,7 @@ from airparley.ledger import (
 )
 
 if TYPE_CHECKING:
+    from airparley.ledger import Entry
     from airparley.store import Store, Tx
 
 __all__ = [
@@ -87,11 +88,15 @@ def _write_key(keys: Path, party: str, force: bool = False) -> Ed25519PrivateKey
     if not keys.exists():  # a folder of private keys: its owner only (0700); an existing one is left as it is
         keys.mkdir(mode=0o700, parents=True)
     key = generate_key()
+    _write_key_file(path, key)
+    return key
+
+
+def _write_key_file(path: Path, key: Ed25519PrivateKey) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(private_key_to_pem(key, _passphrase()))
     os.chmod(path, 0o600)
-    return key
 
 
 def load_keys(keys: Path, parties: list[str]) -> dict[str, Ed25519PrivateKey]:
@@ -113,22 +118,89 @@ def keys_generate(
     party: Annotated[str, typer.Argument(help="The party code the key signs for.")],
     keys: KeysDir = DEFAULT_KEYS,
     db: Db = DEFAULT_DB,
-    force: Annotated[bool, typer.Option(help="Replace an existing key file.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="Replace an existing key file. If the party already has ledger entries, the new key is announced "
+            "in its feed by a key.rotated entry signed with the old key (stop the node first, start it after)."
+        ),
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
     """Write PARTY's private key to KEYS/PARTY.pem (mode 0600; encrypted with $AIRPARLEY_KEY_PASSPHRASE
-    if set), register its public key on the node's database, and print the public key."""
+    if set), register its public key on the node's database, and print the public key. Replacing the key of a
+    party that has signed entries is a key rotation: a signed key.rotated entry announces the new key, so peers
+    and verifiers, who hold only the party's first key, follow the chain to it."""
     party = party.upper()
-    # The database first: a bad --db must not leave a new key file behind that no database knows of.
-    with transaction(db) as tx:
-        key = _write_key(keys, party, force)
-        public = public_key_to_text(key)
-        if tx.party(party) is not None:
-            tx.set_party_key(party, public)
+    path = keys / f"{party}.pem"
+    rotation: Entry | None = None
+    try:
+        # The database first: a bad --db must not leave a new key file behind that no database knows of.
+        with transaction(db) as tx:
+            if tx.party(party) is None or tx.ledger_head(party) is None:
+                key = _write_key(keys, party, force)
+                public = public_key_to_text(key)
+                if tx.party(party) is not None:
+                    tx.set_party_key(party, public)
+            else:
+                key, rotation = _rotate(tx, keys, party, force)
+                public = public_key_to_text(key)
+    except BaseException:
+        _pending_key_path(path).unlink(missing_ok=True)
+        raise
+    if rotation is not None:
+        # Only once the rotation is committed does the new key take the old one's place: a failed commit leaves
+        # the key that is still in force.
+        os.replace(_pending_key_path(path), path)
+        err_console.print(
+            f"{party}#{rotation.seq} key.rotated announces the new key in {party}'s feed; restart the node serving"
+            f" {party} with it",
+            markup=False,
+            soft_wrap=True,
+        )
     if as_json:
-        out_console.out(json_line({"party": party, "public_key": public, "key_file": str(keys / f"{party}.pem")}))
+        shown: dict[str, object] = {"party": party, "public_key": public, "key_file": str(path)}
+        if rotation is not None:
+            shown["rotated"] = {"seq": rotation.seq, "hash": rotation.hash}
+        out_console.out(json_line(shown))
         return
     out_console.out(public)
+
+
+def _pending_key_path(path: Path) -> Path:
+    return path.with_name(path.name + ".new")
+
+
+def _rotate(tx: Tx, keys: Path, party: str, force: bool) -> tuple[Ed25519PrivateKey, Entry]:
+    """A new key for a party whose feed has entries: announced by a key.rotated entry signed with the key in
+    force (read from KEYS/PARTY.pem), written beside it until the transaction commits."""
+    from airparley.node._ledger import rotate_key
+
+    path = keys / f"{party}.pem"
+    if not path.exists():
+        why = (
+            f"{party} has ledger entries signed with its registered key and this node holds no key file for it"
+            f" ({path}): a new key must be announced by a key.rotated entry signed with the key in force, so run"
+            f" `airparley keys generate {party} --force` where that key is"
+        )
+        report_errors("keys", [InvalidInput("party", why)])
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if not force:
+        why = (
+            f"{path} exists already; use --force to replace it (the new key is announced in {party}'s feed by a"
+            " key.rotated entry signed with this one)"
+        )
+        report_errors("keys", [InvalidInput("party", why)])
+        raise typer.Exit(EXIT_BAD_INPUT)
+    old = load_keys(keys, [party])[party]
+    new = generate_key()
+    try:
+        entry = rotate_key(tx, party, old, new, utc_now(), f"airparley keys generate {party} --force")
+    except InvalidInput as error:
+        report_errors("keys", [error])
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    _write_key_file(_pending_key_path(path), new)
+    return new, entry
 
 
 officer_app = typer.Typer(help="Officers and their bearer tokens.", no_args_is_help=True)

@@ -30,7 +30,7 @@ from airparley.node._hotline import Hotline
 from airparley.node._hotline_service import HotlineService
 from airparley.node._incident_service import IncidentService
 from airparley.node._incidents import IncidentRecords, agreed_fields
-from airparley.node._ledger import LedgerWriter
+from airparley.node._ledger import LedgerWriter, key_in_force
 from airparley.node._nonresponse import NonResponse
 from airparley.node._notices import NoticeService
 from airparley.node._parties import PartiesService
@@ -98,8 +98,9 @@ class Node:
                     raise InvalidInput("keys", f"a key was given for {party}, which is not a party on this node")
                 if known.public_key is None:
                     tx.set_party_key(party, public)
-                elif known.public_key != public:
-                    raise InvalidInput("keys", f"the key given for {party} is not the one registered for it")
+                elif key_in_force(tx, party) != public:
+                    # After a key.rotated entry only the key it announced may sign the feed's next entry.
+                    raise InvalidInput("keys", f"the key given for {party} is not the one in force for its feed")
         # The agreements in force decide each pair's buffers (node/_agreements.py); self.buffers is the fallback.
         self.agreements = AgreementService(store, clock, self.ledger, self.buffers)
         self.notices = NoticeService(
