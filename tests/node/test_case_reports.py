@@ -230,7 +230,7 @@ def test_the_operator_exports_from_the_database_and_bad_arguments_exit_2(
     running: Running, case_id: str, tmp_path: Path
 ) -> None:
     page = tmp_path / "case.html"
-    made = runner.invoke(app, ["case", "report", case_id, "--db", running.db_url, "--html", str(page)])
+    made = runner.invoke(app, ["case", "report", case_id, "--db", running.db_url, "--as", "USA", "--html", str(page)])
     assert made.exit_code == 0, made.output
     assert json.loads(made.stdout)["format"] == "airparley-case-report/2"
     first = page.read_text(encoding="utf-8").split("</section>", 1)[0]

@@ -211,3 +211,55 @@ def test_on_the_demo_every_kind_that_crossed_is_listed_and_nothing_is_flagged(tm
     assert sum(count for kind, count in account["kinds"].items() if kind.startswith("ledger:")) == len(feed)
     # The demo's story crosses notices, the hotline and a case at least.
     assert {"ledger:notice.filed", "ledger:message.sent", "ledger:case.opened"} <= crossed
+
+
+def test_operator_exports_from_the_database_are_recorded_for_their_party(running: Running, tmp_path: Path) -> None:
+    usa = running.desk("usa_duty").client
+    contention = {"subject": {"kind": "contention", "reason": "Palmyra airspace"}}
+    case_id = usa.post("/api/v1/cases", json={**contention, "with": "RUS"}).json()["case"]["case_id"]
+    db = ["--db", running.db_url]
+    # This node hosts all four parties: whose export it is must be said, and only a party of the case may.
+    for extra, says in (([], "--as PARTY"), (["--as", "TUR"], "TUR is not a party of this case")):
+        refused = runner.invoke(app, ["case", "report", case_id, *db, *extra])
+        assert refused.exit_code == 2, refused.output
+        assert "as:" in refused.stderr
+        assert says in refused.stderr
+    through_node = ["--url", running.url, "--token", running.desk("usa_duty").token, "--as", "USA"]
+    assert "--as goes with --db" in runner.invoke(app, ["case", "report", case_id, *through_node]).stderr
+    with running.node.store.begin() as tx:
+        assert tx.report_exports_of("USA") == []
+    made = runner.invoke(app, ["case", "report", case_id, *db, "--as", "usa", "--html", str(tmp_path / "r.html")])
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.stdout)["made_by"] == "USA"
+    with running.node.store.begin() as tx:
+        (export,) = tx.report_exports_of("USA")
+        assert tx.report_exports_of("RUS") == []
+    assert (export.case_id, export.parties, export.officer) == (case_id, ("RUS", "USA"), "the node's operator (--db)")
+
+    # `airparley disclosure --to RUS` lists it (the export was made at the wall clock's time, the node's is fixed).
+    until = _iso(datetime.now(UTC) + timedelta(hours=1))
+    token = running.desk("usa_observer").token
+    listed = runner.invoke(
+        app, ["disclosure", "--to", "RUS", "--until", until, "--url", running.url, "--token", token, "--json"]
+    )
+    assert listed.exit_code == 0, listed.output
+    (item,) = [i for i in json.loads(listed.stdout)["items"] if i["kind"] == "case_report"]
+    assert item["covered_by"] == f"case {case_id}"
+    assert "exported by the node's operator (--db)" in item["summary"]
+    tur = running.desk("usa_observer").client.get("/api/v1/disclosure", params={"to": "TUR", "until": until}).json()
+    assert "case_report" not in tur["kinds"]
+
+
+def test_an_operator_export_defaults_to_the_nodes_own_party(fed_nodes: Any) -> None:
+    usa_node, _ = fed_nodes("USA", "RUS")
+    with usa_node.desk() as usa:
+        opened = usa.post("/api/v1/cases", json={"subject": {"kind": "contention", "reason": "x"}, "with": "RUS"})
+        assert opened.status_code == 201, opened.text
+        case_id = opened.json()["case"]["case_id"]
+    # USA's node: USA's officers, and RUS's node's peer account, which makes RUS no party of this node's own.
+    made = runner.invoke(app, ["case", "report", case_id, "--db", usa_node.db_url])
+    assert made.exit_code == 0, made.output
+    assert usa_node.node is not None
+    with usa_node.node.store.begin() as tx:
+        assert [e.case_id for e in tx.report_exports_of("USA")] == [case_id]
+        assert tx.report_exports_of("RUS") == []

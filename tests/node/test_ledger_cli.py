@@ -69,7 +69,7 @@ def test_export_verify_show_and_report(running: Running, tmp_path: Path) -> None
     assert "USA-0101 v1 strike (filed)" in shown.stdout
     assert "case.accepted" in shown.stdout
 
-    report = runner.invoke(app, ["case", "report", case_id, *db])
+    report = runner.invoke(app, ["case", "report", case_id, *db, "--as", "USA"])
     assert report.exit_code == 0, report.output
     document = json.loads(report.stdout)
     assert document["case"]["state"] == "resolved"

@@ -92,7 +92,7 @@ def _forge(report: dict[str, Any]) -> dict[str, Any]:
 def reports(running: Running, tmp_path: Path) -> dict[str, Path]:
     """The genuine report, the forged one, and the node's keys as a keys file, all from a real node."""
     case_id = _altitude_split_case(running)
-    made = runner.invoke(app, ["case", "report", case_id, "--db", running.db_url])
+    made = runner.invoke(app, ["case", "report", case_id, "--db", running.db_url, "--as", "USA"])
     assert made.exit_code == 0, made.output
     genuine = json.loads(made.stdout)
     assert sum(AGREED in line for line in genuine["entries"]) >= 2

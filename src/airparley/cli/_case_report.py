@@ -1,7 +1,8 @@
 """``airparley case report``: export a case's minimal verifiable report, render it, or verify one alone.
 
 Export (``CASE_ID``): any officer of a party in the case asks the node (``--url``, ``--token``:
-``GET /api/v1/cases/{id}/report``); the node's operator may read its database instead (``--db``). The report
+``GET /api/v1/cases/{id}/report``); the node's operator may read its database instead (``--db``), the export
+then recorded for ``--as PARTY`` or the node's own party, as an officer's is (disclosure accounting). The report
 holds the case's own entries and what they reference, each with the hash path to a head another party of the
 case signed in ``seen`` (``docs/agreements.md``, section Reports). ``--html`` / ``--pdf`` write the printable
 document; from a node, the node renders it, verified under the keys it registered.
@@ -27,6 +28,8 @@ from airparley.errors import InvalidInput
 
 if TYPE_CHECKING:
     import httpx
+
+    from airparley.store import Tx
 
 __all__ = ["case_report_command", "register"]
 
@@ -79,7 +82,13 @@ def _emit(report: dict[str, Any], out: Path | None) -> None:
         _write(out, (text + "\n").encode("utf-8"))
 
 
-def _from_db(case_id: str, db: str, out: Path | None, html: Path | None, pdf: Path | None) -> None:
+#: Who an export read straight from the database was made by: no officer, the node's operator.
+OPERATOR = "the node's operator (--db)"
+
+
+def _from_db(
+    case_id: str, db: str, as_party: str | None, out: Path | None, html: Path | None, pdf: Path | None
+) -> None:
     from airparley.cli._ledger import _shown_url
     from airparley.cli._node import transaction
     from airparley.node._disclosure import stored_document
@@ -90,11 +99,35 @@ def _from_db(case_id: str, db: str, out: Path | None, html: Path | None, pdf: Pa
         if stored is None:
             report_errors("case", [InvalidInput("case_id", f"no case {case_id!r} on this node")])
             raise typer.Exit(EXIT_BAD_INPUT)
-        report = case_report(tx, stored_document(stored), now=datetime.now(UTC), by="the node's operator (--db)")
+        case = stored_document(stored)
+        party = _exporting_party(tx, as_party, [str(p) for p in case.get("parties", [])])
+        now = datetime.now(UTC)
+        report = case_report(tx, case, now=now, by=party)
+        # Recorded in the transaction that reads it, as an officer's export is: disclosure accounting lists it.
+        tx.add_report_export(party, OPERATOR, report["case_id"], now, report["parties"])
         keys = {p.code: p.public_key for p in tx.parties() if p.public_key}
     if html is not None or pdf is not None:
         _render(report, verify_report(report, keys, f"--db {_shown_url(db)}"), html, pdf)
     _emit(report, out)
+
+
+def _exporting_party(tx: Tx, as_party: str | None, case_parties: list[str]) -> str:
+    """The party an operator's export is made for: ``--as``, else the node's own party among the case's (the one
+    with officers of its own here; a peer node's account is not one)."""
+    if as_party is not None:
+        party = as_party.strip().upper()
+        if party not in case_parties:
+            _refuse("as", f"{party} is not a party of this case ({', '.join(case_parties)}): it cannot export it")
+        return party
+    own = sorted({o.party for o in tx.officers() if o.tier != "peer" and o.party in case_parties})
+    if len(own) == 1:
+        return own[0]
+    hosted = f"this node has officers of {', '.join(own)}" if own else "this node has no officer of any of them"
+    _refuse(
+        "as",
+        f"name the party this export is made for, one of the case's parties ({', '.join(case_parties)}): --as PARTY"
+        f" ({hosted})",
+    )
 
 
 def _render(report: dict[str, Any], verdict: Any, html: Path | None, pdf: Path | None) -> None:
@@ -158,6 +191,14 @@ def case_report_command(
             help="Export: read this node database directly (its operator). With --verify: pin the keys it registered.",
         ),
     ] = None,
+    as_party: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="With --db: the party of the case this export is made for, recorded in its disclosure accounting"
+            " (default: the node's own party, the one of the case with officers of its own on this node).",
+        ),
+    ] = None,
     out: _Out = None,
     html: _Html = None,
     pdf: _Pdf = None,
@@ -181,6 +222,8 @@ def case_report_command(
     of a party outside the case. Any officer of a party in the case may export it. --verify FILE checks a report
     alone, against pinned keys, as `airparley ledger verify` does (exit 0 verified, 1 not, 2 bad input)."""
     if verify is not None:
+        if as_party is not None:
+            _refuse("as", "--as goes with an export (CASE_ID --db), not with --verify")
         if case_id is not None:
             report_errors(
                 "case report", [InvalidInput("case_id", "give a CASE_ID to export or --verify FILE, not both")]
@@ -200,8 +243,10 @@ def case_report_command(
         )
         raise typer.Exit(EXIT_BAD_INPUT)
     if db is not None:
-        _from_db(case_id, db, out, html, pdf)
+        _from_db(case_id, db, as_party, out, html, pdf)
     else:
+        if as_party is not None:
+            _refuse("as", "--as goes with --db: through the node, the export is your officer's party's")
         _from_node(case_id, url, token, out, html, pdf)
 
 
