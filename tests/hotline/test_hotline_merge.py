@@ -222,3 +222,43 @@ def test_a_receipt_of_a_party_that_is_not_a_recipient_is_refused() -> None:
     with pytest.raises(InvalidInput) as raised:
         hl.merge_receipt(_message(), other)
     assert raised.value.field == "party"
+
+
+def test_the_language_of_a_moves_text_survives_merging_and_old_entries_keep_their_bytes() -> None:
+    opened = hl.open_case(
+        case_id="case-1",
+        parties=("RUS", "USA"),
+        subject=hl.ContentionSubject("Palmyra airspace"),
+        opened_by=USA,
+        now=T0,
+        settings=SETTINGS,
+        language=hl.Language.EN,
+    )
+    proposed, _ = hl.officer_move(
+        opened,
+        RUS,
+        hl.CaseEvent.PROPOSE,
+        now=T0 + timedelta(minutes=1),
+        note="сдвиг на час",
+        terms=SHIFT,
+        language=hl.Language.RU,
+    )
+    assert [step.language for step in proposed.history] == [hl.Language.EN, hl.Language.RU]
+    assert proposed.history[-1].as_dict()["language"] == "ru"
+    # The other node replays the moves from their entries: the same case, languages included.
+    assert hl.merge_case(opened, proposed, SETTINGS) == proposed
+    assert hl.Case.from_dict(json.loads(json.dumps(proposed.as_dict()))) == proposed
+    # An entry from before moves said their language: read as it was, written back byte for byte.
+    old = {
+        "event": "open",
+        "actor": USA.as_dict(),
+        "at": "2026-11-26T01:00:00Z",
+        "state": "open",
+        "proposal": None,
+        "note": "as written",
+    }
+    entry = hl.CaseEntry.from_dict(old)
+    assert entry.language is None
+    assert entry.as_dict() == old
+    with pytest.raises(InvalidInput, match="language"):
+        hl.CaseEntry.from_dict({**old, "language": "xx"})

@@ -280,3 +280,47 @@ def test_free_text_must_be_in_a_language_the_parties_agreed(running: Running) ->
     inbox = rus.get("/api/v1/messages").json()
     languages = sorted(m["message"]["content"].get("language", "phrase") for m in inbox)
     assert languages == ["en", "phrase", "ru"]
+
+
+def test_case_texts_must_be_in_a_language_the_parties_agreed(running: Running) -> None:
+    usa, rus = running.desk("usa_duty").client, running.desk("rus_duty").client
+
+    def contention(**more: Any) -> httpx.Response:
+        return usa.post("/api/v1/cases", json={"subject": {"kind": "contention", "reason": "Palmyra"}} | more)
+
+    # No agreement covers languages: a text in any language the node knows, or with none said, as before.
+    unsaid = contention(**{"with": "RUS"})
+    assert unsaid.status_code == 201, unsaid.text
+    assert "language" not in unsaid.json()["case"]["history"][0]
+    assert contention(**{"with": "RUS", "language": "ru"}).json()["case"]["history"][0]["language"] == "ru"
+    assert _sign(rus, _propose(usa, ["USA", "RUS"], {"languages": ["en"]})).status_code == 200
+
+    for body, says in (
+        ({"with": "RUS", "language": "ru"}, "ru is not agreed between USA and RUS (agreed: en)"),
+        ({"with": "RUS"}, "missing: USA and RUS agreed the languages of free text (en)"),
+        ({"with": "RUS", "language": "xx"}, "must be one of en, ru, tr, ar"),
+    ):
+        refused = contention(**body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == "language"
+        assert says in refused.text
+    assert contention(**{"with": "TUR", "language": "ru"}).status_code == 201  # USA and TUR agreed nothing
+    case_id = contention(**{"with": "RUS", "language": "en"}).json()["case"]["case_id"]
+
+    shift = {"kind": "shift_time", "party": "RUS", "minutes": 60}
+    move = f"/api/v1/cases/{case_id}"
+    refused = usa.post(f"{move}/propose", json={"terms": shift, "text": "на час позже", "language": "ru"})
+    assert refused.status_code == 422
+    assert "ru is not agreed between USA and RUS (agreed: en)" in refused.text
+    proposed = usa.post(f"{move}/propose", json={"terms": shift, "text": "an hour later", "language": "en"})
+    assert proposed.status_code == 200, proposed.text
+    assert proposed.json()["case"]["history"][-1]["language"] == "en"
+    assert rus.post(f"{move}/accept", json={"note": "согласны", "language": "ru"}).status_code == 422
+    assert rus.post(f"{move}/accept", json={"note": "agreed"}).json()["field"] == "language"
+    accepted = rus.post(f"{move}/accept", json={"language": "ru"})  # no text: nothing to check or keep
+    assert accepted.status_code == 200, accepted.text
+    assert "language" not in accepted.json()["case"]["history"][-1]
+    # The language is signed with the move it belongs to.
+    with running.node.store.begin() as tx:
+        proposal = [line for line in tx.ledger_lines() if '"case.proposal"' in line and case_id in line]
+    assert '"language":"en"' in proposal[0]

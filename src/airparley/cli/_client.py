@@ -46,6 +46,13 @@ __all__ = [
 Url = Annotated[str, typer.Option("--url", envvar="AIRPARLEY_URL", help="The node's base URL.")]
 Token = Annotated[str, typer.Option("--token", envvar="AIRPARLEY_TOKEN", help="Your bearer token.", show_default=False)]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON instead of a table.")]
+CaseLanguage = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        help="The language of the text (en, ru, tr, ar); needed between parties that agreed languages.",
+    ),
+]
 DEFAULT_URL = "http://127.0.0.1:8787"
 
 
@@ -328,6 +335,7 @@ def register_hotline(msg_app: typer.Typer, case_app: typer.Typer) -> None:
         reason: Annotated[str | None, typer.Option(help="For a contention: what it is about.")] = None,
         urgent: Annotated[bool, typer.Option(help="3-minute response deadline instead of 15.")] = False,
         note: Annotated[str, typer.Option(help="A note for the other desk.")] = "",
+        language: CaseLanguage = None,
         url: Url = DEFAULT_URL,
         token: Token = "",
         as_json: AsJson = False,
@@ -342,10 +350,16 @@ def register_hotline(msg_app: typer.Typer, case_app: typer.Typer) -> None:
         else:
             body["subject"] = {"kind": "contention", "reason": reason}
             body["with"] = (with_party or "").upper()
+        if language is not None:
+            body["language"] = language
         with node_client(url, token) as client:
             _print_case(request(client, "POST", "/cases", json=body), as_json)
 
-    def _move(action: str, case_id: str, body: dict[str, Any], url: str, token: str, as_json: bool) -> None:
+    def _move(
+        action: str, case_id: str, body: dict[str, Any], language: str | None, url: str, token: str, as_json: bool
+    ) -> None:
+        if language is not None:
+            body["language"] = language
         with node_client(url, token) as client:
             _print_case(request(client, "POST", f"/cases/{case_id}/{action}", json=body), as_json)
 
@@ -358,6 +372,7 @@ def register_hotline(msg_app: typer.Typer, case_app: typer.Typer) -> None:
                 typer.Argument(help='Terms as JSON, e.g. \'{"kind": "shift_time", "party": "RUS", "minutes": 30}\'.'),
             ],
             text: Annotated[str, typer.Option(help="Explanation sent with the proposal.")] = "",
+            language: CaseLanguage = None,
             url: Url = DEFAULT_URL,
             token: Token = "",
             as_json: AsJson = False,
@@ -368,7 +383,7 @@ def register_hotline(msg_app: typer.Typer, case_app: typer.Typer) -> None:
             except json.JSONDecodeError as error:
                 err_console.print(f"error: terms: not valid JSON ({error.msg})")
                 raise typer.Exit(EXIT_BAD_INPUT) from None
-            _move(_action, case_id, {"terms": parsed, "text": text}, url, token, as_json)
+            _move(_action, case_id, {"terms": parsed, "text": text}, language, url, token, as_json)
 
         proposal_command.__doc__ = (
             "Propose structured terms (shift_time, altitude_split, reroute, yield, time_share)."
@@ -387,12 +402,13 @@ def register_hotline(msg_app: typer.Typer, case_app: typer.Typer) -> None:
         def move_command(
             case_id: str,
             note: Annotated[str, typer.Option(help="A note for the other desk.")] = "",
+            language: CaseLanguage = None,
             url: Url = DEFAULT_URL,
             token: Token = "",
             as_json: AsJson = False,
             _action: str = typer.Option(action, hidden=True),
         ) -> None:
-            _move(_action, case_id, {"note": note}, url, token, as_json)
+            _move(_action, case_id, {"note": note}, language, url, token, as_json)
 
         move_command.__doc__ = help_text
         case_app.command(action)(move_command)

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from airparley.errors import InvalidInput
 from airparley.hotline._common import (
+    Language,
     Officer,
     Tier,
     enum_value,
@@ -202,7 +203,11 @@ class Agreement:
 
 @dataclass(frozen=True)
 class CaseEntry:
-    """One line of a case's history: the event, who caused it (None: the system), when, and the state after."""
+    """One line of a case's history: the event, who caused it (None: the system), when, and the state after.
+
+    ``language`` is the language the move's text (its note, a proposal's text, a contention's reason) is
+    written in, as its officer said; None for a move without text, a system event, or an entry made before
+    moves said it (their text is shown as written, as before)."""
 
     event: CaseEvent
     actor: Officer | None
@@ -210,12 +215,15 @@ class CaseEntry:
     state: CaseState
     proposal: Proposal | None = None
     note: str = ""
+    language: Language | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "event", enum_value(CaseEvent, self.event, "event"))
         object.__setattr__(self, "state", enum_value(CaseState, self.state, "state"))
         object.__setattr__(self, "at", utc_instant(self.at, "at"))
         object.__setattr__(self, "note", text(self.note, "note", max_chars=MAX_NOTE_CHARS))
+        if self.language is not None:
+            object.__setattr__(self, "language", enum_value(Language, self.language, "language"))
         if (self.actor is None) != self.event.by_system:
             raise InvalidInput("actor", f"{self.event.value} is {'' if self.event.by_system else 'not '}a system event")
 
@@ -227,11 +235,13 @@ class CaseEntry:
             "state": self.state.value,
             "proposal": None if self.proposal is None else self.proposal.as_dict(),
             "note": self.note,
+            # Only when said: an entry without a language keeps the bytes it was signed with.
+            **({} if self.language is None else {"language": self.language.value}),
         }
 
     @classmethod
     def from_dict(cls, data: Any) -> CaseEntry:
-        keys = {"event", "actor", "at", "state", "proposal", "note"}
+        keys = {"event", "actor", "at", "state", "proposal", "note", "language"}
         fields = mapping(data, "entry", keys, required={"event", "at", "state"})
         return cls(
             event=fields["event"],
@@ -240,6 +250,7 @@ class CaseEntry:
             state=fields["state"],
             proposal=None if fields.get("proposal") is None else Proposal.from_dict(fields["proposal"]),
             note=fields.get("note", ""),
+            language=fields.get("language"),
         )
 
 

@@ -117,6 +117,7 @@ def replay_case(base: Case, steps: Sequence[CaseEntry], settings: HotlineSetting
         urgent=base.urgent,
         note=opening.note,
         settings=settings,
+        language=opening.language,
     )
     for step in steps[1:]:
         try:
@@ -141,8 +142,10 @@ def _move(case: Case, step: CaseEntry, settings: HotlineSettings) -> Case:
         if step.proposal is None:
             raise InvalidInput("proposal", "missing")
         terms, note = step.proposal.terms, step.proposal.text
-        return officer_move(case, actor, event, now=at, note=note, terms=terms, settings=settings)[0]
-    return officer_move(case, actor, event, now=at, note=note, settings=settings)[0]
+        return officer_move(
+            case, actor, event, now=at, note=note, terms=terms, settings=settings, language=step.language
+        )[0]
+    return officer_move(case, actor, event, now=at, note=note, settings=settings, language=step.language)[0]
 
 
 def merge_receipt(message: Message, receipt: Receipt) -> Message | None:

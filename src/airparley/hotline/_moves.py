@@ -7,13 +7,14 @@ scheduler next has to look at a case, and ``case_record`` what a case entry in t
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from airparley.errors import IllegalTransition, InvalidInput
 from airparley.hotline._cases import Case, CaseEscalation, CaseEvent
-from airparley.hotline._common import Officer
+from airparley.hotline._common import Language, Officer
 from airparley.hotline._negotiation import accept, counter, escalate, propose, reject, resolve
 from airparley.hotline._proposals import Terms
 from airparley.hotline._settings import HotlineSettings
@@ -32,10 +33,29 @@ def officer_move(
     note: str = "",
     terms: Terms | None = None,
     settings: HotlineSettings = _DEFAULT_SETTINGS,
+    language: Language | None = None,
 ) -> tuple[Case, CaseEscalation | None]:
-    """``case`` after ``actor``'s move ``event`` (``note`` is a proposal's text for a proposal or counter),
-    and the escalation to notify when the move is one. Raises what the move raises when it is not possible,
-    ``InvalidInput`` naming ``terms`` for a proposal without them, ``IllegalTransition`` for a system event."""
+    """``case`` after ``actor``'s move ``event`` (``note`` is a proposal's text for a proposal or counter, in
+    ``language`` when said), and the escalation to notify when the move is one. Raises what the move raises
+    when it is not possible, ``InvalidInput`` naming ``terms`` for a proposal without them,
+    ``IllegalTransition`` for a system event."""
+    moved, escalation = _officer_move(case, actor, event, now=now, note=note, terms=terms, settings=settings)
+    if language is None:
+        return moved, escalation
+    said = dataclasses.replace(moved.history[-1], language=language)
+    return dataclasses.replace(moved, history=(*moved.history[:-1], said)), escalation
+
+
+def _officer_move(
+    case: Case,
+    actor: Officer,
+    event: CaseEvent,
+    *,
+    now: datetime,
+    note: str,
+    terms: Terms | None,
+    settings: HotlineSettings,
+) -> tuple[Case, CaseEscalation | None]:
     if event in (CaseEvent.PROPOSE, CaseEvent.COUNTER):
         if terms is None:
             raise InvalidInput("terms", "missing: the structured proposal (shift_time, altitude_split, ...)")

@@ -38,7 +38,7 @@ from airparley.hotline._cases import (
     EscalationCause,
     Subject,
 )
-from airparley.hotline._common import Officer, Tier, iso, not_before, utc_instant
+from airparley.hotline._common import Language, Officer, Tier, iso, not_before, utc_instant
 from airparley.hotline._proposals import Proposal, Terms
 from airparley.hotline._settings import HotlineSettings
 
@@ -79,8 +79,10 @@ def open_case(
     urgent: bool = False,
     note: str = "",
     settings: HotlineSettings = _DEFAULT_SETTINGS,
+    language: Language | None = None,
 ) -> Case:
-    """A new case in state ``open``, its first response deadline running from ``now``."""
+    """A new case in state ``open``, its first response deadline running from ``now``; ``language`` is that of
+    its text (``note``, and a contention's reason)."""
     now = utc_instant(now, "now")
     _check_officer(opened_by, tuple(parties), escalated=False)
     return Case(
@@ -89,7 +91,7 @@ def open_case(
         subject=subject,
         urgent=urgent,
         state=CaseState.OPEN,
-        history=(CaseEntry(CaseEvent.OPEN, opened_by, now, CaseState.OPEN, note=note),),
+        history=(CaseEntry(CaseEvent.OPEN, opened_by, now, CaseState.OPEN, note=note, language=language),),
         deadline=now + settings.response_deadline(urgent),
     )
 

@@ -15,10 +15,11 @@ from typing import Any, Final
 from airparley import bounds
 from airparley.errors import InvalidInput, NotFound
 from airparley.hotline._cases import CaseEvent
+from airparley.hotline._common import Language, enum_value
 from airparley.hotline._messages import Reference
 from airparley.hotline._proposals import Terms, terms_from_dict
 
-__all__ = ["CASE_MOVES", "CaseMoveRequest", "MessageRequest", "check_fields"]
+__all__ = ["CASE_MOVES", "CaseMoveRequest", "MessageRequest", "check_fields", "text_language"]
 
 #: The moves a desk asks for by name (``POST /cases/{id}/{action}``).
 CASE_MOVES: Final = (
@@ -45,13 +46,14 @@ def check_fields(body: Any, allowed: set[str]) -> Mapping[str, Any]:
 
 @dataclass(frozen=True)
 class CaseMoveRequest:
-    """A move a desk asks for: the move, its note (``note`` or ``text``, the same thing), and the body as sent,
-    whose ``terms`` a proposal or counter reads once the case is found (``terms()``), so that an unknown
-    case is reported before bad terms."""
+    """A move a desk asks for: the move, its note (``note`` or ``text``, the same thing), the ``language`` the
+    note is written in (None when not said), and the body as sent, whose ``terms`` a proposal or counter reads
+    once the case is found (``terms()``), so that an unknown case is reported before bad terms."""
 
     event: CaseEvent
     note: str
     body: Mapping[str, Any]
+    language: Language | None = None
 
     @classmethod
     def parse(cls, action: str, body: Any) -> CaseMoveRequest:
@@ -60,11 +62,14 @@ class CaseMoveRequest:
         if event is None:
             raise NotFound("case action", action)
         proposing = event in (CaseEvent.PROPOSE, CaseEvent.COUNTER)
-        check_fields(body, {"note", "text", "terms"} if proposing else {"note", "text"})
+        check_fields(body, {"note", "text", "terms", "language"} if proposing else {"note", "text", "language"})
         if "note" in body and "text" in body:
             raise InvalidInput("text", "give a note or a text, not both (they are the same thing)")
         note_field = "text" if "text" in body else "note"
-        return cls(event, bounds.free_text(body.get(note_field, ""), note_field, "case_note"), body)
+        note = bounds.free_text(body.get(note_field, ""), note_field, "case_note")
+        language = text_language(body.get("language"))
+        # A language says what a text is written in: without a text there is nothing for it to describe.
+        return cls(event, note, body, language if note else None)
 
     def terms(self) -> Terms | None:
         """The proposal's terms, for a proposal or counter (``InvalidInput`` naming ``terms``); else None."""
@@ -73,6 +78,11 @@ class CaseMoveRequest:
         if "terms" not in self.body:
             raise InvalidInput("terms", "missing: the structured proposal (shift_time, altitude_split, ...)")
         return terms_from_dict(self.body["terms"])
+
+
+def text_language(value: Any) -> Language | None:
+    """A case text's ``language`` as sent: absent or null is None (not said), else one of the known ones."""
+    return None if value is None else enum_value(Language, value, "language")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from airparley import hotline as hl
+from airparley.errors import InvalidInput
 from airparley.node._access import Act, require
 from airparley.node._events import EventKind
 from airparley.node._ledger import LedgerWriter
@@ -66,6 +67,30 @@ class HotlineBase:
         #: The languages agreed between two parties, or None where no agreement in force covers them
         #: (node/_agreements.py; the node sets it): then free text may be in any language the node knows.
         self.agreed_languages: Callable[[Sequence[str]], tuple[str, ...] | None] = lambda _parties: None
+
+    def _check_agreed_language(
+        self, author: str, readers: Sequence[str], language: str | None, remedy: str, required: bool = False
+    ) -> None:
+        """Free text is read as written, so between parties whose agreement in force covers ``languages`` it
+        must be in one of them, for every reader (422 naming ``language``). ``language`` None is a text whose
+        language was not said: refused (``required``) where an agreement covers languages, else taken."""
+        for reader in readers:
+            agreed = self.agreed_languages((author, reader))
+            if agreed is None:
+                continue
+            if language is None:
+                if required:
+                    raise InvalidInput(
+                        "language",
+                        f"missing: {author} and {reader} agreed the languages of free text ({', '.join(agreed)});"
+                        " say which one the text is written in",
+                    )
+                continue
+            if language not in agreed:
+                raise InvalidInput(
+                    "language",
+                    f"{language} is not agreed between {author} and {reader} (agreed: {', '.join(agreed)}); {remedy}",
+                )
 
     def _case_settings(self, parties: Sequence[str]) -> hl.HotlineSettings:
         """The settings a case of ``parties`` moves under: the node's, with the deadlines its parties agreed."""

@@ -40,7 +40,7 @@ class HotlineCases(HotlineBase):
 
     def open(self, tx: Tx, officer: Officer, body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         require_actor(officer)
-        hl.check_fields(body, {"subject", "with", "urgent", "note"})
+        hl.check_fields(body, {"subject", "with", "urgent", "note", "language"})
         subject = hl.subject_from_dict(body.get("subject"))
         if isinstance(subject, hl.ContentionSubject):
             bounds.free_text(subject.reason, "subject.reason", "case_note")
@@ -59,6 +59,10 @@ class HotlineCases(HotlineBase):
         urgent = body.get("urgent", False)
         if not isinstance(urgent, bool):
             raise InvalidInput("urgent", "must be true or false")
+        note = bounds.free_text(body.get("note", ""), "note", "case_note")
+        said = hl.text_language(body.get("language"))
+        written = bool(note) or isinstance(subject, hl.ContentionSubject)
+        language = self._check_case_text(officer.party, parties, said if written else None, written)
         case = hl.open_case(
             case_id=self.new_id("case"),
             parties=parties,
@@ -66,13 +70,27 @@ class HotlineCases(HotlineBase):
             opened_by=acting(officer),
             now=now,
             urgent=urgent,
-            note=bounds.free_text(body.get("note", ""), "note", "case_note"),
+            note=note,
             settings=self._case_settings(parties),
+            language=language,
         )
         self._store_case(tx, case, now)
         self.ledger.record(tx, officer.party, Kind.CASE_OPENED, hl.case_record(case), now)
         self._case_event(tx, EventKind.CASE_OPENED, case, now)
         return self._view(case, officer)
+
+    def _check_case_text(
+        self, author: str, parties: Collection[str], language: hl.Language | None, written: bool
+    ) -> hl.Language | None:
+        """A case's text is read as written, as a message's free text is: between parties whose agreement in
+        force covers ``languages`` it must say its language and be in one of them. The language it is kept
+        with (None for a move without text)."""
+        if not written:
+            return None
+        others = [party for party in parties if party != author]
+        remedy = "write in an agreed language, or leave the text empty"
+        self._check_agreed_language(author, others, None if language is None else language.value, remedy, True)
+        return language
 
     def _case(self, tx: Tx, officer: Officer, case_id: str) -> hl.Case:
         stored = tx.case(case_id) if bounds.is_plain_id(case_id) else None
@@ -95,6 +113,7 @@ class HotlineCases(HotlineBase):
         require_actor(officer)
         request = hl.CaseMoveRequest.parse(action, body)
         case = self._case(tx, officer, case_id)
+        language = self._check_case_text(officer.party, case.parties, request.language, bool(request.note))
         moved, escalation = hl.officer_move(
             case,
             acting(officer),
@@ -103,6 +122,7 @@ class HotlineCases(HotlineBase):
             note=request.note,
             terms=request.terms(),
             settings=self._case_settings(case.parties),
+            language=language,
         )
         self._store_case(tx, moved, now)
         extra = {"escalation": escalation.as_dict()} if escalation is not None else None

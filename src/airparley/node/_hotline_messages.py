@@ -14,7 +14,7 @@ from typing import Any
 from airparley import bounds
 from airparley import hotline as hl
 from airparley._time import iso_z
-from airparley.errors import InvalidInput, NotFound, PermissionDenied
+from airparley.errors import NotFound, PermissionDenied
 from airparley.ledger import Kind
 from airparley.node._events import EventKind
 from airparley.node._hotline_base import HotlineBase, acting, require_actor, require_reader
@@ -65,15 +65,8 @@ class HotlineMessages(HotlineBase):
         content = message.content.as_dict()
         if not content.get("untranslated"):
             return
-        language = str(content["language"])
-        for recipient in message.recipients:
-            agreed = self.agreed_languages((author, recipient))
-            if agreed is not None and language not in agreed:
-                raise InvalidInput(
-                    "language",
-                    f"{language} is not agreed between {author} and {recipient} (agreed: {', '.join(agreed)}); "
-                    "write in an agreed language or send a catalogue phrase",
-                )
+        remedy = "write in an agreed language or send a catalogue phrase"
+        self._check_agreed_language(author, message.recipients, str(content["language"]), remedy)
 
     def _message(self, tx: Tx, officer: Officer, message_id: str) -> hl.Message:
         stored = tx.message(message_id, catalogue=self.catalogue) if bounds.is_plain_id(message_id) else None

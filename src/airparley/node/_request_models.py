@@ -96,6 +96,12 @@ class MessageIn(_Request):
     references: list[ReferenceIn] | None = None
 
 
+_CASE_TEXT_LANGUAGE = (
+    "The language the text (note, a contention's reason) is written in: en, ru, tr or ar. Required for a text"
+    " between parties whose agreement in force covers languages, and then one of them (docs/agreements.md)."
+)
+
+
 class CaseIn(_Request):
     subject: dict[str, Any] = Field(
         description='{"kind": "conflict", "conflict_id": ...} or {"kind": "contention", "reason": ...}'
@@ -103,12 +109,14 @@ class CaseIn(_Request):
     with_: str | None = Field(default=None, alias="with", description="The other party (a contention).")
     urgent: bool | None = None
     note: str | None = None
+    language: str | None = Field(default=None, description=_CASE_TEXT_LANGUAGE)
 
 
 class CaseMoveIn(_Request):
     terms: dict[str, Any] | None = Field(default=None, description="A proposal's or counter's terms.")
     note: str | None = None
     text: str | None = Field(default=None, description="The same as note.")
+    language: str | None = Field(default=None, description=_CASE_TEXT_LANGUAGE)
 
 
 class AgreementIn(_Request):

@@ -299,7 +299,7 @@ function termsForm(view, move, close, note) {
       return;
     }
     try {
-      upsertCase(await post(`/cases/${encodeURIComponent(c.case_id)}/${move}`, { terms, text: note.value }));
+      upsertCase(await post(`/cases/${encodeURIComponent(c.case_id)}/${move}`, { terms, ...noteBody(note.value, "text") }));
       dropReroute();
       emit("cases");
     } catch (error) {
@@ -311,9 +311,20 @@ function termsForm(view, move, close, note) {
   return form;
 }
 
+/** A move's note as sent: typed in the officer's desk language, which the node checks against the languages
+ * the case's parties agreed (a refusal names `language` and shows under the card). */
+function noteBody(text, field) {
+  return text ? { [field]: text, language: lang() } : { [field]: text };
+}
+
 function numeric(raw) {
   const value = Number(raw);
   return String(raw).trim() !== "" && Number.isFinite(value) ? value : raw;
+}
+
+/** A history text is shown as written: in its language (when its move said it), in that language's direction. */
+function textLang(entry) {
+  return entry.language ? { lang: entry.language, dir: dirOf(entry.language) } : { dir: "auto" };
 }
 
 function caseCard(view) {
@@ -330,7 +341,7 @@ function caseCard(view) {
     button.disabled = true;
     error.textContent = "";
     try {
-      upsertCase(await post(`/cases/${encodeURIComponent(c.case_id)}/${move}`, { note: note.value }));
+      upsertCase(await post(`/cases/${encodeURIComponent(c.case_id)}/${move}`, noteBody(note.value, "note")));
       emit("cases");
     } catch (failure) {
       error.textContent = failure.reason || String(failure);
@@ -355,8 +366,8 @@ function caseCard(view) {
   const history = (c.history || []).map((entry) => h("li", { dir: "ltr" },
     `${fmtZ(entry.at)} ${t(`ev_${entry.event}`)}${entry.actor ? ` (${entry.actor.party} ${t(`tier_${entry.actor.tier}`)})` : ""} → ${t(`state_${entry.state}`)}`,
     entry.proposal ? `: ${describeTerms(entry.proposal.terms)}` : "",
-    entry.proposal && entry.proposal.text ? h("span", { dataset: { nodeText: "proposal" } }, ` “${entry.proposal.text}”`) : "",
-    entry.note ? h("span", { dataset: { nodeText: "note" } }, ` — ${entry.note}`) : ""));
+    entry.proposal && entry.proposal.text ? h("span", { dataset: { nodeText: "proposal" }, ...textLang(entry) }, ` “${entry.proposal.text}”`) : "",
+    entry.note ? h("span", { dataset: { nodeText: "note" }, ...textLang(entry) }, ` — ${entry.note}`) : ""));
   return h("li", { class: "card case", dataset: { case: c.case_id, state: c.state } },
     h("h3", {},
       h("span", { class: `badge state-${c.state}` }, t(`state_${c.state}`)),
