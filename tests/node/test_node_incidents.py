@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from incidents_support import assert_only_the_encounter, near_miss
+from incidents_support import _state, assert_only_the_encounter, near_miss
 from node_support import Running
 from typer.testing import CliRunner
 
 from airparley.cli import app
+from airparley.geo import destination
 from airparley.node import NodeSettings
 from airparley.node._incidents import trails_sha256
 
@@ -201,3 +202,26 @@ def test_the_agreed_minima_judge_the_pair_and_are_the_entrys_thresholds(running:
     (line,) = _entries(running, "incident.recorded")
     thresholds = json.loads(line)["body"]["min_separation"]["thresholds"]
     assert thresholds == {"horizontal_nm": 0.2, "vertical_ft": 300}
+
+
+def test_agreed_minima_wider_than_the_alert_scan_still_find_the_incident(running: Running) -> None:
+    """USA and RUS agreed 8 NM / 2,000 ft; an E-3 and a Su-35 fly side by side 6 NM apart, never within the
+    alert scan's 5 NM: the scan grows to the agreed minima, so the pass is an incident all the same."""
+    _agree_minima(running, 8.0, 2000.0)
+    sensor = running.desk("usa_sensor").client
+    e3 = (40.4, 35.4)
+    for moved_nm, apart_nm in ((0.0, 6.0), (1.0, 6.0), (5.0, 25.0)):
+        lon, lat = destination(e3[0], e3[1], 90.0, moved_nm)
+        su35 = destination(float(lon), float(lat), 0.0, apart_nm)
+        states = [
+            _state(running.clock(), "E3", "USA", (float(lon), float(lat)), 90.0, callsign="SENTRY60"),
+            _state(running.clock(), "SU35", "RUS", (float(su35[0]), float(su35[1])), 90.0, callsign="FALCON11"),
+        ]
+        sensor.post("/api/v1/tracks", json={"states": states}).raise_for_status()
+        running.node.tick()
+        running.clock.advance(seconds=8)
+    (line,) = _entries(running, "incident.recorded")
+    separation = json.loads(line)["body"]["min_separation"]
+    assert separation["thresholds"] == {"horizontal_nm": 8, "vertical_ft": 2000}
+    assert 5.9 < separation["horizontal_nm"] < 6.1
+    assert len(running.desk("usa_duty").client.get("/api/v1/incidents").json()) == 1

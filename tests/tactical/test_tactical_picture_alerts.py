@@ -21,6 +21,7 @@ from airparley.tactical import (
     alert_side,
     alerts_at,
     picture_tracks,
+    scan_containing,
 )
 from conftest import T0
 
@@ -106,3 +107,10 @@ def test_picture_tracks_round_and_mark(make_state: Builder) -> None:
     assert tracks[1]["shared_by"] == "TUR"
     at = aircraft_at(states, 1)
     assert (at.track, at.party, at.alt_ft, at.trk_deg, at.callsign) == ("B", "RUS", 21000.0, 270.0, "S1")
+
+
+def test_the_candidate_scan_grows_to_the_widest_agreed_minima_and_never_shrinks() -> None:
+    assert scan_containing(0.5, 500.0) is CANDIDATE_SCAN  # the default minima are inside it
+    grown = scan_containing(8.0, 600.0)
+    assert (grown.rpz_nm, grown.hpz_ft, grown.lookahead_s) == (8.0, 1000.0, CANDIDATE_SCAN.lookahead_s)
+    assert scan_containing(2.0, 2000.0).rpz_nm == 5.0

@@ -11,7 +11,7 @@ For each party (its picture is private to it, and so is everything derived from 
   against another party's notices would tell it where those notices are);
 * an actual separation below the incident minima of the two aircraft's owners (``hotline.PairMinima``:
   the agreement in force between them, else the node's settings ``incident_h_nm`` and ``incident_v_ft``,
-  0.5 NM and 500 ft; at most the candidate scan's 5 NM and 1,000 ft) opens an encounter, whose closest point
+  0.5 NM and 500 ft; the candidate scan grows to the widest minima in force) opens an encounter, whose closest point
   (both aircraft's states there) is kept; when it ends the incident is recorded by ``node/_incidents.py``: a signed
   ``incident.recorded`` entry holding the encounter only, and the party's private record of both tracks' states
   from ``incident_history_s`` before the start to the end;
@@ -39,7 +39,6 @@ from airparley.node._tracks import Pictures, state_dict
 from airparley.store import Tx
 from airparley.strategic import Notice
 from airparley.tactical import (
-    CANDIDATE_SCAN,
     AircraftAt,
     AlertingSettings,
     Encounter,
@@ -53,6 +52,7 @@ from airparley.tactical import (
     extrapolate_to,
     find_intrusions,
     picture_tracks,
+    scan_containing,
 )
 
 __all__ = ["LivePicture", "TacticalRunner"]
@@ -158,7 +158,10 @@ class TacticalRunner:
     ) -> list[dict[str, Any]]:
         now_s = now.timestamp()
         flown = extrapolate_to(states, now_s)
-        pairs = alert_pairs(flown, self.alerting, now_s)
+        # The widest minima of any pair (the node's and every agreement's in force): the candidate scan grows to
+        # contain them, so an agreement's incident minima beyond 5 NM / 1,000 ft are not cut to the scan's.
+        widest_h_nm, widest_v_ft = self.minima.envelope()
+        pairs = alert_pairs(flown, self.alerting, now_s, scan_containing(widest_h_nm, widest_v_ft))
         current: dict[tuple[str, str], dict[str, Any] | None] = {}
         if pairs is not None:
             found, alerts = pairs.found, pairs.alerts
@@ -169,9 +172,7 @@ class TacticalRunner:
             ids, parties, callsigns = flown.id.tolist(), flown.party.tolist(), flown.callsign.tolist()
             levels, cautions = alerts.level.tolist(), alerts.caution.tolist()
             dist_nm, dalt_ft = found.dist_nm.tolist(), found.dalt_ft.tolist()
-            # the widest minima of any pair, within the candidate scan's cylinder; each pair is judged by its own
-            widest_h_nm, widest_v_ft = self.minima.envelope()
-            widest_h_nm, widest_v_ft = min(widest_h_nm, CANDIDATE_SCAN.rpz_nm), min(widest_v_ft, CANDIDATE_SCAN.hpz_ft)
+            # within the widest minima: each such pair is then judged by its own pair's minima
             near = ((found.dist_nm < widest_h_nm) & (found.dalt_ft < widest_v_ft)).tolist()
             for k, (a, b) in enumerate(zip(rows_a.tolist(), rows_b.tolist(), strict=True)):
                 key = (ids[a], ids[b])

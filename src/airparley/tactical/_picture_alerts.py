@@ -35,10 +35,20 @@ __all__ = [
     "alert_side",
     "alerts_at",
     "picture_tracks",
+    "scan_containing",
 ]
 
 #: The candidate scan: wide enough to contain every DO-365 level and the caution cylinder.
 CANDIDATE_SCAN: Final = ScanSettings(rpz_nm=5.0, hpz_ft=1000.0, lookahead_s=180.0)
+
+
+def scan_containing(h_nm: float, v_ft: float, scan: ScanSettings = CANDIDATE_SCAN) -> ScanSettings:
+    """``scan`` grown, where needed, to a cylinder of ``h_nm`` and ``v_ft``: max(default, agreed), so pairs
+    that are only inside agreed incident minima wider than the alert scan are still found (a wider scan finds
+    more pairs, whose alerts are judged alike: it adds no alert)."""
+    if h_nm <= scan.rpz_nm and v_ft <= scan.hpz_ft:
+        return scan
+    return ScanSettings(max(scan.rpz_nm, h_nm), max(scan.hpz_ft, v_ft), scan.lookahead_s)
 
 
 def alert_severity(level: int, caution: bool) -> int:
@@ -60,9 +70,13 @@ def _flight_states(flown: TrackStates, rows: npt.NDArray[np.intp]) -> FlightStat
     )
 
 
-def alert_pairs(flown: TrackStates, alerting: AlertingSettings, at_s: float) -> PairAlerts | None:
-    """The :data:`CANDIDATE_SCAN` pairs of ``flown`` (states at ``at_s``) and their alerts; None if no pair."""
-    found = scan_conflicts(flown, CANDIDATE_SCAN, at_s=at_s)
+def alert_pairs(
+    flown: TrackStates, alerting: AlertingSettings, at_s: float, scan: ScanSettings = CANDIDATE_SCAN
+) -> PairAlerts | None:
+    """The candidate pairs of ``flown`` (states at ``at_s``) and their alerts; None if no pair. ``scan`` is
+    :data:`CANDIDATE_SCAN` or wider (never narrower: it must contain every alert), e.g. grown to the widest
+    incident minima the parties agreed (:func:`scan_containing`)."""
+    found = scan_conflicts(flown, scan, at_s=at_s)
     if not len(found):
         return None
     return PairAlerts(found, alert_encounters(_flight_states(flown, found.a), _flight_states(flown, found.b), alerting))
