@@ -13,11 +13,12 @@ test that walks every route × tier).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Header, Request, WebSocket
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
 from airparley.errors import Unauthorized
 from airparley.node._access import ACCESS, Act, Tier, require
@@ -77,11 +78,30 @@ def request_officer(request: Request, authorization: str | None, *, peer: bool =
     return found
 
 
-def _dependency(act: Act) -> Callable[..., Officer]:
+def _answers_from_memory(request: Request, authorization: str | None) -> bool:
+    """Whether :func:`request_officer` can answer without the store: a bearer token whose officer the node
+    holds cached, and rate buckets kept in this process (not the shared ones in the database)."""
+    if authorization is None:
+        return False  # the UI's session resolver may read the store
+    limiter: RateLimiter = request.app.state.limiter
+    if limiter.shared is not None:
+        return False
+    scheme, _, value = authorization.partition(" ")
+    node: Node = request.app.state.node
+    return scheme.lower() == "bearer" and bool(value.strip()) and node.holds_token(value.strip())
+
+
+def _dependency(act: Act) -> Callable[..., Awaitable[Officer]]:
     peer = ACCESS[act] == frozenset({Tier.PEER})
 
-    def officer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Officer:
-        found = request_officer(request, authorization, peer=peer)
+    # Async, so that a request whose officer is in memory costs no trip through the thread pool before its
+    # (sync) endpoint takes one: a POST used to wait for a pool thread twice. Anything that may read the
+    # store (a token not cached, the UI's session, shared rate buckets) still runs in the pool.
+    async def officer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Officer:
+        if _answers_from_memory(request, authorization):
+            found = request_officer(request, authorization, peer=peer)
+        else:
+            found = await run_in_threadpool(request_officer, request, authorization, peer=peer)
         require(found.tier, act)
         return found
 

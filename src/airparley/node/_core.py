@@ -219,6 +219,12 @@ class Node:
             return None
         return officer
 
+    def holds_token(self, token: str) -> bool:
+        """Whether :meth:`authenticate` answers ``token`` from its cache for at least another second (so a
+        caller on the event loop may ask it without reaching the store)."""
+        cached = self._auth_cache.get(hash_token(token))
+        return cached is not None and cached[1] > time.monotonic() + 1.0
+
     def still_in_force(self, officer: Officer) -> bool:
         """Whether ``officer`` is still known and not revoked (the store, not the cache: an open WebSocket asks
         every ``auth_cache_s``)."""
