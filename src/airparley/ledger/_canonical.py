@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.encoder
 import math
 import re
 from collections.abc import Mapping
@@ -36,9 +37,11 @@ __all__ = [
     "MAX_SAFE_INTEGER",
     "SIGNING_CONTEXT",
     "canonical",
+    "canonical_text_as_parsed",
     "canonical_with_body",
     "freeze",
     "parse_json",
+    "parse_json_as_written",
     "plain",
     "sha256_hex",
     "signing_message",
@@ -224,6 +227,70 @@ def parse_json(text: str, field: str = "entry") -> Any:
         raise InvalidInput(field, f"not JSON: {error.msg} at column {error.colno}") from None
     except RecursionError:
         raise InvalidInput(field, "nested too deeply") from None
+
+
+def _float_as_written(text: str) -> float:
+    # Only spellings the C encoder writes back byte for byte as RFC 8785 does: repr's positional range, not
+    # integral (JCS writes 243.0 as 243, and an integer literal never comes here).
+    value = float(text)
+    if _POSITIONAL_MIN <= abs(value) < _POSITIONAL_MAX and not value.is_integer() and repr(value) == text:
+        return value
+    raise _NeedsReference
+
+
+def _constant_needs_reference(name: str) -> Any:
+    raise _NeedsReference
+
+
+# Built once: json.loads with hooks builds a decoder (and its scanner) on every call. The scanner's memo
+# only interns object keys, so sharing it between threads is as safe as json.loads's own default decoder.
+_DECODER: Any = json.JSONDecoder(
+    parse_float=_float_as_written, parse_int=_integer_or_double, parse_constant=_constant_needs_reference
+)
+_SCAN_ONCE: Any = _DECODER.scan_once
+_C_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+_C_ENCODE_STRING: Any = getattr(json.encoder, "c_encode_basestring", None)
+
+
+def _not_json(value: object) -> Any:
+    raise _NeedsReference
+
+
+# The C encoder itself, without JSONEncoder.encode's per-call setup; None where CPython lacks _json.
+_C_ENCODE: Any = (
+    _C_MAKE_ENCODER(None, _not_json, _C_ENCODE_STRING, None, ":", ",", True, False, False)
+    if _C_MAKE_ENCODER is not None and _C_ENCODE_STRING is not None
+    else None
+)
+
+
+def parse_json_as_written(text: str) -> Any | None:
+    """``text`` parsed as one JSON value, or ``None`` when it may need ``parse_json`` to judge it.
+
+    Half of a fast path, the other half being ``canonical_text_as_parsed``: a caller that finds
+    ``canonical_text_as_parsed(parse_json_as_written(text)) == text`` (and no character beyond U+FFFF in
+    ``text``) knows that ``text`` is RFC 8785 canonical and that ``parse_json(text)`` gives the same value.
+    What this parser lets through that ``parse_json`` refuses is never written back as it was read:
+    duplicate keys collapse, and whitespace, other number spellings, escapes RFC 8785 does not use and key
+    orders it does not use are all written differently. Numbers it cannot promise that for (floats outside
+    the positional range, integral floats, NaN and the infinities) return ``None``.
+    """
+    if _C_ENCODE is None:
+        return None
+    try:
+        value, end = _SCAN_ONCE(text, 0)
+    except (_NeedsReference, StopIteration, ValueError, RecursionError):
+        return None
+    return value if end == len(text) else None
+
+
+def canonical_text_as_parsed(value: Any) -> str:
+    """The C encoder's compact, key-sorted text of a value from ``parse_json_as_written`` (see there).
+
+    Not RFC 8785 for every value on its own (keys beyond U+FFFF sort differently); it is exact for what
+    ``parse_json_as_written`` returns when the result equals the parsed text and that has no such character.
+    """
+    return "".join(_C_ENCODE(value, 0))
 
 
 def freeze(value: Any) -> Any:

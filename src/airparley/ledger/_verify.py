@@ -11,13 +11,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from operator import attrgetter
 from types import MappingProxyType
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from airparley.errors import ChainBroken, Equivocation, InvalidInput, LedgerError, SignatureInvalid
 from airparley.ledger._canonical import GENESIS
-from airparley.ledger._entries import FIRST_SEQ, Entry, format_time, key_after
+from airparley.ledger._entries import FIRST_SEQ, Entry, Kind, format_time, key_after
 from airparley.ledger._export import Line, split_export
 from airparley.ledger._keys import fingerprint, public_key_from_text, signature_valid
 
@@ -90,11 +92,19 @@ class Report:
             raise self.problems[0].error
 
 
-@dataclass(frozen=True)
 class _Item:
-    position: int
-    where: str
-    entry: Entry
+    """An entry and where it was in the input; ``where`` is only spelled out when a problem is reported."""
+
+    __slots__ = ("entry", "label", "position")
+
+    def __init__(self, position: int, label: str, entry: Entry) -> None:
+        self.position = position
+        self.label = label
+        self.entry = entry
+
+    @property
+    def where(self) -> str:
+        return f"{self.label} {self.position}"
 
 
 _Report = Callable[[_Item, LedgerError], None]
@@ -108,6 +118,15 @@ def _key_objects(public_keys: PublicKeys) -> dict[str, Ed25519PublicKey]:
         party: public_key_from_text(key, f"public_keys.{party}") if isinstance(key, str) else key
         for party, key in public_keys.items()
     }
+
+
+def _verifies(key: Ed25519PublicKey, entry: Entry) -> bool:
+    # signature_valid without its format check: an Entry's sig is 128 lowercase hex digits by construction.
+    try:
+        key.verify(bytes.fromhex(entry.sig), entry.signed_bytes)
+    except InvalidSignature:
+        return False
+    return True
 
 
 def _short(digest: str) -> str:
@@ -124,7 +143,8 @@ def _check_feed(
     """Walk one party's entries in seq order; returns the hashes of the entries whose signature verifies.
     ``progress(n)`` hears every :data:`PROGRESS_EVERY` entries walked that ``n`` more were."""
     by_seq: dict[int, list[_Item]] = defaultdict(list)
-    for item in sorted(items, key=lambda item: item.position):
+    # ``items`` are in input order (``_check`` builds them so), so each seq's group is too.
+    for item in items:
         by_seq[item.entry.seq].append(item)
     valid: set[str] = set()
     # The key in force after each entry, so a rotation changes the key for exactly the entries that follow it.
@@ -134,21 +154,27 @@ def _check_feed(
     walked = 0
     for seq in sorted(by_seq):
         group = by_seq[seq]
-        predecessors = by_seq.get(seq - 1, [])
+        predecessors = by_seq.get(seq - 1, ())
         if progress is not None:
             walked += len(group)
             if walked >= PROGRESS_EVERY:
                 progress(walked)
                 walked = 0
         for item in group:
-            entry, where = item.entry, item.where
+            entry = item.entry
             signer = last_key
             if seq == FIRST_SEQ:
                 signer = genesis_key
                 if entry.prev != GENESIS:
-                    report(item, ChainBroken(f"prev of a feed's first entry must be 64 zeros [{where}]", party, seq))
+                    report(
+                        item, ChainBroken(f"prev of a feed's first entry must be 64 zeros [{item.where}]", party, seq)
+                    )
             else:
-                predecessor = next((p for p in predecessors if p.entry.hash == entry.prev), None)
+                predecessor = None
+                for candidate in predecessors:
+                    if candidate.entry.hash == entry.prev:
+                        predecessor = candidate
+                        break
                 if predecessor is not None:
                     signer = key_for_next[predecessor.entry.hash]
                     if entry.time < predecessor.entry.time:
@@ -156,7 +182,7 @@ def _check_feed(
                             item,
                             LedgerError(
                                 f"time {format_time(entry.time)} goes back from {format_time(predecessor.entry.time)}"
-                                f" of {party}#{seq - 1} [{where}]",
+                                f" of {party}#{seq - 1} [{item.where}]",
                                 party,
                                 seq,
                             ),
@@ -166,7 +192,9 @@ def _check_feed(
                     report(
                         item,
                         ChainBroken(
-                            f"{missing} missing: a feed's seqs run from {FIRST_SEQ} without gaps [{where}]", party, seq
+                            f"{missing} missing: a feed's seqs run from {FIRST_SEQ} without gaps [{item.where}]",
+                            party,
+                            seq,
                         ),
                     )
                 else:
@@ -174,26 +202,30 @@ def _check_feed(
                     report(
                         item,
                         ChainBroken(
-                            f"prev {_short(entry.prev)} is not the hash of {party}#{seq - 1} at {holders} [{where}]",
+                            f"prev {_short(entry.prev)} is not the hash of {party}#{seq - 1} at {holders}"
+                            f" [{item.where}]",
                             party,
                             seq,
                         ),
                     )
-            if signature_valid(signer, entry.signed_bytes, entry.sig):
+            if _verifies(signer, entry):
                 valid.add(entry.hash)
-                key_for_next[entry.hash] = key_after(entry, signer)
+                key_for_next[entry.hash] = key_after(entry, signer) if entry.kind is Kind.KEY_ROTATED else signer
             else:
                 key_for_next[entry.hash] = signer
                 report(
                     item,
                     SignatureInvalid(
                         f"signature does not verify under {party}'s key in force"
-                        f" (fingerprint {fingerprint(signer)}) [{where}]",
+                        f" (fingerprint {fingerprint(signer)}) [{item.where}]",
                         party,
                         seq,
                     ),
                 )
-        signed = [item for item in group if item.entry.hash in valid]
+        if len(group) == 1:
+            signed = group if group[0].entry.hash in valid else []
+        else:
+            signed = [item for item in group if item.entry.hash in valid]
         for other in signed[1:]:
             first = signed[0]
             report(
@@ -215,6 +247,9 @@ def _check_feed(
     return valid
 
 
+_BY_SEQ_THEN_POSITION = attrgetter("entry.seq", "position")
+
+
 def _check_seen(items: Sequence[_Item], index: Mapping[str, _Item], clock_skew: timedelta, report: _Report) -> None:
     """``seen`` of validly signed entries: each reference resolves, is not from the future, never goes back."""
     by_party: dict[str, list[_Item]] = defaultdict(list)
@@ -222,15 +257,16 @@ def _check_seen(items: Sequence[_Item], index: Mapping[str, _Item], clock_skew: 
         by_party[item.entry.party].append(item)
     for party_items in by_party.values():
         newest: dict[str, tuple[Entry, _Item]] = {}
-        for item in sorted(party_items, key=lambda item: (item.entry.seq, item.position)):
-            entry, where = item.entry, item.where
+        for item in sorted(party_items, key=_BY_SEQ_THEN_POSITION):
+            entry = item.entry
             for other, reference in entry.seen.items():
                 target = index.get(reference)
                 if target is None:
                     report(
                         item,
                         LedgerError(
-                            f"seen.{other} {_short(reference)} is not the hash of any entry in this ledger [{where}]",
+                            f"seen.{other} {_short(reference)} is not the hash of any entry in this ledger"
+                            f" [{item.where}]",
                             entry.party,
                             entry.seq,
                         ),
@@ -241,7 +277,7 @@ def _check_seen(items: Sequence[_Item], index: Mapping[str, _Item], clock_skew: 
                     report(
                         item,
                         LedgerError(
-                            f"seen.{other} names {seen.party}#{seen.seq}, an entry of another party [{where}]",
+                            f"seen.{other} names {seen.party}#{seen.seq}, an entry of another party [{item.where}]",
                             entry.party,
                             entry.seq,
                         ),
@@ -253,7 +289,7 @@ def _check_seen(items: Sequence[_Item], index: Mapping[str, _Item], clock_skew: 
                         item,
                         LedgerError(
                             f"seen.{other} names {other}#{seen.seq} of {format_time(seen.time)}, later than this"
-                            f" entry's time {format_time(entry.time)} by more than {clock_skew} [{where}]",
+                            f" entry's time {format_time(entry.time)} by more than {clock_skew} [{item.where}]",
                             entry.party,
                             entry.seq,
                         ),
@@ -264,13 +300,16 @@ def _check_seen(items: Sequence[_Item], index: Mapping[str, _Item], clock_skew: 
                         item,
                         LedgerError(
                             f"seen.{other} goes back to {other}#{seen.seq} after {entry.party}#{earlier[1].entry.seq}"
-                            f" had seen {other}#{earlier[0].seq} [{where}]",
+                            f" had seen {other}#{earlier[0].seq} [{item.where}]",
                             entry.party,
                             entry.seq,
                         ),
                     )
                 else:
                     newest[other] = (seen, item)
+
+
+_SEQ = attrgetter("entry.seq")
 
 
 def _check(
@@ -290,11 +329,10 @@ def _check(
 
     items: list[_Item] = []
     for line in lines:
-        where = f"{label} {line.number}"
         if isinstance(line.content, InvalidInput):
-            problems.append(Problem(line.number, where, line.party, line.seq, line.content))
+            problems.append(Problem(line.number, f"{label} {line.number}", line.party, line.seq, line.content))
         else:
-            items.append(_Item(line.number, where, line.content))
+            items.append(_Item(line.number, label, line.content))
 
     index: dict[str, _Item] = {}
     by_party: dict[str, list[_Item]] = defaultdict(list)
@@ -326,7 +364,7 @@ def _check(
             )
             continue
         valid = _check_feed(party, party_items, key, report, progress)
-        authentic.extend(item for item in party_items if item.entry.hash in valid)
+        authentic.extend([item for item in party_items if item.entry.hash in valid])
     # Only signed claims are checked for what they saw: an unsigned one is already reported as such.
     _check_seen(authentic, index, clock_skew, report)
 
@@ -334,7 +372,8 @@ def _check(
     problems.sort(key=lambda problem: problem.position)
     heads: dict[str, Entry] = {}
     for party, party_items in sorted(by_party.items()):
-        heads[party] = max(party_items, key=lambda item: (item.entry.seq, -item.position)).entry
+        # max() keeps the first of equals, and party_items are in input order: the earliest of the highest seq.
+        heads[party] = max(party_items, key=_SEQ).entry
     return Report(checked=len(lines), problems=tuple(problems), heads=MappingProxyType(heads))
 
 
