@@ -13,11 +13,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from airparley import hotline as hl
-from airparley.ledger import Entry, generate_key, public_key_to_text
+from airparley.ledger import Entry, Kind, append, generate_key, public_key_to_text
 from airparley.ledger._canonical import canonical
 from airparley.node import Node
 from airparley.node._federation import ACCEPT_BATCH, Federation
 from airparley.store import Peer, Store
+from airparley.store._local_postgres import create_database
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 MESSAGES = ACCEPT_BATCH * 2 + 17  # three batches, the last one short
@@ -30,6 +31,7 @@ class Catchup:
     store: Store
     federation: Federation
     peer: Peer
+    usa_key: Ed25519PrivateKey
 
     def head(self) -> int | None:
         with self.store.begin() as tx:
@@ -41,8 +43,9 @@ class Catchup:
             return len(tx.messages_for("RUS", catalogue=CATALOGUE, limit=MESSAGES + 10))
 
 
-@pytest.fixture
-def catchup(tmp_path: Path) -> Iterator[Catchup]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catchup(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catchup]:
+    """USA's feed of messages to RUS, and the RUS node (on each backend) that has yet to take it."""
     usa_key, rus_key = generate_key(), generate_key()
     source = Store.open(f"sqlite:///{tmp_path / 'usa.db'}")
     with source.begin() as tx:
@@ -57,14 +60,17 @@ def catchup(tmp_path: Path) -> Iterator[Catchup]:
         lines = tx.ledger_feed("USA", -1, MESSAGES + 10)
     source.close()
 
-    target = Store.open(f"sqlite:///{tmp_path / 'rus.db'}")
+    if request.param == "postgresql":
+        target = Store.open(create_database(request.getfixturevalue("postgres_server")))
+    else:
+        target = Store.open(f"sqlite:///{tmp_path / 'rus.db'}")
     with target.begin() as tx:
         tx.add_party("RUS", "Russian desk", "ru", NOW, public_key=public_key_to_text(rus_key))
         tx.add_party("USA", "Coalition", "en", NOW, public_key=public_key_to_text(usa_key))
         peer = tx.add_peer("USA", "http://127.0.0.1:9", public_key_to_text(usa_key), "unused", NOW)
     rus = Node(target, clock=lambda: NOW, keys={"RUS": rus_key})
     try:
-        yield Catchup(lines, target, Federation(rus), peer)
+        yield Catchup(lines, target, Federation(rus), peer, usa_key)
     finally:
         target.close()
 
@@ -112,3 +118,47 @@ def test_a_failure_while_applying_keeps_the_lines_before_it(catchup: Catchup, mo
     result = catchup.federation.accept(catchup.peer, catchup.lines)
     assert (result.accepted, result.refused) == (len(catchup.lines) - failing, False)
     assert catchup.messages() == MESSAGES
+
+
+def test_the_events_are_raised_in_feed_order_once_each(catchup: Catchup) -> None:
+    catchup.federation.accept(catchup.peer, catchup.lines)
+    with catchup.store.begin() as tx:
+        events = tx.events_after(0, MESSAGES + 10)
+    assert [e.kind for e in events] == ["message.sent"] * MESSAGES
+    assert [e.seq for e in events] == sorted(e.seq for e in events)
+    assert all(e.audience == ["RUS", "USA"] for e in events)
+    sent = [json.loads(line)["body"]["message"] for line in catchup.lines]
+    # Each party's view is the message as its author's node signed it (one recipient: the receipts are RUS's).
+    assert [e.payload["RUS"]["message"] for e in events] == sent
+    assert [e.payload["USA"]["message"]["content"]["text"] for e in events] == [f"message {i}" for i in range(MESSAGES)]
+
+
+def test_known_lines_and_new_ones_in_one_batch(catchup: Catchup) -> None:
+    first = catchup.federation.accept(catchup.peer, catchup.lines[:100])
+    assert (first.accepted, first.refused) == (100, False)
+    # A page that overlaps what is held: the held lines are known, the rest extend the feed, in one transaction.
+    again = catchup.federation.accept(catchup.peer, catchup.lines[40:200])
+    assert (again.accepted, again.refused) == (100, False)
+    assert catchup.head() == 199
+    assert catchup.messages() == 200
+
+
+def test_an_equivocation_on_a_line_taken_earlier_in_the_same_batch_is_refused(catchup: Catchup) -> None:
+    taken = Entry.from_json(catchup.lines[10])
+    before = Entry.from_json(catchup.lines[9])
+    other = append(
+        before,
+        Kind.KEY_ROTATED,
+        {"public_key": public_key_to_text(generate_key())},
+        seen={},
+        now=taken.time,
+        signing_key=catchup.usa_key,
+    )
+    assert (other.seq, other != taken) == (taken.seq, True)
+    # Lines 0-19, then USA#10 again but different: the first twenty are kept, the twenty-first is evidence.
+    result = catchup.federation.accept(catchup.peer, [*catchup.lines[:20], other.to_json(), *catchup.lines[20:30]])
+    assert (result.accepted, result.refused) == (20, True)
+    assert catchup.head() == 19
+    with catchup.store.begin() as tx:
+        (evidence,) = tx.evidence("USA")
+    assert (evidence.kind, evidence.seq, evidence.other_line) == ("equivocation", taken.seq, taken.to_json())

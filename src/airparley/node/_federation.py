@@ -78,6 +78,42 @@ def _error_kind(error: LedgerError) -> str:
     return BROKEN_CHAIN
 
 
+class _Held:
+    """What one transaction's lines are checked against, read once a batch instead of once a line: the key
+    registered for the peer's party, and the head of its feed as the transaction holds it.
+
+    Both are read when first needed, where a line-by-line reading would first have read them, so an error
+    (no key registered) surfaces at the same line. The head is the transaction's own after its first stored
+    entry: every entry goes through ``tx.add_entry``, which keeps ``tx.heads``."""
+
+    def __init__(self, tx: Tx, party: str) -> None:
+        self.tx = tx
+        self.party = party
+        self._first_key: Ed25519PublicKey | None = None
+        self._head: Entry | None = None
+        self._head_read = False
+
+    def first_key(self) -> Ed25519PublicKey:
+        if self._first_key is None:
+            self._first_key = Federation._first_key(self.tx, self.party)
+        return self._first_key
+
+    def head(self) -> Entry | None:
+        written = self.tx.heads.get(self.party)
+        if written is not None:
+            return written
+        if not self._head_read:
+            self._head, self._head_read = self.tx.ledger_head(self.party), True
+        return self._head
+
+    def stored(self, seq: int) -> Entry | None:
+        """The entry held at ``seq``; none can be past the head, so only a line at or before it is looked up."""
+        head = self.head()
+        if head is None or seq > head.seq:
+            return None
+        return self.tx.ledger_entry(self.party, seq)
+
+
 class Federation:
     """The federation side of one node: serving its feeds, and accepting what its peers serve."""
 
@@ -148,8 +184,9 @@ class Federation:
         accepted, refused = 0, False
         keys: dict[str, tuple[str, Ed25519PublicKey]] = {}
         with self.node.write() as tx:
+            held = _Held(tx, peer.party)
             for line in lines:
-                outcome = self._accept_line(tx, peer, line, keys)
+                outcome = self._accept_line(tx, peer, line, keys, held)
                 if outcome == "refused":
                     refused = True
                     break
@@ -159,7 +196,9 @@ class Federation:
         self._keys.update(keys)
         return accepted, refused
 
-    def _accept_line(self, tx: Tx, peer: Peer, line: str, keys: dict[str, tuple[str, Ed25519PublicKey]]) -> str:
+    def _accept_line(
+        self, tx: Tx, peer: Peer, line: str, keys: dict[str, tuple[str, Ed25519PublicKey]], held: _Held
+    ) -> str:
         now = self.node.clock()
 
         def refuse(kind: str, reason: str, entry: Entry | None = None, other: Entry | None = None) -> str:
@@ -184,14 +223,14 @@ class Federation:
             return refuse(MALFORMED, error.describe())
         if entry.party != peer.party:
             return refuse(MISPLACED, f"{entry.party}#{entry.seq} was served as the feed of {peer.party}", entry)
-        first_key = self._first_key(tx, peer.party)
-        stored = tx.ledger_entry(entry.party, entry.seq)
+        first_key = held.first_key()
+        stored = held.stored(entry.seq)
         if stored is not None:
             if stored == entry:
                 return "known"
             kind, reason = self._contradiction(tx, entry, first_key)
             return refuse(kind, reason, entry, stored)
-        head = tx.ledger_head(entry.party)
+        head = held.head()
         key = self._key_in_force(tx, head, first_key, keys)
         try:
             verify_next(head if head is not None else entry.party, entry, key)

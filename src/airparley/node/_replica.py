@@ -147,7 +147,7 @@ class Replicator:
             raise _located(error, "body.message") from None
         if message.author.party != entry.party:
             raise InvalidInput("body.message.author.party", f"{entry.party} may send its own messages only")
-        if tx.message(message.message_id, catalogue=self.node.hotline.catalogue) is not None:
+        if tx.has_message(message.message_id):
             return None
         now = self.node.clock()
         return lambda tx: self.node.hotline.put_replicated_message(tx, message, EventKind.MESSAGE_SENT, now)

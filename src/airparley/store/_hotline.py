@@ -21,6 +21,8 @@ _MESSAGE_EXISTS = select(t.messages.c.id).where(t.messages.c.id == bindparam("me
 _INSERT_MESSAGE = insert(t.messages)
 _INSERT_RECIPIENT = insert(t.message_recipients)
 _MESSAGE_ROW = select(t.messages.c.document, t.messages.c.due_at)
+_MESSAGE_BY_ID = _MESSAGE_ROW.where(t.messages.c.id == bindparam("message_id"))
+_UPDATE_MESSAGE = update(t.messages).where(t.messages.c.id == bindparam("message_id"))
 _CASE_ROW = select(t.cases.c.document, t.cases.c.updated_at, t.cases.c.due_at)
 
 
@@ -90,13 +92,17 @@ class HotlineTx(TxBase):
                 self.connection.execute(_INSERT_RECIPIENT, {"message_id": message_id, "party": party})
         else:
             self.connection.execute(
-                update(t.messages).where(t.messages.c.id == message_id).values(document=dict(document), due_at=due_at)
+                _UPDATE_MESSAGE, {"message_id": message_id, "document": dict(document), "due_at": due_at}
             )
 
     def message(self, message_id: str, *, catalogue: hl.Catalogue) -> StoredMessage | None:
         """One message; its phrase parameters are read against ``catalogue`` (the node's)."""
-        row = self.connection.execute(_MESSAGE_ROW.where(t.messages.c.id == message_id)).first()
+        row = self.connection.execute(_MESSAGE_BY_ID, {"message_id": message_id}).first()
         return None if row is None else _stored_message(row, catalogue)
+
+    def has_message(self, message_id: str) -> bool:
+        """Whether a message is stored, without reading (and parsing) its document."""
+        return self.connection.execute(_MESSAGE_EXISTS, {"message_id": message_id}).first() is not None
 
     def receipt(self, message_id: str, party: str) -> hl.Receipt | None:
         """A recipient party's receipt of a message (None for no such message or recipient): what the

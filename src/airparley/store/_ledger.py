@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import and_, bindparam, func, insert, select
 
 from airparley.ledger import Entry
 from airparley.store import _schema as t
@@ -12,6 +12,17 @@ from airparley.store._locks import serialise_writes
 __all__ = ["LedgerTx"]
 
 _INSERT_ENTRY = insert(t.ledger_entries)
+# The reads of the accept path (federation catch-up), built once: building a statement in SQLAlchemy costs
+# more than running its compiled form.
+_HEAD_LINE = (
+    select(t.ledger_entries.c.line)
+    .where(t.ledger_entries.c.party == bindparam("party"))
+    .order_by(t.ledger_entries.c.seq.desc())
+    .limit(1)
+)
+_ENTRY_LINE = select(t.ledger_entries.c.line).where(
+    and_(t.ledger_entries.c.party == bindparam("party"), t.ledger_entries.c.seq == bindparam("seq"))
+)
 #: Each party's newest seq: a covering scan of the ledger's primary key, to check the cached heads against.
 _HEAD_SEQS = select(t.ledger_entries.c.party, func.max(t.ledger_entries.c.seq)).group_by(t.ledger_entries.c.party)
 
@@ -36,12 +47,7 @@ class LedgerTx(TxBase):
         self.heads[entry.party] = entry
 
     def ledger_head(self, party: str) -> Entry | None:
-        row = self.connection.execute(
-            select(t.ledger_entries.c.line)
-            .where(t.ledger_entries.c.party == party)
-            .order_by(t.ledger_entries.c.seq.desc())
-            .limit(1)
-        ).first()
+        row = self.connection.execute(_HEAD_LINE, {"party": party}).first()
         return None if row is None else Entry.from_json(row.line)
 
     def ledger_chain(self, party: str) -> tuple[Entry | None, dict[str, Entry]]:
@@ -91,11 +97,7 @@ class LedgerTx(TxBase):
         return [r.line for r in self.connection.execute(query)]
 
     def ledger_entry(self, party: str, seq: int) -> Entry | None:
-        row = self.connection.execute(
-            select(t.ledger_entries.c.line).where(
-                and_(t.ledger_entries.c.party == party, t.ledger_entries.c.seq == seq)
-            )
-        ).first()
+        row = self.connection.execute(_ENTRY_LINE, {"party": party, "seq": seq}).first()
         return None if row is None else Entry.from_json(row.line)
 
     def ledger_feed(self, party: str, after: int = -1, limit: int | None = None, kind: str | None = None) -> list[str]:
