@@ -66,16 +66,17 @@ def split_export(data: bytes, label: str = "line") -> list[Line]:
     if terminated:
         pieces.pop()
     lines: list[Line] = []
+    last = len(pieces) - 1
     for index, raw in enumerate(pieces):
         number = index + 1
-        where = f"{label} {number}"
         try:
             if not raw:
                 raise InvalidInput("entry", "empty line")
-            if not terminated and index == len(pieces) - 1:
+            if index == last and not terminated:
                 raise InvalidInput("entry", "the last line has no newline (the export is truncated or altered)")
             entry = Entry.from_json(raw)
         except InvalidInput as error:
+            where = f"{label} {number}"
             party, seq = _identify(raw)
             label = f"{where} ({party}#{seq})" if party is not None and seq is not None else where
             lines.append(Line(number, error.at(label), party, seq))
