@@ -1,6 +1,8 @@
 """Benchmark of failover with two processes on one PostgreSQL database (issue 18, docs/deployment.md).
 
-Usage: ``python bench/ha.py [--rounds 3]``.
+Usage: ``python bench/ha.py [--rounds 3]``, or ``python bench/ha.py --stress [--rate 200] [--duration 60]
+[--kills 10] [--seed 18]`` for issue 18's stress run (bench/ha_stress.py, the same run as
+tests/node/test_ha_stress.py at the issue's rate): one JSON line of its figures and any problem found.
 
 Starts a PostgreSQL server of its own (Debian's binaries), two ``airparley serve`` processes on one database,
 then, each round: finds the scheduler's leader (its connection's ``application_name``), ``kill -9``s it,
@@ -31,6 +33,9 @@ import psycopg
 from airparley.ledger import generate_key, private_key_to_pem, public_key_to_text
 from airparley.store import LEADER_KEY, Store
 from airparley.store._local_postgres import create_database, local_postgres
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ha_stress  # beside this file, shared with tests/node/test_ha_stress.py
 
 
 def _free_port() -> int:
@@ -143,13 +148,30 @@ def run(rounds: int) -> dict[str, Any]:
             "failover_scheduler_s": {"max": round(max(lead_s), 3), "median": round(statistics.median(lead_s), 3)},
             "hotline_one_process": one,
             "hotline_two_processes": two,
+            "load_avg_1min": os.getloadavg()[0],  # the machine is shared: what else ran
         }
+
+
+def stress(rate_per_s: float, duration_s: float, kills: int, seed: int) -> dict[str, Any]:
+    config = ha_stress.StressConfig(rate_per_s=rate_per_s, duration_s=duration_s, kills=kills, seed=seed)
+    with local_postgres() as server:
+        outcome = ha_stress.run(config, create_database(server))
+    return {"bench": "ha_stress", "processes": 2, **outcome.figures()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    print(json.dumps(run(parser.parse_args().rounds)))
+    parser.add_argument("--stress", action="store_true", help="the kill -9 stress run instead (ha_stress.py)")
+    parser.add_argument("--rate", type=float, default=200.0, help="--stress: writes a second, over both processes")
+    parser.add_argument("--duration", type=float, default=60.0, help="--stress: seconds of writing")
+    parser.add_argument("--kills", type=int, default=10, help="--stress: kill -9s during the writing")
+    parser.add_argument("--seed", type=int, default=18, help="--stress: draws the kills' moments and victims")
+    args = parser.parse_args()
+    if args.stress:
+        print(json.dumps(stress(args.rate, args.duration, args.kills, args.seed)))
+    else:
+        print(json.dumps(run(args.rounds)))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@ Usage: ``python bench/live.py [--n 1000,5000,20000] [--seconds 60] [--quick]``, 
 node's per-second cost without HTTP (``Pictures.post`` and one ``TacticalRunner.tick``, cProfile with
 ``--profile``).
 
-One node runs as a real ``airparley serve`` process (one uvicorn worker, SQLite) on 127.0.0.1. Four
+One node runs as a real ``airparley serve`` process (one uvicorn worker, SQLite) on 127.0.0.1, or with
+``--processes 2`` as two processes on one PostgreSQL database (issue 18, docs/deployment.md): party ``i``
+posts to process ``i mod 2`` and its duty officer listens on the other, so every measured alert crosses from
+one process to the other (the node CPU is then the sum of both processes'). Four
 sensor parties (USA, RUS, TUR, SYR) each own a quarter of the N tracks and post their share every second
 (``POST /api/v1/tracks``, batches of ``--batch`` states, sent concurrently), spread over a Syria/Iraq-sized
 theatre (lat 30-38 N, lon 36-48 E) at 2,000-45,000 ft. Each party's duty officer listens on the WebSocket.
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import itertools
 import json
@@ -60,6 +64,7 @@ import websockets
 from airparley.geo import destination
 from airparley.ledger import generate_key, private_key_to_pem, public_key_to_text
 from airparley.store import Store
+from airparley.store._local_postgres import create_database, local_postgres
 
 PARTIES = (
     ("USA", "Coalition desk", "en"),
@@ -240,21 +245,33 @@ async def _post(client: httpx.AsyncClient, token: str, body: str, run: Run, coun
 
 
 async def _drive(
-    url: str, pid: int, tokens: dict[str, dict[str, str]], n: int, seconds: float, args: argparse.Namespace
+    urls: list[str],
+    pids: list[int],
+    tokens: dict[str, dict[str, str]],
+    n: int,
+    seconds: float,
+    args: argparse.Namespace,
 ) -> Run:
+    """Party ``i`` posts to ``urls[i % len(urls)]`` and listens on the next one: with several processes of one
+    node (bench/ha.py --live), each alert crosses from the process its states were posted to."""
     run = Run()
     rng = np.random.default_rng(args.seed)
     seed_rng = random.Random(args.seed)
     theatre = Theatre(n, rng)
     codes = [code for code, _, _ in PARTIES]
     shares = {code: range(i * n // len(codes), (i + 1) * n // len(codes)) for i, code in enumerate(codes)}
-    ws_url = url.replace("http://", "ws://") + "/api/v1/events"
-    listeners = [asyncio.create_task(_listen(ws_url, c, tokens[c]["duty"], run)) for c in codes]
+    ws_urls = [url.replace("http://", "ws://") + "/api/v1/events" for url in urls]
+    listeners = [
+        asyncio.create_task(_listen(ws_urls[(i + 1) % len(urls)], c, tokens[c]["duty"], run))
+        for i, c in enumerate(codes)
+    ]
     await asyncio.sleep(0.5)
     live_seeds: list[Seed] = []
     pending: set[asyncio.Task[None]] = set()
     limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
-    async with httpx.AsyncClient(base_url=url, limits=limits) as client:
+    clients = [httpx.AsyncClient(base_url=url, limits=limits) for url in urls]
+    by_party = {code: clients[i % len(clients)] for i, code in enumerate(codes)}
+    try:
 
         async def inject(seed: Seed, delay: float) -> None:
             await asyncio.sleep(delay)
@@ -262,7 +279,7 @@ async def _drive(
             seed.posted_at = time.perf_counter()
             run.seeds[seed.ids] = seed
             live_seeds.append(seed)
-            await _post(client, tokens[seed.party]["sensor"], body, run, 0, False)
+            await _post(by_party[seed.party], tokens[seed.party]["sensor"], body, run, 0, False)
 
         start = time.perf_counter()
         total = WARMUP_S + seconds
@@ -279,7 +296,11 @@ async def _drive(
                 await asyncio.sleep(-lag)
             if second == WARMUP_S:
                 run.measuring = True
-                run.cpu_s, run.client_cpu_s, run.wall_s = _cpu_s(pid), time.process_time(), time.perf_counter()
+                run.cpu_s, run.client_cpu_s, run.wall_s = (
+                    sum(map(_cpu_s, pids)),
+                    time.process_time(),
+                    time.perf_counter(),
+                )
             now_s = time.time()
             theatre.step(1.0 if second else 0.0)
             live_seeds[:] = [s for s in live_seeds if now_s - s.born_s < SEED_LIFE_S]
@@ -289,7 +310,9 @@ async def _drive(
                 for first in range(0, len(lines), args.batch):
                     body = '{"states":[' + ",".join(lines[first : first + args.batch]) + "]}"
                     count = min(args.batch, len(lines) - first)
-                    task = asyncio.create_task(_post(client, tokens[code]["sensor"], body, run, count, run.measuring))
+                    task = asyncio.create_task(
+                        _post(by_party[code], tokens[code]["sensor"], body, run, count, run.measuring)
+                    )
                     pending.add(task)
                     task.add_done_callback(pending.discard)
             if run.measuring and second < total - 1 and (second - WARMUP_S) % args.seed_every == 0:
@@ -302,7 +325,7 @@ async def _drive(
             second += 1
         await asyncio.sleep(max(0.0, start + total - time.perf_counter()))
         run.measuring = False
-        run.cpu_s = _cpu_s(pid) - run.cpu_s
+        run.cpu_s = sum(map(_cpu_s, pids)) - run.cpu_s
         run.client_cpu_s = time.process_time() - run.client_cpu_s
         run.wall_s = time.perf_counter() - run.wall_s
         if pending:
@@ -310,6 +333,9 @@ async def _drive(
         deadline = time.perf_counter() + DRAIN_S
         while time.perf_counter() < deadline and any(math.isnan(s.alerted_at) for s in run.seeds.values()):
             await asyncio.sleep(0.1)
+    finally:
+        for client in clients:
+            await client.aclose()
     for task in listeners:
         task.cancel()
     await asyncio.gather(*listeners, return_exceptions=True)
@@ -347,45 +373,58 @@ def _pct(values: list[float], q: float) -> float | None:
 
 
 def bench(n: int, seconds: float, args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as folder_name:
+    with tempfile.TemporaryDirectory() as folder_name, contextlib.ExitStack() as stack:
         folder = Path(folder_name)
         keys = folder / "keys"
         keys.mkdir()
-        db_url = f"sqlite:///{folder / 'live.db'}"
+        if args.processes > 1:  # one node, several processes: PostgreSQL (docs/deployment.md)
+            db_url = create_database(stack.enter_context(local_postgres()))
+        else:
+            db_url = f"sqlite:///{folder / 'live.db'}"
         tokens = _prepare(db_url, keys)
-        port = _free_port()
         env = {
             **os.environ,
             "AIRPARLEY_RATE_PER_S": "100000",
             "AIRPARLEY_RATE_BURST": "100000",
             "AIRPARLEY_SCHEDULER_INTERVAL_S": str(args.interval),
         }
-        command = [
-            sys.executable,
-            "-m",
-            "airparley.cli",
-            "serve",
-            "--db",
-            db_url,
-            "--port",
-            str(port),
-            "--keys",
-            str(keys),
+        ports = [_free_port() for _ in range(args.processes)]
+        servers = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "airparley.cli",
+                    "serve",
+                    "--db",
+                    db_url,
+                    "--port",
+                    str(port),
+                    "--keys",
+                    str(keys),
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for port in ports
         ]
-        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
         try:
-            for _ in range(300):
-                try:
-                    httpx.get(f"{url}/docs", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            run = asyncio.run(_drive(url, server.pid, tokens, n, seconds, args))
-            peak_rss = _status_mb(server.pid, "VmHWM")
+            for url in urls:
+                for _ in range(300):
+                    try:
+                        httpx.get(f"{url}/docs", timeout=1)
+                        break
+                    except httpx.TransportError:
+                        time.sleep(0.1)
+            run = asyncio.run(_drive(urls, [s.pid for s in servers], tokens, n, seconds, args))
+            peak_rss = max(_status_mb(s.pid, "VmHWM") for s in servers)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for server in servers:
+                server.terminate()
+            for server in servers:
+                server.wait(timeout=30)
     latencies = [(s.alerted_at - s.posted_at) * 1000.0 for s in run.seeds.values() if not math.isnan(s.alerted_at)]
     intervals = [b - a for times in run.picture_times.values() for a, b in itertools.pairwise(times)]
     offered_per_s = run.offered / seconds
@@ -403,6 +442,7 @@ def bench(n: int, seconds: float, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "bench": "live",
         "n": n,
+        "processes": args.processes,
         "parties": len(PARTIES),
         "seconds": seconds,
         "batch": args.batch,
@@ -495,6 +535,9 @@ def main() -> None:
     parser.add_argument("--seed-every", type=int, default=2, help="seconds between seeded pairs (one per party)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--interval", type=float, default=1.0, help="the node's scheduler_interval_s, s")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="serve processes of the node: 1 on SQLite, more on one PostgreSQL"
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke run: N = 1,000 for 8 s")
     parser.add_argument("--inprocess", action="store_true", help="the node's per-second cost without HTTP")
     parser.add_argument("--profile", action="store_true", help="with --inprocess: cProfile to stderr")
