@@ -47,6 +47,7 @@ EVENTS_CHANNEL = "airparley_events"
 _KEYS_SPACE = 0x61697270  # "airp": the space of the Idempotency-Key locks (the two-number form)
 
 _SERIALISED = "airparley_serialised"  # marks a connection's current transaction as holding WRITE_KEY
+_NOTIFIED = "airparley_notified"  # marks a connection's current transaction as having notified EVENTS_CHANNEL
 _held_files: dict[str, int] = {}  # realpath -> the descriptor holding its flock, for the process's life
 
 
@@ -80,9 +81,15 @@ def serialise_key(connection: Connection, officer_id: str, key: str) -> None:
 def notify_events(connection: Connection) -> None:
     """Tell every process's listener, when this transaction commits, that new events are in (PostgreSQL).
 
-    PostgreSQL folds identical notifications of one transaction into one, and delivers none on rollback."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": EVENTS_CHANNEL})
+    PostgreSQL folds identical notifications of one transaction into one, and delivers none on rollback; so
+    it is sent once a transaction (a catch-up appends hundreds of events in one), not once an event."""
+    if connection.dialect.name != "postgresql":
+        return
+    transaction = connection.get_transaction()
+    if transaction is not None and connection.info.get(_NOTIFIED) is transaction:
+        return
+    connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": EVENTS_CHANNEL})
+    connection.info[_NOTIFIED] = transaction
 
 
 def hold_sqlite_file(url: str) -> None:
