@@ -71,8 +71,8 @@ def serve_command(
         # httptools' C parser and uvloop when installed (they are dependencies), else h11 and asyncio.
         http="auto",
         loop="auto",
-        # Off by default: at 200 requests/s a line per request costs the event loop about as much as parsing
-        # the request; errors and the start-up lines are logged either way.
+        # Off by default: a line per request is formatted and written on the event loop that serves the
+        # requests; errors and the start-up and shutdown lines are logged either way.
         access_log=access_log,
         # Events are small JSON objects (a few hundred bytes) on a LAN or loopback line: zlib per event per
         # socket costs more time than the bytes it saves take to send.
