@@ -251,6 +251,16 @@ def test_altered_lines_agree_with_the_reference(line: str | bytes) -> None:
         '"seen":{},"seq":0,"sig":"' + "ab" * 64 + '","time":"2026-11-26T03:00:00.000000Z"}',
         '{"body":{},"kind":"notice.filed","party":"USA","prev":"' + "0" * 64 + '",'
         '"seen":{},"seq":0,"sig":"' + "ab" * 64 + '","time":"2026-11-26T03:00:00.000000Z","x":1}',
+        # The same party twice in seen, seen out of order, a seq with a leading zero.
+        '{"body":{},"kind":"notice.filed","party":"USA","prev":"' + "0" * 64 + '","seen":{"RUS":"' + "1" * 64 + '",'
+        '"RUS":"' + "2" * 64 + '"},"seq":0,"sig":"' + "ab" * 64 + '","time":"2026-11-26T03:00:00.000000Z"}',
+        '{"body":{},"kind":"notice.filed","party":"USA","prev":"' + "0" * 64 + '","seen":{"TUR":"' + "1" * 64 + '",'
+        '"RUS":"' + "2" * 64 + '"},"seq":0,"sig":"' + "ab" * 64 + '","time":"2026-11-26T03:00:00.000000Z"}',
+        '{"body":{},"kind":"notice.filed","party":"USA","prev":"' + "0" * 64 + '",'
+        '"seen":{},"seq":00,"sig":"' + "ab" * 64 + '","time":"2026-11-26T03:00:00.000000Z"}',
+        # A body whose own members look like the envelope.
+        '{"body":{"kind":"notice.filed","seq":0},"kind":"notice.filed","party":"USA","prev":"' + "0" * 64 + '",'
+        '"seen":{},"seq":0,"sig":"' + "ab" * 64 + '","time":"2026-11-26T03:00:00.000000Z","sig":"' + "ab" * 64 + '"}',
         "",
         "[]",
         "{}",

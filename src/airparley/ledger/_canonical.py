@@ -41,7 +41,7 @@ __all__ = [
     "canonical_with_body",
     "freeze",
     "parse_json",
-    "parse_json_as_written",
+    "parse_json_value_at",
     "plain",
     "sha256_hex",
     "signing_message",
@@ -264,31 +264,32 @@ _C_ENCODE: Any = (
 )
 
 
-def parse_json_as_written(text: str) -> Any | None:
-    """``text`` parsed as one JSON value, or ``None`` when it may need ``parse_json`` to judge it.
+def parse_json_value_at(text: str, start: int) -> tuple[Any, int] | None:
+    """The JSON value that begins at ``text[start]`` and the index just after it, or ``None`` when it may
+    need ``parse_json`` to judge it.
 
     Half of a fast path, the other half being ``canonical_text_as_parsed``: a caller that finds
-    ``canonical_text_as_parsed(parse_json_as_written(text)) == text`` (and no character beyond U+FFFF in
-    ``text``) knows that ``text`` is RFC 8785 canonical and that ``parse_json(text)`` gives the same value.
-    What this parser lets through that ``parse_json`` refuses is never written back as it was read:
-    duplicate keys collapse, and whitespace, other number spellings, escapes RFC 8785 does not use and key
-    orders it does not use are all written differently. Numbers it cannot promise that for (floats outside
-    the positional range, integral floats, NaN and the infinities) return ``None``.
+    ``canonical_text_as_parsed(value) == text[start:end]`` (and no character beyond U+FFFF there) knows that
+    this part of ``text`` is RFC 8785 canonical and that ``parse_json`` gives the same value for it. What this
+    parser lets through that ``parse_json`` refuses is never written back as it was read: duplicate keys
+    collapse, and whitespace, other number spellings, escapes RFC 8785 does not use and key orders it does
+    not use are all written differently. Numbers it cannot promise that for (floats outside the positional
+    range, integral floats, NaN and the infinities) return ``None``.
     """
     if _C_ENCODE is None:
         return None
     try:
-        value, end = _SCAN_ONCE(text, 0)
+        value, end = _SCAN_ONCE(text, start)
     except (_NeedsReference, StopIteration, ValueError, RecursionError):
         return None
-    return value if end == len(text) else None
+    return value, end
 
 
 def canonical_text_as_parsed(value: Any) -> str:
-    """The C encoder's compact, key-sorted text of a value from ``parse_json_as_written`` (see there).
+    """The C encoder's compact, key-sorted text of a value from ``parse_json_value_at`` (see there).
 
     Not RFC 8785 for every value on its own (keys beyond U+FFFF sort differently); it is exact for what
-    ``parse_json_as_written`` returns when the result equals the parsed text and that has no such character.
+    ``parse_json_value_at`` returns when the result equals the parsed text and that has no such character.
     """
     return "".join(_C_ENCODE(value, 0))
 

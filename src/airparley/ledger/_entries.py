@@ -28,7 +28,7 @@ from airparley.ledger._canonical import (
     canonical_with_body,
     freeze,
     parse_json,
-    parse_json_as_written,
+    parse_json_value_at,
     plain,
     sha256_hex,
     signing_message,
@@ -356,7 +356,6 @@ def entry_from_json_reference(line: str | bytes) -> Entry:
 
 # key.rotated is left to the reference path: its body must hold a valid public key, and it is rare.
 _FAST_KINDS = {kind.value: kind for kind in Kind if kind is not Kind.KEY_ROTATED}
-_FIELD_NAMES = frozenset(FIELDS)
 # Above U+FFFF, Python's code-point order of object keys is not RFC 8785's UTF-16 order.
 _BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 # The canonical line ends with the sig then the time member (the last two names in sorted order), so the
@@ -368,47 +367,54 @@ _BODY_MEMBER = '{"body":'
 _PARTY = PARTY_CODE.pattern
 _REFERENCE = f'"{_PARTY}":"[0-9a-f]{{64}}"'
 _ENVELOPE = re.compile(
-    f',"kind":"[a-z_.]+","party":"{_PARTY}","prev":"[0-9a-f]{{64}}","seen":\\{{(?:{_REFERENCE}(?:,{_REFERENCE})*)?\\}},'
-    f'"seq":(?:0|[1-9][0-9]*),"sig":"[0-9a-f]{{128}}","time":"{_TIME.pattern}"}}'
+    f',"kind":"(?P<kind>[a-z_.]+)","party":"(?P<party>{_PARTY})","prev":"(?P<prev>[0-9a-f]{{64}})",'
+    f'"seen":\\{{(?P<seen>(?:{_REFERENCE}(?:,{_REFERENCE})*)?)\\}},"seq":(?P<seq>0|[1-9][0-9]{{0,15}}),'
+    f'"sig":"(?P<sig>[0-9a-f]{{128}})","time":"(?P<time>{_TIME.pattern})"}}'
 )
+_SEEN_MEMBER = re.compile(f'"({_PARTY})":"([0-9a-f]{{64}})"')
 
 
 def entry_if_canonical(text: str, line: str | bytes | None = None) -> Entry | None:
     """The entry on ``text`` when the line is canonical and every field valid, else ``None``.
 
     Exactly what ``entry_from_json_reference`` gives for such a line, built without its three encodings and
-    second parse: the line is parsed once (``parse_json_as_written``), the envelope is written back from the
-    parsed fields and the body by the C encoder, and the result must equal the line byte for byte; that one
-    comparison is the canonical-form check, and it also refuses duplicate keys (a parsed object holds each
-    name once, so writing it back cannot reproduce a line that had one twice). ``None`` is no verdict: the
-    caller then takes the reference path, which accepts or names the problem. ``line`` is ``text`` as bytes
-    when the caller has them.
+    second parse. A canonical line is ``{"body":`` then the body, then the other members in a fixed order and
+    form: the body is parsed where it starts (``parse_json_value_at``) and must equal its re-encoding by the C
+    encoder, and the rest must match one strict pattern, which reads the other fields. Comparing the body
+    with its re-encoding is its canonical-form check, and it also refuses duplicate keys (a parsed object
+    holds each name once, so writing it back cannot reproduce a body that had one twice); the pattern names
+    each other member once, in order, in the only spelling RFC 8785 writes. ``None`` is no verdict: the caller
+    then takes the reference path, which accepts or names the problem. ``line`` is ``text`` as bytes when
+    the caller has them.
     """
-    data = parse_json_as_written(text)
-    if type(data) is not dict or len(data) != len(FIELDS) or data.keys() != _FIELD_NAMES:
+    if not text.startswith(_BODY_MEMBER):
         return None
-    body, seen, seq = data["body"], data["seen"], data["seq"]
-    if type(body) is not dict or type(seen) is not dict or type(seq) is not int:
+    parsed = parse_json_value_at(text, len(_BODY_MEMBER))
+    if parsed is None:
         return None
-    party, prev, moment, kind_text, sig = data["party"], data["prev"], data["time"], data["kind"], data["sig"]
-    seen_text = ",".join([f'"{other}":"{reference}"' for other, reference in seen.items()])
+    body, end = parsed
+    if type(body) is not dict:
+        return None
     body_text = canonical_text_as_parsed(body)
-    written = (
-        f'{{"body":{body_text},"kind":"{kind_text}","party":"{party}","prev":"{prev}",'
-        f'"seen":{{{seen_text}}},"seq":{seq},"sig":"{sig}","time":"{moment}"}}'
-    )
-    if written != text or (not text.isascii() and _BEYOND_BMP.search(text) is not None):
+    if text[len(_BODY_MEMBER) : end] != body_text or (not text.isascii() and _BEYOND_BMP.search(text) is not None):
         return None
-    # Equal to the line, the envelope's text is the fields' own: one pattern over it checks party, prev, each
-    # seen member, seq's digits, sig and the time's shape at once (no backslash or quote can pass it).
+    envelope = _ENVELOPE.fullmatch(text, end)
+    if envelope is None:
+        return None
+    kind_text, party, prev, seen_text, seq_text, sig, moment = envelope.group(
+        "kind", "party", "prev", "seen", "seq", "sig", "time"
+    )
     kind = _FAST_KINDS.get(kind_text)
+    members = _SEEN_MEMBER.findall(seen_text)
+    seen = dict(members)
+    seq = int(seq_text)
     if (
         kind is None
-        or _ENVELOPE.fullmatch(text, len(_BODY_MEMBER) + len(body_text)) is None
         or seq > MAX_SAFE_INTEGER
         or party in seen
+        or len(seen) != len(members)
         or moment[11:13] > "23"  # newer Pythons read T24:00 as the next midnight; the reference refuses it
-        or (len(seen) > 1 and list(seen) != sorted(seen))
+        or (len(members) > 1 and members != sorted(members))
     ):
         return None
     try:
