@@ -114,6 +114,8 @@ class Outcome:
             "rate_asked_per_s": self.config.rate_per_s,
             "duration_s": self.config.duration_s,
             "seed": self.config.seed,
+            "safety_every": self.config.safety_every,
+            "case_every": self.config.case_every,
             "writes": len(self.writes),
             "acknowledged": len(acked),
             "rate_achieved_per_s": round(len(acked) / span, 1) if span else 0.0,
