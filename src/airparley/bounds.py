@@ -149,6 +149,8 @@ _TABLE = (
     Bound("incident_vertical_ft", "number", 1, 10_000, "ft", "agreement `terms.incident_minima.vertical_ft`",
           "a near miss, not a strategic buffer"),
     Bound("period_time", "time", 2000, 2100, "year", "disclosure `since`, `until`", "absolute sanity (the format)"),
+    Bound("trail_s", "integer", 0, 300, "s", "`GET /picture` `trail_s`",
+          "a short trail behind each replayed track; longer reads more kept states (docs/replay.md)"),
     Bound("agreement_time", "time", 2000, 2100, "year", "agreement `start`", "absolute sanity (the format)"),
     # -- hotline ---------------------------------------------------------------------------------------
     Bound("message_text", "text", 1, 4000, "characters", "message `text`", "free text rule"),

@@ -288,3 +288,41 @@ def test_a_served_node_keeps_states_beside_its_ticks(tmp_path: Path, keep_s: flo
         served.stop()
         node.state_keeper.join()
         store.close()
+
+
+def test_a_replay_gives_each_track_its_trail_and_a_shared_one_only_since_its_share(running: Running) -> None:
+    start = running.clock()
+    posted: list[list[dict[str, Any]]] = []
+    for seconds in (0, 10, 20):
+        if seconds:
+            running.clock.advance(seconds=10)
+        posted.append(_usa_states(running, seconds))
+        _post(running, "usa_sensor", "/tracks", {"states": posted[-1]})
+        if seconds == 10:
+            _post(running, "usa_duty", "/tracks/shares", {"track": "USA-E3-1", "with": ["RUS"]})
+        _tick(running)
+    at = start + timedelta(seconds=20)
+    client = running.desk("usa_duty").client
+
+    def trails(desk: str, trail_s: int) -> dict[str, list[list[float]]]:
+        answer = running.desk(desk).client.get("/api/v1/picture", params={"at": _iso(at), "trail_s": trail_s})
+        assert answer.status_code == 200, answer.text
+        found: dict[str, list[list[float]]] = answer.json()["trails"]
+        return found
+
+    assert _replay(running, "usa_duty", at)["trails"] == {}, "no trail unless asked for"
+    usa = trails("usa_duty", 60)
+    assert set(usa) == {"USA-F16-1", "USA-F16-2", "USA-E3-1"}
+    t0 = start.timestamp()
+    # Each kept position, oldest first, where the sensor put it.
+    assert [p[2] for p in usa["USA-F16-1"]] == [t0, t0 + 10, t0 + 20]
+    for point, batch in zip(usa["USA-F16-1"], posted, strict=True):
+        assert point[:2] == pytest.approx([batch[0]["lat"], batch[0]["lon"]], abs=1e-6)
+    assert [p[2] for p in trails("usa_duty", 15)["USA-F16-2"]] == [t0 + 10, t0 + 20]
+    # RUS was given the E-3 at 01:00:10: its trail starts there, and no other American track has one.
+    rus = trails("rus_duty", 60)
+    assert set(rus) == {"USA-E3-1"}
+    assert [p[2] for p in rus["USA-E3-1"]] == [t0 + 10, t0 + 20]
+    refused = client.get("/api/v1/picture", params={"at": _iso(at), "trail_s": 301})
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "trail_s", refused.text

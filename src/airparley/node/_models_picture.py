@@ -230,6 +230,10 @@ class Picture(View):
     cases: list[CaseView]
     tracks: list[TrackState]
     alerts: list[Alert]
+    trails: dict[str, list[list[float]]] = Field(
+        default_factory=dict,
+        description="With trail_s: track id -> its kept positions [lat, lon, time_s] before T, oldest first.",
+    )
 
 
 # -- the event feed and the federation ------------------------------------------------------------------

@@ -13,7 +13,9 @@ Rebuilding (:class:`ReplayService`, ``GET /api/v1/picture?at=T``), for the calli
   state of each track another party shared with it and that share applied at T (same de-duplication and ids
   as ``node._shares.SharedPictures``); never another party's track it was not given;
 * alerts: recomputed at T from those tracks with the tactical core (``tactical.alerts_at``), as the live scan
-  does (DO-365 levels and the caution cylinder; only the pairs that alert).
+  does (DO-365 levels and the caution cylinder; only the pairs that alert);
+* trails (asked for with ``trail_s``): each replayed track's kept positions in the ``trail_s`` before T, for the
+  desk's map; a shared track's only from the moment its share was granted (what the reader was given).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from airparley import bounds
 from airparley._time import iso_z
 from airparley.errors import InvalidInput
 from airparley.node._access import Act, require
@@ -111,18 +114,20 @@ class ReplayService:
             raise InvalidInput("at", f"must not be after the node's now ({iso_z(now)}), got {iso_z(moment)}")
         return moment
 
-    def picture_at(self, officer: Officer, at: Any) -> dict[str, Any]:
+    def picture_at(self, officer: Officer, at: Any, trail_s: Any = 0) -> dict[str, Any]:
         """What the officer's party could see at ``at`` (the route's call)."""
         require(officer.tier, Act.READ_REPLAY)
-        return self.picture_of(officer.party, self.parse_at(at))
+        trail = bounds.number(trail_s, "trail_s", "trail_s")
+        return self.picture_of(officer.party, self.parse_at(at), trail)
 
-    def picture_of(self, party: str, moment: datetime) -> dict[str, Any]:
+    def picture_of(self, party: str, moment: datetime, trail_s: float = 0) -> dict[str, Any]:
         """What ``party`` could see at ``moment``: the same rules as an officer's read, for the node's operator
-        reading its database (``airparley replay --db``) or an officer's route once its access is checked."""
+        reading its database (``airparley replay --db``) or an officer's route once its access is checked.
+        With ``trail_s``, also each track's kept positions in the ``trail_s`` before ``moment``."""
         with self._store.begin() as tx:
             notices = self._notices(tx, party, moment)
             conflicts, messages, cases = self._folded(tx, party, moment)
-            tracks, shared = self._tracks(tx, party, moment)
+            tracks, shared, trails = self._tracks(tx, party, moment, trail_s)
             oldest_s = tx.oldest_kept_state_s(party)
         alerts = alerts_at(tracks, moment.timestamp(), self._alerting(), shared)
         worst: dict[str, int] = {}
@@ -149,6 +154,7 @@ class ReplayService:
             "cases": cases,
             "tracks": sorted(track_list, key=lambda t: t["id"]),
             "alerts": alerts,
+            "trails": trails,
         }
 
     @staticmethod
@@ -189,12 +195,21 @@ class ReplayService:
             [cases[k] for k in sorted(cases)],
         )
 
-    def _tracks(self, tx: Tx, party: str, at: datetime) -> tuple[TrackStates, dict[str, str]]:
+    def _tracks(
+        self, tx: Tx, party: str, at: datetime, trail_s: float
+    ) -> tuple[TrackStates, dict[str, str], dict[str, list[list[float]]]]:
         at_s, stale_s = at.timestamp(), self._stale_s()
+        # One read serves both the newest state (within stale_s) and the trail (within trail_s).
+        since_s = at_s - max(stale_s, trail_s)
+        read: dict[str, list[Row]] = {}
+
+        def rows_of(owner: str) -> list[Row]:
+            if owner not in read:
+                read[owner] = [row for blob in tx.state_batches(owner, since_s, at_s) for row in decode(blob)]
+            return read[owner]
 
         def kept(owner: str) -> dict[str, Row]:
-            rows = [row for blob in tx.state_batches(owner, at_s - stale_s, at_s) for row in decode(blob)]
-            return _newest(rows, at_s, stale_s)
+            return _newest(rows_of(owner), at_s, stale_s)
 
         own_rows = kept(party)
         own = TrackStates.from_states([TrackState(*row) for row in sorted(own_rows.values())])
@@ -213,17 +228,43 @@ class ReplayService:
                 taken.add((share.party, share.track))
                 given.append((share, TrackState(*row)))
         if not given:
-            return own, {}
+            return own, {}, _trails(rows_of(party), {str(i): (str(i), at_s - trail_s) for i in own.id}, at_s, trail_s)
         kept_own = own.take(np.flatnonzero(~duplicates(own, party, [state for _, state in given])))
         used = set(kept_own.id.tolist())
         rows = [TrackState(*r) for r in zip(*_columns_of(kept_own), strict=True)]
         marks: dict[str, str] = {}
+        # Per sharer: view id -> (its track id in the sharer's picture, the trail's earliest time).
+        wanted: dict[str, dict[str, tuple[str, float]]] = {share.party: {} for share, _ in given}
         for share, state in given:
             view_id = state.id if state.id not in used else f"{share.party}/{state.id}"
             used.add(view_id)
             rows.append(replace(state, id=view_id))
             marks[view_id] = share.party
-        return TrackStates.from_states(rows), marks
+            wanted[share.party][view_id] = (share.track, max(at_s - trail_s, share.created_at.timestamp()))
+        trails = _trails(rows_of(party), {str(i): (str(i), at_s - trail_s) for i in kept_own.id}, at_s, trail_s)
+        for sharer, views in wanted.items():
+            trails.update(_trails(rows_of(sharer), views, at_s, trail_s))
+        return TrackStates.from_states(rows), marks, trails
+
+
+def _trails(
+    rows: Sequence[Row], views: dict[str, tuple[str, float]], at_s: float, trail_s: float
+) -> dict[str, list[list[float]]]:
+    """Each view id's positions [lat, lon, time_s], oldest first, from its track's rows between its earliest
+    time and ``at_s`` (none when ``trail_s`` is 0)."""
+    if trail_s <= 0 or not views:
+        return {}
+    by_track: dict[str, list[tuple[str, float]]] = {}
+    for view_id, (track, since_s) in views.items():
+        by_track.setdefault(track, []).append((view_id, since_s))
+    found: dict[str, list[list[float]]] = {}
+    for row in rows:
+        for view_id, since_s in by_track.get(row[0], ()):
+            if since_s <= row[_TIME] <= at_s:
+                found.setdefault(view_id, []).append([round(row[3], 6), round(row[4], 6), round(row[_TIME], 3)])
+    for points in found.values():
+        points.sort(key=lambda p: p[2])
+    return found
 
 
 def _columns_of(states: TrackStates) -> list[list[Any]]:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from airparley.bounds import BOUNDS
 from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
@@ -15,6 +16,8 @@ from airparley.node._models_picture import Picture
 from airparley.store import Officer
 
 __all__ = ["replay_router"]
+
+_TRAIL = BOUNDS["trail_s"]
 
 
 def replay_router(node: Node) -> APIRouter:
@@ -31,7 +34,15 @@ def replay_router(node: Node) -> APIRouter:
         at: Annotated[
             str | None, Query(description="ISO 8601 instant with a zone (2026-11-26T03:05:00Z), not after now")
         ] = None,
+        trail_s: Annotated[
+            int,
+            Query(
+                ge=_TRAIL.low,
+                le=_TRAIL.high,
+                description="Also each track's kept positions in this many seconds before T (`trails`); 0: none",
+            ),
+        ] = 0,
     ) -> JSONResponse:
-        return described(replay.picture_at(who, at))
+        return described(replay.picture_at(who, at, trail_s))
 
     return api
