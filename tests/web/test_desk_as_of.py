@@ -91,3 +91,80 @@ def test_as_of_shows_the_kept_tracks_and_their_alert(desk: Desk) -> None:
     assert "(0)" not in alerts
     for expected in ("VIPER11", "VIPER12"):
         assert expected in alerts
+
+
+def _marked_tracks(page: Any) -> list[str]:
+    """The track ids of the markers on the map (Leaflet's elements in the tracks pane), sorted."""
+    ids: list[str] = page.eval_on_selector_all(
+        "#map .leaflet-tracks-pane [data-track]", "els => els.map(e => e.dataset.track).sort()"
+    )
+    return ids
+
+
+def test_as_of_draws_the_past_picture_on_the_map_and_back_to_live_restores_it(desk: Desk) -> None:
+    running = desk.running
+    for officer, notice in (("usa_duty", usa_strike()), ("rus_duty", rus_strike())):  # a conflict at 01:00Z
+        filed = running.desk(officer).client.post("/api/v1/notices", json=notice)
+        assert filed.status_code in (200, 201), filed.text
+
+    def state(track_id: str, lon: float, trk: float, alt: int, callsign: str) -> dict[str, Any]:
+        stamp = running.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {
+            "id": track_id, "party": "USA", "time": stamp, "lat": 35.0, "lon": lon, "alt_ft": alt, "gs_kt": 450,
+            "trk_deg": trk, "vs_fpm": 0, "callsign": callsign, "source": "radar",
+        }  # fmt: skip
+
+    # Two fighters head-on at 01:00:00 and 01:00:10 (kept for replay, 1.25 NM flown each), 600 ft apart.
+    for step in (0, 1):
+        states = [
+            state("USA-F16-1", 40.0 + 0.025 * step, 90.0, 30000, "VIPER11"),
+            state("USA-F16-2", 40.1 - 0.025 * step, 270.0, 30600, "VIPER12"),
+        ]
+        assert running.desk("usa_sensor").client.post("/api/v1/tracks", json={"states": states}).status_code == 202
+        running.node.tick()
+        running.node.state_keeper.join()
+        if step == 0:
+            running.clock.advance(seconds=10)
+    # Half an hour later, one other aircraft is live.
+    running.clock.advance(minutes=30)
+    live = [state("USA-F16-9", 41.0, 0.0, 25000, "COBRA21")]
+    assert running.desk("usa_sensor").client.post("/api/v1/tracks", json={"states": live}).status_code == 202
+    desk.open("usa_duty")
+    page = desk.page
+    running.node.tick()
+    page.wait_for_selector('#map [data-track="USA-F16-9"]')
+    live_volumes = page.locator("#map .leaflet-volumes-pane path").count()
+    assert live_volumes >= 1
+    assert page.get_attribute("#map", "data-view") == "live"
+
+    page.fill("#asof-at", "2026-11-26T01:00:10Z")
+    page.press("#asof-at", "Enter")
+    page.wait_for_selector('#map[data-view="past"]')
+    # The map holds T's tracks, not the live one, each with its trail, and the alert line between them.
+    assert _marked_tracks(page) == ["USA-F16-1", "USA-F16-2"]
+    # (A removed label fades out before it leaves the page: wait for it.)
+    page.wait_for_function(
+        "() => { const labels = [...document.querySelectorAll('#map .track-label')].map(e => e.textContent);"
+        " return labels.some(l => l.includes('VIPER11')) && !labels.some(l => l.includes('COBRA21')); }"
+    )
+    assert page.locator("#map .past-trail").count() == 2
+    assert page.locator("#map .leaflet-alerts-pane .alert-line").count() == 1
+    # T's notice volumes and its conflict, in the live panes and styles.
+    assert page.locator("#map .leaflet-volumes-pane path").count() == live_volumes
+    assert page.locator("#map .leaflet-conflicts-pane path").count() >= 1
+    assert page.locator("#map .conflict-label").count() >= 1
+    # Marked as a past view on the map itself, with T.
+    assert page.inner_text("#map .past-label") == "As of 01:00Z — not live"
+    # A live picture arriving meanwhile is not drawn over the past one.
+    running.node.tick()
+    page.wait_for_function("window.airparley.snapshot().tracks.some(t => t.id === 'USA-F16-9')")
+    assert _marked_tracks(page) == ["USA-F16-1", "USA-F16-2"]
+
+    page.click("#asof-live")
+    page.wait_for_selector('#map[data-view="live"]')
+    page.wait_for_selector('#map [data-track="USA-F16-9"]')
+    assert _marked_tracks(page) == ["USA-F16-9"]
+    assert page.locator("#map .past-trail, #map .past-label").count() == 0
+    assert page.locator("#map .leaflet-alerts-pane .alert-line").count() == 0
+    assert page.locator("#map .leaflet-volumes-pane path").count() == live_volumes
+    assert desk.errors == []

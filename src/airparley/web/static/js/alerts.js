@@ -237,12 +237,17 @@ export function renderAlertLines(layer) {
     const a = state.tracks.get(String(alert.a.id));
     const b = state.tracks.get(String(alert.b.id));
     if (!a || !b || !inBand(Math.min(a.alt_ft, b.alt_ft), Math.max(a.alt_ft, b.alt_ft))) continue;
-    const name = severityName(alert);
-    L.polyline([[a.lat, a.lon], [b.lat, b.lon]], {
-      pane: "alerts", color: ALERT_COLOURS[name], weight: 3, dashArray: name === "caution" ? "6 6" : null,
-      className: `alert-line level-${name}`, interactive: false, pmIgnore: true,
-    }).addTo(layer);
+    alertLine(a, b, alert).addTo(layer);
   }
+}
+
+/** The line between an alert's two aircraft (``a``, ``b``: {lat, lon}), in the alert's colour. */
+export function alertLine(a, b, alert) {
+  const name = severityName(alert);
+  return L.polyline([[a.lat, a.lon], [b.lat, b.lon]], {
+    pane: "alerts", color: ALERT_COLOURS[name], weight: 3, dashArray: name === "caution" ? "6 6" : null,
+    className: `alert-line level-${name}`, interactive: false, pmIgnore: true,
+  });
 }
 
 // -- the non-responsive banner -------------------------------------------------------------------------

@@ -23,6 +23,11 @@ export const TOGGLES = ["notices", "conflicts", "tracks", "alerts", "frequencies
 
 let map = null;
 const layers = {};
+// "As of" (asof.js): a past picture is drawn on layers of its own, in the live ones' panes and styles, while
+// the live layers are taken off the map (they keep being redrawn underneath, so "Back to live" is current).
+const past = {};
+const LIVE_ONLY = ["notices", "conflicts", "agreements", "frequencies", "alerts", "tracks"];
+let pastLabel = null;
 const byNotice = new Map(); // notice_id -> layer group
 const byConflict = new Map(); // conflict id -> layer
 
@@ -54,6 +59,11 @@ export function createMap(element) {
   layers.frequencies = L.featureGroup().addTo(map);
   layers.alerts = L.layerGroup().addTo(map);
   layers.tracks = L.layerGroup().addTo(map);
+  past.notices = L.featureGroup();
+  past.conflicts = L.featureGroup();
+  past.alerts = L.layerGroup();
+  past.tracks = L.layerGroup();
+  element.dataset.view = "live";
   map.fitBounds(THEATRE_VIEW);
   loadBasemap();
   loadPlaces();
@@ -80,13 +90,53 @@ export function frequenciesLayer() {
   return layers.frequencies;
 }
 
-/** Show or hide one of the TOGGLES layers. */
+function toggleKey(name) {
+  return `layer${name[0].toUpperCase()}${name.slice(1)}`;
+}
+
+/** Whether the officer left layer ``name`` on (the legend's checkbox). */
+function wanted(name) {
+  return map.getContainer().dataset[toggleKey(name)] !== "off";
+}
+
+/** Show or hide one of the TOGGLES layers (in a past view, its past counterpart; the choice holds for both). */
 export function setLayerVisible(name, visible) {
-  const layer = layers[name];
-  if (!map || !layer) return;
+  if (!map) return;
+  map.getContainer().dataset[toggleKey(name)] = visible ? "on" : "off";
+  const inPast = map.getContainer().dataset.view === "past";
+  const layer = inPast && LIVE_ONLY.includes(name) ? past[name] : layers[name];
+  if (!layer) return;
   if (visible && !map.hasLayer(layer)) layer.addTo(map);
   if (!visible && map.hasLayer(layer)) layer.remove();
-  map.getContainer().dataset[`layer${name[0].toUpperCase()}${name.slice(1)}`] = visible ? "on" : "off";
+}
+
+/** Enter the past view: the live layers off the map, the past ones (emptied) on, marked with ``label``;
+ * returns the past layers {notices, conflicts, alerts, tracks} to draw on. */
+export function showPastView(label) {
+  for (const name of LIVE_ONLY) layers[name].remove();
+  for (const [name, layer] of Object.entries(past)) {
+    layer.clearLayers();
+    if (wanted(name)) layer.addTo(map);
+  }
+  if (pastLabel) pastLabel.remove();
+  pastLabel = L.control({ position: "topright" });
+  pastLabel.onAdd = () => h("div", { class: "past-label", role: "status" }, label);
+  pastLabel.addTo(map);
+  map.getContainer().dataset.view = "past";
+  return past;
+}
+
+/** Leave the past view: its layers cleared and off, the live ones back as the legend has them. */
+export function showLiveView() {
+  if (!map) return;
+  for (const layer of Object.values(past)) {
+    layer.clearLayers();
+    layer.remove();
+  }
+  if (pastLabel) pastLabel.remove();
+  pastLabel = null;
+  for (const name of LIVE_ONLY) if (wanted(name)) layers[name].addTo(map);
+  map.getContainer().dataset.view = "live";
 }
 
 /** The scenario's places by name (lower case), for frequencies whose area names one. */
@@ -148,16 +198,26 @@ export function renderNotices() {
   byNotice.clear();
   for (const feature of state.notices) {
     const p = feature.properties;
-    if (ENDED.has(p.state) || !inWindow(p.start, p.end) || !inBand(altitudeFt(p.lower), altitudeFt(p.upper))) continue;
-    const layer = volumeLayer(feature, { ...STYLE.own, pane: "volumes" });
-    layer.bindTooltip(
-      lines(`${p.notice_id} v${p.version} · ${t(`kind_${p.kind}`)}`, `${fmtAltitude(p.lower)}–${fmtAltitude(p.upper)}`, fmtWindow(p.start, p.end)),
-      { sticky: true },
-    );
-    layer.feature = feature;
+    if (!inWindow(p.start, p.end)) continue;
+    const layer = noticeLayer(feature);
+    if (!layer) continue;
     if (!byNotice.has(p.notice_id)) byNotice.set(p.notice_id, L.featureGroup().addTo(layers.notices));
     byNotice.get(p.notice_id).addLayer(layer);
   }
+}
+
+/** One volume of an own notice as the map draws it (style, tooltip), or null when it is not shown (ended,
+ * or outside the altitude filter). */
+export function noticeLayer(feature) {
+  const p = feature.properties;
+  if (ENDED.has(p.state) || !inBand(altitudeFt(p.lower), altitudeFt(p.upper))) return null;
+  const layer = volumeLayer(feature, { ...STYLE.own, pane: "volumes" });
+  layer.bindTooltip(
+    lines(`${p.notice_id} v${p.version} · ${t(`kind_${p.kind}`)}`, `${fmtAltitude(p.lower)}–${fmtAltitude(p.upper)}`, fmtWindow(p.start, p.end)),
+    { sticky: true },
+  );
+  layer.feature = feature;
+  return layer;
 }
 
 /** Draw each conflict's overlap (only the part of the other side within the agreed buffers of ours),
@@ -168,14 +228,21 @@ export function renderConflicts() {
   for (const conflict of state.conflicts.values()) {
     const o = conflict.overlap;
     if (!inWindow(o.start, o.end) || !inBand(o.lower_ft, o.upper_ft)) continue;
-    const layer = footprintLayer(o.footprint, { ...STYLE.conflict, pane: "conflicts" });
-    const other = conflict.other || {};
-    layer.bindTooltip(lines(`⚠ ${other.party || "?"} · ${fmtBand(o.lower_ft, o.upper_ft)}`, fmtWindow(o.start, o.end)), {
-      permanent: true, direction: "center", className: "conflict-label",
-    });
+    const layer = conflictLayer(conflict);
     layer.addTo(layers.conflicts);
     byConflict.set(conflict.id, layer);
   }
+}
+
+/** A conflict's overlap as the map draws it, labelled with the other party, its band and window. */
+export function conflictLayer(conflict) {
+  const o = conflict.overlap;
+  const layer = footprintLayer(o.footprint, { ...STYLE.conflict, pane: "conflicts" });
+  const other = conflict.other || {};
+  layer.bindTooltip(lines(`⚠ ${other.party || "?"} · ${fmtBand(o.lower_ft, o.upper_ft)}`, fmtWindow(o.start, o.end)), {
+    permanent: true, direction: "center", className: "conflict-label",
+  });
+  return layer;
 }
 
 export function zoomToNotice(noticeId) {

@@ -207,7 +207,11 @@ export function renderTracks(layer, tracks, flags = new Map(), onSelect = null) 
         permanent: true, direction: spot[0], offset: [spot[1], spot[2]], className: `track-label${quiet ? " quiet" : ""}`,
       })
       .addTo(layer);
-    marker.getElement().dataset.track = track.id;
+    // A layer off the map (a hidden layer, the live picture under a past view) has no elements yet: mark the
+    // marker's when it is added.
+    const mark = () => { marker.getElement().dataset.track = track.id; };
+    if (marker.getElement()) mark();
+    else marker.once("add", mark);
     if (onSelect) marker.on("click", () => onSelect(track.id));
     if (flags.has(track.id)) {
       L.circleMarker(position, {
