@@ -66,6 +66,8 @@ bench: setup
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/catchup.py
 	$(BIN)/python bench/ha.py
+	$(BIN)/python bench/ha.py --stress
+	$(BIN)/python bench/live.py --n 20000 --seconds 60 --processes 2
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
