@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 import xml.etree.ElementTree as ET
+import zlib
 from typing import Any
 
 from incidents_support import near_miss
@@ -26,6 +29,7 @@ def test_the_report_of_a_case_draws_its_disclosed_incident(running: Running) -> 
     case_id = opened.json()["case"]["case_id"]
     before = rus.get(f"/api/v1/cases/{case_id}/report?format=html").text
     assert "<svg" not in before  # no incident belongs to the case yet
+    pdf_before = rus.get(f"/api/v1/cases/{case_id}/report?format=pdf").content
     disclosed = usa.post(
         f"/api/v1/incidents/{record['incident_id']}/disclose", json={"to": ["RUS"], "case_id": case_id}
     )
@@ -48,6 +52,29 @@ def test_the_report_of_a_case_draws_its_disclosed_incident(running: Running) -> 
     drawn = {e.attrib["data-track"] for e in ET.fromstring(trails).iter(f"{SVG}polyline") if "data-track" in e.attrib}
     assert drawn == {"E3 (USA)", "SU35 (RUS)"}  # ...but drawn for a reader who may see them
     assert usa.get(f"/api/v1/cases/{case_id}/report?format=html").text.count("<svg") == 2  # the recorder
+    # The PDF draws the same two figures, as vector paths (fpdf2 converts the SVG): its page content strokes
+    # the encounter's lines and both trails' polylines, and says what each figure is; before, it drew nothing.
+    pdf_after = rus.get(f"/api/v1/cases/{case_id}/report?format=pdf").content
+    shown = _contents(pdf_before), _contents(pdf_after)
+    strokes = [len(re.findall(r"\d m [\d. l]+ l [SB] Q", text)) for text in shown]
+    assert strokes[0] == 0
+    assert strokes[1] >= 4
+    closest = f"(closest point: {shared['horizontal_nm']:.3f} NM, {shared['vertical_ft']:.0f} ft) Tj"
+    assert closest not in shown[0]
+    assert closest in shown[1]
+    assert "(E3 \\(USA\\)) Tj" in shown[1]
+    assert "(SU35 \\(RUS\\)) Tj" in shown[1]
+
+
+def _contents(pdf: bytes) -> str:
+    """The PDF's streams (page contents, forms), inflated where compressed, as one text."""
+    parts = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        data = match.group(1)
+        with contextlib.suppress(zlib.error):
+            data = zlib.decompress(data)
+        parts.append(data.decode("latin-1"))
+    return "\n".join(parts)
 
 
 def test_a_record_without_two_trails_draws_none() -> None:

@@ -13,6 +13,7 @@ other character shown as ``?`` (the JSON report keeps every byte; the PDF is for
 from __future__ import annotations
 
 import html
+import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -134,13 +135,12 @@ def incident_ids(report: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def _incident_figures(report: Mapping[str, Any], trails: Mapping[str, str]) -> list[str]:
-    """A drawing of each incident the report holds, from its signed ``incident.recorded`` entry: the shared
-    closest point (what every reader of the report may see; the trails are not in it), and, in ``trails``
-    (incident id -> SVG), the trails for a reader who may see them (the recorder, or a party they were
-    disclosed to: the caller decides, ``node/_visibility.py``)."""
-    esc = html.escape
-    parts: list[str] = []
+def _figures(report: Mapping[str, Any], trails: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """The incident figures of the report, each as (title, SVG, caption): each recorded incident's encounter
+    (the closest point the entry shares) and, after it, its trails from ``trails`` (incident id -> SVG), for a
+    reader who may see them (the recorder, or a party they were disclosed to: the caller decides,
+    ``node/_visibility.py``)."""
+    figures: list[tuple[str, str, str]] = []
     for line in report.get("entries", []):
         try:
             entry = Entry.from_json(line)
@@ -151,18 +151,36 @@ def _incident_figures(report: Mapping[str, Any], trails: Mapping[str, str]) -> l
         svg = closest_point_svg(entry.body)
         if svg is None:
             continue
-        parts.append(
-            f"<h2>Incident {esc(str(entry.body.get('incident_id', '')))}</h2><figure>{svg}<figcaption>"
-            f"As recorded by {esc(entry.party)} (#{entry.seq}) at {esc(format_time(entry.time))}: the closest point"
-            " the entry shares; the trails stay with the recorder unless disclosed.</figcaption></figure>"
-        )
-        drawn = trails.get(str(entry.body.get("incident_id", "")))
-        if drawn is not None:
-            parts.append(
-                f"<figure>{drawn}<figcaption>The trails, from the record this node holds for the reader's party"
-                " (not part of the signed report: they are checked against the trails_sha256 it"
-                " holds).</figcaption></figure>"
+        incident_id = str(entry.body.get("incident_id", ""))
+        figures.append(
+            (
+                f"Incident {incident_id}",
+                svg,
+                f"As recorded by {entry.party} (#{entry.seq}) at {format_time(entry.time)}: the closest point"
+                " the entry shares; the trails stay with the recorder unless disclosed.",
             )
+        )
+        drawn = trails.get(incident_id)
+        if drawn is not None:
+            figures.append(
+                (
+                    "",
+                    drawn,
+                    "The trails, from the record this node holds for the reader's party (not part of the signed"
+                    " report: they are checked against the trails_sha256 it holds).",
+                )
+            )
+    return figures
+
+
+def _incident_figures(report: Mapping[str, Any], trails: Mapping[str, str]) -> list[str]:
+    """The incident figures (``_figures``) as HTML."""
+    esc = html.escape
+    parts: list[str] = []
+    for title, svg, caption in _figures(report, trails):
+        if title:
+            parts.append(f"<h2>{esc(title)}</h2>")
+        parts.append(f"<figure>{svg}<figcaption>{esc(caption)}</figcaption></figure>")
     return parts
 
 
@@ -226,8 +244,9 @@ def render_html(report: Mapping[str, Any], verdict: Verdict, trails: Mapping[str
     return "\n".join(parts)
 
 
-def render_pdf(report: Mapping[str, Any], verdict: Verdict) -> bytes:
-    """The same content as ``render_html``, as a PDF: the verification and fingerprints on page 1."""
+def render_pdf(report: Mapping[str, Any], verdict: Verdict, trails: Mapping[str, str] | None = None) -> bytes:
+    """The same content as ``render_html``, as a PDF: the verification and fingerprints on page 1; each incident's
+    figures (``_figures``) drawn as vector graphics (fpdf2 converts the SVG to PDF paths)."""
     from fpdf import FPDF  # imported here: only a PDF export pays for it
     from fpdf.enums import XPos, YPos
 
@@ -288,6 +307,12 @@ def render_pdf(report: Mapping[str, Any], verdict: Verdict) -> bytes:
         line("Problems", 13, 7)
         for problem in verdict.check.report.problems:
             line(f"{problem.where}: {problem.error}", 8, 4)
+    for title, svg, caption in _figures(report, trails or {}):
+        pdf.ln(2)
+        if title:
+            line(title, 13, 7)
+        pdf.image(io.BytesIO(svg.encode("utf-8")), w=pdf.epw * 0.8)
+        line(caption, 8, 4)
     pdf.ln(2)
     line(f"How to verify: {report.get('how_to_verify', '')}", 8, 4)
     return bytes(pdf.output())

@@ -62,7 +62,7 @@ def reports_router(node: Node) -> APIRouter:
             return HTMLResponse(render_html(report, verdict, _trails(who, report)))
         filename = f"case-report-{report['case_id']}.pdf"
         return Response(
-            render_pdf(report, verdict),
+            render_pdf(report, verdict, _trails(who, report)),
             media_type="application/pdf",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
