@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_tactical_incidents import T0, crossing
@@ -47,9 +48,9 @@ def test_the_plot_draws_both_paths_the_closest_point_and_the_separation() -> Non
     assert incident_svg(incident, 0.5) == text  # same incident, same bytes
 
 
-def test_tactical_incidents_plot_writes_one_svg_per_incident(tmp_path: Path) -> None:
-    states = crossing(0.0, 200.0)
-    lines = [
+def _lines(states: Any) -> list[str]:
+    """The states as the CLI reads them: JSON lines."""
+    return [
         json.dumps(
             {
                 "id": states.id[k],
@@ -65,8 +66,11 @@ def test_tactical_incidents_plot_writes_one_svg_per_incident(tmp_path: Path) -> 
         )
         for k in range(len(states))
     ]
+
+
+def test_tactical_incidents_plot_writes_one_svg_per_incident(tmp_path: Path) -> None:
     path = tmp_path / "tracks.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(_lines(crossing(0.0, 200.0))) + "\n", encoding="utf-8")
     plain = CliRunner().invoke(app, ["tactical", "incidents", str(path), "--json"])
     result = CliRunner().invoke(app, ["tactical", "incidents", str(path), "--json", "--plot", str(tmp_path / "plots")])
     assert result.exit_code == 0, result.output
@@ -75,3 +79,25 @@ def test_tactical_incidents_plot_writes_one_svg_per_incident(tmp_path: Path) -> 
     assert ET.fromstring(written[0].read_text(encoding="utf-8")).tag == f"{SVG}svg"
     assert result.stdout == plain.stdout  # the data on stdout is the same with or without plots
     assert T0 > 0
+
+
+def test_tactical_incidents_plot_as_png(tmp_path: Path) -> None:
+    """--format png draws the same plot as a PNG (CairoSVG, the png extra) at twice the SVG's size."""
+    from PIL import Image  # Pillow comes with fpdf2
+
+    path = tmp_path / "tracks.jsonl"
+    path.write_text("\n".join(_lines(crossing(0.0, 200.0))) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["tactical", "incidents", str(path), "--plot", str(tmp_path / "plots"), "--format", "png"]
+    )
+    assert result.exit_code == 0, result.output
+    (written,) = sorted((tmp_path / "plots").iterdir())
+    assert written.name == "incident-001-RUS-SU35-1_USA-E3-1.png"
+    svg = ET.fromstring(incident_svg(find_incidents(crossing(0.0, 200.0))[0], 1.0))
+    with Image.open(written) as image:
+        assert image.format == "PNG"
+        assert image.size == (2 * int(float(svg.attrib["width"])), 2 * int(float(svg.attrib["height"])))
+        # Drawn, not blank: the paths' colours are there besides the background.
+        assert len(image.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 20
+    refused = CliRunner().invoke(app, ["tactical", "incidents", str(path), "--plot", "p", "--format", "gif"])
+    assert refused.exit_code == 2

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -325,23 +327,55 @@ def _incident_record(incident: Incident, iso: dict[float, str] | None = None) ->
     }
 
 
-def _plot_name(number: int, incident: Incident) -> str:
+def _plot_name(number: int, incident: Incident, suffix: str = "svg") -> str:
     # ids are free text from the track file: only a safe subset reaches the file name
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{incident.id_a}_{incident.id_b}")[:80]
-    return f"incident-{number:03d}-{safe}.svg"
+    return f"incident-{number:03d}-{safe}.{suffix}"
 
 
-def _write_plots(directory: Path, incidents: list[Incident], h_nm: float) -> None:
-    """One SVG per incident, numbered in the listing's order; the paths go to stderr (stdout stays the data)."""
+#: PNG pixels per SVG unit: twice the drawing's size, legible when printed or put in a slide.
+_PNG_SCALE = 2.0
+
+
+def _png_renderer() -> Callable[[str], bytes]:
+    """SVG text -> PNG bytes through CairoSVG (the optional ``png`` extra, which needs the system's libcairo)."""
+    try:
+        import cairosvg  # type: ignore[import-untyped]  # only a PNG plot pays for it (and needs libcairo)
+    except (ImportError, OSError) as error:
+        err_console.print(
+            f"error: --format png needs CairoSVG and libcairo (pip install 'airparley[png]'): {error}", markup=False
+        )
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+    def render(svg: str) -> bytes:
+        png: bytes = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=_PNG_SCALE)
+        return png
+
+    return render
+
+
+def _write_plots(directory: Path, incidents: list[Incident], h_nm: float, form: str = "svg") -> None:
+    """One plot (SVG, or PNG drawn from it) per incident, numbered in the listing's order; the paths go to stderr
+    (stdout stays the data)."""
+    render = _png_renderer() if form == "png" else None
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for number, incident in enumerate(incidents, start=1):
-            path = directory / _plot_name(number, incident)
-            path.write_text(incident_svg(incident, h_nm), encoding="utf-8")
+            path = directory / _plot_name(number, incident, form)
+            svg = incident_svg(incident, h_nm)
+            if render is None:
+                path.write_text(svg, encoding="utf-8")
+            else:
+                path.write_bytes(render(svg))
             err_console.print(f"wrote {path}", markup=False, highlight=False)
     except OSError as error:
         err_console.print(f"error: --plot {directory}: {error.strerror or error}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+class PlotFormat(StrEnum):
+    SVG = "svg"
+    PNG = "png"
 
 
 @tactical_app.command("incidents")
@@ -356,9 +390,13 @@ def incidents_command(
         Path | None,
         typer.Option(
             "--plot",
-            help="Also write one SVG per incident into this directory (plan view and separation over time).",
+            help="Also write one plot per incident into this directory (plan view and separation over time).",
         ),
     ] = None,
+    plot_format: Annotated[
+        PlotFormat,
+        typer.Option("--format", help="The plots' format: svg, or png (needs the png extra: CairoSVG, libcairo)."),
+    ] = PlotFormat.SVG,
 ) -> None:
     """Encounters whose actual separation fell below --h-nm horizontally and --v-ft vertically.
 
@@ -368,7 +406,7 @@ def incidents_command(
     settings = _settings_or_exit(IncidentSettings, h_nm=h_nm, v_ft=v_ft, step_s=step_s, history_s=history_s)
     incidents = find_incidents(_load_states(states_file), settings)
     if plot is not None:
-        _write_plots(plot, incidents, settings.h_nm)
+        _write_plots(plot, incidents, settings.h_nm, plot_format.value)
     if as_json:
         with JsonLinesWriter() as out:
             iso: dict[float, str] = {}
