@@ -267,6 +267,27 @@ def test_notices_inline_by_path_and_broken(tmp_path: Path, syria_iraq: Scenario)
         load_scenario(tmp_path / "s.yaml")
 
 
+def test_a_notices_file_may_be_kml(tmp_path: Path, syria_iraq: Scenario) -> None:
+    """A notices file named in a scenario may be KML (told by content), read by strategic's KML reader into the
+    same notices as the GeoJSON it was written from; a broken one is named with the reader's reason."""
+    from airparley.strategic import notices_to_kml
+
+    parsed = parse_notices_data(syria_iraq.notices)
+    (tmp_path / "notices.kml").write_text(notices_to_kml(parsed.notices), encoding="utf-8")
+    document = _valid()
+    document["parties"] = [{"code": c, "name": c, "language": "en"} for c in ("USA", "RUS", "SYR", "TUR")]
+    document["notices"] = ["notices.kml"]
+    (tmp_path / "s.yaml").write_text(_yaml(document), encoding="utf-8")
+    loaded = load_scenario(tmp_path / "s.yaml").notices["features"]
+    expected = syria_iraq.notices["features"]
+    assert [f["properties"]["notice_id"] for f in loaded] == [f["properties"]["notice_id"] for f in expected]
+    assert [f["properties"]["shape"] for f in loaded] == [f["properties"].get("shape", "polygon") for f in expected]
+    assert [f["properties"].get("radius_nm") for f in loaded] == [f["properties"].get("radius_nm") for f in expected]
+    (tmp_path / "notices.kml").write_text("<kml><Document>", encoding="utf-8")
+    with pytest.raises(InvalidInputs, match=r"notices\.0: notices\.kml: path: .*notices\.kml is not a valid KML"):
+        load_scenario(tmp_path / "s.yaml")
+
+
 def _yaml(document: dict[str, Any]) -> str:
     import yaml
 

@@ -141,6 +141,20 @@ def test_intrusions(tmp_path: Path, tracks: Path) -> None:
     assert "0 intrusion(s)" in short.stdout
     bad = write(tmp_path / "bad.geojson", ["{"])
     assert runner.invoke(app, ["tactical", "intrusions", "--tracks", str(tracks), "--notices", str(bad)]).exit_code == 2
+    # The same notice as KML (strategic's writer: the circle drawn as a polygon, its centre and radius kept in
+    # extended data) gives the same intrusions.
+    from airparley.strategic import notices_to_kml, parse_notices
+
+    kml = tmp_path / "notices.kml"
+    collection = {"type": "FeatureCollection", "features": [feature]}
+    kml.write_text(notices_to_kml(parse_notices(json.dumps(collection)).notices), encoding="utf-8")
+    from_kml = runner.invoke(app, ["tactical", "intrusions", "--tracks", str(tracks), "--notices", str(kml), "--json"])
+    assert from_kml.exit_code == 0, from_kml.output
+    assert [json.loads(line) for line in from_kml.stdout.splitlines()] == rows
+    bad_kml = write(tmp_path / "bad.kml", ["<kml><Document>"])
+    refused = runner.invoke(app, ["tactical", "intrusions", "--tracks", str(tracks), "--notices", str(bad_kml)])
+    assert refused.exit_code == 2
+    assert "XML" in refused.stderr
 
 
 def test_incidents(tmp_path: Path) -> None:

@@ -261,7 +261,9 @@ def _intrusion_records(found: Intrusions) -> list[dict[str, Any]]:
 @tactical_app.command("intrusions")
 def intrusions_command(
     tracks: Annotated[Path, typer.Option("--tracks", help="Track states as JSON lines (docs/tactical.md).")],
-    notices: Annotated[Path, typer.Option("--notices", help="Notices as GeoJSON (docs/formats.md).")],
+    notices: Annotated[
+        Path, typer.Option("--notices", help="Notices as GeoJSON or KML, told apart by content (docs/formats.md).")
+    ],
     lookahead_s: Annotated[float, typer.Option(help="Straight-line lookahead, seconds.")] = _INTRUSION.lookahead_s,
     as_json: JsonFlag = False,
 ) -> None:
@@ -271,9 +273,11 @@ def intrusions_command(
     """
     settings = _settings_or_exit(IntrusionSettings, lookahead_s=lookahead_s)
     states = latest_per_id(_load_states(tracks))
-    from airparley.strategic import parse_notices  # here: only intrusions read notices (shapely, pyproj)
+    # here: only intrusions read notices (shapely, pyproj)
+    from airparley.strategic import looks_like_kml, parse_notices, parse_notices_kml
 
-    parsed = parse_notices(read_text(notices))
+    text = read_text(notices)
+    parsed = parse_notices_kml(text) if looks_like_kml(text) else parse_notices(text)
     bad = report_errors(str(notices), parsed.errors)
     if bad and not parsed.notices:
         err_console.print(f"error: {notices}: no valid notice", markup=False)

@@ -21,6 +21,7 @@ import yaml
 from airparley.errors import InvalidInput
 from airparley.sim._model import Scenario
 from airparley.sim._scenario import parse_scenario
+from airparley.strategic import kml_to_geojson, looks_like_kml
 
 __all__ = ["DEFAULT_SCENARIO", "ShippedScenario", "find_scenario", "load_scenario", "shipped_scenarios"]
 
@@ -92,12 +93,21 @@ def _load(file: Traversable, source: str, base: Traversable) -> Scenario:
 
 
 def _geojson_reader(base: Traversable) -> Callable[[str], Any]:
-    """Notices files named in a scenario are read relative to the scenario's folder."""
+    """Notices files named in a scenario are read relative to the scenario's folder, as GeoJSON, or as KML
+    (told apart by content, as ``notice validate`` does) turned into the same GeoJSON by strategic's reader."""
 
     def load_geojson(name: str) -> Any:
         file = base.joinpath(name)
         try:
-            return json.loads(file.read_text(encoding="utf-8"))
+            text = file.read_text(encoding="utf-8")
+            if looks_like_kml(text):
+                read = kml_to_geojson(text)
+                if read.errors:
+                    raise InvalidInput(
+                        "path", f"{file} is not a valid KML notices document: {read.errors[0].describe()}"
+                    )
+                return read.geojson
+            return json.loads(text)
         except FileNotFoundError:
             raise InvalidInput("path", f"no such file {file}") from None
         except (OSError, UnicodeDecodeError) as error:

@@ -242,7 +242,7 @@ def _notices(r: _Reader, value: Any, codes: set[str], load_geojson: Callable[[st
         if isinstance(document, Mapping) and document.get("type") == "Feature":
             document = {"type": "FeatureCollection", "features": [document]}
         if not isinstance(document, Mapping) or document.get("type") != "FeatureCollection":
-            r.error(path, "must be a path to a .geojson file, a GeoJSON Feature or a FeatureCollection")
+            r.error(path, "must be a path to a GeoJSON or KML notices file, a GeoJSON Feature or a FeatureCollection")
             continue
         parsed = parse_notices_data(document)
         for problem in parsed.errors:
