@@ -361,6 +361,9 @@ class Node:
         if skip_scanned_within_s > 0.0:
             recent = time.monotonic() - skip_scanned_within_s
             parties = {p for p in self.view.parties() if p in fresh or self._scanned.get(p, -math.inf) < recent}
+        # Every process scans; only the leader writes what the scans find (here and in scan_tracks until the
+        # next tick): otherwise each process would raise each alert.
+        self.tactical.lead(leader)
         self._scan(now, parties)
         if leader:
             self._step("the non-response watches", lambda tx: self.nonresponse.tick(tx, now))

@@ -69,6 +69,8 @@ async def run_scheduler(node: Node, wake: Wake) -> None:
     cluster = Cluster(node)
     node.keep_states_in_background = True  # kept track states are written beside the ticks (node/_replay.py)
     await run_in_threadpool(cluster.start)
+    # A follower's scans write nothing from its start (the leader writes what they find), not from its first tick.
+    node.tactical.lead(await run_in_threadpool(cluster.leading))
     conninfo = cluster_conninfo(node)
     relay = TrackRelay(node, wake, conninfo) if conninfo is not None else None  # PostgreSQL: many processes
     if relay is not None:

@@ -109,6 +109,24 @@ class TacticalRunner:
         self.minima = minima or PairMinima(self.incidents)
         self._state: dict[str, _PartyState] = {}
         self.live: dict[str, LivePicture] = {}
+        # With several processes on one database every one scans every picture (its /alerts and live picture
+        # need them), each with the same memory of what is raised; only the scheduler's leader writes what the
+        # scans find (alert and intrusion events, incidents), so each is written once. A follower that takes the
+        # lead forgets what it has seen raised (the old leader may have died before writing it) and raises what
+        # is alerting again: an alert may then be raised twice across a takeover, but none is lost.
+        self.recording = True
+
+    def lead(self, leading: bool) -> None:
+        """Whether this process writes what its scans find from now on (see ``recording``)."""
+        if leading and not self.recording:
+            for memory in self._state.values():
+                memory.severities.clear()
+                memory.intrusions = set()
+        self.recording = leading
+
+    def _event(self, tx: Tx, kind: EventKind, party: str, payload: dict[str, Any], now: datetime) -> None:
+        if self.recording:
+            tx.append_event(kind, [party], {party: payload}, now)
 
     def scan(
         self,
@@ -193,15 +211,15 @@ class TacticalRunner:
                 continue  # not alerting, and was not
             before = memory.severities.get(key, 0)
             if alert["severity"] > before:
-                tx.append_event(EventKind.ALERT_RAISED, [party], {party: alert}, now)
+                self._event(tx, EventKind.ALERT_RAISED, party, alert, now)
             if alert["severity"] > 0:
                 memory.severities[key] = alert["severity"]
             elif before:
                 memory.severities.pop(key, None)
-                tx.append_event(EventKind.ALERT_CLEARED, [party], {party: {"a": alert["a"], "b": alert["b"]}}, now)
+                self._event(tx, EventKind.ALERT_CLEARED, party, {"a": alert["a"], "b": alert["b"]}, now)
         for key in [k for k in memory.severities if k not in current]:
             memory.severities.pop(key)
-            tx.append_event(EventKind.ALERT_CLEARED, [party], {party: {"a": {"id": key[0]}, "b": {"id": key[1]}}}, now)
+            self._event(tx, EventKind.ALERT_CLEARED, party, {"a": {"id": key[0]}, "b": {"id": key[1]}}, now)
         return [a for a in current.values() if a is not None and a["severity"] > 0]
 
     def _clear_all(self, tx: Tx, party: str, memory: _PartyState, now: datetime) -> None:
@@ -209,7 +227,7 @@ class TacticalRunner:
             self._close_encounter(tx, party, key, now, memory)
         for key in list(memory.severities):
             memory.severities.pop(key)
-            tx.append_event(EventKind.ALERT_CLEARED, [party], {party: {"a": {"id": key[0]}, "b": {"id": key[1]}}}, now)
+            self._event(tx, EventKind.ALERT_CLEARED, party, {"a": {"id": key[0]}, "b": {"id": key[1]}}, now)
 
     def _encounter(
         self,
@@ -250,6 +268,8 @@ class TacticalRunner:
             track_id: [state_dict(s) for s in trail if since_s <= s.time_s <= now_s]
             for track_id, trail in history.items()
         }
+        if not self.recording:
+            return
         closest_a, closest_b = encounter.closest
         self.records.record(
             tx,
@@ -284,25 +304,15 @@ class TacticalRunner:
             current.add(key)
             if key not in memory.intrusions:
                 row = int(found.track[k])
-                tx.append_event(
-                    EventKind.INTRUSION_DETECTED,
-                    [party],
-                    {
-                        party: {
-                            "track": {
-                                "id": key[0],
-                                "party": str(found.party[k]),
-                                "callsign": str(states.callsign[row]),
-                            },
-                            "notice_id": key[1],
-                            "volume": int(found.volume[k]),
-                            "inside_now": bool(found.entry_s[k] == 0.0),
-                            "entry_s": round(float(found.entry_s[k]), 1),
-                            "entry_time": iso_z_at(float(found.entry_time_s[k])),
-                        }
-                    },
-                    now,
-                )
+                intrusion = {
+                    "track": {"id": key[0], "party": str(found.party[k]), "callsign": str(states.callsign[row])},
+                    "notice_id": key[1],
+                    "volume": int(found.volume[k]),
+                    "inside_now": bool(found.entry_s[k] == 0.0),
+                    "entry_s": round(float(found.entry_s[k]), 1),
+                    "entry_time": iso_z_at(float(found.entry_time_s[k])),
+                }
+                self._event(tx, EventKind.INTRUSION_DETECTED, party, intrusion, now)
         memory.intrusions = current
 
     # -- the live picture --------------------------------------------------------------------------
