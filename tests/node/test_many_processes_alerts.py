@@ -4,13 +4,15 @@ seen by both processes is one event."""
 
 from __future__ import annotations
 
+import signal
 import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from test_many_processes import Served, _client, _head_on, _serve, _setup
+from test_many_processes import Served, _client, _head_on, _leader_pid, _serve, _setup
 from test_many_processes import processes as processes  # the fixture, for this module's test
 
 from airparley.store import Store
@@ -22,12 +24,23 @@ def pg_url(postgres_server: str) -> str:
     return create_database(postgres_server)
 
 
-def test_an_alert_seen_by_both_processes_is_raised_once(pg_url: str, tmp_path: Path, processes: list[Served]) -> None:
-    setup = _setup(pg_url, tmp_path)
+def _sensor(pg_url: str) -> str:
     store = Store.open(pg_url, migrate=False)
     with store.begin() as tx:
-        _, sensor_token = tx.add_officer("USA", "USA radar", "sensor", datetime.now(UTC))
+        _, token = tx.add_officer("USA", "USA radar", "sensor", datetime.now(UTC))
     store.close()
+    return token
+
+
+def _raised(events: list[dict[str, Any]]) -> Counter[frozenset[str]]:
+    return Counter(
+        frozenset((e["data"]["a"]["id"], e["data"]["b"]["id"])) for e in events if e["kind"] == "alert.raised"
+    )
+
+
+def test_an_alert_seen_by_both_processes_is_raised_once(pg_url: str, tmp_path: Path, processes: list[Served]) -> None:
+    setup = _setup(pg_url, tmp_path)
+    sensor_token = _sensor(pg_url)
     a, b = _serve(setup), _serve(setup)
     processes.extend([a, b])
     pair = frozenset(("E1", "SU1"))
@@ -44,7 +57,33 @@ def test_an_alert_seen_by_both_processes_is_raised_once(pg_url: str, tmp_path: P
                 time.sleep(0.05)
         time.sleep(2.5)  # two more ticks of both processes
         events = on_a.get("/api/v1/events", params={"after": 0, "limit": 1000}).json()["events"]
-    raised = Counter(
-        frozenset((e["data"]["a"]["id"], e["data"]["b"]["id"])) for e in events if e["kind"] == "alert.raised"
-    )
-    assert raised == {pair: 1}
+    assert _raised(events) == {pair: 1}
+
+
+def test_an_alert_found_while_the_leader_is_dead_is_raised_by_the_next(
+    pg_url: str, tmp_path: Path, processes: list[Served]
+) -> None:
+    """The follower scans without writing; states it scans between the leader's death and its own takeover
+    raise their alert once it leads (it forgets what it saw raised when it takes the lead)."""
+    setup = _setup(pg_url, tmp_path)
+    sensor_token = _sensor(pg_url)
+    processes.extend([_serve(setup), _serve(setup)])
+    deadline = time.monotonic() + 10
+    while (leader_pid := _leader_pid(pg_url)) is None:
+        assert time.monotonic() < deadline, "no process leads"
+        time.sleep(0.1)
+    leader = next(s for s in processes if s.process.pid == leader_pid)
+    follower = next(s for s in processes if s is not leader)
+    leader.process.send_signal(signal.SIGKILL)
+    leader.process.wait()
+    pair = frozenset(("E2", "SU2"))
+    with _client(follower, sensor_token) as sensor, _client(follower, setup.tokens["USA"]) as usa:
+        assert sensor.post("/api/v1/tracks", json={"states": _head_on("E2", "SU2")}).status_code == 202
+        deadline = time.monotonic() + 15
+        while not _raised(usa.get("/api/v1/events", params={"after": 0, "limit": 1000}).json()["events"]):
+            assert time.monotonic() < deadline, "the alert found before the takeover was never raised"
+            time.sleep(0.1)
+        time.sleep(2.5)  # two more ticks of the new leader
+        events = usa.get("/api/v1/events", params={"after": 0, "limit": 1000}).json()["events"]
+    assert _leader_pid(pg_url) == follower.process.pid
+    assert _raised(events) == {pair: 1}
