@@ -1,9 +1,12 @@
 """A live demo's lag on the event feed (issue 13): every party's desk hears ``simulation.lag`` with the same
-payload, and the demo tells it when it falls behind, as its figure moves, and once when it has caught up."""
+payload, and the demo tells it when it falls behind, as its figure moves, and once when it has caught up; a desk
+that opens mid-lag reads the lag as it stands (``GET /api/v1/simulation/lag``)."""
 
 from __future__ import annotations
 
+import httpx
 from node_support import Running
+from palmyra import usa_strike
 
 from airparley.cli._demo import DeskLag
 from airparley.node import tell_lag
@@ -49,3 +52,33 @@ def test_the_demo_tells_the_desks_when_behind_as_it_moves_and_once_caught_up() -
     desks.see(0.5)  # caught up: told once
     desks.see(0.2)
     assert told == [(6.0, True), (9.4, True), (0.0, False)]
+
+
+def test_the_lag_as_it_stands_is_the_newest_note_for_every_reader(running: Running) -> None:
+    def lag(name: str) -> httpx.Response:
+        return running.desk(name).client.get("/api/v1/simulation/lag")
+
+    never = lag("usa_duty").json()
+    assert never == {"behind_s": 0.0, "lagging": False, "note": "", "seq": None, "time": None}
+    with running.node.write() as tx:
+        tell_lag(tx, running.clock(), 8.04, True, "the demo is 8 s behind")
+    # Other events after the note (read since the last look, not from the start) do not hide it.
+    assert running.desk("usa_duty").client.post("/api/v1/notices", json=usa_strike()).status_code == 201
+    answers = {name: lag(name).json() for name in ("usa_duty", "rus_duty", "tur_observer", "syr_senior")}
+    first = answers["usa_duty"]
+    assert (first["behind_s"], first["lagging"], first["note"]) == (8.0, True, "the demo is 8 s behind")
+    assert isinstance(first["seq"], int)
+    assert first["time"].endswith("Z")
+    assert all(answer == first for answer in answers.values())
+    # A party added after the note reads it too: the lag is the exercise's, not a party's.
+    with running.node.store.begin() as tx:
+        tx.add_party("GBR", "United Kingdom", "en", running.clock())
+        _, token = tx.add_officer("GBR", "GBR duty", "duty", running.clock())
+    late = httpx.get(f"{running.url}/api/v1/simulation/lag", headers={"Authorization": f"Bearer {token}"})
+    assert late.json() == first
+    with running.node.write() as tx:
+        tell_lag(tx, running.clock(), 0.0, False, "the demo has caught up")
+    caught_up = lag("rus_duty").json()
+    assert (caught_up["lagging"], caught_up["behind_s"]) == (False, 0.0)
+    assert caught_up["seq"] > first["seq"]
+    assert lag("usa_sensor").status_code == 403  # who reads the feed reads the lag; a sensor neither

@@ -41,3 +41,28 @@ def test_the_lag_banner_shows_how_far_behind_and_clears_when_caught_up(
     _tell(usa, 0.0, False)
     for tab in (usa, rus):
         tab.page.wait_for_selector("#lag", state="hidden")
+
+
+def test_a_desk_opened_or_reloaded_while_the_demo_lags_shows_the_banner_at_once(
+    new_desk: Callable[..., Desk],
+) -> None:
+    usa = new_desk(1280, 800)
+    _tell(usa, 0.0, False)  # an earlier lag, over: no banner
+    _tell(usa, 17.2, True)  # lagging before the desk opens
+    usa.open("usa_duty")
+    # Shown by the time the desk is ready and live, not at the next note: none comes on the feed.
+    assert usa.page.locator("#lag").is_visible()
+    assert usa.page.get_attribute("#lag", "data-behind") == "17"
+    assert "Simulation running 17 s behind" in usa.page.inner_text("#lag")
+    assert not [frame for frame in usa.frames if "simulation.lag" in frame]
+    # A reload (a new session's start, its feed from the new cursor) shows it again at once.
+    usa.page.reload()
+    usa.page.wait_for_selector("body[data-ready=true]", timeout=10_000)
+    assert usa.page.locator("#lag").is_visible()
+    assert usa.page.get_attribute("#lag", "data-behind") == "17"
+    _tell(usa, 0.0, False)
+    usa.page.wait_for_selector("#lag", state="hidden")
+    # Caught up: a desk opened now shows no banner.
+    rus = new_desk(1280, 800)
+    rus.open("rus_duty")
+    assert rus.page.locator("#lag").is_hidden()

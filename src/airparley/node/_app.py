@@ -35,6 +35,7 @@ from airparley.node._routes_replay import replay_router
 from airparley.node._routes_reports import reports_router
 from airparley.node._routes_tracks import tracks_router
 from airparley.node._scheduler import Wake, run_scheduler
+from airparley.node._simlag import simlag_router
 
 __all__ = ["create_app"]
 
@@ -84,6 +85,7 @@ def create_app(node: Node) -> FastAPI:
         replay_router(node),
         incidents_router(node),
         events_router(node),
+        simlag_router(node),
         reports_router(node),
         federation_router(node),  # feeds, hints, evidence; the puller and pusher run with the app
     )

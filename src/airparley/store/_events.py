@@ -122,5 +122,13 @@ class EventsTx(TxBase):
         )
         return [Event(r.seq, r.created_at, r.kind, list(r.audience), dict(r.payload)) for r in rows]
 
+    def latest_event(self, kind: str, after: int = 0) -> Event | None:
+        """The newest event of ``kind`` with seq > ``after``, or None (``after`` bounds the scan: no index on kind)."""
+        after = self._seq_bound(after)
+        e = t.events.c
+        query = select(t.events).where(e.seq > after, e.kind == kind).order_by(e.seq.desc()).limit(1)
+        r = self.connection.execute(query).first()
+        return None if r is None else Event(r.seq, r.created_at, r.kind, list(r.audience), dict(r.payload))
+
     def last_event_seq(self) -> int:
         return int(self.connection.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one())

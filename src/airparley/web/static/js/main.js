@@ -20,7 +20,7 @@ import { applyTrackEvent, dropStale, renderTracks } from "./tracks.js";
 import { announce, applyAlertEvent, applyFlagEvent, dropStaleAlerts, loadAlerts, renderAlertLines, renderAlerts } from "./alerts.js";
 import { loadFrequencies, renderFrequencyLayer, renderFrequencyList } from "./frequencies.js";
 import { initFilters } from "./filters.js";
-import { applyLag } from "./lag.js";
+import { applyLag, loadLag } from "./lag.js";
 import { audioState, initSound, played, renderMute, sound } from "./sound.js";
 import { applyIncidentEvent, renderIncidents } from "./incidents.js";
 import { fitToActivity, initMapTools, resetMapTools } from "./maptools.js";
@@ -250,6 +250,7 @@ async function startDesk(session) {
   renderAlarm();
   fitToActivity();
   await loadAlerts();
+  await loadLag();
   connect(stillLoggedIn);
   timers.push(setInterval(() => {
     $("#clock").textContent = `${fmtClock(nodeNow())}`;
