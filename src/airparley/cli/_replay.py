@@ -4,7 +4,8 @@ Two ways in. Against a node (``--url``/``AIRPARLEY_URL``, ``--token``/``AIRPARLE
 clients: the token's party, ``GET /api/v1/picture?at=T``; ``--party`` if given must be the token's party (a
 node answers each officer for its own party only). With ``--db``, the node's operator reads the database
 itself, for ``--party``, under the same visibility rules (no other party's private part or states).
-``--json`` prints the whole picture as one JSON line. A refusal exits 2, an unreachable node 1.
+``--trail-s S`` (bound ``trail_s``, 0-300 s, as the route's) also gives each track's kept positions in the S
+seconds before T. ``--json`` prints the whole picture as one JSON line. A refusal exits 2, an unreachable node 1.
 """
 
 from __future__ import annotations
@@ -32,12 +33,24 @@ def replay_command(
         str | None,
         typer.Option("--db", help="Read this node database directly (the node's operator) instead of a node."),
     ] = None,
+    trail_s: Annotated[
+        int,
+        typer.Option(
+            "--trail-s",
+            help="Also each track's kept positions in this many seconds before T (0-300, bound trail_s; 0: none).",
+        ),
+    ] = 0,
     url: Url = DEFAULT_URL,
     token: Token = "",
     as_json: AsJson = False,
 ) -> None:
     """What a party could see at a past moment: its notices, conflicts, messages, cases, tracks and alerts."""
-    picture = _from_db(db, party, at) if db is not None else _from_node(url, token, party, at)
+    from airparley import bounds
+
+    # Checked here, by the node's own parser, before a node or a database is touched: the same bound and the
+    # same words as the route's refusal, in either mode.
+    trail = int(bounds.number(trail_s, "trail_s", "trail_s"))
+    picture = _from_db(db, party, at, trail) if db is not None else _from_node(url, token, party, at, trail)
     if as_json:
         with JsonLinesWriter() as out:
             out.write(picture)
@@ -45,7 +58,7 @@ def replay_command(
     _print(picture)
 
 
-def _from_node(url: str, token: str, party: str | None, at: str) -> dict[str, Any]:
+def _from_node(url: str, token: str, party: str | None, at: str, trail_s: int) -> dict[str, Any]:
     with node_client(url, token) as client:
         if party is not None:
             me = request(client, "GET", "/me")
@@ -56,11 +69,11 @@ def _from_node(url: str, token: str, party: str | None, at: str) -> dict[str, An
                     markup=False,
                 )
                 raise typer.Exit(EXIT_BAD_INPUT)
-        picture: dict[str, Any] = request(client, "GET", "/picture", params={"at": at})
+        picture: dict[str, Any] = request(client, "GET", "/picture", params={"at": at, "trail_s": trail_s})
     return picture
 
 
-def _from_db(db: str, party: str | None, at: str) -> dict[str, Any]:
+def _from_db(db: str, party: str | None, at: str, trail_s: int) -> dict[str, Any]:
     from airparley import bounds
     from airparley.cli._node import open_store
     from airparley.errors import InvalidInput
@@ -83,7 +96,7 @@ def _from_db(db: str, party: str | None, at: str) -> dict[str, Any]:
         replay = ReplayService(
             store, lambda: datetime.now(UTC), settings.track_keep_s, lambda: stale_s, AlertingSettings
         )
-        return replay.picture_of(code, replay.parse_at(at))
+        return replay.picture_of(code, replay.parse_at(at), trail_s)
     finally:
         store.close()
 
@@ -118,8 +131,12 @@ def _print(picture: dict[str, Any]) -> None:
     out_console.print(f"cases: {len(picture['cases'])}", markup=False)
     for case in picture["cases"]:
         out_console.print(f"  {case['case']['case_id']} {case['case']['state']}", markup=False)
-    table = Table("track", "party", "callsign", "lat", "lon", "FL", "GS kt", "TRK", "alert", "shared by")
+    trails: dict[str, list[list[float]]] = picture.get("trails") or {}
+    columns = ["track", "party", "callsign", "lat", "lon", "FL", "GS kt", "TRK", "alert", "shared by"]
+    table = Table(*columns, *(["trail"] if trails else []))
     for track in picture["tracks"]:
+        trail = trails.get(track["id"], [])
+        more = [str(len(trail)) if trail else "-"] if trails else []
         table.add_row(
             track["id"],
             track["party"],
@@ -131,9 +148,18 @@ def _print(picture: dict[str, Any]) -> None:
             f"{track['trk_deg']:03.0f}",
             str(track.get("severity", 0)),
             track.get("shared_by") or "-",
+            *more,
         )
     out_console.print(table)
     out_console.print(f"{len(picture['tracks'])} track(s), {len(picture['alerts'])} alert(s)", markup=False)
+    # A trail may hold a position a second for five minutes: its ends say where and when it ran, --json has all.
+    for track_id, trail in trails.items():
+        (first_lat, first_lon, first_s), (last_lat, last_lon, last_s) = trail[0], trail[-1]
+        out_console.print(
+            f"  trail {track_id}: {len(trail)} position(s), {_clock(first_s)} {first_lat:.4f} {first_lon:.4f}"
+            f" -> {_clock(last_s)} {last_lat:.4f} {last_lon:.4f}",
+            markup=False,
+        )
     for alert in picture["alerts"]:
         out_console.print(
             f"  {alert['level_name']}: {alert['a']['id']} x {alert['b']['id']}"
@@ -146,3 +172,8 @@ def _print(picture: dict[str, Any]) -> None:
         )
     else:
         out_console.print(f"track states kept since {picture['tracks_kept_since']}", markup=False)
+
+
+def _clock(time_s: float) -> str:
+    """A kept position's time (POSIX seconds) as the time of day, UTC: a trail spans at most five minutes."""
+    return datetime.fromtimestamp(time_s, UTC).strftime("%H:%M:%SZ")
