@@ -16,7 +16,7 @@ own schemas are ``schemas/notices.schema.json``, docs/agreements.md and docs/led
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
@@ -60,6 +60,37 @@ class View(BaseModel):
 
 
 Object = dict[str, Any]
+
+
+# -- GeoJSON geometries (WGS84 degrees, [lon, lat]) ------------------------------------------------------
+Position = list[float]
+
+
+class PointGeometry(View):
+    type: Literal["Point"]
+    coordinates: Position
+
+
+class LineStringGeometry(View):
+    type: Literal["LineString"]
+    coordinates: list[Position]
+
+
+class PolygonGeometry(View):
+    type: Literal["Polygon"]
+    coordinates: list[list[Position]] = Field(description="Rings: the exterior, then any holes.")
+
+
+class MultiPolygonGeometry(View):
+    type: Literal["MultiPolygon"]
+    coordinates: list[list[list[Position]]]
+
+
+#: A volume's footprint: a polygon (circles, corridors and orbits are written as polygons too), or the point or
+#: line a circle or an orbit is drawn from.
+Geometry = Annotated[
+    PointGeometry | LineStringGeometry | PolygonGeometry | MultiPolygonGeometry, Field(discriminator="type")
+]
 
 
 # -- parties and officers -------------------------------------------------------------------------------
@@ -187,7 +218,7 @@ class NoticeProperties(View):
 
 class NoticeFeature(View):
     type: str = Field(description='"Feature"')
-    geometry: Object = Field(description="A GeoJSON geometry (WGS84 degrees).")
+    geometry: Geometry = Field(description="A GeoJSON geometry (WGS84 degrees).")
     properties: NoticeProperties
 
 
@@ -224,7 +255,7 @@ class Buffers(View):
 
 
 class Overlap(View):
-    footprint: Object = Field(description="A GeoJSON geometry: where the two notices' buffered volumes meet.")
+    footprint: Geometry = Field(description="A GeoJSON geometry: where the two notices' buffered volumes meet.")
     lower_ft: float
     upper_ft: float
     start: str
@@ -234,8 +265,8 @@ class Overlap(View):
 class VolumePair(View):
     own_volume: int
     other_volume: int
-    own_footprint: Object | None = None
-    other_footprint: Object | None = None
+    own_footprint: Geometry | None = None
+    other_footprint: Geometry | None = None
     lower_ft: float
     upper_ft: float
     start: str
@@ -251,7 +282,9 @@ class BuffersFrom(View):
 
 class ConflictCleared(View):
     id: str
-    because: Any = Field(description='The notice version that cleared it, or "agreement".')
+    because: NoticeRef | Literal["agreement"] = Field(
+        description='The notice version that cleared it, or "agreement" (an agreement\'s buffers did).'
+    )
 
 
 class Conflict(View):
@@ -287,13 +320,33 @@ class Receipt(View):
     escalated_at: str | None = None
 
 
+class PhraseContent(View):
+    template: str = Field(description="A phrase id of the catalogue (GET /phrases).")
+    params: Object = Field(
+        description="The phrase's parameters by name; each phrase declares its own (GET /phrases: its params)."
+    )
+
+
+class TextContent(View):
+    text: str
+    language: str
+    untranslated: bool = Field(description="Always true: free text is shown as written.")
+
+
+class Reference(View):
+    kind: str = Field(description="notice, conflict, case, track, ...")
+    id: str
+
+
 class Message(View):
     message_id: str
     author: Actor
     recipients: list[str]
-    content: Object = Field(description="A phrase (template and params) or free text (text and language).")
+    content: PhraseContent | TextContent = Field(
+        description="A phrase (template and params) or free text (text and language)."
+    )
     urgency: str
-    references: list[Object] = []
+    references: list[Reference] = []
     created_at: str
     receipts: list[Receipt]
 
@@ -305,11 +358,81 @@ class Rendered(View):
     untranslated: bool
 
 
+class MessageEscalation(View):
+    message_id: str
+    party: str = Field(description="The party whose desk did not acknowledge.")
+    due_at: str
+    escalated_at: str
+    tier: str = Field(description="The tier it was escalated to (senior).")
+
+
 class MessageView(View):
     message: Message
     rendered: Rendered
     rings: list[str] | None = Field(default=None, description="message.ring: when it rang.")
-    escalation: Object | None = Field(default=None, description="message.escalated: to whom and when.")
+    escalation: MessageEscalation | None = Field(default=None, description="message.escalated: to whom and when.")
+
+
+# -- the terms a case's proposal puts forward (hotline/_proposals.py), told apart by kind -------------------
+class ShiftTimeTerms(View):
+    kind: Literal["shift_time"]
+    party: str
+    minutes: int
+
+
+class AltitudeSplitTerms(View):
+    kind: Literal["altitude_split"]
+    at_ft: int
+    above: str
+    below: str
+
+
+class RerouteTerms(View):
+    kind: Literal["reroute"]
+    party: str
+    geometry: PolygonGeometry | MultiPolygonGeometry = Field(description="The party's new footprint.")
+
+
+class YieldTerms(View):
+    kind: Literal["yield"]
+    party: str
+
+
+class TimeSlot(View):
+    party: str
+    start: str
+    end: str
+
+
+class TimeShareTerms(View):
+    kind: Literal["time_share"]
+    slots: list[TimeSlot]
+
+
+ProposalTerms = Annotated[
+    ShiftTimeTerms | AltitudeSplitTerms | RerouteTerms | YieldTerms | TimeShareTerms, Field(discriminator="kind")
+]
+
+
+class Proposal(View):
+    terms: ProposalTerms
+    proposed_by: Actor
+    proposed_at: str
+    text: str = Field(description="The proposer's explanation, shown untranslated.")
+
+
+class Obligation(View):
+    party: str
+    revision: str = Field(description="What the party must revise.")
+
+
+class CaseAgreement(View):
+    """An accepted proposal: who accepted it, when, and what each obliged party must revise."""
+
+    proposal: Proposal
+    accepted_by: Actor
+    agreed_at: str
+    obligations: list[Obligation]
 
 
 class CaseHistoryItem(View):
@@ -317,28 +440,52 @@ class CaseHistoryItem(View):
     actor: Actor | None
     at: str
     state: str
-    proposal: Object | None = None
+    proposal: Proposal | None = None
     note: str | None = None
+
+
+class ConflictSubject(View):
+    kind: Literal["conflict"]
+    conflict_id: str
+
+
+class ContentionSubject(View):
+    kind: Literal["contention"]
+    reason: str
+
+
+CaseSubject = Annotated[ConflictSubject | ContentionSubject, Field(discriminator="kind")]
 
 
 class Case(View):
     case_id: str
     parties: list[str]
-    subject: Object = Field(description="A conflict (kind, conflict_id) or a contention with a party.")
+    subject: CaseSubject = Field(description="A conflict (kind, conflict_id) or a contention with a party.")
     urgent: bool
     state: str
     deadline: str | None
-    proposal: Object | None
-    agreement: Object | None
+    proposal: Proposal | None
+    agreement: CaseAgreement | None
     escalated_at: str | None
     history: list[CaseHistoryItem]
+
+
+class CaseEscalation(View):
+    case_id: str
+    parties: list[str]
+    cause: str = Field(description="Why: a missed deadline, or an officer's request.")
+    escalated_at: str
+    deadline: str
+    missed_deadline: str | None = None
+    requested_by: Actor | None = None
+    tier: str | None = None
 
 
 class CaseView(View):
     case: Case
     awaiting: list[str] = Field(description="The parties whose move it is.")
     permitted: list[str] | None = Field(default=None, description="The moves the reader may make.")
-    escalation: Object | None = Field(default=None, description="case.escalated: tier, parties, when.")
+    escalation: CaseEscalation | None = Field(default=None, description="case.escalated: tier, parties, when.")
 
 
 class CaseReport(View):

@@ -54,9 +54,15 @@ class TrackState(View):
     shared_by: str | None = Field(default=None, description="The party that shared it, if not the reader's own.")
 
 
+class RejectedState(View):
+    index: int = Field(description="Its place in the posted states, from 0.")
+    field: str
+    reason: str
+
+
 class AcceptedTracks(View):
     accepted: int
-    rejected: list[Object] = Field(description="Each refused state: its index, field and reason.")
+    rejected: list[RejectedState] = Field(description="Each refused state: its index, field and reason.")
 
 
 class SharedTrack(View):
@@ -137,6 +143,12 @@ class StateAt(View):
     trk_deg: float
 
 
+class FlagEscalation(View):
+    tier: str
+    parties: list[str] = Field(description="The calling party and the aircraft's owner.")
+    escalated_at: str | None
+
+
 class Flag(View):
     track: SharedTrack
     message_id: str
@@ -150,7 +162,7 @@ class Flag(View):
     now: StateAt | None = None
     reason: str | None = None
     escalated_to: str | None = None
-    escalation: Object | None = None
+    escalation: FlagEscalation | None = None
     entry: EntryRef | None = None
 
 
@@ -172,6 +184,19 @@ class Thresholds(View):
     vertical_ft: float
 
 
+class IncidentDisclosure(View):
+    """A signed disclosure act (the body of its ``incident.disclosed`` ledger entry, and the entry)."""
+
+    incident_id: str
+    recorded: EntryRef | None = Field(description="The entry that recorded the incident (null: none signed).")
+    to: list[str]
+    case_id: str | None
+    trails_sha256: str
+    disclosed_by: str = Field(description="The disclosing officer's id.")
+    disclosed_at: str
+    entry: EntryRef
+
+
 class Incident(View):
     incident_id: str
     party: str
@@ -185,15 +210,19 @@ class Incident(View):
     trails_sha256: str | None = None
     fields: list[str] | None = None
     fields_from: str | None = None
-    shared: Object | None = Field(default=None, description="What the signed entry shared.")
+    # Free-form on purpose: the signed entry's body holds the fields the parties' agreement in force chose to
+    # share (``fields``, ``fields_from``; docs/agreements.md incident_fields), so its keys vary by agreement.
+    shared: Object | None = Field(
+        default=None, description="What the signed entry shared: the agreed fields (see fields), by name."
+    )
     entry: EntryRef | None = None
     recorded_at: str | None = None
-    disclosures: list[Object] | None = None
+    disclosures: list[IncidentDisclosure] | None = None
 
 
 class IncidentDisclosed(View):
     incident: Incident = Field(description="The record as the disclosing party now reads it.")
-    disclosure: Object = Field(description="The signed disclosure: to whom, what, when.")
+    disclosure: IncidentDisclosure = Field(description="The signed disclosure: to whom, what, when.")
 
 
 class DisclosureItem(View):
