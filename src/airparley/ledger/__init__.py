@@ -19,9 +19,11 @@ from airparley.ledger._entries import FIRST_SEQ, PARTY_CODE, Entry, Kind, append
 from airparley.ledger._export import Line, ReportFile, export, parse_export, parse_report_file, split_export
 from airparley.ledger._keys import (
     FINGERPRINT_HEX,
+    KeyInForce,
     KeyMismatch,
     KeySource,
     KeyTrust,
+    Rotation,
     TrustedKey,
     fingerprint,
     generate_key,
@@ -30,6 +32,7 @@ from airparley.ledger._keys import (
     private_key_to_pem,
     public_key_from_text,
     public_key_to_text,
+    trust_path,
 )
 from airparley.ledger._proof import (
     Anchor,
@@ -68,6 +71,7 @@ __all__ = [
     "ExtractCheck",
     "ExtractFile",
     "Inclusion",
+    "KeyInForce",
     "KeyMismatch",
     "KeySource",
     "KeyTrust",
@@ -77,6 +81,7 @@ __all__ = [
     "PublicKeys",
     "Report",
     "ReportFile",
+    "Rotation",
     "TrustedKey",
     "append",
     "check",
@@ -99,6 +104,7 @@ __all__ = [
     "public_key_to_text",
     "read_extract",
     "split_export",
+    "trust_path",
     "verify",
     "verify_export",
     "verify_extract",

@@ -11,6 +11,11 @@ keys the auditor got from somewhere other than the document under test (a keys f
 and an embedded key is used only when the caller says so explicitly (``trust_embedded``), for a check of
 internal consistency. ``pin_keys`` makes that decision once, as a value (``KeyTrust``) the caller can print:
 every key used, its ``fingerprint`` and where it came from.
+
+Rotation (issue 14): only a party's *first* key is pinned. A ``key.rotated`` entry signed by the key in force
+hands the feed to the key it announces, and a verifier that followed one records it as a ``Rotation``;
+``trust_path`` turns the pinned key and the rotations followed into the chain of keys (``KeyInForce``) a
+verifier prints: ``pinned``, then ``rotated from <fingerprint> at <party> seq N`` for each key after it.
 """
 
 from __future__ import annotations
@@ -29,9 +34,11 @@ from airparley.ledger._canonical import HEX_SIGNATURE
 
 __all__ = [
     "FINGERPRINT_HEX",
+    "KeyInForce",
     "KeyMismatch",
     "KeySource",
     "KeyTrust",
+    "Rotation",
     "TrustedKey",
     "fingerprint",
     "generate_key",
@@ -43,6 +50,7 @@ __all__ = [
     "same_key",
     "sign",
     "signature_valid",
+    "trust_path",
 ]
 
 
@@ -258,3 +266,59 @@ def pin_keys(
     return KeyTrust(
         trusted=tuple(chosen[party] for party in sorted(chosen)), mismatches=tuple(mismatches), refused=tuple(refused)
     )
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """A ``key.rotated`` entry a verifier followed: ``party``'s entry ``seq`` (hash ``hash``, at ``where`` in the
+    input: ``line N``, ``entry N``), signed by ``old_key``, the key in force before it (pinned, or itself rotated
+    to), so ``new_key`` signs the feed from seq + 1 on. Keys as 64 lowercase hex."""
+
+    party: str
+    seq: int
+    hash: str
+    old_key: str
+    new_key: str
+    where: str
+
+    def describe(self) -> str:
+        """``rotated from <old fingerprint> at USA seq 3``."""
+        return f"rotated from {fingerprint(self.old_key)} at {self.party} seq {self.seq}"
+
+
+@dataclass(frozen=True)
+class KeyInForce:
+    """One key that verified a party's entries and why the verifier trusts it: ``rotation`` is ``None`` for the
+    pinned (or, when told, embedded) first key ``root``, else the followed rotation that announced this key."""
+
+    party: str
+    public_key: str
+    root: TrustedKey
+    rotation: Rotation | None
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_key)
+
+    @property
+    def trust(self) -> str:
+        """``pinned``, ``embedded (NOT pinned)``, or ``rotated from <fingerprint> at <party> seq N``."""
+        if self.rotation is not None:
+            return self.rotation.describe()
+        return "pinned" if self.root.pinned else "embedded (NOT pinned)"
+
+    def describe(self) -> str:
+        """What a verifier prints after the fingerprint: where a first key came from and that it is pinned, or the
+        rotation (and where it is in the input) for a later key."""
+        if self.rotation is None:
+            return self.root.describe() if not self.root.pinned else f"{self.root.describe()} (pinned)"
+        return f"{self.rotation.describe()} ({self.rotation.where})"
+
+
+def trust_path(root: TrustedKey, rotations: Iterable[Rotation]) -> tuple[KeyInForce, ...]:
+    """The keys of ``root.party`` a verifier used, in order: the first key, then one per rotation it followed
+    (``rotations`` of other parties are skipped)."""
+    path = [KeyInForce(root.party, root.public_key, root, None)]
+    for rotation in sorted((r for r in rotations if r.party == root.party), key=lambda r: r.seq):
+        path.append(KeyInForce(root.party, rotation.new_key, root, rotation))
+    return tuple(path)

@@ -36,11 +36,13 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from airparley.errors import ChainBroken, Equivocation, InvalidInput, LedgerError, SignatureInvalid
-from airparley.ledger._entries import Entry, format_time
+from airparley.ledger._entries import Entry, Kind, format_time, key_after
 from airparley.ledger._export import Line, split_export
-from airparley.ledger._keys import fingerprint, public_key_from_text, signature_valid
-from airparley.ledger._verify import DEFAULT_CLOCK_SKEW, Problem, PublicKeys, Report
+from airparley.ledger._keys import Rotation, public_key_from_text, public_key_to_text, signature_valid
+from airparley.ledger._verify import DEFAULT_CLOCK_SKEW, Problem, PublicKeys, Report, signature_problem
 
 __all__ = [
     "Anchor",
@@ -135,34 +137,79 @@ def extract(ledger: Iterable[Entry], subjects: Iterable[Entry], *, witnesses: Co
             raise InvalidInput(f"subjects[{index}]", f"{subject.party}#{subject.seq} is not an entry of this ledger")
     candidates = _witnesses(entries, by_hash, witnesses)
     held: set[Entry] = set(chosen)
-    proofs: list[Inclusion] = []
+    proofs: dict[Entry, Inclusion] = {}
     for subject in chosen:
-        feed = feeds[subject.party]
-        best: tuple[int, int, Inclusion] | None = None
-        added = 0  # entries of the path so far that the extract does not hold yet
-        path: list[Entry] = []
-        seq = subject.seq
-        while True:
-            if best is not None and added >= best[0]:
-                break  # a longer path cannot add fewer entries
-            for witness in sorted(candidates[subject.party].get(seq, []), key=lambda w: (w not in held, w.time)):
+        proofs[subject] = _inclusion(feeds[subject.party], subject, subject.seq, candidates[subject.party], held)
+    _cover_rotations(feeds, proofs, candidates, held)
+    return Extract(tuple(proofs), tuple(proofs.values()))
+
+
+def _inclusion(
+    feed: Mapping[int, Entry], subject: Entry, reach: int, candidates: Mapping[int, list[Entry]], held: set[Entry]
+) -> Inclusion:
+    """The cheapest proof of ``subject`` whose path reaches at least seq ``reach``; adds its entries to ``held``."""
+    best: tuple[int, int, Inclusion] | None = None
+    added = 0  # entries of the path so far that the extract does not hold yet
+    path: list[Entry] = []
+    seq = subject.seq
+    while True:
+        if best is not None and added >= best[0]:
+            break  # a longer path cannot add fewer entries
+        if seq >= reach:
+            for witness in sorted(candidates.get(seq, []), key=lambda w: (w not in held, w.time)):
                 cost = added + (0 if witness in held else 1)
                 if best is None or cost < best[0]:
                     best = (cost, seq, Inclusion(subject, tuple(path), witness))
-            following = feed.get(seq + 1)
-            if following is None or following.prev != feed[seq].hash:
-                break
-            seq += 1
-            path.append(following)
-            added += following not in held
-        # Unacknowledged: the entry alone. A path to the party's own newest entry would prove only order within
-        # its feed, and would disclose every later entry of that party.
-        proof = best[2] if best is not None else Inclusion(subject, (), None)
-        held.update(proof.path)
-        if proof.witness is not None:
-            held.add(proof.witness)
-        proofs.append(proof)
-    return Extract(tuple(chosen), tuple(proofs))
+        following = feed.get(seq + 1)
+        if following is None or following.prev != feed[seq].hash:
+            break
+        seq += 1
+        path.append(following)
+        added += following not in held
+    # Unacknowledged: the entry alone (or its path to ``reach``). A path to the party's own newest entry would
+    # prove only order within its feed, and would disclose every later entry of that party.
+    unwitnessed = Inclusion(subject, tuple(e for e in path if e.seq <= reach), None)
+    proof = best[2] if best is not None else unwitnessed
+    held.update(proof.path)
+    if proof.witness is not None:
+        held.add(proof.witness)
+    return proof
+
+
+def _cover_rotations(
+    feeds: Mapping[str, Mapping[int, Entry]],
+    proofs: dict[Entry, Inclusion],
+    candidates: Mapping[str, Mapping[int, list[Entry]]],
+    held: set[Entry],
+) -> None:
+    """Make every entry the extract holds verifiable under its party's first key alone (``_signed_runs``).
+
+    An entry after a ``key.rotated`` entry is signed by the key the rotation announced, which a verifier trusts
+    only on the chain after the rotation. So for each party whose held entries reach past its first rotation,
+    that rotation becomes a subject whose proof's path runs through the party's newest held entry: every later
+    rotation, and every held entry after the first, is then on one hash chain from it. A witness the new proof
+    adds may reach past another party's rotation in turn; the loop runs until nothing changes (each party's
+    reach only grows, bounded by its feed)."""
+    while True:
+        changed = False
+        newest: dict[str, int] = {}
+        for entry in held:
+            newest[entry.party] = max(newest.get(entry.party, entry.seq), entry.seq)
+        for party, reach in sorted(newest.items()):
+            feed = feeds[party]
+            first = next(
+                (feed[seq] for seq in sorted(feed) if seq < reach and feed[seq].kind is Kind.KEY_ROTATED), None
+            )
+            if first is None:
+                continue
+            current = proofs.get(first)
+            if current is not None and current.anchor.seq >= reach:
+                continue
+            proofs[first] = _inclusion(feed, first, reach, candidates.get(party, {}), held)
+            held.add(first)
+            changed = True
+        if not changed:
+            return
 
 
 @dataclass(frozen=True)
@@ -289,6 +336,7 @@ def check_extract(
 
     seen_hash: dict[str, int] = {}
     unkeyed: set[str] = set()
+    by_party: dict[str, list[tuple[int, Entry]]] = defaultdict(list)
     for line in lines:
         if isinstance(line.content, InvalidInput):
             problems.append(Problem(line.number, f"entry {line.number}", line.party, line.seq, line.content))
@@ -301,8 +349,7 @@ def check_extract(
             )
             continue
         seen_hash[entry.hash] = line.number
-        key = keys.get(entry.party)
-        if key is None:
+        if entry.party not in keys:
             if entry.party not in unkeyed:
                 unkeyed.add(entry.party)
                 report(
@@ -312,18 +359,10 @@ def check_extract(
                     ),
                 )
             continue
-        if not signature_valid(key, entry.signed_bytes, entry.sig):
-            report(
-                line.number,
-                SignatureInvalid(
-                    f"signature does not verify under {entry.party}'s key in force"
-                    f" (fingerprint {fingerprint(key)}) [{where}]",
-                    entry.party,
-                    entry.seq,
-                ),
-            )
-            continue
-        held[line.number] = entry
+        by_party[entry.party].append((line.number, entry))
+    rotations: list[Rotation] = []
+    for party, candidates in by_party.items():
+        held.update(_signed_runs(party, candidates, keys[party], report, rotations))
 
     by_seq: dict[tuple[str, int], int] = {}
     for number, entry in sorted(held.items()):
@@ -376,8 +415,80 @@ def check_extract(
         entry = line.content
         if entry.party not in heads or entry.seq > heads[entry.party].seq:
             heads[entry.party] = entry
-    result = Report(checked=len(lines), problems=tuple(problems), heads=MappingProxyType(dict(sorted(heads.items()))))
+    rotations.sort(key=lambda rotation: (rotation.party, rotation.seq))
+    result = Report(
+        checked=len(lines),
+        problems=tuple(problems),
+        heads=MappingProxyType(dict(sorted(heads.items()))),
+        rotations=tuple(rotations),
+    )
     return ExtractCheck(result, tuple(anchors) if result.ok else ())
+
+
+def _signed_runs(
+    party: str,
+    candidates: list[tuple[int, Entry]],
+    first_key: Ed25519PublicKey,
+    report: Any,
+    rotations: list[Rotation],
+) -> dict[int, Entry]:
+    """The entries of ``party`` (by number) whose signature verifies under the key in force at them, following
+    the party's ``key.rotated`` entries; reports the others, saying why.
+
+    An extract holds runs of a feed (entries linked by ``prev``), not the feed from its start. The key in force
+    at an entry is known only along a run: the pinned first key where no rotation the extract holds comes
+    before the run, then after each rotation signed by the key in force the key it announces. A run that starts
+    after a followed rotation is not shown to lie on the chain after it (the entries between are missing), so
+    no key of the party can be trusted there: its entries are refused, each naming the rotation.
+    """
+    by_link = {(entry.seq, entry.hash): number for number, entry in sorted(candidates, reverse=True)}
+    key_for_next: dict[int, Ed25519PublicKey | None] = {}
+    signed: dict[int, Entry] = {}
+    followed: list[Entry] = []
+    announced: list[tuple[Entry, Ed25519PublicKey | None]] = []
+    unsigned: list[tuple[int, Entry, Ed25519PublicKey | None]] = []
+    for number, entry in sorted(candidates, key=lambda c: (c[1].seq, c[0])):
+        predecessor = by_link.get((entry.seq - 1, entry.prev))
+        signer: Ed25519PublicKey | None
+        if predecessor is not None:
+            signer = key_for_next[predecessor]
+        elif any(rotation.seq < entry.seq for rotation in followed):
+            signer = None
+        else:
+            signer = first_key
+        key_for_next[number] = signer
+        if signer is None or not signature_valid(signer, entry.signed_bytes, entry.sig):
+            if entry.kind is Kind.KEY_ROTATED:
+                announced.append((entry, None))
+            unsigned.append((number, entry, signer))
+            continue
+        signed[number] = entry
+        if entry.kind is Kind.KEY_ROTATED:
+            new_key = key_after(entry, signer)
+            key_for_next[number] = new_key
+            followed.append(entry)
+            announced.append((entry, signer))
+            rotations.append(
+                Rotation(
+                    party,
+                    entry.seq,
+                    entry.hash,
+                    public_key_to_text(signer),
+                    public_key_to_text(new_key),
+                    f"entry {number}",
+                )
+            )
+    detached = "is not chained to it in this extract (no hash path from the rotation to the entry)"
+    for number, entry, signer in unsigned:
+        reason = signature_problem(entry, signer, announced, detached)
+        if signer is None and not reason.startswith("signed by"):
+            after = max(rotation.seq for rotation in followed if rotation.seq < entry.seq)
+            reason = (
+                f"{reason}: it comes after {party}#{after} (key.rotated) but the extract holds no hash path from"
+                " that rotation to it"
+            )
+        report(number, SignatureInvalid(f"{reason} [entry {number}]", party, entry.seq))
+    return signed
 
 
 def _check_proof(

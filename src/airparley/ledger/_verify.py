@@ -3,6 +3,12 @@
 ``check`` collects every problem into a ``Report`` (the first bad entry is ``report.first``); ``verify`` raises
 the first problem's error or returns ``None``. Entries may come in any order and interleave parties: they
 are grouped by party and walked in seq order, and a problem is located by the position it had in the input.
+
+Keys: each party's first key is given (pinned by the caller); a ``key.rotated`` entry that verifies under the
+key in force hands the feed to the key it announces for the entries after it, and is recorded in
+``Report.rotations`` (the trust path a verifier prints). An entry that does not verify is checked against
+the party's other keys to say why: signed by a rotated-to key before its rotation, by a key announced by a
+rotation that is itself not signed by the key in force, or by a key a rotation superseded.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from airparley.errors import ChainBroken, Equivocation, InvalidInput, LedgerErro
 from airparley.ledger._canonical import GENESIS
 from airparley.ledger._entries import FIRST_SEQ, Entry, Kind, format_time, key_after
 from airparley.ledger._export import Line, split_export
-from airparley.ledger._keys import fingerprint, public_key_from_text, signature_valid
+from airparley.ledger._keys import Rotation, fingerprint, public_key_from_text, public_key_to_text, signature_valid
 
 __all__ = [
     "DEFAULT_CLOCK_SKEW",
@@ -71,12 +77,14 @@ class Report:
     """Everything found in a set of feeds; ``ok`` when nothing was.
 
     ``problems`` are in input order (by ``position``, then in the order the rules run), so ``first`` is the
-    first bad entry of the input. ``heads`` maps each party to its entry with the highest seq.
+    first bad entry of the input. ``heads`` maps each party to its entry with the highest seq. ``rotations``
+    are the ``key.rotated`` entries followed (signed by the key in force before them), by party and seq.
     """
 
     checked: int
     problems: tuple[Problem, ...]
     heads: Mapping[str, Entry]
+    rotations: tuple[Rotation, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -133,20 +141,70 @@ def _short(digest: str) -> str:
     return digest[:16] + "…"
 
 
+def signature_problem(
+    entry: Entry,
+    expected: Ed25519PublicKey | None,
+    rotations: Sequence[tuple[Entry, Ed25519PublicKey | None]],
+    detached: str = "is not on the hash chain before it",
+) -> str:
+    """Why ``entry`` does not verify under ``expected`` (its party's key in force; ``None`` when the verifier
+    cannot tell it), reading the party's ``key.rotated`` entries the verifier holds: each with the key that
+    signed it validly, or ``None`` if none did. ``detached`` ends the reason when the entry is signed by a key
+    a followed rotation before it announced yet is not chained to it (an extract without the path between).
+    Run only on a failure: it tries every key the party's rotations name."""
+    party = entry.party
+    for rotation, signer in sorted(rotations, key=lambda item: item[0].seq):
+        if rotation == entry:
+            continue  # a rotation signed by the key it announces proves nothing: said below
+        announced = public_key_from_text(rotation.body["public_key"], "body.public_key")
+        if not _verifies(announced, entry):
+            continue
+        name = f"{party}#{rotation.seq}"
+        printed = fingerprint(announced)
+        if signer is None:
+            return (
+                f"signed by the key {printed} that {name} announces, but that key.rotated entry is not signed by"
+                f" {party}'s key in force before it, so the key it announces is not trusted"
+            )
+        if rotation.seq >= entry.seq:
+            return (
+                f"signed by the key {printed} that {name} announces, before that rotation: a new key signs only"
+                " the entries after its key.rotated entry"
+            )
+        return f"signed by the key {printed} that {name} announces, but {name} {detached}"
+    for rotation, signer in rotations:
+        if signer is not None and rotation.seq < entry.seq and _verifies(signer, entry):
+            return (
+                f"signed by {party}'s superseded key {fingerprint(signer)}, which {party}#{rotation.seq}"
+                " (key.rotated) replaced"
+            )
+    if expected is None:
+        return f"signature does not verify under any key of {party} this verifier can trust at this entry"
+    reason = f"signature does not verify under {party}'s key in force (fingerprint {fingerprint(expected)})"
+    if entry.kind is Kind.KEY_ROTATED:
+        reason += ": a key.rotated entry is followed only when signed by the key it replaces"
+    return reason
+
+
 def _check_feed(
     party: str,
     items: list[_Item],
     genesis_key: Ed25519PublicKey,
     report: _Report,
     progress: Callable[[int], None] | None = None,
+    rotations: list[Rotation] | None = None,
 ) -> set[str]:
     """Walk one party's entries in seq order; returns the hashes of the entries whose signature verifies.
-    ``progress(n)`` hears every :data:`PROGRESS_EVERY` entries walked that ``n`` more were."""
+    ``progress(n)`` hears every :data:`PROGRESS_EVERY` entries walked that ``n`` more were; ``rotations``
+    gets each ``key.rotated`` entry followed."""
     by_seq: dict[int, list[_Item]] = defaultdict(list)
     # ``items`` are in input order (``_check`` builds them so), so each seq's group is too.
     for item in items:
         by_seq[item.entry.seq].append(item)
     valid: set[str] = set()
+    # Reported after the walk, when every rotation of the feed is known: the reason reads them all.
+    unsigned: list[tuple[_Item, Ed25519PublicKey]] = []
+    announced: list[tuple[Entry, Ed25519PublicKey | None]] = []
     # The key in force after each entry, so a rotation changes the key for exactly the entries that follow it.
     key_for_next: dict[str, Ed25519PublicKey] = {}
     last_key = genesis_key
@@ -210,18 +268,28 @@ def _check_feed(
                     )
             if _verifies(signer, entry):
                 valid.add(entry.hash)
-                key_for_next[entry.hash] = key_after(entry, signer) if entry.kind is Kind.KEY_ROTATED else signer
+                if entry.kind is Kind.KEY_ROTATED:
+                    new_key = key_after(entry, signer)
+                    key_for_next[entry.hash] = new_key
+                    announced.append((entry, signer))
+                    if rotations is not None:
+                        rotations.append(
+                            Rotation(
+                                party,
+                                seq,
+                                entry.hash,
+                                public_key_to_text(signer),
+                                public_key_to_text(new_key),
+                                item.where,
+                            )
+                        )
+                else:
+                    key_for_next[entry.hash] = signer
             else:
                 key_for_next[entry.hash] = signer
-                report(
-                    item,
-                    SignatureInvalid(
-                        f"signature does not verify under {party}'s key in force"
-                        f" (fingerprint {fingerprint(signer)}) [{item.where}]",
-                        party,
-                        seq,
-                    ),
-                )
+                if entry.kind is Kind.KEY_ROTATED:
+                    announced.append((entry, None))
+                unsigned.append((item, signer))
         if len(group) == 1:
             signed = group if group[0].entry.hash in valid else []
         else:
@@ -244,6 +312,9 @@ def _check_feed(
         previous_seq = seq
     if progress is not None and walked:
         progress(walked)
+    for item, signer in unsigned:
+        reason = signature_problem(item.entry, signer, announced)
+        report(item, SignatureInvalid(f"{reason} [{item.where}]", party, item.entry.seq))
     return valid
 
 
@@ -352,6 +423,7 @@ def _check(
         by_party[item.entry.party].append(item)
 
     authentic: list[_Item] = []
+    rotations: list[Rotation] = []
     for party, party_items in by_party.items():
         key = keys.get(party)
         if key is None:
@@ -363,7 +435,7 @@ def _check(
                 ),
             )
             continue
-        valid = _check_feed(party, party_items, key, report, progress)
+        valid = _check_feed(party, party_items, key, report, progress, rotations)
         authentic.extend([item for item in party_items if item.entry.hash in valid])
     # Only signed claims are checked for what they saw: an unsigned one is already reported as such.
     _check_seen(authentic, index, clock_skew, report)
@@ -374,7 +446,10 @@ def _check(
     for party, party_items in sorted(by_party.items()):
         # max() keeps the first of equals, and party_items are in input order: the earliest of the highest seq.
         heads[party] = max(party_items, key=_SEQ).entry
-    return Report(checked=len(lines), problems=tuple(problems), heads=MappingProxyType(heads))
+    rotations.sort(key=lambda rotation: (rotation.party, rotation.seq))
+    return Report(
+        checked=len(lines), problems=tuple(problems), heads=MappingProxyType(heads), rotations=tuple(rotations)
+    )
 
 
 def check(entries: Iterable[Entry], public_keys: PublicKeys, *, clock_skew: timedelta = DEFAULT_CLOCK_SKEW) -> Report:
