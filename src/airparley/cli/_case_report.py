@@ -144,7 +144,7 @@ def _render_verified(
 ) -> None:
     """Render ``file`` with its verification under the pinned keys (``ledger verify`` prints and exits after)."""
     from airparley.cli._ledger import _read_bytes, _read_extract, _trust
-    from airparley.ledger import check_extract
+    from airparley.ledger import check_extract, trust_path
     from airparley.node._report_render import KeyLine, verdict_of
 
     source = "-" if str(file) == "-" else str(file)
@@ -161,7 +161,12 @@ def _render_verified(
         raise typer.Exit(EXIT_BAD_INPUT) from None
     checked = check_extract(extract, trust.keys)
     present = set(checked.report.heads) | {p.party for p in checked.report.problems if p.party}
-    lines = [KeyLine(k.party, k.fingerprint, k.describe()) for k in trust.trusted if k.party in present]
+    lines = [
+        KeyLine(k.party, held.fingerprint, held.describe())
+        for k in trust.trusted
+        if k.party in present
+        for held in trust_path(k, checked.report.rotations)
+    ]
     notes = [f"key mismatch: {mismatch}" for mismatch in trust.mismatches]
     if trust.unpinned:
         notes.append(

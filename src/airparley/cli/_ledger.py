@@ -49,6 +49,7 @@ from airparley.ledger import (
     parse_report_file,
     pin_keys,
     read_extract,
+    trust_path,
 )
 
 __all__ = ["ledger_app"]
@@ -224,7 +225,27 @@ def _key_dict(key: TrustedKey) -> dict[str, Any]:
         "source": key.source.value,
         "origin": key.origin,
         "pinned": key.pinned,
+        "trust": "pinned" if key.pinned else "embedded (NOT pinned)",
     }
+
+
+def _rotated_dicts(key: TrustedKey, report: Report) -> list[dict[str, Any]]:
+    """The keys ``key``'s party rotated to that the verifier followed; ``pinned``: the trust rests on a pin."""
+    return [
+        {
+            "party": k.party,
+            "fingerprint": k.fingerprint,
+            "public_key": k.public_key,
+            "source": "rotation",
+            "origin": k.rotation.where,
+            "pinned": key.pinned,
+            "trust": k.trust,
+            "rotated_from": fingerprint(k.rotation.old_key),
+            "rotation": {"seq": k.rotation.seq, "hash": k.rotation.hash, "where": k.rotation.where},
+        }
+        for k in trust_path(key, report.rotations)
+        if k.rotation is not None
+    ]
 
 
 def _used(trust: KeyTrust, report: Report) -> tuple[list[TrustedKey], list[str]]:
@@ -241,7 +262,10 @@ def _result_dict(trust: KeyTrust, report: Report, warning: str | None) -> dict[s
     return {
         "result": "verified" if report.ok and not trust.mismatches else "failed",
         "checked": report.checked,
-        "keys": [_key_dict(key) for key in used],
+        "keys": [d for key in used for d in (_key_dict(key), *_rotated_dicts(key, report))],
+        "trust_paths": {
+            key.party: [f"{k.fingerprint} {k.trust}" for k in trust_path(key, report.rotations)] for key in used
+        },
         "parties_without_key": unkeyed,
         "key_mismatches": [
             {
@@ -274,7 +298,8 @@ def _print_keys(trust: KeyTrust, report: Report) -> None:
     out_console.out("keys used (fingerprint: SHA-256 of the raw 32-byte public key, first 16 hex):")
     width = max((len(party) for party in [*(key.party for key in used), *unkeyed]), default=3)
     for key in used:
-        out_console.out(f"  {key.party:<{width}}  {key.fingerprint}  {key.describe()}")
+        for held in trust_path(key, report.rotations):
+            out_console.out(f"  {key.party:<{width}}  {held.fingerprint}  {held.describe()}")
     for party in unkeyed:
         out_console.out(f"  {party:<{width}}  {'-' * 16}  no pinned key: its entries cannot be verified")
 

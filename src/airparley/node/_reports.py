@@ -154,5 +154,20 @@ def verify_report(report: Mapping[str, Any], keys: Mapping[str, str], origin: st
     file = parse_extract(report)
     check = check_extract(file, keys)
     present = {p.party for p in check.report.problems if p.party} | set(check.report.heads)
-    lines = [KeyLine(party, fingerprint(keys[party]), origin) for party in sorted(present) if party in keys]
+    lines = [
+        KeyLine(party, fingerprint(keys[party]), f"{origin} (pinned)") for party in sorted(present) if party in keys
+    ]
+    # After each party's first key, the keys its rotations handed the feed to, as the check followed them.
+    lines = [
+        line
+        for first in lines
+        for line in (
+            first,
+            *(
+                KeyLine(r.party, fingerprint(r.new_key), f"{r.describe()} ({r.where})")
+                for r in check.report.rotations
+                if r.party == first.party
+            ),
+        )
+    ]
     return verdict_of(check, lines)
