@@ -77,7 +77,14 @@ def test_every_kind_that_crossed_is_listed_and_covered(running: Running) -> None
     assert by_kind["track_share"]["covered_by"] == "signed track.shared of USA"
     assert "to TUR" in by_kind["ledger:message.sent"]["summary"]
     assert by_kind["ledger:notice.filed"]["covered_by"] == "signed act USA#0"
-    assert set(account["coverage_checked"]) == {"ledger", "track_share", "incident_record", "case_report"}
+    assert set(account["coverage_checked"]) == {
+        "ledger",
+        "track_share",
+        "incident_record",
+        "case_report",
+        "case_report_entry",
+        "case_report_path_entry",
+    }
     assert set(account["not_itemised"]) == {"conflict_overlap"}
     # The period: nothing before the acts; everything from their start.
     empty = _account(running, until=_iso(started - timedelta(hours=1))).json()

@@ -21,6 +21,12 @@ officer's) and a recipient ``R``, over ``[since, until)``:
 * **case reports** (kind ``case_report``): each report of a case ``P``'s officers exported (the node records
   every export: who, when, the case's parties) that was made readable to ``R``. *Covered by*: the case, when
   ``R`` is one of its parties (a report holds only the case's parties' entries); otherwise flagged.
+* **the entries a report held** (kinds ``case_report_entry``, ``case_report_path_entry``): each entry of
+  ``P``'s feed in each such report, a subject of the case or present only as proof (on a hash path between a
+  case entry and the head another party signed, or witnessing one): a path entry is disclosed whole, whatever
+  it is about (a message to TUR in a USA–RUS report), so the commander sees each. The node records when a
+  report was exported, not its entries, so they are the report rebuilt from the entries timed at or before the
+  export (an entry replicated later but timed earlier could differ). *Covered by*: as the report.
 
 Not itemised, and said so in every answer (``not_itemised``): conflict overlaps (derived by ``R`` from the
 shared parts of both notices, which are itemised as notice entries).
@@ -37,7 +43,7 @@ from typing import Any, Final
 from airparley import bounds
 from airparley.errors import InvalidInput
 from airparley.hotline import INCIDENT_ENTRY_DEFAULT, Term, agreements_in_force, terms_between
-from airparley.ledger import Entry, Kind, format_time
+from airparley.ledger import Entry, Kind, extract, format_time
 from airparley.node._access import Act, require
 from airparley.store import Officer, Store, Tx
 
@@ -54,6 +60,9 @@ COVERAGE: Final[Mapping[str, str]] = {
     " recipient",
     "incident_record": "each disclosure is the party's signed incident.disclosed entry naming the recipient",
     "case_report": "each recorded export is checked to be of a case the recipient is a party of",
+    "case_report_entry": "each entry of the party a recorded report held as a subject, covered as the report",
+    "case_report_path_entry": "each entry of the party a recorded report held only as proof (hash path or"
+    " witness), disclosed whole; covered as the report",
 }
 NOT_ITEMISED: Final[Mapping[str, str]] = {
     "conflict_overlap": "derived by the recipient from the shared parts of both notices, itemised as notice entries",
@@ -194,6 +203,7 @@ def account(
             ident = str(entry.body.get("incident_id", ""))
             summary = f"private record of incident {ident}, trails included"
             items.append(Item("incident_record", ident, entry.time, summary, f"signed act {party}#{entry.seq}"))
+    feeds: dict[tuple[str, ...], list[Entry]] = {}
     for export in tx.report_exports_of(party):
         if recipient not in export.parties:
             continue
@@ -203,11 +213,21 @@ def account(
         summary = f"report of case {export.case_id} exported by {export.officer}, to {', '.join(export.parties)}"
         case = tx.case(export.case_id)
         case_parties = stored_document(case).get("parties", []) if case is not None else []
-        if recipient in case_parties:
-            items.append(Item("case_report", ident, export.made_at, summary, f"case {export.case_id}"))
-        else:
-            reason = f"{recipient} is not a party of case {export.case_id}"
-            items.append(Item("case_report", ident, export.made_at, summary, None, reason))
+        refused = None if recipient in case_parties else f"{recipient} is not a party of case {export.case_id}"
+        covered = None if refused is not None else f"case {export.case_id}"
+        items.append(Item("case_report", ident, export.made_at, summary, covered, refused))
+        if case is not None:
+            held = _report_entries(tx, party, stored_document(case), export.made_at, feeds)
+            for entry, role in held:
+                kind = "case_report_entry" if role is None else "case_report_path_entry"
+                what = _entry_item(tx, entry, recipient).summary
+                said = f"{what}; in the report of case {export.case_id} exported at {format_time(export.made_at)}"
+                if role is not None:
+                    said += f", present only as {role} (disclosed whole)"
+                cover = (
+                    None if refused is not None else f"report of case {export.case_id}; signed act {party}#{entry.seq}"
+                )
+                items.append(Item(kind, f"{ident}:{party}#{entry.seq}", export.made_at, said, cover, refused))
     items.sort(key=lambda item: (item.time, item.kind, item.ident))
     counts = Counter(item.kind for item in items)
     flagged = [item for item in items if item.covered_by is None]
@@ -223,6 +243,30 @@ def account(
         "not_itemised": dict(NOT_ITEMISED),
         "items": [item.as_dict() for item in items],
     }
+
+
+def _report_entries(
+    tx: Tx, party: str, case: Mapping[str, Any], made_at: datetime, feeds: dict[tuple[str, ...], list[Entry]]
+) -> list[tuple[Entry, str | None]]:
+    """``party``'s entries in the report of ``case`` as exported at ``made_at`` (rebuilt from the entries timed
+    at or before it), each with ``None`` for a subject or the proof role that brought it in."""
+    from airparley.node._reports import case_subjects  # _reports uses this module: imported when needed
+
+    parties = tuple(sorted(str(p) for p in case.get("parties", [])))
+    if parties not in feeds:
+        every = [Entry.from_json(line) for p in parties for line in tx.ledger_lines(p)]
+        feeds[parties] = sorted(every, key=lambda e: (e.time, e.party, e.seq))
+    entries = [entry for entry in feeds[parties] if entry.time <= made_at]
+    made = extract(entries, case_subjects(entries, case), witnesses=set(parties))
+    roles: dict[Entry, str | None] = {entry: None for entry in made.subjects if entry.party == party}
+    for proof in made.proofs:
+        name = f"{proof.entry.party}#{proof.entry.seq}"
+        for link in proof.path:
+            if link.party == party:
+                roles.setdefault(link, f"a proof path entry of {name}")
+        if proof.witness is not None and proof.witness.party == party:
+            roles.setdefault(proof.witness, f"the witness of {name}")
+    return sorted(roles.items(), key=lambda item: item[0].seq)
 
 
 class DisclosureService:

@@ -24,7 +24,7 @@ from airparley.errors import InvalidInput
 from airparley.ledger import Entry, ExtractCheck, Kind, format_time
 from airparley.tactical import closest_point_svg
 
-__all__ = ["KeyLine", "Verdict", "incident_ids", "render_html", "render_pdf", "verdict_of"]
+__all__ = ["PROOF_ONLY", "KeyLine", "Verdict", "incident_ids", "render_html", "render_pdf", "verdict_of"]
 
 _FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"))
 
@@ -47,6 +47,14 @@ class Verdict:
     keys: tuple[KeyLine, ...]
     notes: tuple[str, ...]
     check: ExtractCheck
+
+
+PROOF_ONLY = (
+    "These entries are not about the case. They are in this report only as proof: each lies on the hash path"
+    " between an entry of the case and the head another party of the case signed in seen, or is that other"
+    " party's witnessing entry. An entry's hash covers its whole bytes, so each is disclosed whole (its body"
+    " included) to every reader of the report, although only its party, seq, kind and hash are listed here."
+)
 
 
 def verdict_of(check: ExtractCheck, keys: Sequence[KeyLine], notes: Sequence[str] = ()) -> Verdict:
@@ -228,7 +236,8 @@ def render_html(report: Mapping[str, Any], verdict: Verdict, trails: Mapping[str
             f"<td>{esc(entry.kind.value)}</td><td>{esc(_describe(entry))}</td><td>{esc(row.anchor)}</td>"
             f"<td>{esc(row.witness)}</td></tr>"
         )
-    parts.append("</table><h2>Proof links (entries on a hash path or witnessing)</h2>")
+    parts.append('</table><h2 id="proof-only">Entries present only as proof</h2>')
+    parts.append(f"<p>{esc(PROOF_ONLY)}</p>")
     parts.append("<table><tr><th>Entry</th><th>Kind</th><th>SHA-256</th></tr>")
     for link in _links(report, verdict.check):
         parts.append(
@@ -300,7 +309,8 @@ def render_pdf(report: Mapping[str, Any], verdict: Verdict, trails: Mapping[str,
         line(f"    {_describe(entry)}", 8, 4)
         line(f"    path reaches {row.anchor}; witness {row.witness}", 8, 4)
     pdf.ln(2)
-    line("Proof links (entries on a hash path or witnessing)", 13, 7)
+    line("Entries present only as proof", 13, 7)
+    line(PROOF_ONLY, 8, 4)
     for link in _links(report, verdict.check):
         line(f"{link.party}#{link.seq}  {link.kind.value}  {link.hash}", 8, 4)
     if not verdict.verified:
