@@ -9,9 +9,11 @@ Python name (``with``) is an alias, and nothing is validated on the hot path. ``
 fetches every GET route as each tier and validates each answer against the document, which is what keeps the
 models true. The air picture's, the incidents' and the feeds' models are in ``node/_models_picture.py``.
 
-Shapes the node passes through from a party's own document (a notice's GeoJSON geometry and ``private``
-properties, an agreement's ``terms``, a signed ledger entry's ``body``) are objects of any keys here: their
-own schemas are ``schemas/notices.schema.json``, docs/agreements.md and docs/ledger.md.
+Nested parts are models too (geometries, a message's content, a case's subject and proposal terms by kind,
+an agreement's terms, escalations, disclosures, proofs). The few left objects of any keys say why where they
+are declared: a notice's ``private`` part (the filing party's own), a phrase's ``params`` (the catalogue's), an
+incident entry's ``shared`` fields (the agreement's) and an event's ``data`` (the kind's, in
+docs/events.schema.json). ``tests/node/test_node_openapi.py`` checks that no other is left.
 """
 
 from __future__ import annotations
@@ -154,6 +156,35 @@ class RegisteredFrequency(Frequency):
     guard: bool
 
 
+# -- an agreement's terms (hotline/_terms.py AgreementTerms.as_dict; docs/agreements.md) ----------------------
+class BuffersTerm(View):
+    lateral_nm: float
+    vertical_ft: float
+    time_min: float
+
+
+class CaseDeadlinesTerm(View):
+    response_deadline_s: int
+    urgent_response_deadline_s: int
+
+
+class IncidentMinimaTerm(View):
+    horizontal_nm: float
+    vertical_ft: float
+
+
+class AgreementTerms(View):
+    """The terms an agreement version sets; a term left out is not covered (unless it is in ``fallback``)."""
+
+    frequencies: list[Frequency] | None = None
+    buffers: BuffersTerm | None = None
+    case_deadlines: CaseDeadlinesTerm | None = None
+    incident_minima: IncidentMinimaTerm | None = None
+    incident_entry: list[str] | None = Field(default=None, description="The fields a shared incident entry carries.")
+    languages: list[str] | None = None
+    fallback: list[str] = Field(default=[], description="The terms agreed to take the documented default.")
+
+
 class AgreementVersion(View):
     agreement_id: str
     version: int
@@ -161,7 +192,7 @@ class AgreementVersion(View):
     proposer: str
     start: str
     proposed_at: str
-    terms: Object = Field(description="The terms (docs/agreements.md).")
+    terms: AgreementTerms = Field(description="The terms (docs/agreements.md).")
     title: str | None = None
     supersedes: int | None = None
     agreement_sha256: str
@@ -177,14 +208,47 @@ class AgreementHistory(View):
 
 
 class TermInForce(View):
-    value: Any = Field(description="The term's value in force, or null (then the node's default applies).")
     source: str = Field(description="Where the value comes from: an agreement, or the node's settings.")
+
+
+_IN_FORCE = "The term's value in force, or null (then the node's default applies)."
+
+
+class FrequenciesInForce(TermInForce):
+    value: list[Frequency] | None = Field(description=_IN_FORCE)
+
+
+class BuffersInForce(TermInForce):
+    value: BuffersTerm | None = Field(description=_IN_FORCE)
+
+
+class CaseDeadlinesInForce(TermInForce):
+    value: CaseDeadlinesTerm | None = Field(description=_IN_FORCE)
+
+
+class IncidentMinimaInForce(TermInForce):
+    value: IncidentMinimaTerm | None = Field(description=_IN_FORCE)
+
+
+class NamesInForce(TermInForce):
+    value: list[str] | None = Field(description=_IN_FORCE)
+
+
+class TermsInForce(View):
+    """Each term an agreement may set (hotline/_terms.py Term), with its value in force and where it is from."""
+
+    frequencies: FrequenciesInForce
+    buffers: BuffersInForce
+    case_deadlines: CaseDeadlinesInForce
+    incident_minima: IncidentMinimaInForce
+    incident_entry: NamesInForce
+    languages: NamesInForce
 
 
 class InForce(View):
     parties: list[str]
     agreement: AgreementRef | None
-    terms: dict[str, TermInForce]
+    terms: TermsInForce
     start: str | None = None
     frequencies: list[FrequencyAgreed]
 
@@ -213,6 +277,8 @@ class NoticeProperties(View):
     half_width_nm: float | None = None
     frequency_mhz: float | None = None
     remarks: str | None = None
+    # Free-form on purpose: a party's own notes on its notice, any keys it likes; the node stores them and shows
+    # them to that party only (schemas/notices.schema.json: private is an object).
     private: Object | None = Field(default=None, description="What only the filing party reads.")
 
 
@@ -322,6 +388,7 @@ class Receipt(View):
 
 class PhraseContent(View):
     template: str = Field(description="A phrase id of the catalogue (GET /phrases).")
+    # Free-form on purpose: each phrase declares its own parameters and their kinds (GET /phrases: params).
     params: Object = Field(
         description="The phrase's parameters by name; each phrase declares its own (GET /phrases: its params)."
     )
@@ -488,6 +555,14 @@ class CaseView(View):
     escalation: CaseEscalation | None = Field(default=None, description="case.escalated: tier, parties, when.")
 
 
+class Proof(View):
+    """How one entry is tied to its chain and witnessed (ledger/_proof.py): entry numbers in ``entries``."""
+
+    entry: int
+    path: list[int] = Field(description="The entries linking it, by number.")
+    witness: int | None = Field(description="Another party's entry that saw it (null: none needed).")
+
+
 class CaseReport(View):
     format: str
     case_id: str
@@ -496,15 +571,27 @@ class CaseReport(View):
     made_by: str
     case: Case
     entries: list[str] = Field(description="The signed ledger entries, each as its canonical JSON text.")
-    subjects: list[Any]
-    proofs: list[Object]
+    subjects: list[int] = Field(description="The case's own entries, by number in entries (1-based).")
+    proofs: list[Proof]
     keys: dict[str, str] = Field(description="Party -> its public key.")
     how_to_verify: str
+
+
+#: Language (en, ru, tr, ar) -> a word's form by name: a unit's plural categories (zero, one, ..., other) or an
+#: enum value's forms; keyed by language and form, which the catalogue file declares, so maps rather than models.
+WordForms = dict[str, dict[str, str]]
+
+
+class Phrase(View):
+    id: str
+    params: dict[str, str] = Field(description="Parameter name -> its kind (a unit kind or an enum name).")
+    optional: list[str] | None = Field(default=None, description="The parameters that may be left out.")
+    text: dict[str, str] = Field(description="Language -> the phrase's template text.")
 
 
 class PhraseCatalogue(View):
     format: int
     languages: list[str]
-    units: Object
-    enums: Object
-    phrases: list[Object]
+    units: dict[str, WordForms] = Field(description="Unit kind -> language -> plural category -> word.")
+    enums: dict[str, dict[str, WordForms]] = Field(description="Enum name -> value -> language -> form -> text.")
+    phrases: list[Phrase]

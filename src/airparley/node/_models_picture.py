@@ -270,7 +270,9 @@ class Event(View):
     seq: int | None = Field(description="The feed's cursor; null for tracks.update (pushed, never stored).")
     kind: str = Field(description="One of the kinds in docs/events.md (docs/events.schema.json: its data).")
     time: str | None = None
-    data: Object
+    # An object here on purpose: its shape is the kind's, one of 26 (EVENT_DATA, node/_event_schemas.py), and
+    # docs/events.schema.json gives each kind's envelope with its data's schema, which this page's events follow.
+    data: Object = Field(description="The kind's data: docs/events.schema.json, $defs.kinds.<kind>.")
 
 
 class EventPage(View):
@@ -281,11 +283,24 @@ class EventPage(View):
 class EvidenceItem(View):
     """An entry a peer presented and this node refused, and why."""
 
+    id: int
+    party: str
+    seq: int | None
+    kind: str = Field(description="The refused entry's kind.")
+    peer: str
+    url: str
+    reason: str
+    line: str = Field(description="The entry as the peer served it (its canonical JSON text).")
+    other_line: str | None = Field(description="For a fork: the entry this node holds at that seq.")
+    received_at: str
+
 
 class FeedPage(View):
     party: str
     after: int
-    entries: list[Any] = Field(description="The party's signed entries after ``after``, in seq order.")
+    entries: list[str] = Field(
+        description="The party's signed entries after ``after``, in seq order, each as its canonical JSON text."
+    )
     head: int | None = Field(
         None, description="The party's newest seq on the serving node (null: none yet): how far a puller has to go."
     )

@@ -9,10 +9,23 @@ node's 422 with the node's words, never pydantic's.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import json
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any
 
 from fastapi import Body
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema
+
+from airparley.node._models import (
+    AgreementTerms,
+    ConflictSubject,
+    ContentionSubject,
+    LineStringGeometry,
+    PointGeometry,
+    PolygonGeometry,
+    ProposalTerms,
+)
 
 __all__ = [
     "AgreementBody",
@@ -31,14 +44,7 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class NoticesIn(_Request):
-    """A GeoJSON FeatureCollection of notices: one Feature per volume (schemas/notices.schema.json)."""
-
-    type: Literal["FeatureCollection"]
-    features: list[dict[str, Any]] = Field(
-        description="Features with notice_id, party, kind, priority, shape, lower, upper, start, end, ... "
-        "(docs/formats.md; the full schema ships as airparley/schemas/notices.schema.json)."
-    )
+_NOTICES = "A GeoJSON FeatureCollection of notices: one Feature per volume (schemas/notices.schema.json)."
 
 
 class TrackStateIn(_Request):
@@ -90,7 +96,9 @@ class MessageIn(_Request):
     recipients: list[str]
     urgency: str = Field(description="routine, urgent or safety.")
     template: str | None = Field(default=None, description="A phrase id (GET /phrases).")
-    params: dict[str, Any] | None = None
+    # Free-form on purpose: each phrase declares its own parameters and their kinds (GET /phrases: params), so
+    # their names and types are the catalogue's, not the API's; the node checks them against it.
+    params: dict[str, Any] | None = Field(default=None, description="The phrase's parameters by name.")
     text: str | None = None
     language: str | None = None
     references: list[ReferenceIn] | None = None
@@ -103,7 +111,7 @@ _CASE_TEXT_LANGUAGE = (
 
 
 class CaseIn(_Request):
-    subject: dict[str, Any] = Field(
+    subject: ConflictSubject | ContentionSubject = Field(
         description='{"kind": "conflict", "conflict_id": ...} or {"kind": "contention", "reason": ...}'
     )
     with_: str | None = Field(default=None, alias="with", description="The other party (a contention).")
@@ -113,7 +121,7 @@ class CaseIn(_Request):
 
 
 class CaseMoveIn(_Request):
-    terms: dict[str, Any] | None = Field(default=None, description="A proposal's or counter's terms.")
+    terms: ProposalTerms | None = Field(default=None, description="A proposal's or counter's terms.")
     note: str | None = None
     text: str | None = Field(default=None, description="The same as note.")
     language: str | None = Field(default=None, description=_CASE_TEXT_LANGUAGE)
@@ -123,21 +131,39 @@ class AgreementIn(_Request):
     agreement_id: str | None = Field(default=None, description="A new version of this agreement.")
     parties: list[str]
     start: str = Field(description="ISO 8601 instant it comes into force once signed.")
-    terms: dict[str, Any] = Field(description="docs/agreements.md")
+    terms: AgreementTerms = Field(description="docs/agreements.md")
     title: str | None = None
     supersedes: int | None = None
 
 
 def _inlined(model: type[BaseModel]) -> dict[str, Any]:
     """The model's JSON Schema (by alias), with its ``$defs`` put in place: a body schema needs no components."""
-    schema = model.model_json_schema(by_alias=True)
+    return _placed(model.model_json_schema(by_alias=True, mode="validation"))
+
+
+@cache
+def _notices_schema() -> dict[str, Any]:
+    """The notices' own JSON Schema, as shipped (what ``notice validate`` and the node check a file against)."""
+    text = resources.files("airparley").joinpath("schemas/notices.schema.json").read_text(encoding="utf-8")
+    shipped: dict[str, Any] = json.loads(text)
+    body = {key: value for key, value in shipped.items() if key not in ("$schema", "$id", "title")}
+    # The file says only that coordinates are an array; the document says what each geometry's are, as the
+    # node's notices answer them (a client generator needs the items of every array).
+    geometry = TypeAdapter(PointGeometry | LineStringGeometry | PolygonGeometry).json_schema(mode="validation")
+    body["$defs"] = {**body["$defs"], **geometry.pop("$defs", {}), "geometry": geometry}
+    return _placed({**body, "description": _NOTICES})
+
+
+def _placed(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with each ``#/$defs/...`` reference replaced by what it names (a body has no $defs)."""
     defs = schema.pop("$defs", {})
 
     def place(node: Any) -> Any:
         if isinstance(node, dict):
             if "$ref" in node:
                 return place(defs[node["$ref"].rsplit("/", 1)[-1]])
-            return {key: place(value) for key, value in node.items()}
+            # A discriminator's mapping names $defs, gone once placed; each choice's const kind still tells.
+            return {key: place(value) for key, value in node.items() if key != "discriminator"}
         if isinstance(node, list):
             return [place(item) for item in node]
         return node
@@ -150,7 +176,7 @@ def _body(model: type[BaseModel]) -> WithJsonSchema:
     return WithJsonSchema(_inlined(model))
 
 
-NoticesBody = Annotated[dict[str, Any], Body(description=NoticesIn.__doc__), _body(NoticesIn)]
+NoticesBody = Annotated[dict[str, Any], Body(description=_NOTICES), WithJsonSchema(_notices_schema())]
 TrackBatchBody = Annotated[dict[str, Any], Body(), _body(TrackBatchIn)]
 ShareBody = Annotated[dict[str, Any], Body(), _body(ShareIn)]
 SafetyCallBody = Annotated[dict[str, Any], Body(), _body(SafetyCallIn)]
