@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from airparley.cli import app
-from airparley.ledger import extract, fingerprint, public_key_to_text
+from airparley.ledger import export, extract, fingerprint, public_key_to_text
 
 # The ledger of the core tests: USA rotates at seq 2, RUS acknowledges every USA entry.
 from ledger.test_ledger_rotation import CASE, LEDGER, PINNED, USA_NEW
@@ -60,3 +60,19 @@ def test_a_forged_rotation_in_a_report_is_refused(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["ledger", "verify", str(report), "--keys", str(keys)])
     assert refused.exit_code == 1, refused.output
     assert "a key.rotated entry is followed only when signed by the key it replaces" in refused.stderr
+
+
+def test_a_full_export_names_the_rotated_key_and_where_its_trust_came_from(tmp_path: Path) -> None:
+    _, keys = _files(tmp_path)
+    exported = tmp_path / "ledger.jsonl"
+    exported.write_bytes(export(LEDGER))
+    old, new = fingerprint(PINNED["USA"]), fingerprint(public_key_to_text(USA_NEW))
+    shown = runner.invoke(app, ["ledger", "verify", str(exported), "--keys", str(keys), "--json"])
+    assert shown.exit_code == 0, shown.output
+    result = json.loads(shown.stdout)
+    assert result["trust_paths"] == {
+        "RUS": [f"{fingerprint(PINNED['RUS'])} pinned"],
+        "USA": [f"{old} pinned", f"{new} rotated from {old} at USA seq 2"],
+    }
+    (rotated,) = [k for k in result["keys"] if k["source"] == "rotation"]
+    assert rotated["rotation"]["where"] == "line 5"  # USA#2 is the export's fifth line
