@@ -22,8 +22,12 @@ A document (``Extract.to_document``, ``parse_extract``) lists every entry once a
 ``entries`` and refers to them by 1-based number (``entry N`` in every problem): ``subjects`` are the entries
 the extract is about; each of ``proofs`` is ``{"entry": N, "path": [N, ...], "witness": N | null}``.
 
-Keys: each entry's signature is checked under the key pinned for its party. A proof does not carry a feed
-from its start, so a ``key.rotated`` before an entry is not followed: pin the key in force at the entries.
+Keys: each party's first key is pinned. A proof does not carry a feed from its start, so the key in force at
+an entry is known only along a run of held entries linked by ``prev``: the first key where no rotation the
+extract holds comes before the run, then after each ``key.rotated`` entry signed by the key in force the key
+it announces (``_signed_runs``). ``extract`` carries a party's first rotation, with a path through the party's
+newest held entry, whenever its held entries reach past it (``_cover_rotations``), so an extract that spans a
+rotation verifies with the first key alone.
 """
 
 from __future__ import annotations
