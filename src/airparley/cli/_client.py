@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from urllib.parse import quote
 
 import typer
 
@@ -206,10 +207,20 @@ def register_notice(notice_app: typer.Typer) -> None:
         out_console.print(table)
 
 
-def conflicts_command(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
+def conflicts_command(
+    conflict_id: Annotated[
+        str | None, typer.Argument(help="Only this conflict (GET /conflicts/{id}); its full id is in --json.")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = "",
+    as_json: AsJson = False,
+) -> None:
     """Conflicts of your party's notices on the node: your side in full, the other's overlap only."""
     with node_client(url, token) as client:
-        answer = request(client, "GET", "/conflicts")
+        if conflict_id is None:
+            answer = request(client, "GET", "/conflicts")
+        else:
+            answer = [request(client, "GET", f"/conflicts/{quote(conflict_id, safe='')}")]
     if as_json:
         with JsonLinesWriter() as out:
             out.write_all(answer)

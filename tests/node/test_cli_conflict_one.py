@@ -1,0 +1,34 @@
+"""``airparley conflicts CONFLICT_ID``: the CLI of ``GET /conflicts/{id}`` (issue 19 item 2), on a real node."""
+
+from __future__ import annotations
+
+import json
+
+from node_support import Running
+from palmyra import rus_strike, usa_strike
+from typer.testing import CliRunner
+
+from airparley.cli import app
+
+runner = CliRunner()
+
+
+def test_conflicts_with_an_id_prints_that_conflict_as_the_route_gives_it(running: Running) -> None:
+    for desk, document in (("usa_duty", usa_strike()), ("rus_duty", rus_strike())):
+        assert running.desk(desk).client.post("/api/v1/notices", json=document).status_code == 201
+    env = {"COLUMNS": "400", "AIRPARLEY_URL": running.url, "AIRPARLEY_TOKEN": running.desk("usa_duty").token}
+    (conflict,) = running.desk("usa_duty").client.get("/api/v1/conflicts").json()
+
+    one = runner.invoke(app, ["conflicts", conflict["id"], "--json"], env=env)
+    assert one.exit_code == 0, one.output
+    (line,) = one.stdout.splitlines()
+    assert json.loads(line) == running.desk("usa_duty").client.get(f"/api/v1/conflicts/{conflict['id']}").json()
+    text = runner.invoke(app, ["conflicts", conflict["id"]], env=env)
+    assert text.exit_code == 0, text.output
+    assert conflict["id"][:12] in text.stdout
+    assert f"RUS {conflict['other']['notice_id']}" in text.stdout
+    # An unknown id: the node's 404, named, exit 2; an id with a slash stays one path segment.
+    for unknown in ("no-such-conflict", "a/b"):
+        missing = runner.invoke(app, ["conflicts", unknown], env=env)
+        assert missing.exit_code == 2, missing.output
+        assert "conflict" in missing.output
