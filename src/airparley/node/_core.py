@@ -184,15 +184,18 @@ class Node:
         self._notify()
 
     @contextmanager
-    def write(self) -> Iterator[Tx]:
+    def write(self, *, serialised: bool = True) -> Iterator[Tx]:
         """One act: the lock, one transaction, and the listeners told once it is committed.
 
         On PostgreSQL the transaction takes the node-wide write lock first (store/_locks.py): every process's
         acts are then one at a time, as one process's are under ``_lock``, and a transaction never holds a
-        row another is waiting on while it waits for that lock (which PostgreSQL would end as a deadlock)."""
+        row another is waiting on while it waits for that lock (which PostgreSQL would end as a deadlock).
+        With ``serialised=False`` the caller takes it (``tx.serialise_writes()``) after reads that lock no
+        row and that no other process can change under it (:meth:`idempotent`'s key, held by its own lock)."""
         with self._lock:
             with self.store.begin() as tx:
-                tx.serialise_writes()
+                if serialised:
+                    tx.serialise_writes()
                 yield tx
             self._notify()
 
@@ -254,7 +257,11 @@ class Node:
         if not 1 <= len(key) <= 200:
             raise InvalidInput("Idempotency-Key", "must be 1 to 200 characters")
         request_hash = hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
-        with self.write() as tx:
+        # The key's lock and its remembered answer before the node-wide write lock, which then guards only the
+        # act (issue 18: it is what every process's writes queue on). No deadlock: a transaction takes a key's
+        # lock only here, before the write lock, and the read locks no row. A retry answered from memory never
+        # takes the write lock at all.
+        with self.write(serialised=False) as tx:
             seen = tx.idempotent_response(officer.id, key)
             if seen is not None:
                 if seen.request_hash != request_hash:
@@ -262,6 +269,7 @@ class Node:
                         "Idempotency-Key", "this key was already used for a different request; use a new key"
                     )
                 return seen.status_code, seen.response
+            tx.serialise_writes()
             status, response = act(tx)
             tx.remember_response(officer.id, key, method, path, request_hash, status, response, self.clock())
             return status, response

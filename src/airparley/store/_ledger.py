@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, func, insert, select
+from sqlalchemy import and_, bindparam, func, insert, select, text
 
 from airparley.ledger import Entry
 from airparley.store import _schema as t
@@ -25,6 +25,16 @@ _ENTRY_LINE = select(t.ledger_entries.c.line).where(
 )
 #: Each party's newest seq: a covering scan of the ledger's primary key, to check the cached heads against.
 _HEAD_SEQS = select(t.ledger_entries.c.party, func.max(t.ledger_entries.c.seq)).group_by(t.ledger_entries.c.party)
+#: The same on PostgreSQL, which would scan the whole key for the GROUP BY (it grows with the ledger, and runs
+#: under the node-wide write lock): a loose index scan, one key lookup per party (issue 18).
+_HEAD_SEQS_PG = text(
+    "WITH RECURSIVE p(party) AS ("
+    " (SELECT party FROM ledger_entries ORDER BY party LIMIT 1)"
+    " UNION ALL SELECT (SELECT e.party FROM ledger_entries e WHERE e.party > p.party ORDER BY e.party LIMIT 1)"
+    " FROM p WHERE p.party IS NOT NULL)"
+    " SELECT p.party, (SELECT max(e.seq) FROM ledger_entries e WHERE e.party = p.party)"
+    " FROM p WHERE p.party IS NOT NULL"
+)
 
 
 class LedgerTx(TxBase):
@@ -63,7 +73,8 @@ class LedgerTx(TxBase):
         serialise_writes(self.connection)
         cached = self._store.cached_heads() if self._store is not None else {}
         heads: dict[str, Entry] = {}
-        for code, seq in self.connection.execute(_HEAD_SEQS):
+        scan = _HEAD_SEQS_PG if self.connection.dialect.name == "postgresql" else _HEAD_SEQS
+        for code, seq in self.connection.execute(scan):
             known = self.heads.get(code) or cached.get(code)
             if known is None or known.seq != seq:
                 known = self.ledger_head(code)
