@@ -1,4 +1,5 @@
-"""``airparley conflicts CONFLICT_ID``: the CLI of ``GET /conflicts/{id}`` (issue 19 item 2), on a real node."""
+"""`airparley conflicts ID`, `notice list ID`, `msg list ID`: the CLI of the routes that read one conflict,
+notice or message (issue 19 item 2), on a real node."""
 
 from __future__ import annotations
 
@@ -32,3 +33,28 @@ def test_conflicts_with_an_id_prints_that_conflict_as_the_route_gives_it(running
         missing = runner.invoke(app, ["conflicts", unknown], env=env)
         assert missing.exit_code == 2, missing.output
         assert "conflict" in missing.output
+
+
+def test_notice_list_and_msg_list_with_an_id_print_that_one_as_the_route_gives_it(running: Running) -> None:
+    usa = running.desk("usa_duty").client
+    assert usa.post("/api/v1/notices", json=usa_strike()).status_code == 201
+    sent = usa.post(
+        "/api/v1/messages", json={"recipients": ["RUS"], "urgency": "routine", "text": "hello", "language": "en"}
+    )
+    assert sent.status_code == 201, sent.text
+    message_id = sent.json()["message"]["message_id"]
+    notice_id = usa_strike()["features"][0]["properties"]["notice_id"]
+    env = {"COLUMNS": "400", "AIRPARLEY_URL": running.url, "AIRPARLEY_TOKEN": running.desk("usa_duty").token}
+
+    notice = runner.invoke(app, ["notice", "list", notice_id, "--json"], env=env)
+    assert notice.exit_code == 0, notice.output
+    assert json.loads(notice.stdout) == usa.get(f"/api/v1/notices/{notice_id}").json()
+    assert notice_id in runner.invoke(app, ["notice", "list", notice_id], env=env).stdout
+    message = runner.invoke(app, ["msg", "list", message_id, "--json"], env=env)
+    assert message.exit_code == 0, message.output
+    (line,) = message.stdout.splitlines()
+    assert json.loads(line) == usa.get(f"/api/v1/messages/{message_id}").json()
+    assert "hello" in runner.invoke(app, ["msg", "list", message_id], env=env).stdout
+    for command in (["notice", "list", "USA-9999"], ["msg", "list", "no-such-message"]):
+        missing = runner.invoke(app, command, env=env)
+        assert missing.exit_code == 2, missing.output

@@ -187,10 +187,16 @@ def register_notice(notice_app: typer.Typer) -> None:
         _print_results([answer], as_json)
 
     @notice_app.command("list")
-    def notice_list(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
-        """Your party's notices on the node (GeoJSON with --json)."""
+    def notice_list(
+        notice_id: Annotated[str | None, typer.Argument(help="Only this notice (GET /notices/{id}).")] = None,
+        url: Url = DEFAULT_URL,
+        token: Token = "",
+        as_json: AsJson = False,
+    ) -> None:
+        """Your party's notices on the node, or one of them (GeoJSON with --json)."""
+        path = "/notices" if notice_id is None else f"/notices/{quote(notice_id, safe='')}"
         with node_client(url, token) as client:
-            answer = request(client, "GET", "/notices")
+            answer = request(client, "GET", path)
         if as_json:
             out_console.out(json_line(answer))
             return
@@ -309,10 +315,19 @@ def register_hotline(msg_app: typer.Typer, case_app: typer.Typer) -> None:
             _print_message(request(client, "POST", "/messages", json=body), as_json)
 
     @msg_app.command("list")
-    def msg_list(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
-        """Messages your party sent or received, newest first, in your language."""
+    def msg_list(
+        message_id: Annotated[str | None, typer.Argument(help="Only this message (GET /messages/{id}).")] = None,
+        url: Url = DEFAULT_URL,
+        token: Token = "",
+        as_json: AsJson = False,
+    ) -> None:
+        """Messages your party sent or received, newest first, in your language (or one of them)."""
         with node_client(url, token) as client:
-            for view in request(client, "GET", "/messages"):
+            if message_id is None:
+                views = request(client, "GET", "/messages")
+            else:
+                views = [request(client, "GET", f"/messages/{quote(message_id, safe='')}")]
+            for view in views:
                 _print_message(view, as_json)
 
     @msg_app.command("read")
