@@ -58,3 +58,16 @@ def test_notice_list_and_msg_list_with_an_id_print_that_one_as_the_route_gives_i
     for command in (["notice", "list", "USA-9999"], ["msg", "list", "no-such-message"]):
         missing = runner.invoke(app, command, env=env)
         assert missing.exit_code == 2, missing.output
+
+
+def test_whoami_says_who_the_token_is(running: Running) -> None:
+    env = {"COLUMNS": "400", "AIRPARLEY_URL": running.url, "AIRPARLEY_TOKEN": running.desk("rus_duty").token}
+    me = runner.invoke(app, ["whoami", "--json"], env=env)
+    assert me.exit_code == 0, me.output
+    (line,) = me.stdout.splitlines()
+    answer = running.desk("rus_duty").client.get("/api/v1/me").json()
+    assert json.loads(line) == answer
+    text = runner.invoke(app, ["whoami"], env=env).stdout
+    assert f"{answer['officer']['name']} ({answer['officer']['id']}), duty officer of RUS" in text
+    refused = runner.invoke(app, ["whoami"], env={**env, "AIRPARLEY_TOKEN": "not-a-token"})
+    assert refused.exit_code == 2, refused.output

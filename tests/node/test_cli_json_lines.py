@@ -46,6 +46,7 @@ ELSEWHERE: dict[str, str] = {
     "tactical incidents": "tests/tactical/test_cli_tactical_scan.py",
     "tactical intrusions": "tests/tactical/test_cli_tactical_scan.py",
     "tactical scan": "tests/tactical/test_cli_tactical_scan.py",
+    "whoami": "tests/node/test_cli_conflict_one.py",
 }
 
 _RAN: set[str] = set()

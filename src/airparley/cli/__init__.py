@@ -29,6 +29,11 @@ AREAS: tuple[Area, ...] = (
         "Find the conflicts between notices of different parties, with the overlap of each.",
     ),
     Area(
+        "whoami",
+        _CLI + "_client:whoami_command",
+        "Who your token is on the node: the officer, its tier, and its party.",
+    ),
+    Area(
         "conflicts",
         _CLI + "_client:conflicts_command",
         "Conflicts of your party's notices on the node: your side in full, the other's overlap only.",

@@ -245,6 +245,22 @@ def conflicts_command(
     out_console.print(table)
 
 
+def whoami_command(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
+    """Who your token is on the node: the officer, its tier, and its party."""
+    with node_client(url, token) as client:
+        me = request(client, "GET", "/me")
+    if as_json:
+        with JsonLinesWriter() as out:
+            out.write(me)
+        return
+    officer, party = me["officer"], me["party"]
+    out_console.print(
+        f"{officer['name']} ({officer['id']}), {officer['tier']} officer of {party['code']} ({party['name']},"
+        f" desk language {party['language']})",
+        markup=False,
+    )
+
+
 def _params(pairs: list[str]) -> dict[str, Any]:
     """``name=value`` pairs; values that read as JSON (numbers, lists) are taken as such."""
     params: dict[str, Any] = {}
