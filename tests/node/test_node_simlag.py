@@ -54,6 +54,21 @@ def test_the_demo_tells_the_desks_when_behind_as_it_moves_and_once_caught_up() -
     assert told == [(6.0, True), (9.4, True), (0.0, False)]
 
 
+def test_a_demo_stopped_while_behind_clears_the_banner_and_one_caught_up_says_nothing_more() -> None:
+    told: list[tuple[float, bool, str]] = []
+    desks = DeskLag(lambda behind, lagging, note: told.append((behind, lagging, note)), monotonic=lambda: 0.0)
+    desks.see(7.0)
+    desks.stopped()  # Ctrl-C while behind
+    desks.stopped()  # told once
+    assert told[1:] == [(0.0, False, "the demo stopped")]
+    assert told[0][:2] == (7.0, True)
+    told.clear()
+    desks.see(6.0)
+    desks.see(0.5)  # caught up before the stop: the banner is already gone
+    desks.stopped()
+    assert [lagging for _, lagging, _ in told] == [True, False]
+
+
 def test_the_lag_as_it_stands_is_the_newest_note_for_every_reader(running: Running) -> None:
     def lag(name: str) -> httpx.Response:
         return running.desk(name).client.get("/api/v1/simulation/lag")

@@ -478,6 +478,13 @@ class DeskLag:
             self.lagging, self.told_s, self.told_at = False, 0.0, now
             self.tell(0.0, False, "the demo has caught up with the wall clock")
 
+    def stopped(self) -> None:
+        """The demo stops (Ctrl-C) while behind: clear the banner, or a node later served from this database
+        would tell its desks, from the newest note, that a simulation nobody runs is lagging."""
+        if self.lagging:
+            self.lagging, self.told_s = False, 0.0
+            self.tell(0.0, False, "the demo stopped")
+
 
 def _paced_node(store: Store, settings: NodeSettings, clock: LiveClock, keys: dict[str, Any]) -> Node:
     """A node whose scheduler passes tell the live clock they are done (it waits for them when they lag)."""
@@ -586,6 +593,7 @@ def _play_live(
     except KeyboardInterrupt:
         pass
     finally:
+        desks.stopped()
         summary = summarise(node, scenario, {"demo": {"clock": "live", "speed": speed, "seed": seed, **lag}})
         server.should_exit = True
         thread.join(timeout=10)
