@@ -44,7 +44,9 @@ def test_incident_lines_are_the_records_byte_for_byte(tmp_path: Path) -> None:
     states = _load_states(path)
     incidents = find_incidents(states, settings)
     assert len(incidents) >= 2
-    lines = _incident_json_lines(states, incidents)
+    written = _incident_json_lines(states, incidents)
+    assert written is not None
+    lines = list(written)
     assert lines == [json_line(_incident_record(incident)) for incident in incidents]
     assert any("Сокол" in line for line in lines)  # written as it is, not escaped
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -394,10 +394,10 @@ class _StateTexts:
         return True
 
 
-def _incident_json_lines(states: TrackStates, incidents: list[Incident]) -> list[str] | None:
+def _incident_json_lines(states: TrackStates, incidents: list[Incident]) -> Iterator[str] | None:
     """The records of :func:`_incident_record` as JSON lines, byte for byte, each state's text written once
-    and a history joined from them; ``None`` if a history is not a run of the file's rows (then the records
-    are written one by one)."""
+    and a history joined from them, each line made as it is written (385 MB for a day are never held);
+    ``None`` if a history is not a run of the file's rows (then the records are written one by one)."""
     table = _StateTexts(states)
     histories = [h for incident in incidents for h in (incident.history_a, incident.history_b)]
     spans = [table.rows_of(h) for h in histories]
@@ -416,11 +416,11 @@ def _incident_json_lines(states: TrackStates, incidents: list[Incident]) -> list
         '{{"a":{},"b":{},"party_a":{},"party_b":{},"start":{},"end":{},"duration_s":{!r},"min_time":{},'
         '"min_h_nm":{!r},"min_v_ft":{!r},"history_a":[{}],"history_b":[{}]}}'
     ).format
-    lines = []
-    for number, i in enumerate(incidents):
-        (a_lo, a_hi), (b_lo, b_hi) = spans[2 * number], spans[2 * number + 1]
-        lines.append(
-            head(
+
+    def lines() -> Iterator[str]:
+        for number, i in enumerate(incidents):
+            (a_lo, a_hi), (b_lo, b_hi) = spans[2 * number], spans[2 * number + 1]
+            yield head(
                 quote(i.id_a),
                 quote(i.id_b),
                 quote(i.party_a),
@@ -434,8 +434,8 @@ def _incident_json_lines(states: TrackStates, incidents: list[Incident]) -> list
                 ",".join(texts[a_lo:a_hi]),
                 ",".join(texts[b_lo:b_hi]),
             )
-        )
-    return lines
+
+    return lines()
 
 
 def _plot_name(number: int, incident: Incident, suffix: str = "svg") -> str:
