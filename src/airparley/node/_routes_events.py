@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -116,12 +118,12 @@ async def _stream(node: Node, socket: WebSocket, who: Officer, cursor: int) -> N
                 recent = await run_in_threadpool(node.events_for, who.party, cursor)
             batch, next_cursor = recent
             for event in batch:
-                await socket.send_json(event)
+                await socket.send_text(_frame(event))
             live = node.picture_service.live_for(who.party)
             if live is not None and live.version != live_seen and may(who.tier, Act.READ_TRACKS):
                 # The live air picture is replaced every second: pushed, never stored, never replayed.
                 live_seen = live.version
-                await socket.send_json({"seq": None, "kind": "tracks.update", "data": live.data})
+                await socket.send_text(_frame({"seq": None, "kind": "tracks.update", "data": live.data}))
             if next_cursor != cursor:
                 cursor = next_cursor
                 continue
@@ -135,6 +137,17 @@ async def _stream(node: Node, socket: WebSocket, who: Officer, cursor: int) -> N
     finally:
         node.unsubscribe(listener)
         closed.cancel()
+
+
+def _frame(event: Any) -> str:
+    """``event`` as a WebSocket text frame: the compact UTF-8 JSON Starlette's ``send_json`` writes, encoded
+    by orjson (C, about a tenth of ``json.dumps``' time on an event). What orjson refuses (a lone surrogate,
+    which ``utf8_safe`` already replaced in stored events, an integer beyond 64 bits, a key that is not a
+    string) goes through ``json.dumps`` as before, so no frame changes in meaning or stops being sent."""
+    try:
+        return orjson.dumps(event).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
 
 
 async def _until_closed(socket: WebSocket) -> None:
