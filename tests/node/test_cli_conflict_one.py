@@ -71,3 +71,29 @@ def test_whoami_says_who_the_token_is(running: Running) -> None:
     assert f"{answer['officer']['name']} ({answer['officer']['id']}), duty officer of RUS" in text
     refused = runner.invoke(app, ["whoami"], env={**env, "AIRPARLEY_TOKEN": "not-a-token"})
     assert refused.exit_code == 2, refused.output
+
+
+def test_parties_and_lag_read_the_node(running: Running) -> None:
+    from airparley.node import tell_lag
+
+    env = {"COLUMNS": "400", "AIRPARLEY_URL": running.url, "AIRPARLEY_TOKEN": running.desk("tur_observer").token}
+    desk = running.desk("tur_observer").client
+    parties = runner.invoke(app, ["parties", "--json"], env=env)
+    assert parties.exit_code == 0, parties.output
+    assert [json.loads(line) for line in parties.stdout.splitlines()] == desk.get("/api/v1/parties").json()
+    text = runner.invoke(app, ["parties"], env=env).stdout
+    assert all(code in text for code in ("USA", "RUS", "TUR", "SYR"))
+
+    assert "no simulation has told this node" in runner.invoke(app, ["lag"], env=env).stdout
+    with running.node.write() as tx:
+        tell_lag(tx, running.clock(), 12.0, True, "the demo is 12 s behind")
+    lag = runner.invoke(app, ["lag", "--json"], env=env)
+    assert lag.exit_code == 0, lag.output
+    (line,) = lag.stdout.splitlines()
+    assert json.loads(line) == desk.get("/api/v1/simulation/lag").json()
+    assert "lagging: 12 s behind" in runner.invoke(app, ["lag"], env=env).stdout
+    with running.node.write() as tx:
+        tell_lag(tx, running.clock(), 0.0, False, "the demo has caught up with the wall clock")
+    assert "not lagging" in runner.invoke(app, ["lag"], env=env).stdout
+    sensor = {**env, "AIRPARLEY_TOKEN": running.desk("usa_sensor").token}
+    assert runner.invoke(app, ["lag"], env=sensor).exit_code == 2  # a sensor reads no feed

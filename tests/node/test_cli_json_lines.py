@@ -47,6 +47,8 @@ ELSEWHERE: dict[str, str] = {
     "tactical intrusions": "tests/tactical/test_cli_tactical_scan.py",
     "tactical scan": "tests/tactical/test_cli_tactical_scan.py",
     "whoami": "tests/node/test_cli_conflict_one.py",
+    "parties": "tests/node/test_cli_conflict_one.py",
+    "lag": "tests/node/test_cli_conflict_one.py",
 }
 
 _RAN: set[str] = set()

@@ -34,6 +34,16 @@ AREAS: tuple[Area, ...] = (
         "Who your token is on the node: the officer, its tier, and its party.",
     ),
     Area(
+        "parties",
+        _CLI + "_client:parties_command",
+        "The parties on the node: code, name and desk language.",
+    ),
+    Area(
+        "lag",
+        _CLI + "_client:lag_command",
+        "Whether the simulation feeding the node (the live demo) is behind the wall clock.",
+    ),
+    Area(
         "conflicts",
         _CLI + "_client:conflicts_command",
         "Conflicts of your party's notices on the node: your side in full, the other's overlap only.",

@@ -261,6 +261,43 @@ def whoami_command(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = 
     )
 
 
+def parties_command(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
+    """The parties on the node: code, name and desk language.
+
+    GET /parties (``party list`` reads a database instead)."""
+    with node_client(url, token) as client:
+        parties = request(client, "GET", "/parties")
+    if as_json:
+        with JsonLinesWriter() as out:
+            for party in parties:
+                out.write(party)
+        return
+    from rich.table import Table
+
+    table = Table("party", "name", "language", box=None)
+    for party in parties:
+        table.add_row(party["code"], party["name"], party["language"])
+    out_console.print(table)
+
+
+def lag_command(url: Url = DEFAULT_URL, token: Token = "", as_json: AsJson = False) -> None:
+    """Whether the simulation feeding the node (the live demo) is behind the wall clock.
+
+    GET /simulation/lag: what the desks' banner shows."""
+    with node_client(url, token) as client:
+        lag = request(client, "GET", "/simulation/lag")
+    if as_json:
+        with JsonLinesWriter() as out:
+            out.write(lag)
+        return
+    if lag["seq"] is None:
+        out_console.print("no simulation has told this node of any lag", markup=False)
+    elif lag["lagging"]:
+        out_console.print(f"lagging: {lag['behind_s']:g} s behind since {lag['time']} ({lag['note']})", markup=False)
+    else:
+        out_console.print(f"not lagging (last note at {lag['time']}: {lag['note']})", markup=False)
+
+
 def _params(pairs: list[str]) -> dict[str, Any]:
     """``name=value`` pairs; values that read as JSON (numbers, lists) are taken as such."""
     params: dict[str, Any] = {}
