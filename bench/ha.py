@@ -1,7 +1,7 @@
 """Benchmark of failover with two processes on one PostgreSQL database (issue 18, docs/deployment.md).
 
 Usage: ``python bench/ha.py [--rounds 3]``, or ``python bench/ha.py --stress [--rate 200] [--duration 60]
-[--kills 10] [--seed 18]`` for issue 18's stress run (bench/ha_stress.py, the same run as
+[--kills 10] [--seed 18] [--lock-profile DIR]`` for issue 18's stress run (bench/ha_stress.py, the same run as
 tests/node/test_ha_stress.py at the issue's rate): one JSON line of its figures and any problem found.
 
 Starts a PostgreSQL server of its own (Debian's binaries), two ``airparley serve`` processes on one database,
@@ -161,6 +161,12 @@ def stress(args: argparse.Namespace) -> dict[str, Any]:
         safety_every=args.safety_every,
         case_every=args.case_every,
     )
+    if args.lock_profile is not None:
+        # The serve processes inherit this environment: each times its writes (ha_lockprofile/sitecustomize.py).
+        args.lock_profile.mkdir(parents=True, exist_ok=True)
+        os.environ["AIRPARLEY_LOCK_PROFILE"] = str(args.lock_profile.resolve())
+        profiler = str(Path(__file__).resolve().parent / "ha_lockprofile")
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [profiler, os.environ.get("PYTHONPATH")]))
     with local_postgres() as server:
         outcome = ha_stress.run(config, create_database(server))
     return {"bench": "ha_stress", "processes": 2, **outcome.figures()}
@@ -178,6 +184,11 @@ def main() -> None:
     # twenty would soon ring hundreds of times a second. One a second, and a case every two, as a desk might.
     parser.add_argument("--safety-every", type=int, default=100, help="--stress: every n-th message is safety")
     parser.add_argument("--case-every", type=int, default=400, help="--stress: every n-th write opens a case")
+    parser.add_argument(
+        "--lock-profile",
+        type=Path,
+        help="--stress: time each write's lock wait, act, SQL and commit into this folder (bench/ha_lockprofile)",
+    )
     args = parser.parse_args()
     if args.stress:
         print(json.dumps(stress(args)))
