@@ -17,13 +17,14 @@ from datetime import timedelta
 import numpy as np
 import shapely
 import shapely.affinity
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from strategic_builders import T0, circle_volume, corridor_volume, notice, polygon_volume
 
-from airparley.geo import M_PER_NM, LocalFrame, aeqd_xy, ecef
+from airparley.geo import M_PER_NM, WGS84, LocalFrame, aeqd_xy, ecef
 from airparley.strategic import Buffers, ConflictIndex, Notice, Volume4D, volume_conflict
 from airparley.strategic._frames import frame_params, frame_xy
+from airparley.strategic._index import _edge_margin_nm
 from airparley.strategic._outline import outline_distance
 
 PARTIES = ("USA", "RUS", "TUR", "SYR")
@@ -108,6 +109,10 @@ def _brute_force(notices: list[Notice], buffers: Buffers) -> set[tuple[str, str]
     spread_min=st.sampled_from([0, 60, 2000, 6000]),
     count=st.sampled_from([28, 70]),  # 70 volumes are fitted on insert, 28 at the full check
 )
+# A U's bottom and a strip's top along two parallels 0.2026 NM apart: drawn straight in the pair's frame,
+# the strip's 11 NM edges bow 5 m towards the U, so the reference measures 0.1999 NM, within the 0.2012
+# buffer; the lon/lat boxes grown by the buffer alone did not meet.
+@example(seed=2061, lateral=0.201171875, time_min=1.0, spread_min=0, count=70)
 def test_the_full_check_agrees_with_the_reference_on_awkward_shapes(
     seed: int, lateral: float, time_min: float, spread_min: int, count: int
 ) -> None:
@@ -275,3 +280,50 @@ def test_bands_across_the_altitude_layers_agree_with_the_reference(seed: int, ve
     found = {(c.a.notice_id, c.b.notice_id) for c in index.conflicts()}
     assert found == _brute_force(notices, buffers)
     assert len(found) > 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lat=st.floats(-75, 75),
+    edge_nm=st.floats(0.05, 400),
+    azimuth=st.floats(0, 360),
+    extra_reach_nm=st.floats(0, 300),
+    partner_reach_nm=st.floats(0, 500),
+    lateral_nm=st.floats(0.2, 40),
+    frame_azimuth=st.floats(0, 360),
+    frame_fraction=st.floats(0, 1),
+)
+def test_the_exact_tests_edges_stay_within_their_margin_of_the_vertices_box(
+    lat: float,
+    edge_nm: float,
+    azimuth: float,
+    extra_reach_nm: float,
+    partner_reach_nm: float,
+    lateral_nm: float,
+    frame_azimuth: float,
+    frame_fraction: float,
+) -> None:
+    """The reference draws an edge straight in the pair's frame (centred within 3 r_a + 2 r_b + buffer
+    of it); every point of that edge lies inside the box of its ends grown by the two margins, as the
+    index grows its boxes (the bug behind this: an edge along a parallel bows poleward by metres)."""
+    lon = 38.0
+    lon1, lat1, _ = WGS84.fwd(lon, lat, azimuth, edge_nm * M_PER_NM)
+    mid_lon, mid_lat, _ = WGS84.fwd(lon, lat, azimuth, edge_nm * M_PER_NM / 2.0)
+    reach = edge_nm / 2.0 + extra_reach_nm
+    rho = frame_fraction * (3.0 * reach + 2.0 * partner_reach_nm + lateral_nm - edge_nm / 2.0)
+    lon0, lat0, _ = WGS84.fwd(mid_lon, mid_lat, frame_azimuth, rho * M_PER_NM)
+    frame = LocalFrame(float(lon0), float(lat0))
+    x, y = frame.to_xy(np.array([lon, lon1]), np.array([lat, lat1]))
+    t = np.linspace(0.0, 1.0, 129)
+    lons, lats = frame.to_lonlat(x[0] + t * (x[1] - x[0]), y[0] + t * (y[1] - y[0]))
+    box = np.array([min(lon, lon1), min(lat, lat1), max(lon, lon1), max(lat, lat1)])
+    abs_lat = np.array([max(abs(box[1]), abs(box[3]))])
+    margin = _edge_margin_nm(np.array([edge_nm]), np.array([reach]), abs_lat, lateral_nm) + _edge_margin_nm(
+        np.array([0.0]), np.array([partner_reach_nm]), abs_lat, lateral_nm
+    )
+    dlat = float(margin[0]) / 59.7
+    dlon = float(margin[0]) / (60.0 * np.cos(np.radians(abs_lat[0] + dlat)))
+    assert np.all(lats >= box[1] - dlat)
+    assert np.all(lats <= box[3] + dlat)
+    assert np.all(lons >= box[0] - dlon)
+    assert np.all(lons <= box[2] + dlon)

@@ -5,8 +5,9 @@ since the tree was built sit in a short *recent* list scanned with vectorised bo
 rebuilt when that list grows past a fraction of the whole, so adding, revising or cancelling one notice
 costs a query, not a recompute. Removed slots are tombstoned (``alive`` false).
 
-Candidate pairs go through, in order and all vectorised: lon/lat boxes grown by the lateral buffer
-(conservatively, in degrees), different parties, vertical gap, time gap, then *capsules*: each footprint
+Candidate pairs go through, in order and all vectorised: lon/lat boxes grown by the lateral buffer and
+by each footprint's edge margin (the exact test draws edges straight in the pair's frame, and those bow
+out of the vertices' box; conservatively, in degrees), different parties, vertical gap, time gap, then *capsules*: each footprint
 carries a segment with an inner radius (the segment grown by it lies inside) and an outer one (the
 footprint lies inside the segment grown by it), so a segment-to-segment distance in NumPy, with a
 margin for frame distortion, decides most pairs at once. Only the pairs it leaves (and footprints with
@@ -88,6 +89,8 @@ _PAIR_SLACK_NM: Final = 1e-4
 _PAIR_SLACK_REL: Final = 1e-4
 #: Unsure pairs compared outline to outline per batch (the temporaries are pairs x vertices^2).
 _OUTLINE_BATCH: Final = 32_768
+#: The edge margin's least value, NM (2 cm): more than the projections' rounding at theatre scale.
+_EDGE_FLOOR_NM: Final = 1e-5
 _WGS84_A: Final = 6378137.0
 _EARTH_RADIUS_NM: Final = 6371000.0 / 1852.0
 _WGS84_E2: Final = (1.0 / 298.257223563) * (2.0 - 1.0 / 298.257223563)
@@ -245,6 +248,54 @@ def _leg(volume: Volume4D) -> tuple[float, float, float, float]:
     return (np.nan, np.nan, np.nan, np.nan)
 
 
+def _edge_margin_nm(
+    edge_nm: FloatArray, reach_nm: FloatArray, abs_lat_deg: FloatArray, lateral_nm: float
+) -> FloatArray:
+    """How far (NM) a footprint, as the exact test draws it, can stray outside the lon/lat box of its vertices.
+
+    :func:`volume_conflict` draws each edge straight in the pair's azimuthal equidistant frame, not along
+    the lon/lat segment between its ends. Such an edge lies near the geodesic between them, which bows
+    poleward of a parallel by ``L^2 tan(lat) / (8 R)`` (an edge ``L`` long), and departs from that geodesic
+    by about ``L^2 rho / (12 R^2)`` at ``rho`` from the frame's centre (the frame's radial stretch against
+    the gnomonic one, where geodesics are straight). For a pair within the buffer, ``rho`` is at most
+    ``3 r_a + 2 r_b + buffer`` (``r`` the reach from each footprint's centre); the cross term
+    ``L_a^2 r_b`` is split by Young's inequality (``x^2 y <= 2 x^3 / 3 + y^3 / 3``), so each side carries
+    its own share and the margin of a pair is the sum of two per-footprint margins. The bow keeps a
+    factor 1.25 over its first-order value (the ellipsoid), the departure a factor 3, and the whole
+    :data:`_EDGE_FLOOR_NM` for the projections' rounding.
+    """
+    radius = _EARTH_RADIUS_NM
+    edge_sq = edge_nm * edge_nm
+    tan_lat = np.tan(np.radians(np.minimum(abs_lat_deg + edge_nm / _NM_PER_DEG_LAT_MIN, 89.0)))
+    bow = 1.25 * edge_sq * tan_lat / (8.0 * radius)
+    departure = (edge_sq * (3.0 * reach_nm + lateral_nm) / 4.0 + edge_sq * edge_nm / 3.0 + reach_nm**3 / 6.0) / (
+        radius * radius
+    )
+    margin: FloatArray = bow + departure + _EDGE_FLOOR_NM
+    return margin
+
+
+def _longest_edges(lengths: FloatArray, owner: npt.NDArray[np.intp], count: int) -> FloatArray:
+    """Per geometry, the longest of its edges, from the lengths between consecutive coordinates
+    (``lengths[i]`` from coordinate ``i`` to ``i + 1``; a step into the next geometry is no edge, and a
+    step between two rings of one polygon only overstates)."""
+    longest = np.zeros(count)
+    if lengths.size:
+        inside = owner[:-1] == owner[1:]
+        np.maximum.at(longest, owner[:-1][inside], lengths[inside])
+    return longest
+
+
+def _lonlat_margins(geoms: npt.NDArray[np.object_], lateral_nm: float) -> FloatArray:
+    """:func:`_edge_margin_nm` of lon/lat footprints, from their degrees (overstating, never understating)."""
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    steps = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1])) * _NM_PER_DEG_MAX
+    bounds = shapely.bounds(geoms)
+    reach = np.hypot(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]) * (_NM_PER_DEG_MAX / 2.0)
+    abs_lat = np.maximum(np.abs(bounds[:, 1]), np.abs(bounds[:, 3]))
+    return _edge_margin_nm(_longest_edges(steps, owner, geoms.size), reach, abs_lat, lateral_nm)
+
+
 def _project_pairs(geoms: npt.NDArray[np.object_], lon0: FloatArray, lat0: FloatArray) -> npt.NDArray[np.object_]:
     """Each lon/lat geometry in the azimuthal-equidistant frame of its own centre (metres)."""
     _, owner = shapely.get_coordinates(geoms, return_index=True)
@@ -268,9 +319,10 @@ def lateral_within(geoms_a: npt.NDArray[np.object_], geoms_b: npt.NDArray[np.obj
 
     Vectorised over pairs. Footprints that intersect are at distance 0. For the others, the planar
     distance in degrees brackets the true one: one degree is at most :data:`_NM_PER_DEG_MAX` NM in any
-    direction and at least ``_NM_PER_DEG_LAT_MIN * cos(latitude)``, so most pairs are decided at once;
-    only those whose bracket straddles the buffer are measured exactly, each in a frame centred on the
-    middle of its bounding box.
+    direction and at least ``_NM_PER_DEG_LAT_MIN * cos(latitude)``, and the exact test's straight edges
+    stray from the lon/lat ones by at most :func:`_edge_margin_nm` on each side, so most pairs are
+    decided at once; only those whose bracket straddles the buffer are measured exactly, each in a frame
+    centred on the middle of its bounding box.
     """
     result = np.asarray(shapely.intersects(geoms_a, geoms_b), dtype=bool)
     rest = np.flatnonzero(~result)
@@ -279,8 +331,10 @@ def lateral_within(geoms_a: npt.NDArray[np.object_], geoms_b: npt.NDArray[np.obj
     a, b = geoms_a[rest], geoms_b[rest]
     bounds_a, bounds_b = shapely.bounds(a), shapely.bounds(b)
     degrees = shapely.distance(a, b)
-    shortest_nm = degrees * _NM_PER_DEG_LAT_MIN * np.cos(np.radians(np.minimum(_max_abs_lat(bounds_a, bounds_b), 89.9)))
-    longest_nm = degrees * _NM_PER_DEG_MAX
+    margin_nm = _lonlat_margins(a, lateral_nm) + _lonlat_margins(b, lateral_nm)
+    cos_lat = np.cos(np.radians(np.minimum(_max_abs_lat(bounds_a, bounds_b), 89.9)))
+    shortest_nm = degrees * _NM_PER_DEG_LAT_MIN * cos_lat - margin_nm
+    longest_nm = degrees * _NM_PER_DEG_MAX + margin_nm
     result[rest[longest_nm < lateral_nm * (1.0 - _BRACKET_SLACK)]] = True
     unsure = (shortest_nm < lateral_nm * (1.0 + _BRACKET_SLACK)) & (longest_nm >= lateral_nm * (1.0 - _BRACKET_SLACK))
     for start in range(0, int(unsure.sum()), _CHUNK):
@@ -358,8 +412,10 @@ class ConflictIndex:
         self._centre = np.zeros((0, 2))
         self._radius_nm = np.zeros(0)
         self._core_nm = np.zeros(0)
+        self._edge_nm = np.zeros(0)
         self._geoms = np.zeros(0, dtype=object)
         self._boxes = np.zeros(0, dtype=object)
+        self._tree_boxes = np.zeros(0, dtype=object)
         self._boxes_buffers = self.buffers
         self._cap_ends = np.zeros((0, 4))
         self._cap_xy = np.zeros((0, 4))
@@ -416,6 +472,7 @@ class ConflictIndex:
         self._centre = resize(self._centre)
         self._radius_nm = resize(self._radius_nm)
         self._core_nm = resize(self._core_nm)
+        self._edge_nm = resize(self._edge_nm)
         self._cap_ends = resize(self._cap_ends)
         self._cap_xy = resize(self._cap_xy)
         self._cap_inner = resize(self._cap_inner)
@@ -433,6 +490,9 @@ class ConflictIndex:
         boxes = np.empty(capacity, dtype=object)
         boxes[: self._size] = self._boxes[: self._size]
         self._boxes = boxes
+        tree_boxes = np.empty(capacity, dtype=object)
+        tree_boxes[: self._size] = self._tree_boxes[: self._size]
+        self._tree_boxes = tree_boxes
         self._capacity = capacity
 
     def _insert(self, notices: list[Notice]) -> IntArray:
@@ -453,6 +513,7 @@ class ConflictIndex:
         reach = np.hypot(x, y) / M_PER_NM
         radius = np.zeros(count)
         np.maximum.at(radius, owner, reach)
+        edge_nm = _longest_edges(np.hypot(np.diff(x), np.diff(y)) / M_PER_NM, owner, count)
         for notice in notices:
             self._notice_slot[notice.notice_id] = len(self._notice_list)
             self._notice_list.append(notice)
@@ -472,10 +533,12 @@ class ConflictIndex:
         self._frame[slots] = frame_params(centre[:, 0], centre[:, 1])
         self._radius_nm[slots] = radius
         self._core_nm[slots] = _core_radii(geoms, x, y, owner)
+        self._edge_nm[slots] = edge_nm
         self._geoms[slots] = geoms
-        # The query boxes are made once per volume: making them per full check costs as much as a
-        # tenth of it (each new geometry is a Python object, and enough of them wake the collector).
-        self._boxes[slots] = self._box_geoms(slots)
+        # The boxes are made once per volume: making them per full check costs as much as a tenth of
+        # it (each new geometry is a Python object, and enough of them wake the collector).
+        self._boxes[slots] = self._box_geoms(slots, self.buffers.lateral_nm)
+        self._tree_boxes[slots] = self._box_geoms(slots, 0.0)
         self._store_polygons(slots, geoms, coords, owner, radius)
         if count >= _CAPSULE_MIN_INSERT:
             self._fit_capsules(slots, x, y, owner)
@@ -557,7 +620,8 @@ class ConflictIndex:
 
     def rebuild(self) -> None:
         """Rebuild the tree over all live slots (compacting away removed ones first if many)."""
-        self._tree = STRtree(self._geoms[: self._size])
+        self._refresh_boxes()
+        self._tree = STRtree(self._tree_boxes[: self._size])
         self._tree_size = self._size
 
     def _maybe_rebuild(self) -> None:
@@ -601,32 +665,53 @@ class ConflictIndex:
         return index
 
     # -- queries -----------------------------------------------------------------------------------
-    def _grown_boxes(self, slots: IntArray) -> FloatArray:
-        lateral = self.buffers.lateral_nm
+    def _margins(self, slots: IntArray) -> FloatArray:
+        """Each slot's :func:`_edge_margin_nm` under the current buffers."""
         bounds = self._bounds[slots]
-        dlat = lateral / _NM_PER_DEG_LAT_MIN
+        abs_lat = np.maximum(np.abs(bounds[:, 1]), np.abs(bounds[:, 3]))
+        return _edge_margin_nm(self._edge_nm[slots], self._radius_nm[slots], abs_lat, self.buffers.lateral_nm)
+
+    def _grown_boxes(self, slots: IntArray, lateral: float) -> FloatArray:
+        """Each slot's lon/lat box grown by ``lateral`` plus its edge margin (NM), conservatively in degrees.
+
+        A pair within the buffer has its query box (grown by the buffer) meet the other's tree box (grown
+        by nothing): both carry their own margin, since the exact test's edges leave the vertices' box.
+        """
+        bounds = self._bounds[slots]
+        reach = lateral + self._margins(slots)
+        dlat = reach / _NM_PER_DEG_LAT_MIN
         worst_lat = np.minimum(np.maximum(np.abs(bounds[:, 1]), np.abs(bounds[:, 3])) + dlat, 90.0)
         cos_lat = np.cos(np.radians(worst_lat))
         with np.errstate(divide="ignore"):
-            dlon = np.where(cos_lat > 1e-6, lateral / (_NM_PER_DEG_LON_EQ * cos_lat), 360.0)
+            dlon = np.where(cos_lat > 1e-6, reach / (_NM_PER_DEG_LON_EQ * cos_lat), 360.0)
         return np.column_stack([bounds[:, 0] - dlon, bounds[:, 1] - dlat, bounds[:, 2] + dlon, bounds[:, 3] + dlat])
 
-    def _box_geoms(self, slots: IntArray) -> npt.NDArray[np.object_]:
-        grown = self._grown_boxes(slots)
+    def _box_geoms(self, slots: IntArray, lateral: float) -> npt.NDArray[np.object_]:
+        grown = self._grown_boxes(slots, lateral)
         made: npt.NDArray[np.object_] = shapely.box(grown[:, 0], grown[:, 1], grown[:, 2], grown[:, 3])
         return made
 
+    def _refresh_boxes(self) -> None:
+        """Remake the boxes (and so the tree) when the buffers changed since they were made."""
+        if self._boxes_buffers == self.buffers:
+            return
+        every = np.arange(self._size)
+        self._boxes[: self._size] = self._box_geoms(every, self.buffers.lateral_nm)
+        self._tree_boxes[: self._size] = self._box_geoms(every, 0.0)
+        self._boxes_buffers = self.buffers
+        if self._tree is not None:
+            self._tree = STRtree(self._tree_boxes[: self._tree_size])
+
     def _query_boxes(self, slots: IntArray) -> npt.NDArray[np.object_]:
         """Each slot's footprint box grown by the lateral buffer, as a geometry (made on insert)."""
-        if self._boxes_buffers != self.buffers:
-            self._boxes[: self._size] = self._box_geoms(np.arange(self._size))
-            self._boxes_buffers = self.buffers
+        self._refresh_boxes()
         boxes: npt.NDArray[np.object_] = self._boxes[slots]
         return boxes
 
     def _candidates(self, slots: IntArray) -> tuple[IntArray, IntArray]:
         """Pairs (query slot, other slot) whose grown boxes touch, from the tree and the recent list."""
-        boxes = self._grown_boxes(slots)
+        self._refresh_boxes()
+        boxes = self._grown_boxes(slots, self.buffers.lateral_nm)
         firsts: list[IntArray] = []
         seconds: list[IntArray] = []
         if self._tree is not None and self._tree_size:
@@ -635,7 +720,7 @@ class ConflictIndex:
             seconds.append(hits[1].astype(np.int64))
         if self._size > self._tree_size:
             recent = np.arange(self._tree_size, self._size)
-            rb = self._bounds[recent]
+            rb = self._grown_boxes(recent, 0.0)
             touch = (
                 (boxes[:, None, 0] <= rb[None, :, 2])
                 & (boxes[:, None, 2] >= rb[None, :, 0])
@@ -714,7 +799,9 @@ class ConflictIndex:
             ca, cb = a[bare], b[bare]
             x, y = aeqd_xy(self._centre[cb, 0], self._centre[cb, 1], self._centre[ca, 0], self._centre[ca, 1])
             centres = np.hypot(x, y) / M_PER_NM
-            reach = self._radius_nm[ca] + self._radius_nm[cb] + buffers.lateral_nm + _CIRCLE_SLACK_NM
+            # Radii are measured to the vertices; the exact test's edges may stray by the edge margins.
+            edges = self._margins(ca) + self._margins(cb)
+            reach = self._radius_nm[ca] + self._radius_nm[cb] + edges + buffers.lateral_nm + _CIRCLE_SLACK_NM
             keep = np.ones(a.size, dtype=bool)
             keep[bare] = centres < reach
             a, b, rows = a[keep], b[keep], rows[keep]
@@ -842,6 +929,7 @@ class ConflictIndex:
         and GEOS release the GIL in their loops). The answer is the same, in the same order, either way.
         """
         self._fit_pending_capsules()
+        self._refresh_boxes()
         slots = np.flatnonzero(self._alive[: self._size]).astype(np.int64)
         if slots.size == 0:
             empty = np.zeros(0, dtype=np.int64)
@@ -868,7 +956,7 @@ class ConflictIndex:
                 [
                     _Bin(
                         members,
-                        STRtree(self._geoms[slots[members]]),
+                        STRtree(self._tree_boxes[slots[members]]),
                         float(lower[members].min()),
                         float(upper[members].max()),
                     )
