@@ -7,11 +7,11 @@ costs a query, not a recompute. Removed slots are tombstoned (``alive`` false).
 
 Candidate pairs go through, in order and all vectorised: lon/lat boxes grown by the lateral buffer and
 by each footprint's edge margin (the exact test draws edges straight in the pair's frame, and those bow
-out of the vertices' box; conservatively, in degrees), different parties, vertical gap, time gap, then *capsules*: each footprint
-carries a segment with an inner radius (the segment grown by it lies inside) and an outer one (the
-footprint lies inside the segment grown by it), so a segment-to-segment distance in NumPy, with a
-margin for frame distortion, decides most pairs at once. Only the pairs it leaves (and footprints with
-no capsule: bounding circles first) take the exact test: footprints that intersect conflict; the
+out of the vertices' box; conservatively, in degrees), different parties, vertical gap, time gap, then
+*capsules*: each footprint carries a segment with an inner radius (the segment grown by it lies inside)
+and an outer one (the footprint lies inside the segment grown by it), so a segment-to-segment distance
+in NumPy, with a margin for frame distortion, decides most pairs at once. Only the pairs it leaves (and
+footprints with no capsule: bounding circles first) take the exact test: footprints that intersect conflict; the
 others are bracketed by their distance in degrees, and the rest are projected into a frame centred on
 each pair and their planar distance compared with the buffer. The full check queries one STRtree per
 slab of start times, so pairs far apart in time are never produced (:meth:`ConflictIndex.volume_pairs`).
