@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from airparley.cli import app
@@ -307,3 +311,16 @@ def test_a_large_scan_table_has_every_row_and_column(tmp_path: Path) -> None:
     first = json.loads(pairs[0])
     assert body[0].split("│")[1].strip() == first["a"]
     assert body[0].split("│")[2].strip() == first["b"]
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(
+    values=st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.floats(-1e6, 1e6), max_size=40),
+    digits=st.sampled_from([1, 3, 4]),
+)
+def test_json_rounded_numbers_are_repr_of_round(values: list[float], digits: int) -> None:
+    """The fast text of a rounded number is exactly what ``json_line`` writes of ``round(value, digits)``."""
+    from airparley.cli._tactical import _json_rounded
+
+    expected = [repr(round(v, digits)) if math.isfinite(v) else "null" for v in values]
+    assert _json_rounded(np.array(values, dtype=np.float64), digits) == expected

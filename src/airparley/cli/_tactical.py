@@ -118,20 +118,49 @@ def _rounded(values: np.ndarray[Any, Any], digits: int) -> list[float]:
     return [round(value, digits) for value in values.tolist()]
 
 
-def _conflict_columns(conflicts: Conflicts) -> tuple[list[str], list[str], list[list[float]], list[int]]:
-    """The smaller and larger id of each pair, each number column rounded, and the row order
-    (time to conflict, then ids): the id arrays gathered once, one sort for all."""
+#: Below this magnitude a number rounded to at most 4 decimals has at most 15 significant digits.
+_PLAIN_DECIMAL_BELOW: Final = 1e11
+
+
+def _json_rounded(values: np.ndarray[Any, Any], digits: int) -> list[str]:
+    """``repr(round(value, digits))`` of each value (``null`` for an unbounded one), in half the time.
+
+    ``"%.Nf"`` rounds exactly as ``round`` does (both correctly rounded, half to even on the binary value), and
+    below :data:`_PLAIN_DECIMAL_BELOW` that decimal has at most 15 significant digits, so it is the shortest
+    one that reads back as the rounded float: ``repr``'s own digits, once trailing zeros are trimmed
+    (``5.000`` -> ``5.0``). Anything else takes the slow path.
+    """
+    form = f"%.{digits}f"
+    texts = [
+        (form % value).rstrip("0") if -_PLAIN_DECIMAL_BELOW < value < _PLAIN_DECIMAL_BELOW else ""
+        for value in values.tolist()
+    ]
+    column = values.tolist()
+    for k, text in enumerate(texts):
+        if not text:
+            value = column[k]
+            texts[k] = repr(round(value, digits)) if math.isfinite(value) else "null"
+        elif text[-1] == ".":
+            texts[k] = text + "0"
+    return texts
+
+
+def _conflict_columns(conflicts: Conflicts) -> tuple[list[str], list[str], list[np.ndarray[Any, Any]], list[int]]:
+    """The smaller and larger id of each pair, each number column, and the row order (time to conflict
+    rounded as written, then ids): the id arrays gathered once, one sort for all."""
     id_a, id_b = conflicts.id_a, conflicts.id_b
     swap = id_a > id_b
     first, second = np.where(swap, id_b, id_a), np.where(swap, id_a, id_b)
-    columns = [_rounded(getattr(conflicts, name), digits) for name, digits in _CONFLICT_COLUMNS]
-    order = np.lexsort((second, first, np.asarray(columns[0], dtype=np.float64))).tolist()
+    columns = [getattr(conflicts, name) for name, _ in _CONFLICT_COLUMNS]
+    sort_key = np.asarray(_rounded(columns[0], _CONFLICT_COLUMNS[0][1]), dtype=np.float64)
+    order = np.lexsort((second, first, sort_key)).tolist()
     return first.tolist(), second.tolist(), columns, order
 
 
 def _conflict_records(conflicts: Conflicts) -> list[dict[str, Any]]:
     """The pairs as records (smaller id first), ordered by time to conflict then ids."""
-    a, b, columns, order = _conflict_columns(conflicts)
+    a, b, raw, order = _conflict_columns(conflicts)
+    columns = [_rounded(column, digits) for column, (_, digits) in zip(raw, _CONFLICT_COLUMNS, strict=True)]
     names = [name for name, _ in _CONFLICT_COLUMNS]
     records = []
     for k in order:
@@ -142,22 +171,16 @@ def _conflict_records(conflicts: Conflicts) -> list[dict[str, Any]]:
     return records
 
 
-def _json_numbers(column: list[float]) -> list[str]:
-    """Each number as ``json_line`` writes it (a float's repr), ``null`` for an unbounded one."""
-    return [repr(value) if math.isfinite(value) else "null" for value in column]
-
-
 def _conflict_json_lines(conflicts: Conflicts) -> list[str]:
     """The records of :func:`_conflict_records` as JSON lines, byte for byte, without a dict per row: tens
     of thousands of pairs are written in the time their scan takes."""
-    a, b, columns, order = _conflict_columns(conflicts)
+    a, b, raw, order = _conflict_columns(conflicts)
     quote = json.encoder.encode_basestring  # json.dumps' own, ensure_ascii=False
     ids_a, ids_b = [quote(x) for x in a], [quote(x) for x in b]
-    texts = [_json_numbers(column) for column in columns]
-    template = "{{" + ",".join(['"a":{}', '"b":{}', *(f'"{name}":{{}}' for name, _ in _CONFLICT_COLUMNS)]) + "}}"
+    texts = [_json_rounded(column, digits) for column, (_, digits) in zip(raw, _CONFLICT_COLUMNS, strict=True)]
+    template = "{" + ",".join(['"a":%s', '"b":%s', *(f'"{name}":%s' for name, _ in _CONFLICT_COLUMNS)]) + "}"
     rows = list(zip(ids_a, ids_b, *texts, strict=True))
-    line = template.format
-    return [line(*rows[k]) for k in order]
+    return [template % rows[k] for k in order]
 
 
 def _seconds(value: float) -> str:

@@ -6,21 +6,40 @@ accepts scalars or NumPy arrays that broadcast together and returns the same sha
 
 from __future__ import annotations
 
-from typing import Final
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import numpy as np
 import numpy.typing as npt
-from pyproj import Geod
 
 from airparley.geo._units import M_PER_NM
+
+if TYPE_CHECKING:
+    from pyproj import Geod
 
 __all__ = ["WGS84", "azimuth_deg", "destination", "distance_nm", "inverse"]
 
 ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
 
+
+@cache
+def _wgs84() -> Geod:
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
+
+class _OnFirstUse:
+    """Stands for :func:`_wgs84`'s ``Geod``, made on first use: importing pyproj is a fifth of the start-up
+    of a command (``tactical scan``, ``notice validate``) that never measures a geodesic."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_wgs84(), name)
+
+
 #: The WGS84 ellipsoid. ``Geod`` is immutable and thread-safe, so one shared instance is not state.
-WGS84: Final = Geod(ellps="WGS84")
+WGS84: Final = cast("Geod", _OnFirstUse())
 
 
 def _arrays(*values: ArrayLike) -> list[FloatArray]:
