@@ -22,6 +22,31 @@ def test_migrations_create_exactly_the_declared_schema(db_url: str) -> None:
     store.close()
 
 
+def test_the_schema_head_is_the_newest_migration(db_url: str) -> None:
+    """``upgrade`` skips Alembic for a database at ``SCHEMA_HEAD``: it must be the scripts' head, and a
+    database one migration behind must still be brought to it."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from airparley.store._engine import SCHEMA_HEAD, _config
+
+    assert ScriptDirectory.from_config(_config()).get_current_head() == SCHEMA_HEAD
+    store = Store.open(db_url)
+    with store.engine.begin() as connection:
+        config = _config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "-1")
+    with store.engine.connect() as connection:
+        behind = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+    assert behind != SCHEMA_HEAD
+    store.migrate()
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == SCHEMA_HEAD
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+    store.close()
+
+
 def test_parties_officers_and_tokens(db_url: str) -> None:
     store = Store.open(db_url)
     with store.begin() as tx:

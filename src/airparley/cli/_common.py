@@ -175,6 +175,15 @@ class JsonLinesWriter:
         if self.pending >= self.buffer_chars:
             self._drain()
 
+    def write_lines(self, texts: Sequence[str]) -> None:
+        """Many lines of text as they are (none with a newline in it), in one write: no per-line call."""
+        if not texts:
+            return
+        self._drain()
+        self.stream.write("\n".join(texts))
+        self.stream.write("\n")
+        self.lines += len(texts)
+
     def write_all(self, values: Iterable[Any]) -> None:
         for value in values:
             self.line(json_line(value))
