@@ -74,15 +74,10 @@ def ledger_export(
     with transaction(db) as tx, progress("ledger export: reading", None, data_on_stdout=True):
         lines = tx.ledger_lines(party.upper() if party else None)
     # One write a block of lines, not one echo a line: a million entries in seconds, not minutes.
-    with JsonLinesWriter() as out:
-        if not bars_shown(data_on_stdout=True):
-            for start in range(0, len(lines), _EXPORT_BLOCK):
-                out.write_lines(lines[start : start + _EXPORT_BLOCK])
-            return
-        with progress("ledger export: writing", len(lines), data_on_stdout=True) as update:
-            for start in range(0, len(lines), _EXPORT_BLOCK):
-                out.write_lines(lines[start : start + _EXPORT_BLOCK])
-                update(min(start + _EXPORT_BLOCK, len(lines)))
+    with JsonLinesWriter() as out, progress("ledger export: writing", len(lines), data_on_stdout=True) as update:
+        for start in range(0, len(lines), _EXPORT_BLOCK):
+            out.write_lines(lines[start : start + _EXPORT_BLOCK])
+            update(min(start + _EXPORT_BLOCK, len(lines)))
 
 
 @ledger_app.command("evidence")

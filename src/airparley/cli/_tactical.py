@@ -131,11 +131,10 @@ def _json_rounded(values: np.ndarray[Any, Any], digits: int) -> list[str]:
     (``5.000`` -> ``5.0``). Anything else takes the slow path.
     """
     form = f"%.{digits}f"
-    texts = [
-        (form % value).rstrip("0") if -_PLAIN_DECIMAL_BELOW < value < _PLAIN_DECIMAL_BELOW else ""
-        for value in values.tolist()
-    ]
     column = values.tolist()
+    texts = [
+        (form % value).rstrip("0") if -_PLAIN_DECIMAL_BELOW < value < _PLAIN_DECIMAL_BELOW else "" for value in column
+    ]
     for k, text in enumerate(texts):
         if not text:
             value = column[k]
