@@ -286,14 +286,13 @@ def _longest_edges(lengths: FloatArray, owner: npt.NDArray[np.intp], count: int)
     return longest
 
 
-def _lonlat_margins(geoms: npt.NDArray[np.object_], lateral_nm: float) -> FloatArray:
-    """:func:`_edge_margin_nm` of lon/lat footprints, from their degrees (overstating, never understating)."""
+def _lonlat_margins(geoms: npt.NDArray[np.object_], bounds: FloatArray, lateral_nm: float) -> FloatArray:
+    """:func:`_edge_margin_nm` of lon/lat footprints (``bounds`` theirs), from their degrees (overstating, never
+    understating)."""
     coords, owner = shapely.get_coordinates(geoms, return_index=True)
     steps = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1])) * _NM_PER_DEG_MAX
-    bounds = shapely.bounds(geoms)
     reach = np.hypot(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]) * (_NM_PER_DEG_MAX / 2.0)
-    abs_lat = np.maximum(np.abs(bounds[:, 1]), np.abs(bounds[:, 3]))
-    return _edge_margin_nm(_longest_edges(steps, owner, geoms.size), reach, abs_lat, lateral_nm)
+    return _edge_margin_nm(_longest_edges(steps, owner, geoms.size), reach, _abs_lat(bounds), lateral_nm)
 
 
 def _project_pairs(geoms: npt.NDArray[np.object_], lon0: FloatArray, lat0: FloatArray) -> npt.NDArray[np.object_]:
@@ -306,6 +305,12 @@ def _project_pairs(geoms: npt.NDArray[np.object_], lon0: FloatArray, lat0: Float
 
     projected: npt.NDArray[np.object_] = shapely.transform(geoms, to_xy)
     return projected
+
+
+def _abs_lat(bounds: FloatArray) -> FloatArray:
+    """Per lon/lat box (minx, miny, maxx, maxy), the largest |latitude| it reaches."""
+    widest: FloatArray = np.maximum(np.abs(bounds[:, 1]), np.abs(bounds[:, 3]))
+    return widest
 
 
 def _max_abs_lat(bounds_a: FloatArray, bounds_b: FloatArray) -> FloatArray:
@@ -331,7 +336,7 @@ def lateral_within(geoms_a: npt.NDArray[np.object_], geoms_b: npt.NDArray[np.obj
     a, b = geoms_a[rest], geoms_b[rest]
     bounds_a, bounds_b = shapely.bounds(a), shapely.bounds(b)
     degrees = shapely.distance(a, b)
-    margin_nm = _lonlat_margins(a, lateral_nm) + _lonlat_margins(b, lateral_nm)
+    margin_nm = _lonlat_margins(a, bounds_a, lateral_nm) + _lonlat_margins(b, bounds_b, lateral_nm)
     cos_lat = np.cos(np.radians(np.minimum(_max_abs_lat(bounds_a, bounds_b), 89.9)))
     shortest_nm = degrees * _NM_PER_DEG_LAT_MIN * cos_lat - margin_nm
     longest_nm = degrees * _NM_PER_DEG_MAX + margin_nm
@@ -667,8 +672,7 @@ class ConflictIndex:
     # -- queries -----------------------------------------------------------------------------------
     def _margins(self, slots: IntArray) -> FloatArray:
         """Each slot's :func:`_edge_margin_nm` under the current buffers."""
-        bounds = self._bounds[slots]
-        abs_lat = np.maximum(np.abs(bounds[:, 1]), np.abs(bounds[:, 3]))
+        abs_lat = _abs_lat(self._bounds[slots])
         return _edge_margin_nm(self._edge_nm[slots], self._radius_nm[slots], abs_lat, self.buffers.lateral_nm)
 
     def _grown_boxes(self, slots: IntArray, lateral: float) -> FloatArray:
@@ -680,7 +684,7 @@ class ConflictIndex:
         bounds = self._bounds[slots]
         reach = lateral + self._margins(slots)
         dlat = reach / _NM_PER_DEG_LAT_MIN
-        worst_lat = np.minimum(np.maximum(np.abs(bounds[:, 1]), np.abs(bounds[:, 3])) + dlat, 90.0)
+        worst_lat = np.minimum(_abs_lat(bounds) + dlat, 90.0)
         cos_lat = np.cos(np.radians(worst_lat))
         with np.errstate(divide="ignore"):
             dlon = np.where(cos_lat > 1e-6, reach / (_NM_PER_DEG_LON_EQ * cos_lat), 360.0)
