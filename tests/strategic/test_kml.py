@@ -9,6 +9,7 @@ from __future__ import annotations
 import doctest
 import json
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib.metadata import distribution
@@ -488,3 +489,12 @@ def test_the_examples_in_the_docstrings_hold() -> None:
     from airparley.strategic import _kml
 
     assert doctest.testmod(_kml).failed == 0
+
+
+def test_what_kml_refuses_is_exactly_what_xml_1_0_cannot_carry() -> None:
+    from airparley.strategic._kml import _NOT_XML
+
+    # XML 1.0's Char production, as the specification writes it.
+    xml_char = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    text = "".join(map(chr, range(0x110000)))
+    assert [m.start() for m in _NOT_XML.finditer(text)] == [i for i in range(0x110000) if not xml_char.match(text, i)]
