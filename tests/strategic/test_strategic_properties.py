@@ -5,12 +5,16 @@ from __future__ import annotations
 import itertools
 import random
 from datetime import timedelta
+from typing import Any
 
+import numpy as np
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shapely.geometry.base import BaseGeometry
 from strategic_builders import T0, circle_volume, corridor_volume, notice, polygon_volume
 
-from airparley.strategic import Buffers, ConflictIndex, Notice, volume_conflict
+from airparley.strategic import Buffers, ConflictIndex, Notice, draw_overlaps, geojson_of, volume_conflict
 
 PARTIES = ("USA", "RUS", "TUR", "SYR")
 
@@ -132,3 +136,63 @@ def test_incremental_changes_match_a_fresh_full_check(seed: int, ops: list[tuple
             live.pop(base.notice_id, None)
     fresh = ConflictIndex.build(live.values()).conflicts()
     assert [c.id for c in index.conflicts()] == [c.id for c in fresh]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), buffers=buffer_values)
+def test_drawing_many_overlaps_at_once_gives_each_what_it_draws_alone(seed: int, buffers: Buffers) -> None:
+    notices = _random_notices(seed, 40)
+    alone = ConflictIndex.build(notices, buffers).conflicts()
+    together = ConflictIndex.build(notices, buffers).conflicts()
+    draw_overlaps(together[: len(together) // 2])  # some drawn together, the rest on first read
+    draw_overlaps(together)
+    for one, other in zip(alone, together, strict=True):
+        assert len(one.volumes) == len(other.volumes)
+        for v, w in zip(one.volumes, other.volumes, strict=True):
+            assert (v.a_volume, v.b_volume) == (w.a_volume, w.b_volume)
+            assert shapely.equals_exact(v.footprint_a, w.footprint_a, 0)
+            assert shapely.equals_exact(v.footprint_b, w.footprint_b, 0)
+            assert shapely.equals_exact(v.footprint, w.footprint, 0)
+            gaps = (v.lateral_gap_nm, v.vertical_gap_ft, v.time_gap_min, v.lower_ft, v.upper_ft, v.start_s, v.end_s)
+            assert gaps == (
+                w.lateral_gap_nm,
+                w.vertical_gap_ft,
+                w.time_gap_min,
+                w.lower_ft,
+                w.upper_ft,
+                w.start_s,
+                w.end_s,
+            )
+        assert one.as_dict() == other.as_dict()
+
+
+def _shapely_geojson(geometry: BaseGeometry) -> dict[str, Any]:
+    """What ``geojson_of`` gave before it read polygons itself: shapely's own mapping of the rounded shape."""
+    mapping: dict[str, Any] = shapely.geometry.mapping(shapely.transform(geometry, lambda c: np.round(c, 6)))
+    return mapping
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_geojson_of_is_shapelys_mapping_of_the_rounded_shape(seed: int) -> None:
+    rng = random.Random(seed)
+    shapes = [v.footprint for v in _random_volume_list(rng, 3)]
+    holed = shapely.difference(shapes[0], shapely.buffer(shapely.centroid(shapes[0]), 0.01))
+    split = shapely.difference(
+        shapes[1], shapely.box(-180, 34.0 + rng.uniform(0, 1.5), 180, 34.01 + rng.uniform(0, 1.5))
+    )
+    for geometry in [
+        *shapes,
+        holed,
+        split,
+        shapely.union_all(shapes),
+        shapely.Point(38.1234567, 34.7654321),
+        shapely.LineString([(38, 34), (38.5, 34.5)]),
+        shapely.Polygon(),
+        shapely.MultiPolygon(),
+    ]:
+        assert geojson_of(geometry) == _shapely_geojson(geometry)
+
+
+def _random_volume_list(rng: random.Random, count: int) -> list[Any]:
+    return [_random_volume(rng) for _ in range(count)]

@@ -1,6 +1,14 @@
 """WGS84 maths: geodesics, local frames, units and footprint shapes. Pure: no I/O, no global state."""
 
-from airparley.geo._frame import LocalFrame, aeqd_xy, aeqd_xy_grouped, ecef
+from airparley.geo._frame import (
+    LocalFrame,
+    aeqd_xy,
+    aeqd_xy_grouped,
+    ecef,
+    frames_around,
+    project_each,
+    unproject_each,
+)
 from airparley.geo._geodesy import WGS84, azimuth_deg, destination, distance_nm, inverse
 from airparley.geo._shapes import (
     MAX_EDGE_DEG,
@@ -50,6 +58,7 @@ __all__ = [
     "ecef",
     "flight_level_to_ft",
     "fpm_to_ms",
+    "frames_around",
     "ft_to_m",
     "inverse",
     "kt_to_ms",
@@ -61,4 +70,6 @@ __all__ = [
     "orbit_polygon",
     "parse_position",
     "polygon_from_rings",
+    "project_each",
+    "unproject_each",
 ]

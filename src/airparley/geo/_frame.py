@@ -27,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from airparley.geo._geodesy import WGS84
 
-__all__ = ["LocalFrame", "aeqd_xy", "aeqd_xy_grouped", "ecef"]
+__all__ = ["LocalFrame", "aeqd_xy", "aeqd_xy_grouped", "ecef", "frames_around", "project_each", "unproject_each"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -161,3 +161,46 @@ class LocalFrame:
     def _inverse_coords(self, coords: FloatArray) -> FloatArray:
         lon, lat = self.to_lonlat(coords[:, 0], coords[:, 1])
         return np.column_stack([lon, lat])
+
+
+# -- many frames at once: one per geometry, for drawing many pairs in one vectorised pass -----------------
+# Each gives, for geometry ``i`` and centre ``i``, exactly what ``LocalFrame(lon0[i], lat0[i])`` gives for it
+# alone (the same arithmetic per coordinate), without a Python call per geometry.
+
+
+def frames_around(first: Any, second: Any) -> tuple[FloatArray, FloatArray]:
+    """The centres of :meth:`LocalFrame.around` for each pair ``(first[i], second[i])`` of lon/lat geometries."""
+    a = shapely.bounds(np.asarray(first, dtype=object))
+    b = shapely.bounds(np.asarray(second, dtype=object))
+    west, south = np.minimum(a[:, 0], b[:, 0]), np.minimum(a[:, 1], b[:, 1])
+    east, north = np.maximum(a[:, 2], b[:, 2]), np.maximum(a[:, 3], b[:, 3])
+    return (west + east) / 2.0, (south + north) / 2.0
+
+
+def _owners(geometries: Any) -> npt.NDArray[np.intp]:
+    counts = shapely.get_num_coordinates(geometries)
+    return np.repeat(np.arange(len(counts), dtype=np.intp), counts)
+
+
+def project_each(geometries: Any, lon0: FloatArray, lat0: FloatArray) -> Any:
+    """Lon/lat geometry ``i`` in metres of the frame centred at (``lon0[i]``, ``lat0[i]``)."""
+    geometries = np.asarray(geometries, dtype=object)
+    owner = _owners(geometries)
+
+    def forward(coords: FloatArray) -> FloatArray:
+        return np.column_stack(aeqd_xy_grouped(coords[:, 0], coords[:, 1], owner, lon0, lat0))
+
+    return shapely.transform(geometries, forward)
+
+
+def unproject_each(geometries: Any, lon0: FloatArray, lat0: FloatArray) -> Any:
+    """Geometry ``i`` in metres of the frame centred at (``lon0[i]``, ``lat0[i]``), back in lon/lat."""
+    geometries = np.asarray(geometries, dtype=object)
+    owner = _owners(geometries)
+
+    def inverse(coords: FloatArray) -> FloatArray:
+        x, y = coords[:, 0], coords[:, 1]
+        lon, lat, _ = WGS84.fwd(lon0[owner], lat0[owner], np.degrees(np.arctan2(x, y)), np.hypot(x, y))
+        return np.column_stack([np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)])
+
+    return shapely.transform(geometries, inverse)

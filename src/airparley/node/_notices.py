@@ -30,6 +30,7 @@ from airparley.strategic import (
     ConflictIndex,
     Notice,
     NoticeState,
+    draw_overlaps,
     notices_to_geojson,
     parse_notices_data,
     volume_conflict,
@@ -112,6 +113,7 @@ class NoticeService:
                 now,
             )
         new = [after[cid] for cid in sorted(after.keys() - before.keys())]
+        draw_overlaps(new)  # every new conflict's view shows its overlap: draw them in one pass
         notices = self._notices_in(new)
         for conflict in new:
             views = {p: self._view(p, conflict, notices) for p in conflict.parties}

@@ -14,6 +14,7 @@ about the rest of the other side's volume.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -24,7 +25,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from airparley._time import iso_z_at
-from airparley.geo import M_PER_NM, LocalFrame
+from airparley.geo import M_PER_NM, LocalFrame, frames_around, project_each, unproject_each
 from airparley.strategic._model import Buffers, NoticeRef, Volume4D
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "VolumeConflict",
     "VolumePair",
     "conflict_id",
+    "draw_overlaps",
     "footprint_distance_nm",
     "geojson_of",
     "iso_utc",
@@ -70,9 +72,27 @@ def footprint_distance_nm(a: BaseGeometry, b: BaseGeometry) -> float:
 
 
 def geojson_of(geometry: BaseGeometry) -> dict[str, Any]:
-    """GeoJSON of a lon/lat geometry, rounded to 1e-6 degree (about 0.1 m): more digits are noise."""
+    """GeoJSON of a lon/lat geometry, rounded to 1e-6 degree (about 0.1 m): more digits are noise.
+
+    Polygons and multipolygons (what overlaps are) are read with one coordinate call per polygon rather
+    than shapely's ``__geo_interface__``, which builds each position in Python; the mapping is the same,
+    down to its tuples and lists (tests/strategic holds the two equal).
+    """
+    kind = geometry.geom_type
+    if kind == "Polygon" and not geometry.is_empty:
+        return {"type": "Polygon", "coordinates": _rounded_rings(geometry)}
+    if kind == "MultiPolygon" and not any(part.is_empty for part in geometry.geoms):
+        parts = [_rounded_rings(part) for part in geometry.geoms]
+        return {"type": "MultiPolygon", "coordinates": parts}
     mapping: dict[str, Any] = shapely.geometry.mapping(shapely.transform(geometry, lambda c: np.round(c, 6)))
     return mapping
+
+
+def _rounded_rings(polygon: BaseGeometry) -> tuple[tuple[tuple[float, ...], ...], ...]:
+    rings = shapely.get_rings(polygon)
+    ends = np.cumsum(shapely.get_num_coordinates(rings))[:-1]
+    positions = np.round(shapely.get_coordinates(rings), 6)
+    return tuple(tuple(map(tuple, part.tolist())) for part in np.split(positions, ends))
 
 
 def iso_utc(seconds: float) -> str:
@@ -106,7 +126,7 @@ class VolumeConflict:
     vertical_gap_ft: float
     time_gap_min: float
 
-    @property
+    @cached_property
     def footprint(self) -> BaseGeometry:
         return shapely.union(self.footprint_a, self.footprint_b)
 
@@ -158,6 +178,57 @@ def volume_conflict(
         vertical_gap,
         time_gap_s / 60.0,
     )
+
+
+def _volume_conflicts(pairs: Sequence[VolumePair], buffers: Buffers) -> list[VolumeConflict | None]:
+    """:func:`volume_conflict` of many pairs in one vectorised pass: the same result for each, bit for bit.
+
+    Each pair keeps its own frame (centred on the pair, as the scalar reference centres it); what is
+    shared is the call: one projection, one distance, one buffer and one intersection for all pairs.
+    """
+    found: list[VolumeConflict | None] = [None] * len(pairs)
+    gaps: list[tuple[int, float, float]] = []
+    for i, pair in enumerate(pairs):
+        a, b = pair.a, pair.b
+        vertical_gap = max(0.0, max(a.lower_ft, b.lower_ft) - min(a.upper_ft, b.upper_ft))
+        time_gap_s = max(0.0, max(a.start_s, b.start_s) - min(a.end_s, b.end_s))
+        if vertical_gap < buffers.vertical_ft and time_gap_s < buffers.time_s:
+            gaps.append((i, vertical_gap, time_gap_s))
+    if not gaps:
+        return found
+    fa = np.array([pairs[i].a.footprint for i, _, _ in gaps], dtype=object)
+    fb = np.array([pairs[i].b.footprint for i, _, _ in gaps], dtype=object)
+    lon0, lat0 = frames_around(fa, fb)
+    pa, pb = project_each(fa, lon0, lat0), project_each(fb, lon0, lat0)
+    lateral = shapely.distance(pa, pb) / M_PER_NM
+    near = np.flatnonzero(lateral < buffers.lateral_nm)
+    if near.size == 0:
+        return found
+    reach = buffers.lateral_nm * M_PER_NM
+    pa, pb, lon0, lat0 = pa[near], pb[near], lon0[near], lat0[near]
+    part_a = shapely.intersection(pa, shapely.buffer(pb, reach, quad_segs=_QUAD_SEGS))
+    part_b = shapely.intersection(pb, shapely.buffer(pa, reach, quad_segs=_QUAD_SEGS))
+    drawn_a, drawn_b = unproject_each(part_a, lon0, lat0), unproject_each(part_b, lon0, lat0)
+    for k, g in enumerate(near.tolist()):
+        i, vertical_gap, time_gap_s = gaps[g]
+        pair = pairs[i]
+        a, b = pair.a, pair.b
+        lower, upper = _within(a.lower_ft, a.upper_ft, b.lower_ft, b.upper_ft, buffers.vertical_ft)
+        start, end = _within(a.start_s, a.end_s, b.start_s, b.end_s, buffers.time_s)
+        found[i] = VolumeConflict(
+            pair.a_volume,
+            pair.b_volume,
+            drawn_a[k],
+            drawn_b[k],
+            lower,
+            upper,
+            start,
+            end,
+            float(lateral[g]),
+            vertical_gap,
+            time_gap_s / 60.0,
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -214,17 +285,8 @@ class Conflict:
     @cached_property
     def volumes(self) -> tuple[VolumeConflict, ...]:
         """Each conflicting volume pair with its overlap footprints and measured gaps."""
-        details = []
-        for pair in self.pairs:
-            found = volume_conflict(pair.a, pair.b, self.buffers, pair.a_volume, pair.b_volume)
-            if found is None:
-                # The index decided this pair at the very edge of the lateral buffer (footprints that
-                # touch in lon/lat but are a hair apart once projected): measure it as touching.
-                edge = Buffers(self.buffers.lateral_nm + _EDGE_NM, self.buffers.vertical_ft, self.buffers.time_min)
-                found = volume_conflict(pair.a, pair.b, edge, pair.a_volume, pair.b_volume)
-            if found is not None:
-                details.append(found)
-        return tuple(details)
+        drawn = [volume_conflict(p.a, p.b, self.buffers, p.a_volume, p.b_volume) for p in self.pairs]
+        return _completed(self.pairs, drawn, self.buffers)
 
     def footprint(self) -> BaseGeometry:
         return shapely.union_all(np.array([v.footprint for v in self.volumes], dtype=object))
@@ -246,3 +308,48 @@ class Conflict:
             "buffers": self.buffers.as_dict(),
             "volumes": [v.as_dict() for v in self.volumes],
         }
+
+
+def _completed(
+    pairs: Sequence[VolumePair], drawn: Sequence[VolumeConflict | None], buffers: Buffers
+) -> tuple[VolumeConflict, ...]:
+    details = []
+    for pair, found in zip(pairs, drawn, strict=True):
+        if found is None:
+            # The index decided this pair at the very edge of the lateral buffer (footprints that
+            # touch in lon/lat but are a hair apart once projected): measure it as touching.
+            edge = Buffers(buffers.lateral_nm + _EDGE_NM, buffers.vertical_ft, buffers.time_min)
+            found = volume_conflict(pair.a, pair.b, edge, pair.a_volume, pair.b_volume)
+        if found is not None:
+            details.append(found)
+    return tuple(details)
+
+
+def draw_overlaps(conflicts: Sequence[Conflict]) -> None:
+    """Draw the overlaps of many conflicts at once, so that each one's :attr:`Conflict.volumes` is ready.
+
+    It gives what each conflict would draw alone, bit for bit, in one vectorised pass over all their volume
+    pairs (about three times faster than one conflict at a time): for writing many conflicts out. Each
+    volume pair's union footprint is drawn in the same pass. Conflicts already drawn are left as they are.
+    """
+    waiting: dict[Buffers, list[Conflict]] = {}
+    for conflict in conflicts:
+        if "volumes" not in conflict.__dict__:
+            waiting.setdefault(conflict.buffers, []).append(conflict)
+    for buffers, group in waiting.items():
+        pairs = [pair for conflict in group for pair in conflict.pairs]
+        drawn = _volume_conflicts(pairs, buffers)
+        ready = [v for v in drawn if v is not None]
+        if ready:
+            unions = shapely.union(
+                np.array([v.footprint_a for v in ready], dtype=object),
+                np.array([v.footprint_b for v in ready], dtype=object),
+            )
+            for volume, union in zip(ready, unions, strict=True):
+                volume.__dict__["footprint"] = union  # what the cached property computes, computed together
+        start = 0
+        for conflict in group:
+            stop = start + len(conflict.pairs)
+            # cached_property stores in the instance's __dict__: filling it is what the first read would do.
+            conflict.__dict__["volumes"] = _completed(conflict.pairs, drawn[start:stop], buffers)
+            start = stop
