@@ -89,6 +89,8 @@ def geojson_of(geometry: BaseGeometry) -> dict[str, Any]:
 
 
 def _rounded_rings(polygon: BaseGeometry) -> tuple[tuple[tuple[float, ...], ...], ...]:
+    if shapely.get_num_interior_rings(polygon) == 0:  # most overlaps: the exterior is every coordinate
+        return (tuple(map(tuple, np.round(shapely.get_coordinates(polygon), 6).tolist())),)
     rings = shapely.get_rings(polygon)
     ends = np.cumsum(shapely.get_num_coordinates(rings))[:-1]
     positions = np.round(shapely.get_coordinates(rings), 6)
