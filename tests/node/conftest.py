@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from node_support import PARTIES, Clock, Desk, FedNode, Running, _free_port, federate
+from node_support import PARTIES, TLS, Clock, Desk, FedNode, Running, _free_port, federate
 
 from airparley.ledger import generate_key
 from airparley.node import Node, NodeSettings
@@ -48,7 +48,10 @@ def running(db_url: str) -> Iterator[Running]:
     url = f"http://127.0.0.1:{port}"
     desks = {
         name: Desk(
-            code, tier, token, httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            code,
+            tier,
+            token,
+            httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10, verify=TLS),
         )
         for name, (code, tier, token) in desks_tokens.items()
     }

@@ -22,6 +22,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Final
 
+from airparley.node._cluster import wake_listener
 from airparley.node._state_keeper import decode, encode
 from airparley.node._tracks import Row
 from airparley.store._track_relay import TRACKS_CHANNEL, TrackRelayTable
@@ -67,6 +68,7 @@ class TrackRelay:
         self._node.pictures.relay = None
         self._stop.set()
         if self._thread is not None:
+            wake_listener(self._conninfo, TRACKS_CHANNEL)
             self._thread.join(timeout=5)
 
     def send(self, party: str, rows: list[Row]) -> None:
