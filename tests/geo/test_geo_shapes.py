@@ -128,3 +128,41 @@ def test_bad_shapes_name_the_field_and_the_reason(build: object, field: str, rea
         build()  # type: ignore[operator]
     assert caught.value.field == field
     assert reason in caught.value.reason
+
+
+def _corridor_piece_by_piece(centerline: list[list[float]], half_width_nm: float) -> shapely.Geometry:
+    """The corridor as it was drawn before the pieces were drawn in one call: each in its own LocalFrame."""
+    from airparley.geo import M_PER_NM, LocalFrame
+    from airparley.geo._shapes import _CORRIDOR_PIECE_NM, MAX_EDGE_DEG, _segments_for
+
+    lons, lats = np.array(centerline, dtype=float).T
+    legs = distance_nm(lons[:-1], lats[:-1], lons[1:], lats[1:])
+    pieces = []
+    for i, leg_nm in enumerate(legs):
+        if leg_nm == 0.0:
+            continue
+        cuts = max(1, int(np.ceil(leg_nm / _CORRIDOR_PIECE_NM)))
+        inner = WGS84.npts(lons[i], lats[i], lons[i + 1], lats[i + 1], cuts - 1) if cuts > 1 else []
+        chain = [(lons[i], lats[i]), *inner, (lons[i + 1], lats[i + 1])]
+        for (lon_a, lat_a), (lon_b, lat_b) in itertools.pairwise(chain):
+            frame = LocalFrame((lon_a + lon_b) / 2.0, (lat_a + lat_b) / 2.0)
+            segment = frame.project(shapely.LineString([(lon_a, lat_a), (lon_b, lat_b)]))
+            area = shapely.buffer(segment, half_width_nm * M_PER_NM, quad_segs=_segments_for(half_width_nm, np.pi / 2))
+            pieces.append(frame.unproject(shapely.segmentize(area, _CORRIDOR_PIECE_NM * M_PER_NM / 6.0)))
+    return shapely.segmentize(shapely.union_all(pieces), MAX_EDGE_DEG)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(30.0, 50.0), st.floats(25.0, 45.0)), min_size=2, max_size=5),
+    st.floats(0.5, 30.0),
+)
+def test_a_corridor_drawn_in_one_call_is_the_one_drawn_piece_by_piece(
+    points: list[tuple[float, float]], half_width_nm: float
+) -> None:
+    centerline = [list(p) for p in points]
+    try:
+        drawn = corridor_polygon(centerline, half_width_nm)
+    except GeometryError:
+        return  # too long, or one point: refused (tested above)
+    assert shapely.equals_exact(drawn, _corridor_piece_by_piece(centerline, half_width_nm), 0)

@@ -29,10 +29,10 @@ from typing import Any, Final
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, MultiPolygon, Polygon
+from shapely.geometry import MultiPolygon, Polygon
 
 from airparley.errors import GeometryError
-from airparley.geo._frame import LocalFrame
+from airparley.geo._frame import project_each, unproject_each
 from airparley.geo._geodesy import WGS84, destination, distance_nm
 from airparley.geo._units import M_PER_NM
 
@@ -136,21 +136,23 @@ def corridor_polygon(centerline: Any, half_width_nm: Any, field: str = "geometry
         raise GeometryError(f"{field}.coordinates", f"the centreline is longer than {MAX_SHAPE_EXTENT_NM:.0f} NM")
     if np.all(legs_nm == 0.0):
         raise GeometryError(f"{field}.coordinates", "all positions of the centreline are the same point")
-    pieces = []
-    quad_segs = _segments_for(width, math.pi / 2.0)
+    ends: list[tuple[float, float, float, float]] = []
     for i, leg_nm in enumerate(legs_nm):
         if leg_nm == 0.0:
             continue
         cuts = max(1, math.ceil(leg_nm / _CORRIDOR_PIECE_NM))
         inner = WGS84.npts(lons[i], lats[i], lons[i + 1], lats[i + 1], cuts - 1) if cuts > 1 else []
         chain = [(lons[i], lats[i]), *inner, (lons[i + 1], lats[i + 1])]
-        for (lon_a, lat_a), (lon_b, lat_b) in itertools.pairwise(chain):
-            frame = LocalFrame((lon_a + lon_b) / 2.0, (lat_a + lat_b) / 2.0)
-            segment = frame.project(LineString([(lon_a, lat_a), (lon_b, lat_b)]))
-            area = shapely.buffer(segment, width * M_PER_NM, quad_segs=quad_segs)
-            area = shapely.segmentize(area, _CORRIDOR_PIECE_NM * M_PER_NM / 6.0)
-            pieces.append(frame.unproject(area))
-    polygon = shapely.union_all(pieces)
+        ends.extend((a[0], a[1], b[0], b[1]) for a, b in itertools.pairwise(chain))
+    # Every piece in its own frame, all pieces in one vectorised call each way (as LocalFrame would, piece by piece).
+    piece = np.array(ends, dtype=np.float64)
+    lon0, lat0 = (piece[:, 0] + piece[:, 2]) / 2.0, (piece[:, 1] + piece[:, 3]) / 2.0
+    segments = shapely.linestrings(piece.reshape(-1, 2, 2))
+    areas = shapely.buffer(
+        project_each(segments, lon0, lat0), width * M_PER_NM, quad_segs=_segments_for(width, math.pi / 2.0)
+    )
+    areas = shapely.segmentize(areas, _CORRIDOR_PIECE_NM * M_PER_NM / 6.0)
+    polygon = shapely.union_all(unproject_each(areas, lon0, lat0))
     polygon = shapely.segmentize(polygon, MAX_EDGE_DEG)
     return _checked(polygon, field)
 
