@@ -318,31 +318,39 @@ def check_json(data: Any, field: str = "") -> None:
     """Refuse what no field of any body may hold: non-finite numbers, integers beyond ±2^53, lone surrogates
     or NUL in strings and keys, nesting deeper than ``json_depth``. The error names the path (``a.0.b``).
 
-    Iterative (a hostile body cannot make it recurse), one pass over the decoded body."""
+    Iterative (a hostile body cannot make it recurse), one pass over the decoded body. A value's path is
+    spelled out only for containers and errors: most values are numbers of coordinate lists, and naming
+    each one was most of the pass."""
     depth_max = int(_bound("json_depth").high)
-    stack: list[tuple[Any, str, int]] = [(data, field, 1)]
+    # (value, its parent's path, its key or index in the parent or None for the root, depth)
+    stack: list[tuple[Any, str, Any, int]] = [(data, field, None, 1)]
     while stack:
-        value, path, depth = stack.pop()
+        value, parent, key, depth = stack.pop()
         if isinstance(value, bool) or value is None:
             continue
         if isinstance(value, float):
             if not math.isfinite(value):
-                raise InvalidInput(path or "(body)", f"must be a finite number, got {value!r}")
+                raise InvalidInput(_json_path(parent, key), f"must be a finite number, got {value!r}")
         elif isinstance(value, int):
             if abs(value) > MAX_SAFE_INTEGER:
-                raise InvalidInput(path or "(body)", "must be a number within ±2^53 (9007199254740992)")
+                raise InvalidInput(_json_path(parent, key), "must be a number within ±2^53 (9007199254740992)")
         elif isinstance(value, str):
-            _valid_unicode(value, path or "(body)")
+            if "\x00" in value or _SURROGATE.search(value) is not None:
+                _valid_unicode(value, _json_path(parent, key))
         elif isinstance(value, Mapping | list | tuple):
+            path = parent if key is None else (f"{parent}.{key}" if parent else str(key))
             if depth > depth_max:
                 raise InvalidInput(path or "(body)", f"nests deeper than {depth_max} levels")
             if isinstance(value, Mapping):
-                for key, item in value.items():
-                    key_text = str(key)
-                    name = f"{path}.{key_text}" if path else key_text
+                for item_key, item in value.items():
+                    key_text = str(item_key)
                     if _SURROGATE.search(key_text) or "\x00" in key_text:
                         raise InvalidInput(path or "(body)", "a key is not valid Unicode text (lone surrogate or NUL)")
-                    stack.append((item, name, depth + 1))
+                    stack.append((item, path, key_text, depth + 1))
             else:
-                for index, item in enumerate(value):
-                    stack.append((item, f"{path}.{index}" if path else str(index), depth + 1))
+                stack.extend((item, path, index, depth + 1) for index, item in enumerate(value))
+
+
+def _json_path(parent: str, key: Any) -> str:
+    path = parent if key is None else (f"{parent}.{key}" if parent else str(key))
+    return path or "(body)"
