@@ -106,3 +106,19 @@ def test_the_hotline_from_the_command_line(running: Running, tmp_path: Path) -> 
     assert "accept" in history
     own_proposal = _run(running, "usa_duty", "case", "propose", case_id, "not json")
     assert own_proposal.exit_code == 2
+
+
+def test_a_plain_http_node_costs_no_ca_bundle_and_any_tls_there_fails_closed() -> None:
+    import ssl
+
+    from airparley.cli._client import _tls_for
+
+    bare = _tls_for("http://127.0.0.1:8787")
+    assert isinstance(bare, ssl.SSLContext)
+    # No CA to trust, and every certificate still required and its host checked: it can only refuse.
+    assert bare.get_ca_certs() == []
+    assert bare.cert_store_stats()["x509_ca"] == 0
+    assert bare.verify_mode == ssl.CERT_REQUIRED
+    assert bare.check_hostname
+    assert _tls_for("https://node.usa.example:8787") is True  # the system's CAs, as httpx loads them
+    assert _tls_for("HTTPS://node.usa.example") is True

@@ -28,6 +28,8 @@ from airparley.cli._common import (
 )
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 __all__ = [
@@ -64,8 +66,23 @@ def node_client(url: str, token: str) -> Iterator[httpx.Client]:
         raise typer.Exit(EXIT_BAD_INPUT)
     import httpx  # here, not at the top: commands that never reach a node do not pay for it
 
-    with httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=30, verify=_tls_for(url)) as client:
         yield client
+
+
+def _tls_for(url: str) -> ssl.SSLContext | bool:
+    """What the client verifies a node's certificate with: the system's CAs for ``https``.
+
+    httpx loads the CA bundle for every client, 20 ms of each command's start, even for a plain-HTTP node on
+    127.0.0.1, which never shakes hands. That one gets a context with no CA at all, which refuses every
+    certificate: should that line ever reach TLS (the client follows no redirect), it fails closed.
+    """
+    import ssl
+
+    if url.lower().startswith("http://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verify_mode CERT_REQUIRED, check_hostname: and no CA
+    return True
 
 
 def request(client: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
