@@ -12,16 +12,18 @@ import gc
 import json
 import math
 import sys
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Final, NoReturn
+from typing import IO, TYPE_CHECKING, Any, Final, NoReturn, cast
 
 import typer
-from rich.console import Console, ConsoleDimensions
 
 from airparley.errors import AirparleyError, InvalidInput, InvalidInputs
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -37,6 +39,7 @@ __all__ = [
     "paused_gc",
     "read_text",
     "report_errors",
+    "rich_console",
     "write_table",
 ]
 
@@ -48,31 +51,64 @@ EXIT_BAD_INPUT = 2
 PIPE_WIDTH: Final = 10_000
 
 
-class _OutConsole(Console):
-    """A console that renders at :data:`PIPE_WIDTH` when its file is not a terminal (unless ``COLUMNS`` says).
+def _make_out_console() -> Console:
+    from rich.console import Console, ConsoleDimensions
 
-    Rich would otherwise take the width of whichever standard stream is a terminal, or 80, and fold or drop
-    the columns of a table piped to another program."""
+    class _OutConsole(Console):
+        """A console that renders at :data:`PIPE_WIDTH` when its file is not a terminal (unless ``COLUMNS`` says).
 
-    @property
-    def size(self) -> ConsoleDimensions:
-        if not self.is_terminal:
-            # COLUMNS is read when asked, not when the console was made (rich reads it once, at import).
-            columns = self._environ.get("COLUMNS", "")
-            return ConsoleDimensions(int(columns) if columns.isdigit() else PIPE_WIDTH, 25)
-        return Console.size.fget(self)  # type: ignore[attr-defined,no-any-return]
+        Rich would otherwise take the width of whichever standard stream is a terminal, or 80, and fold or drop
+        the columns of a table piped to another program."""
 
-    @size.setter
-    def size(self, new_size: tuple[int, int]) -> None:
-        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+        @property
+        def size(self) -> ConsoleDimensions:
+            if not self.is_terminal:
+                # COLUMNS is read when asked, not when the console was made (rich reads it once, at import).
+                columns = self._environ.get("COLUMNS", "")
+                return ConsoleDimensions(int(columns) if columns.isdigit() else PIPE_WIDTH, 25)
+            return Console.size.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+        @size.setter
+        def size(self, new_size: tuple[int, int]) -> None:
+            Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+    return _OutConsole(highlight=False, soft_wrap=True)
+
+
+def _make_err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _ConsoleOnFirstUse:
+    """A rich console made when first used: importing rich's console is 20 ms, a fifteenth of a small
+    command's start (``notice validate`` of a valid file prints one plain line and never needs it)."""
+
+    def __init__(self, make: Callable[[], Console]) -> None:
+        self._make = make
+        self._console: Console | None = None
+
+    def made(self) -> Console:
+        if self._console is None:
+            self._console = self._make()
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.made(), name)
+
+
+def rich_console(console: Console) -> Console:
+    """The console itself, for handing to rich (a ``Progress``, a ``Live``), which uses it as a context manager."""
+    return console.made() if isinstance(console, _ConsoleOnFirstUse) else console
 
 
 # Up to this many rows a table is drawn by rich (styles, wrapping to a terminal); beyond, by write_table in
 # the same box, at a few microseconds a row instead of rich's half a millisecond.
 RICH_TABLE_ROWS: Final = 1000
 
-out_console = _OutConsole(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+out_console = cast("Console", _ConsoleOnFirstUse(_make_out_console))
+err_console = cast("Console", _ConsoleOnFirstUse(_make_err_console))
 
 
 def read_text(path: Path) -> str:

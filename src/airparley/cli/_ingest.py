@@ -25,7 +25,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from airparley.cli._client import DEFAULT_URL, Token, Url
-from airparley.cli._common import EXIT_BAD_INPUT, EXIT_FOUND, err_console, json_line, report_errors
+from airparley.cli._common import EXIT_BAD_INPUT, EXIT_FOUND, err_console, json_line, report_errors, rich_console
 from airparley.errors import IngestError, InvalidInput
 from airparley.ingest import (
     DEFAULT_MAX_POSITION_AGE_S,
@@ -223,7 +223,7 @@ def _file_lines(stack: ExitStack, path: Path) -> Iterator[str]:
             BarColumn(),
             DownloadColumn(),
             TimeRemainingColumn(),
-            console=err_console,
+            console=rich_console(err_console),
             transient=True,
         )
     )

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Final
 
-from airparley.cli._common import err_console
+from airparley.cli._common import err_console, rich_console
 
 __all__ = ["MIN_BAR_ITEMS", "Bar", "Counter", "bars_shown", "progress"]
 
@@ -79,7 +79,7 @@ def progress(description: str, total: float | None, *, data_on_stdout: bool = Fa
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=err_console,
+        console=rich_console(err_console),
         transient=True,
     ) as shown:
         yield _RichBar(shown, shown.add_task(description, total=total))

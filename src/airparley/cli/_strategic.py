@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -73,11 +74,10 @@ def validate_command(
         }
         out_console.out(json_line(result))
     else:
-        out_console.print(
+        # One plain line (party codes are the file's text, never markup): no console needed for it.
+        sys.stdout.write(
             f"{len(parsed.notices)} valid notice(s), {volumes} volume(s), parties: {', '.join(parties) or '-'}; "
-            f"{errors} error(s)",
-            markup=False,  # party codes are the file's text, not rich markup
-            emoji=False,
+            f"{errors} error(s)\n"
         )
     if errors:
         raise typer.Exit(EXIT_BAD_INPUT)
