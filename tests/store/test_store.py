@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -141,3 +143,22 @@ def test_a_failed_transaction_leaves_nothing_behind(db_url: str) -> None:
     with store.begin() as tx:
         assert tx.parties() == []
     store.close()
+
+
+def test_a_throwaway_cluster_stops_at_once_and_leaves_no_folder_behind() -> None:
+    import time
+    from urllib.parse import urlsplit
+
+    from airparley.store._local_postgres import local_postgres, postgres_bindir
+
+    if postgres_bindir() is None:
+        pytest.skip("no PostgreSQL server binaries (install Debian's postgresql)")
+    with local_postgres() as url:
+        port = urlsplit(url.replace("postgresql+psycopg", "postgresql")).port
+        # The server's socket lives in its cluster's folder (``-k``): that names the folder of this cluster.
+        folders = [p for p in Path(tempfile.gettempdir()).glob("airparley-pg-*") if (p / f".s.PGSQL.{port}").exists()]
+        assert len(folders) == 1
+    started = time.monotonic()
+    while folders[0].exists() and time.monotonic() - started < 30:  # removed in the background
+        time.sleep(0.05)
+    assert not folders[0].exists()
