@@ -111,3 +111,24 @@ def test_paused_gc_restores_the_collector() -> None:
     with pytest.raises(RuntimeError), paused_gc():
         raise RuntimeError("stop")
     assert gc.isenabled()
+
+
+def test_check_draws_its_conflicts_a_block_at_a_time_in_order_and_lets_each_block_go(
+    syria_iraq_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airparley.cli import _strategic
+    from airparley.strategic import Buffers, ConflictIndex, parse_notices
+
+    notices = parse_notices(syria_iraq_path.read_text()).notices
+    wide = Buffers(60.0, 30_000.0, 600.0)  # wide enough that the scenario's twelve notices conflict a lot
+    expected = [c.as_dict() for c in ConflictIndex.build(notices, wide).conflicts()]
+    assert len(expected) > 5
+    monkeypatch.setattr(_strategic, "_DRAW_BLOCK", 2)
+    conflicts = ConflictIndex.build(notices, wide).conflicts()
+    seen = []
+    for conflict in _strategic._drawn(conflicts):
+        assert "volumes" in conflict.__dict__  # drawn with its block, before it is handed out
+        assert len(conflicts) <= len(expected) - len(seen) - 1  # the list no longer holds what was handed out
+        seen.append(conflict.as_dict())
+    assert seen == expected
+    assert conflicts == []
