@@ -223,12 +223,12 @@ def check_line(folder: Path, count: int, repeats: int) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     parse_s, parsed = best(lambda: parse_notices(text), repeats)
     core_s, conflicts = best(lambda: ConflictIndex.build(parsed.notices, Buffers()).conflicts(), repeats)
-    count = len(conflicts)
+    conflict_count = len(conflicts)
     # As the command does: drawn a block at a time, each block let go once written (_drawn empties the list).
     as_dict_s, _ = best(lambda: sum(1 for conflict in _drawn(conflicts) if conflict.as_dict()), 1)
     line: dict[str, Any] = {"command": f"airparley check notices_{count}.geojson --json", "notices": count}
     line.update(run_command(["check", str(path), "--json"], folder / "check.out", repeats))
-    line.update(conflicts=count, parse_s=round(parse_s, 3), core_s=round(core_s, 3))
+    line.update(conflicts=conflict_count, parse_s=round(parse_s, 3), core_s=round(core_s, 3))
     line["as_dict_s"] = round(as_dict_s, 3)
     line["ratio"] = round(line["end_to_end_s"] / core_s, 2)
     line["ratio_to_parse_and_core"] = round(line["end_to_end_s"] / (parse_s + core_s + as_dict_s), 2)
