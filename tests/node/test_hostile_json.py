@@ -22,6 +22,8 @@ from node_support import Running
 from palmyra import usa_strike
 from websockets.sync.client import connect
 
+from json_paths import json_paths
+
 TIERS = ("duty", "senior", "observer", "sensor")
 EXAMPLES = int(os.environ.get("AIRPARLEY_HOSTILE_EXAMPLES", "400"))
 
@@ -106,17 +108,6 @@ def _routes(ids: dict[str, str]) -> list[tuple[str, str, Any]]:
     ]
 
 
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [path]
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            found += _paths(inner, (*path, key))
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            found += _paths(inner, (*path, index))
-    return found
-
-
 def _planted(body: Any, path: tuple[Any, ...], value: Any, as_key: bool) -> Any:
     if not path:
         return value
@@ -150,7 +141,7 @@ def requests(draw: st.DrawFn, routes: list[tuple[str, str, Any]]) -> tuple[str, 
     elif how == "whole" or body is None:
         payload = draw(hostile)
     else:
-        where = draw(st.sampled_from(_paths(body)))
+        where = draw(st.sampled_from(json_paths(body)))
         payload = _planted(body, where, draw(hostile), as_key=how == "key" and bool(where))
     # json.dumps writes NaN/Infinity and lone surrogates (escaped) as a hostile client would.
     raw = json.dumps(payload, allow_nan=True).encode() if payload is not None else b""

@@ -213,6 +213,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from airparley.strategic._format import _feature_is_valid, _feature_validator  # noqa: E402
+from json_paths import json_paths  # noqa: E402
 
 #: Values that sit on or next to a rule of the schema: types JSON confuses (1.0, True), the bounds, texts
 #: with a trailing newline ($ in a pattern), and containers of the wrong shape.
@@ -282,17 +283,6 @@ _AWKWARD = st.one_of(
 )
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _paths(value, (*prefix, index))
-    return found
-
-
 _SHAPES = [
     _feature(),
     _feature(shape="circle", radius_nm=5, geometry={"type": "Point", "coordinates": [38, 34]}, callsigns=["AB 1"]),
@@ -308,7 +298,7 @@ _SHAPES = [
 def test_the_quick_check_and_jsonschema_agree_on_every_feature(data: st.DataObject) -> None:
     feature = copy.deepcopy(data.draw(st.sampled_from(_SHAPES)))
     for _ in range(data.draw(st.integers(1, 3))):
-        path = data.draw(st.sampled_from(_paths(feature)[1:]))
+        path = data.draw(st.sampled_from(json_paths(feature)[1:]))
         parent = feature
         for step in path[:-1]:
             parent = parent[step]
