@@ -31,6 +31,7 @@ from websockets.sync.client import connect
 from airparley.geo import destination
 from airparley.ledger import generate_key, private_key_to_pem, public_key_to_text, verify_export
 from airparley.node import Node
+from airparley.node._cluster import Cluster
 from airparley.node._scheduler import Wake
 from airparley.node._state_keeper import encode
 from airparley.node._track_relay import TrackRelay
@@ -531,5 +532,21 @@ def test_the_relay_waits_for_a_batch_that_commits_after_a_later_one(pg_url: str)
         assert {t.id for t in node.pictures.latest("USA", now_s)} == {"E1", "E2"}
         assert wake.take() == {"USA"}
         assert reader.catch_up() == 0
+    finally:
+        store.close()
+
+
+def test_a_stopped_cluster_neither_leads_nor_leaves_a_connection_open(pg_url: str) -> None:
+    """A scheduler tick may ask for the lead while (or after) the process stops: it must not take the lock
+    on a connection that nobody will close (it would hold the lead until garbage collection, and leak)."""
+    store = Store.open(pg_url)
+    try:
+        cluster = Cluster(Node(store))
+        assert cluster.leading()
+        assert _leader_pid(pg_url) is not None
+        cluster.stop()
+        assert _leader_pid(pg_url) is None  # the stop released the lock with its session
+        assert not cluster.leading()  # and a late tick takes nothing
+        assert _leader_pid(pg_url) is None
     finally:
         store.close()

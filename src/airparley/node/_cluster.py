@@ -96,6 +96,9 @@ class Cluster:
         import psycopg
 
         with self._leader_lock:
+            if self._stop.is_set():
+                # A scheduler tick racing the stop must not take a lock (and a connection) nobody will release.
+                return False
             try:
                 if self._leader is not None:
                     self._leader.execute("SELECT 1").fetchone()
@@ -103,7 +106,11 @@ class Cluster:
                 # Named, so an operator (and the tests) can see which process leads: pg_stat_activity.
                 name = f"airparley leader pid {os.getpid()}"
                 connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5, application_name=name)
-                row = connection.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_KEY,)).fetchone()
+                try:
+                    row = connection.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_KEY,)).fetchone()
+                except BaseException:
+                    connection.close()
+                    raise
                 if row is not None and row[0]:
                     self._leader = connection
                     _log.info("scheduler: this process now leads (PostgreSQL advisory lock %d)", LEADER_KEY)
