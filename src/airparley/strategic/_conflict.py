@@ -291,7 +291,13 @@ class Conflict:
         return _completed(self.pairs, drawn, self.buffers)
 
     def footprint(self) -> BaseGeometry:
-        return shapely.union_all(np.array([v.footprint for v in self.volumes], dtype=object))
+        """The union of the volume pairs' overlap footprints (drawn once; ``draw_overlaps`` draws many)."""
+        drawn: BaseGeometry | None = self.__dict__.get("_footprint")
+        if drawn is None:
+            drawn = self.__dict__["_footprint"] = shapely.union_all(
+                np.array([v.footprint for v in self.volumes], dtype=object)
+            )
+        return drawn
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form: ``id``, ``a``, ``b``, ``overlap`` {footprint, lower_ft, upper_ft, start, end},
@@ -355,3 +361,21 @@ def draw_overlaps(conflicts: Sequence[Conflict]) -> None:
             # cached_property stores in the instance's __dict__: filling it is what the first read would do.
             conflict.__dict__["volumes"] = _completed(conflict.pairs, drawn[start:stop], buffers)
             start = stop
+    _draw_footprints([conflict for group in waiting.values() for conflict in group])
+
+
+def _draw_footprints(conflicts: Sequence[Conflict]) -> None:
+    """Each conflict's :meth:`Conflict.footprint`, drawn together: conflicts with the same number of volume
+    pairs make the rows of one array, and ``union_all`` along its rows makes the collection of each row and
+    unites it, as it does for one conflict's array, so each footprint is the same to the bit."""
+    rows: dict[int, list[Conflict]] = {}
+    for conflict in conflicts:
+        rows.setdefault(len(conflict.volumes), []).append(conflict)
+    for width, same in rows.items():
+        if width == 0:
+            continue  # nothing to unite; footprint() draws the empty collection if ever asked
+        table = np.empty((len(same), width), dtype=object)
+        for row, conflict in enumerate(same):
+            table[row, :] = [v.footprint for v in conflict.volumes]
+        for conflict, footprint in zip(same, shapely.union_all(table, axis=1), strict=True):
+            conflict.__dict__["_footprint"] = footprint
