@@ -8,6 +8,8 @@ import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from airparley.cli._common import JsonLinesWriter, json_line
 
@@ -16,6 +18,66 @@ def test_json_line_is_compact_and_turns_non_finite_numbers_into_null() -> None:
     assert json_line({"a": 1.5, "b": "é"}) == '{"a":1.5,"b":"é"}'
     value = {"x": math.inf, "y": [1.0, -math.inf, {"z": math.nan}], "t": (1, 2)}
     assert json.loads(json_line(value)) == {"x": None, "y": [1.0, None, {"z": None}], "t": [1, 2]}
+
+
+def _reference_line(value: object) -> str:
+    """What json_line wrote before orjson: the standard library, non-finite numbers as null."""
+
+    def finite(v: object) -> object:
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: finite(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [finite(x) for x in v]
+        return v
+
+    return json.dumps(finite(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _has_small_float(value: object) -> bool:
+    if isinstance(value, float):
+        return value != 0.0 and abs(value) < 1e-4
+    if isinstance(value, dict):
+        return any(_has_small_float(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_small_float(v) for v in value)
+    return False
+
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)  # past 64 bits: orjson refuses, json writes
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(st.characters(exclude_categories=[]))  # lone surrogates too: orjson refuses, json writes
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    # Integer keys too: json writes them as strings, orjson refuses them.
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+        | st.dictionaries(st.integers(-3, 3), inner, max_size=2)
+    ),
+    max_leaves=20,
+)
+
+
+@given(_VALUES)
+def test_json_line_writes_what_the_standard_library_writes(value: object) -> None:
+    """orjson writes the lines: the same text as json, or (small floats only) the same numbers."""
+    line, reference = json_line(value), _reference_line(value)
+    if _has_small_float(value):
+        assert json.loads(line) == json.loads(reference)
+    else:
+        assert line == reference
+
+
+def test_json_line_spells_small_floats_in_plain_notation() -> None:
+    assert json_line([1.234e-05, 1e-07, 0.0001, 1e16]) == "[0.00001234,1e-7,0.0001,1e+16]"
+    assert json_line({"s": "\ud800", 1: 2**64}) == '{"s":"\ud800","1":18446744073709551616}'  # json, as before
 
 
 def test_the_writer_buffers_and_writes_every_line_in_order() -> None:
@@ -132,3 +194,37 @@ def test_check_draws_its_conflicts_a_block_at_a_time_in_order_and_lets_each_bloc
         seen.append(conflict.as_dict())
     assert seen == expected
     assert conflicts == []
+
+
+def test_check_draws_in_worker_processes_the_same_lines_in_the_same_order(
+    syria_iraq_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--jobs 3`` forks three drawing processes; the lines are those drawn in one process, to the byte."""
+    from typer.testing import CliRunner
+
+    from airparley.cli import _strategic, app
+
+    monkeypatch.setattr(_strategic, "_DRAW_BLOCK", 2)  # many blocks, more than the workers take at once
+    wide = ["--lateral-nm", "60", "--vertical-ft", "30000", "--time-min", "600"]
+    runner = CliRunner()
+    alone = runner.invoke(app, ["check", str(syria_iraq_path), "--json", "--jobs", "1", *wide])
+    together = runner.invoke(app, ["check", str(syria_iraq_path), "--json", "--jobs", "3", *wide])
+    assert alone.exit_code == 0, alone.output
+    assert together.exit_code == 0, together.output
+    lines = alone.stdout.splitlines()
+    assert len(lines) > 3 * 2 * 2  # more blocks than three workers hold at once
+    assert together.stdout == alone.stdout
+    assert _strategic._TO_DRAW == []  # nothing held after the run
+    refused = runner.invoke(app, ["check", str(syria_iraq_path), "--json", "--jobs", "0"])
+    assert refused.exit_code == 2
+    assert "--jobs" in refused.output
+
+
+def test_check_forks_only_for_a_run_worth_it() -> None:
+    import os
+
+    from airparley.cli._strategic import _DRAW_BLOCK, _jobs_for
+
+    assert _jobs_for(None, 2 * _DRAW_BLOCK - 1) == 1
+    assert _jobs_for(None, 2 * _DRAW_BLOCK) == len(os.sched_getaffinity(0))
+    assert _jobs_for(4, 10) == 4

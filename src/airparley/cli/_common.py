@@ -176,8 +176,35 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _orjson_line(data: Any) -> str:
+    # Imported on the first line written, not by every command (orjson brings uuid, dataclasses, inspect).
+    global _fast_line
+    from orjson import dumps
+
+    def line(value: Any) -> str:
+        return dumps(value).decode()
+
+    _fast_line = line
+    return line(data)
+
+
+_fast_line: Callable[[Any], str] = _orjson_line
+
+
 def json_line(data: Any) -> str:
-    """One compact JSON line; infinities and NaN become null (JSON has no such numbers)."""
+    """One compact JSON line; infinities and NaN become null (JSON has no such numbers).
+
+    Written by orjson (C: a fourteenth of ``json``'s time on a drawn conflict, which made encoding a third of
+    ``check --json``). Its text is what ``json.dumps(data, ensure_ascii=False, separators=(",", ":"))`` writes,
+    to the byte, but for floats below 1e-4 (``0.00001234`` and ``1e-7`` for ``1.234e-05`` and ``1e-07``: the
+    same numbers). What
+    orjson refuses (a key that is not a string, an integer beyond 64 bits, a lone surrogate, a type it does not
+    know) is written by ``json`` exactly as before.
+    """
+    try:
+        return _fast_line(data)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        pass
     try:
         return _ENCODE(data)
     except ValueError:
