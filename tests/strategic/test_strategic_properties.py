@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import random
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
+import pytest
+import rfc8785
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry.base import BaseGeometry
 from strategic_builders import T0, circle_volume, corridor_volume, notice, polygon_volume
 
-from airparley.strategic import Buffers, ConflictIndex, Notice, draw_overlaps, geojson_of, volume_conflict
+from airparley.strategic import (
+    Buffers,
+    ConflictIndex,
+    Notice,
+    NoticeRef,
+    conflict_id,
+    draw_overlaps,
+    geojson_of,
+    volume_conflict,
+)
 
 PARTIES = ("USA", "RUS", "TUR", "SYR")
 
@@ -197,3 +209,23 @@ def test_geojson_of_is_shapelys_mapping_of_the_rounded_shape(seed: int) -> None:
 
 def _random_volume_list(rng: random.Random, count: int) -> list[Any]:
     return [_random_volume(rng) for _ in range(count)]
+
+
+@given(
+    ids=st.tuples(
+        st.text(st.characters(exclude_categories=["Cs"]), max_size=8),
+        st.from_regex(r"[A-Za-z0-9._-]{1,8}", fullmatch=True),
+    ),
+    versions=st.tuples(st.integers(-3, 2**53 + 3), st.integers(0, 2**53 - 1)),
+)
+def test_a_conflict_id_is_the_sha256_of_the_rfc8785_pairs(ids: tuple[str, str], versions: tuple[int, int]) -> None:
+    """The plain-text path of ``conflict_id`` writes what RFC 8785 writes (or, out of its domain, refuses)."""
+    a, b = NoticeRef(ids[0], "USA", versions[0]), NoticeRef(ids[1], "RUS", versions[1])
+    pairs = sorted([[a.notice_id, a.version], [b.notice_id, b.version]], key=lambda p: (str(p[0]), int(p[1])))
+    try:
+        expected = hashlib.sha256(rfc8785.dumps(pairs)).hexdigest()
+    except rfc8785.IntegerDomainError:
+        with pytest.raises(rfc8785.IntegerDomainError):
+            conflict_id(a, b)
+        return
+    assert conflict_id(a, b) == expected == conflict_id(b, a)

@@ -14,6 +14,7 @@ about the rest of the other side's volume.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -58,7 +59,26 @@ def conflict_id(a: NoticeRef, b: NoticeRef) -> str:
     pairs: list[list[str | int]] = sorted(
         [[a.notice_id, a.version], [b.notice_id, b.version]], key=lambda p: (str(p[0]), int(p[1]))
     )
-    return hashlib.sha256(rfc8785.dumps(pairs)).hexdigest()
+    (first, first_version), (second, second_version) = pairs
+    if (
+        type(first_version) is int
+        and type(second_version) is int
+        and 0 <= first_version <= _EXACT_INT
+        and 0 <= second_version <= _EXACT_INT
+        and _PLAIN_TEXT.fullmatch(f"{first}{second}")
+    ):
+        # What RFC 8785 writes for these values, spelled out: the full check names a conflict this way
+        # millions of times, and the general encoder was two thirds of building the conflicts.
+        canonical = f'[["{first}",{first_version}],["{second}",{second_version}]]'.encode("ascii")
+    else:
+        canonical = rfc8785.dumps(pairs)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+#: Text that RFC 8785 writes as it is between quotes: printable ASCII but for the quote and the backslash.
+_PLAIN_TEXT = re.compile(r"[ !#-\[\]-~]*")
+#: The largest integer that RFC 8785 (ES6 number form) writes as plain digits, exactly.
+_EXACT_INT = 2**53 - 1
 
 
 def _pair_frame(a: BaseGeometry, b: BaseGeometry) -> LocalFrame:
