@@ -17,7 +17,9 @@ notices over the theatre (the generator of bench/strategic.py). The commands:
   seconds, the fairer figure when the machine is loaded.
 - ``airparley check notices_M.geojson --json``: ``core_s`` is ``ConflictIndex.build(...).conflicts()`` on the
   notices in memory, ``as_dict_s`` drawing every conflict's record (``Conflict.as_dict``, the overlap geometry:
-  strategic's own work that the command prints), ``parse_s`` :func:`parse_notices` of the file's text.
+  strategic's own work that the command prints), ``parse_s`` :func:`parse_notices` of the file's text. The
+  command draws in one process per core (``drawing_jobs``); ``end_to_end_jobs_1_s`` is the same command with
+  ``--jobs 1``, and ``ratio_jobs_1`` its ratio to the core.
 - ``airparley --help`` and ``airparley notice validate`` of a small file: start-up, against ``python -c pass``.
 - ``airparley sim tracks syria-iraq --duration D --out day.jsonl``: ``core_s`` is :func:`airparley.sim.simulate`
   and :func:`sensor_reports` of the shipped scenario over ``D`` seconds (``--day-s``, a day by default) in this
@@ -68,6 +70,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from airparley.cli._common import paused_gc  # noqa: E402
 from airparley.cli._strategic import _drawn  # noqa: E402  (the command's own drawing, a block at a time)
 from airparley.ingest import CsvMapping, Tally, parse_csv, state_record  # noqa: E402
 from airparley.ledger import Kind, append, check_export, generate_key, public_key_to_text  # noqa: E402
@@ -221,17 +224,24 @@ def check_line(folder: Path, count: int, repeats: int) -> dict[str, Any]:
     path = folder / f"notices_{count}.geojson"
     path.write_text(json.dumps(notices_to_geojson(random_notices(np.random.default_rng(1), count))), encoding="utf-8")
     text = path.read_text(encoding="utf-8")
-    parse_s, parsed = best(lambda: parse_notices(text), repeats)
-    core_s, conflicts = best(lambda: ConflictIndex.build(parsed.notices, Buffers()).conflicts(), repeats)
-    conflict_count = len(conflicts)
-    # As the command does: drawn a block at a time, each block let go once written (_drawn empties the list).
-    as_dict_s, _ = best(lambda: sum(1 for conflict in _drawn(conflicts) if conflict.as_dict()), 1)
+    # The command runs with the cyclic collector paused (nothing it makes holds a cycle): so do its cores here.
+    with paused_gc():
+        parse_s, parsed = best(lambda: parse_notices(text), repeats)
+        core_s, conflicts = best(lambda: ConflictIndex.build(parsed.notices, Buffers()).conflicts(), repeats)
+        conflict_count = len(conflicts)
+        # As the command does in one process: drawn a block at a time, each block let go once written.
+        as_dict_s, _ = best(lambda: sum(1 for conflict in _drawn(conflicts) if conflict.as_dict()), 1)
     line: dict[str, Any] = {"command": f"airparley check notices_{count}.geojson --json", "notices": count}
     line.update(run_command(["check", str(path), "--json"], folder / "check.out", repeats))
     line.update(conflicts=conflict_count, parse_s=round(parse_s, 3), core_s=round(core_s, 3))
     line["as_dict_s"] = round(as_dict_s, 3)
     line["ratio"] = round(line["end_to_end_s"] / core_s, 2)
     line["ratio_to_parse_and_core"] = round(line["end_to_end_s"] / (parse_s + core_s + as_dict_s), 2)
+    # The command draws in one process per core by default: the one-process figure too, for the core's terms.
+    line["drawing_jobs"] = len(os.sched_getaffinity(0)) if conflict_count >= 4000 else 1
+    one = run_command(["check", str(path), "--json", "--jobs", "1"], folder / "check.out", repeats)
+    line["end_to_end_jobs_1_s"] = one["end_to_end_s"]
+    line["ratio_jobs_1"] = round(one["end_to_end_s"] / core_s, 2)
     return line
 
 
