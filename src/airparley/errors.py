@@ -71,6 +71,11 @@ class InvalidInput(AirparleyError):
     def as_dict(self) -> dict[str, Any]:
         return {"field": self.field, "reason": self.reason, "where": self.where}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as its three parts (an exception pickles its args, here the one described line), so an
+        # error found in a worker process arrives whole.
+        return (type(self), (self.field, self.reason, self.where))
+
 
 class GeometryError(InvalidInput):
     """A shape that cannot be turned into a valid footprint."""
@@ -103,6 +108,9 @@ class InvalidInputs(InvalidInput):
 
     def at(self, where: str) -> InvalidInputs:
         return InvalidInputs([e.at(where) for e in self.errors])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.errors,))
 
     def as_dict(self) -> dict[str, Any]:
         return {**super().as_dict(), "errors": [e.as_dict() for e in self.errors]}

@@ -15,11 +15,15 @@ from airparley.strategic._conflict import (
     volume_conflict,
 )
 from airparley.strategic._format import (
+    FeatureRead,
+    FeatureReader,
     NoticeFile,
     notice_schema,
     notices_to_geojson,
     parse_notices,
     parse_notices_data,
+    read_feature,
+    read_features,
 )
 from airparley.strategic._index import ConflictIndex, VolumePairs, lateral_within
 from airparley.strategic._kml import (
@@ -51,6 +55,8 @@ __all__ = [
     "Buffers",
     "Conflict",
     "ConflictIndex",
+    "FeatureRead",
+    "FeatureReader",
     "KmlFeatures",
     "Notice",
     "NoticeFile",
@@ -78,5 +84,7 @@ __all__ = [
     "parse_notices_data",
     "parse_notices_kml",
     "parse_time",
+    "read_feature",
+    "read_features",
     "volume_conflict",
 ]

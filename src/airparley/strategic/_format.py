@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -33,7 +33,17 @@ if TYPE_CHECKING:
     import jsonschema
     from jsonschema.exceptions import ValidationError
 
-__all__ = ["NoticeFile", "notice_schema", "notices_to_geojson", "parse_notices", "parse_notices_data"]
+__all__ = [
+    "FeatureRead",
+    "FeatureReader",
+    "NoticeFile",
+    "notice_schema",
+    "notices_to_geojson",
+    "parse_notices",
+    "parse_notices_data",
+    "read_feature",
+    "read_features",
+]
 
 #: Properties that describe the notice as a whole; every feature of a notice must agree on them.
 _NOTICE_LEVEL = ("party", "version", "kind", "state", "priority", "callsigns", "frequency_mhz", "remarks")
@@ -266,7 +276,76 @@ def _check_level(props: Mapping[str, Any]) -> None:
             raise InvalidInput("private", f"must be at most {limit.most()}, got {size}")
 
 
-def parse_notices_data(data: Any) -> NoticeFile:
+@dataclass(frozen=True, slots=True)
+class FeatureRead:
+    """What one feature of a notices file gives on its own, before the features are grouped into notices.
+
+    ``refused`` holds the errors that leave the feature out (not a Feature, bounds, schema, notice-level
+    properties); it then marks its notice broken when it names one (``names_notice``). Otherwise ``level`` has
+    its notice-level properties, ``private`` its private part (``None`` when it has none), and either
+    ``volume`` or ``volume_error``. Reading a feature needs no other feature, so the features of a large file
+    may be read in parallel (``parse_notices(text, read=...)``) and grouped in order afterwards.
+    """
+
+    index: int
+    notice_id: str | None
+    refused: tuple[InvalidInput, ...] = ()
+    names_notice: bool = False
+    level: dict[str, Any] | None = None
+    private: dict[str, Any] | None = None
+    volume: Volume4D | None = None
+    volume_error: InvalidInput | None = None
+
+
+def read_feature(index: int, feature: Any) -> FeatureRead:
+    """Feature ``index`` of a notices file, read and checked on its own (see :class:`FeatureRead`)."""
+    if not isinstance(feature, Mapping):
+        return FeatureRead(
+            index, None, (InvalidInput("(feature)", "must be a GeoJSON Feature object", f"feature {index}"),)
+        )
+    props_in = feature.get("properties")
+    notice_id = props_in.get("notice_id") if isinstance(props_in, Mapping) else None
+    if not (isinstance(notice_id, str) and bounds.is_plain_id(notice_id)):
+        notice_id = None  # a hostile id is never echoed into a location, nor used to group
+    names_notice = bool(notice_id)
+    try:
+        bounds.check_json(feature)
+    except InvalidInput as error:
+        name = error.field.removeprefix("properties.")
+        return FeatureRead(
+            index, notice_id, (_located(InvalidInput(name, error.reason), index, notice_id),), names_notice
+        )
+    problems = _feature_problems(feature)
+    if problems:
+        refused = tuple(_located(_describe(p), index, notice_id) for p in problems)
+        return FeatureRead(index, notice_id, refused, names_notice)
+    props = feature["properties"]
+    try:
+        _check_level(props)
+    except InvalidInput as error:
+        return FeatureRead(index, notice_id, (_located(error, index, notice_id),), names_notice)
+    level = {key: props.get(key) for key in _NOTICE_LEVEL}
+    private = props.get("private")
+    try:
+        volume = _volume(feature)
+    except InvalidInput as error:
+        return FeatureRead(
+            index, notice_id, level=level, private=private, volume_error=_located(error, index, notice_id)
+        )
+    return FeatureRead(index, notice_id, level=level, private=private, volume=volume)
+
+
+def read_features(features: Sequence[Any], start: int = 0, stop: int | None = None) -> list[FeatureRead]:
+    """:func:`read_feature` of ``features[start:stop]``, each with its index in the whole list."""
+    stop = len(features) if stop is None else stop
+    return [read_feature(index, features[index]) for index in range(start, stop)]
+
+
+FeatureReader = Callable[[Sequence[Any]], Iterable[FeatureRead]]
+"""Reads every feature of a list, in order: :func:`read_features`, or the same work spread over processes."""
+
+
+def parse_notices_data(data: Any, read: FeatureReader = read_features) -> NoticeFile:
     """Notices from an already-decoded GeoJSON object (see :func:`parse_notices`)."""
     if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
         return NoticeFile([], errors=[InvalidInput("type", "the file must be a GeoJSON FeatureCollection")])
@@ -276,40 +355,18 @@ def parse_notices_data(data: Any) -> NoticeFile:
     errors: list[InvalidInput] = []
     # notice id -> (first feature index, notice-level properties, volumes, private, broken)
     grouped: dict[str, dict[str, Any]] = {}
-    for index, feature in enumerate(features):
-        if not isinstance(feature, Mapping):
-            errors.append(InvalidInput("(feature)", "must be a GeoJSON Feature object", f"feature {index}"))
+    for feature in read(features):
+        index, notice_id = feature.index, feature.notice_id
+        if feature.refused:
+            errors.extend(feature.refused)
+            if feature.names_notice:
+                grouped.setdefault(str(notice_id), {"index": index, "volumes": [], "broken": True})["broken"] = True
             continue
-        props_in = feature.get("properties")
-        notice_id = props_in.get("notice_id") if isinstance(props_in, Mapping) else None
-        if not (isinstance(notice_id, str) and bounds.is_plain_id(notice_id)):
-            notice_id = None  # a hostile id is never echoed into a location, nor used to group
-        try:
-            bounds.check_json(feature)
-        except InvalidInput as error:
-            name = error.field.removeprefix("properties.")
-            errors.append(_located(InvalidInput(name, error.reason), index, notice_id))
-            if notice_id:
-                grouped.setdefault(notice_id, {"index": index, "volumes": [], "broken": True})["broken"] = True
-            continue
-        problems = _feature_problems(feature)
-        if problems:
-            errors.extend(_located(_describe(p), index, notice_id) for p in problems)
-            if isinstance(notice_id, str) and notice_id:
-                grouped.setdefault(notice_id, {"index": index, "volumes": [], "broken": True})["broken"] = True
-            continue
-        props = feature["properties"]
-        try:
-            _check_level(props)
-        except InvalidInput as error:
-            errors.append(_located(error, index, notice_id))
-            if notice_id:
-                grouped.setdefault(notice_id, {"index": index, "volumes": [], "broken": True})["broken"] = True
-            continue
+        level = feature.level
+        assert level is not None  # a feature that is not refused has been read
         group = grouped.setdefault(
             str(notice_id), {"index": index, "props": None, "volumes": [], "private": {}, "broken": False}
         )
-        level = {key: props.get(key) for key in _NOTICE_LEVEL}
         if group.get("props") is None:
             group["props"] = level
         else:
@@ -330,13 +387,13 @@ def parse_notices_data(data: Any) -> NoticeFile:
                     group["broken"] = True
                 elif group["props"][key] is None:
                     group["props"][key] = level[key]
-        if "private" in props:
-            group.setdefault("private", {}).update(props["private"])
-        try:
-            group["volumes"].append(_volume(feature))
-        except InvalidInput as error:
-            errors.append(_located(error, index, notice_id))
+        if feature.private is not None:
+            group.setdefault("private", {}).update(feature.private)
+        if feature.volume_error is not None:
+            errors.append(feature.volume_error)
             group["broken"] = True
+        else:
+            group["volumes"].append(feature.volume)
     notices: list[Notice] = []
     private: dict[str, dict[str, Any]] = {}
     for notice_id, group in grouped.items():
@@ -365,8 +422,11 @@ def parse_notices_data(data: Any) -> NoticeFile:
     return NoticeFile(notices, private, errors)
 
 
-def parse_notices(text: str | bytes) -> NoticeFile:
+def parse_notices(text: str | bytes, read: FeatureReader = read_features) -> NoticeFile:
     """Notices from the text of a GeoJSON FeatureCollection, with every error found, located.
+
+    ``read`` reads the features (:data:`FeatureReader`): the CLI hands in one that spreads a large file's
+    features over processes; the notices and errors are the same either way.
 
     >>> parse_notices('{"type": "FeatureCollection", "features": []}').notices
     []
@@ -382,7 +442,7 @@ def parse_notices(text: str | bytes) -> NoticeFile:
         )
     except UnicodeDecodeError as error:
         return NoticeFile([], errors=[InvalidInput("(file)", f"not UTF-8 text: {error.reason}")])
-    return parse_notices_data(data)
+    return parse_notices_data(data, read)
 
 
 def _volume_feature(notice: Notice, volume: Volume4D, private: Mapping[str, Any] | None) -> dict[str, Any]:
