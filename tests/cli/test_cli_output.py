@@ -225,6 +225,64 @@ def test_check_forks_only_for_a_run_worth_it() -> None:
 
     from airparley.cli._strategic import _DRAW_BLOCK, _jobs_for
 
-    assert _jobs_for(None, 2 * _DRAW_BLOCK - 1) == 1
-    assert _jobs_for(None, 2 * _DRAW_BLOCK) == len(os.sched_getaffinity(0))
-    assert _jobs_for(4, 10) == 4
+    assert _jobs_for(None, 2 * _DRAW_BLOCK - 1, _DRAW_BLOCK) == 1
+    assert _jobs_for(None, 2 * _DRAW_BLOCK, _DRAW_BLOCK) == len(os.sched_getaffinity(0))
+    assert _jobs_for(4, 10, _DRAW_BLOCK) == 4
+
+
+def test_reading_notices_in_worker_processes_gives_what_one_process_gives(
+    syria_iraq_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Features read in three processes, a block of two at a time, then grouped: the same notices, private
+    parts and errors (in the same order) as one process reading them all, bad features included."""
+    from functools import partial
+
+    from airparley.cli import _strategic
+    from airparley.strategic import parse_notices
+
+    collection = json.loads(syria_iraq_path.read_text())
+    features = collection["features"]
+    features[0]["properties"]["private"] = {"mission": "kept apart"}
+    bad_bounds = json.loads(json.dumps(features[1]))
+    bad_bounds["properties"]["version"] = 2**60  # beyond the bounds of any number
+    bad_schema = json.loads(json.dumps(features[2]))
+    bad_schema["properties"]["kind"] = "sightseeing"
+    upside_down = json.loads(json.dumps(features[3]))
+    upside_down["properties"]["notice_id"] = "UPSIDE-1"
+    upside_down["properties"]["lower"], upside_down["properties"]["upper"] = (
+        upside_down["properties"]["upper"],
+        upside_down["properties"]["lower"],
+    )
+    disagreeing = json.loads(json.dumps(features[4]))
+    disagreeing["properties"]["priority"] = (
+        "urgent" if features[4]["properties"].get("priority") != "urgent" else "routine"
+    )
+    collection["features"] = [*features, 7, bad_bounds, bad_schema, upside_down, disagreeing]
+    text = json.dumps(collection)
+
+    monkeypatch.setattr(_strategic, "_READ_BLOCK", 2)
+    alone = parse_notices(text)
+    together = parse_notices(text, read=partial(_strategic._read_in_processes, jobs=3))
+    assert len(alone.errors) >= 5
+    assert [e.describe() for e in together.errors] == [e.describe() for e in alone.errors]
+    assert together.notices == alone.notices
+    assert [n.volumes[0].footprint.wkb for n in together.notices] == [n.volumes[0].footprint.wkb for n in alone.notices]
+    assert together.private == alone.private
+    assert alone.private[features[0]["properties"]["notice_id"]]["mission"] == "kept apart"
+    assert _strategic._TO_READ == ()
+
+
+def test_an_input_error_survives_pickling_whole() -> None:
+    import pickle
+
+    from airparley.errors import GeometryError, InvalidInput, InvalidInputs
+
+    for error in (
+        InvalidInput("lower", "above upper", "feature 3"),
+        GeometryError("geometry", "self-intersecting"),
+        InvalidInputs([InvalidInput("a", "x"), InvalidInput("b", "y", "line 2")]),
+    ):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error)
+        assert back.as_dict() == error.as_dict()
+        assert str(back) == str(error)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -30,7 +31,7 @@ from airparley.cli._progress import Bar, bars_shown, progress
 from airparley.strategic import Buffers, Conflict, ConflictIndex, draw_overlaps
 
 if TYPE_CHECKING:
-    from airparley.strategic import NoticeFile
+    from airparley.strategic import FeatureRead, NoticeFile
 
 __all__ = ["check_command", "notice_app", "read_notices"]
 
@@ -47,12 +48,53 @@ NoticesFile = Annotated[
 ]
 
 
-def read_notices(file: Path) -> NoticeFile:
-    """The notices of a file, GeoJSON or KML: a document whose first character is ``<`` is KML."""
+def read_notices(file: Path, jobs: int | None = 1) -> NoticeFile:
+    """The notices of a file, GeoJSON or KML: a document whose first character is ``<`` is KML. A large
+    GeoJSON file's features are read by ``jobs`` processes (``None``: one per core), with the same result."""
     from airparley.strategic import looks_like_kml, parse_notices, parse_notices_kml
 
     text = read_text(file)
-    return parse_notices_kml(text) if looks_like_kml(text) else parse_notices(text)
+    if looks_like_kml(text):
+        return parse_notices_kml(text)
+    return parse_notices(text, read=partial(_read_in_processes, jobs=jobs))
+
+
+#: Features a worker process reads at a time.
+_READ_BLOCK = 1000
+#: The features the worker processes of ``_read_in_processes`` read, inherited as ``_TO_DRAW`` is.
+_TO_READ: Sequence[Any] = ()
+
+
+def _read_block(start: int, stop: int) -> list[FeatureRead]:
+    from airparley.strategic import read_features
+
+    return read_features(_TO_READ, start, stop)
+
+
+def _read_in_processes(features: Sequence[Any], jobs: int | None) -> list[FeatureRead]:
+    """:func:`airparley.strategic.read_features` of every feature, spread over forked processes a block at a
+    time when there are enough (reading a feature, its schema, bounds and footprint, needs no other one);
+    the reads come back in order, so grouping them into notices gives what reading in one process gives."""
+    import gc
+    import multiprocessing
+
+    from airparley.strategic import read_features
+
+    workers = _jobs_for(jobs, len(features), _READ_BLOCK)
+    if workers == 1:
+        return read_features(features)
+    global _TO_READ
+    _TO_READ = features
+    count = len(features)
+    blocks = [(start, min(start + _READ_BLOCK, count)) for start in range(0, count, _READ_BLOCK)]
+    gc.freeze()  # see _drawn_in_processes
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
+            read = pool.starmap(_read_block, blocks, chunksize=1)
+    finally:
+        _TO_READ = ()
+        gc.unfreeze()
+    return [feature for block in read for feature in block]
 
 
 @notice_app.command("validate")
@@ -197,12 +239,13 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _jobs_for(requested: int | None, conflicts: int) -> int:
-    """How many processes draw: ``--jobs``, else one per core this process may run on; one for a run too
-    small to pay for forking (fewer than two blocks)."""
+def _jobs_for(requested: int | None, items: int, block: int) -> int:
+    """How many processes share ``items`` (conflicts to draw, features to read) in blocks of ``block``:
+    ``--jobs``, else one per core this process may run on; one for a run too small to pay for forking (fewer
+    than two blocks)."""
     if requested is not None:
         return requested
-    if conflicts < 2 * _DRAW_BLOCK:
+    if items < 2 * block:
         return 1
     return len(os.sched_getaffinity(0))
 
@@ -232,8 +275,8 @@ def check_command(
             "--jobs",
             min=1,
             max=256,
-            help="Processes drawing the overlaps for --json (the same output, faster on many cores); default: one"
-            " per core, one for fewer than 4,000 conflicts.",
+            help="Processes reading the notices and, with --json, drawing the overlaps (the same output, faster on"
+            " many cores); default: one per core, but one for fewer than 2,000 features or 4,000 conflicts.",
             show_default=False,
         ),
     ] = None,
@@ -250,7 +293,7 @@ def check_command(
         with ExitStack() as stack:
             # A staged bar (read, index, pair) for a large file on a terminal only: small files finish first.
             bar = stack.enter_context(progress(f"{file.name}: reading", 3)) if _large(file) else Bar()
-            parsed = read_notices(file)
+            parsed = read_notices(file, jobs)
             errors = report_errors(str(file), parsed.errors)  # printed above the bar while it runs
             bar.stage(f"{file.name}: indexing {len(parsed.notices)} notices", 1)
             index = ConflictIndex.build(parsed.notices, buffers)
@@ -258,7 +301,7 @@ def check_command(
             conflicts = index.conflicts()
         if as_json:
             with JsonLinesWriter() as out:
-                workers = _jobs_for(jobs, len(conflicts))
+                workers = _jobs_for(jobs, len(conflicts), _DRAW_BLOCK)
                 if workers > 1:
                     for lines in _drawn_in_processes(conflicts, workers):
                         out.write_lines(lines)
