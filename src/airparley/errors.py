@@ -91,10 +91,20 @@ class IngestError(InvalidInput):
         super().__init__(field, reason, where)
 
     def at(self, where: str) -> IngestError:
-        error = IngestError(self.field, self.reason, self.source, self.line)
-        error.where = f"{where}, {self.where}" if self.where else where
-        error.args = (error.describe(),)
-        return error
+        return _ingest_error(
+            self.field, self.reason, self.source, self.line, f"{where}, {self.where}" if self.where else where
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_ingest_error, (self.field, self.reason, self.source, self.line, self.where))
+
+
+def _ingest_error(field: str, reason: str, source: str, line: int | None, where: str) -> IngestError:
+    """An ``IngestError`` whose location is ``where`` (``at`` may have prefixed its source and line)."""
+    error = IngestError(field, reason, source, line)
+    error.where = where
+    error.args = (error.describe(),)
+    return error
 
 
 class InvalidInputs(InvalidInput):

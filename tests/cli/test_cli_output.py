@@ -275,14 +275,16 @@ def test_reading_notices_in_worker_processes_gives_what_one_process_gives(
 def test_an_input_error_survives_pickling_whole() -> None:
     import pickle
 
-    from airparley.errors import GeometryError, InvalidInput, InvalidInputs
+    from airparley.errors import GeometryError, IngestError, InvalidInput, InvalidInputs
 
     for error in (
         InvalidInput("lower", "above upper", "feature 3"),
         GeometryError("geometry", "self-intersecting"),
         InvalidInputs([InvalidInput("a", "x"), InvalidInput("b", "y", "line 2")]),
+        IngestError("alt_ft", "not a number", "radar.csv", 7).at("feed USA-1"),
     ):
         back = pickle.loads(pickle.dumps(error))
         assert type(back) is type(error)
         assert back.as_dict() == error.as_dict()
         assert str(back) == str(error)
+        assert {k: repr(v) for k, v in vars(back).items()} == {k: repr(v) for k, v in vars(error).items()}
