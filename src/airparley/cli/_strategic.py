@@ -6,7 +6,7 @@ import itertools
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
@@ -31,6 +31,8 @@ from airparley.cli._progress import Bar, bars_shown, progress
 from airparley.strategic import Buffers, Conflict, ConflictIndex, draw_overlaps
 
 if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
     from airparley.strategic import FeatureRead, NoticeFile
 
 __all__ = ["check_command", "notice_app", "read_notices"]
@@ -61,7 +63,7 @@ def read_notices(file: Path, jobs: int | None = 1) -> NoticeFile:
 
 #: Features a worker process reads at a time.
 _READ_BLOCK = 1000
-#: The features the worker processes of ``_read_in_processes`` read, inherited as ``_TO_DRAW`` is.
+#: The features the worker processes of ``_read_in_processes`` read, inherited (``_forked_pool``).
 _TO_READ: Sequence[Any] = ()
 
 
@@ -75,9 +77,6 @@ def _read_in_processes(features: Sequence[Any], jobs: int | None) -> list[Featur
     """:func:`airparley.strategic.read_features` of every feature, spread over forked processes a block at a
     time when there are enough (reading a feature, its schema, bounds and footprint, needs no other one);
     the reads come back in order, so grouping them into notices gives what reading in one process gives."""
-    import gc
-    import multiprocessing
-
     from airparley.strategic import read_features
 
     workers = _jobs_for(jobs, len(features), _READ_BLOCK)
@@ -85,15 +84,11 @@ def _read_in_processes(features: Sequence[Any], jobs: int | None) -> list[Featur
         return read_features(features)
     global _TO_READ
     _TO_READ = features
-    count = len(features)
-    blocks = [(start, min(start + _READ_BLOCK, count)) for start in range(0, count, _READ_BLOCK)]
-    gc.freeze()  # see _drawn_in_processes
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
-            read = pool.starmap(_read_block, blocks, chunksize=1)
+        with _forked_pool(workers) as pool:
+            read = pool.starmap(_read_block, _blocks(len(features), _READ_BLOCK), chunksize=1)
     finally:
         _TO_READ = ()
-        gc.unfreeze()
     return [feature for block in read for feature in block]
 
 
@@ -200,21 +195,15 @@ def _drawn_in_processes(conflicts: list[Conflict], jobs: int) -> Iterator[list[s
     """The JSON lines of ``_drawn``, in the same order and to the byte, drawn by ``jobs`` forked processes a
     block each at a time (the blocks are independent). At most two blocks a process wait to be written, so a
     slow reader of the output holds the drawing back instead of filling the memory."""
-    import gc
-    import multiprocessing
     from collections import deque
     from multiprocessing.pool import AsyncResult
 
     global _TO_DRAW
     _TO_DRAW = list(conflicts)
     conflicts.clear()
-    count = len(_TO_DRAW)
-    blocks = iter([(start, min(start + _DRAW_BLOCK, count)) for start in range(0, count, _DRAW_BLOCK)])
-    # Objects made before the fork stay out of the workers' collections: a collection would touch (and so
-    # copy) every page the parent's conflicts are on.
-    gc.freeze()
+    blocks = iter(_blocks(len(_TO_DRAW), _DRAW_BLOCK))
     try:
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_interrupts) as pool:
+        with _forked_pool(jobs) as pool:
             waiting: deque[tuple[tuple[int, int], AsyncResult[list[str]]]] = deque()
             for block in itertools.islice(blocks, 2 * jobs):
                 waiting.append((block, pool.apply_async(_draw_block, block)))
@@ -228,6 +217,26 @@ def _drawn_in_processes(conflicts: list[Conflict], jobs: int) -> Iterator[list[s
                 yield lines
     finally:
         _TO_DRAW = []
+
+
+def _blocks(count: int, size: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each block of ``size`` items (the last one shorter) among ``count``."""
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+@contextmanager
+def _forked_pool(workers: int) -> Iterator[Pool]:
+    """``workers`` processes forked from this one, so each inherits what the work reads instead of receiving
+    it. Objects made before the fork stay out of the workers' collections while the pool lives: a collection
+    would touch (and so copy) every page the parent's objects are on."""
+    import gc
+    import multiprocessing
+
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
+            yield pool
+    finally:
         gc.unfreeze()
 
 

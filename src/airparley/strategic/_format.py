@@ -281,7 +281,7 @@ class FeatureRead:
     """What one feature of a notices file gives on its own, before the features are grouped into notices.
 
     ``refused`` holds the errors that leave the feature out (not a Feature, bounds, schema, notice-level
-    properties); it then marks its notice broken when it names one (``names_notice``). Otherwise ``level`` has
+    properties); it then marks its notice broken when it names one (``notice_id``). Otherwise ``level`` has
     its notice-level properties, ``private`` its private part (``None`` when it has none), and either
     ``volume`` or ``volume_error``. Reading a feature needs no other feature, so the features of a large file
     may be read in parallel (``parse_notices(text, read=...)``) and grouped in order afterwards.
@@ -290,7 +290,6 @@ class FeatureRead:
     index: int
     notice_id: str | None
     refused: tuple[InvalidInput, ...] = ()
-    names_notice: bool = False
     level: dict[str, Any] | None = None
     private: dict[str, Any] | None = None
     volume: Volume4D | None = None
@@ -307,23 +306,20 @@ def read_feature(index: int, feature: Any) -> FeatureRead:
     notice_id = props_in.get("notice_id") if isinstance(props_in, Mapping) else None
     if not (isinstance(notice_id, str) and bounds.is_plain_id(notice_id)):
         notice_id = None  # a hostile id is never echoed into a location, nor used to group
-    names_notice = bool(notice_id)
     try:
         bounds.check_json(feature)
     except InvalidInput as error:
         name = error.field.removeprefix("properties.")
-        return FeatureRead(
-            index, notice_id, (_located(InvalidInput(name, error.reason), index, notice_id),), names_notice
-        )
+        return FeatureRead(index, notice_id, (_located(InvalidInput(name, error.reason), index, notice_id),))
     problems = _feature_problems(feature)
     if problems:
         refused = tuple(_located(_describe(p), index, notice_id) for p in problems)
-        return FeatureRead(index, notice_id, refused, names_notice)
+        return FeatureRead(index, notice_id, refused)
     props = feature["properties"]
     try:
         _check_level(props)
     except InvalidInput as error:
-        return FeatureRead(index, notice_id, (_located(error, index, notice_id),), names_notice)
+        return FeatureRead(index, notice_id, (_located(error, index, notice_id),))
     level = {key: props.get(key) for key in _NOTICE_LEVEL}
     private = props.get("private")
     try:
@@ -359,8 +355,8 @@ def parse_notices_data(data: Any, read: FeatureReader = read_features) -> Notice
         index, notice_id = feature.index, feature.notice_id
         if feature.refused:
             errors.extend(feature.refused)
-            if feature.names_notice:
-                grouped.setdefault(str(notice_id), {"index": index, "volumes": [], "broken": True})["broken"] = True
+            if notice_id:
+                grouped.setdefault(notice_id, {"index": index, "volumes": [], "broken": True})["broken"] = True
             continue
         level = feature.level
         assert level is not None  # a feature that is not refused has been read
