@@ -96,7 +96,8 @@ def _as_draft7(node: Any) -> Any:
     """The schema in draft-07 words, which fastjsonschema reads: the same rules, older spelling.
 
     2020-12's ``prefixItems`` (each position its own schema) with ``items`` (the rest) is draft-07's
-    ``items`` as an array with ``additionalItems``; ``$defs`` is ``definitions``.
+    ``items`` as an array with ``additionalItems``; ``$defs`` is ``definitions``; a pattern's final ``$``
+    keeps the meaning jsonschema gives it.
     """
     if isinstance(node, list):
         return [_as_draft7(item) for item in node]
@@ -110,6 +111,11 @@ def _as_draft7(node: Any) -> Any:
         out["definitions"] = out.pop("$defs")
     if isinstance(out.get("$ref"), str):
         out["$ref"] = out["$ref"].replace("#/$defs/", "#/definitions/")
+    pattern = out.get("pattern")
+    if isinstance(pattern, str) and pattern.endswith("$") and not pattern.endswith("\\$"):
+        # jsonschema searches with Python's ``$``, which also matches before a final newline; fastjsonschema
+        # makes it ``\Z``. Spelling that newline out keeps the two libraries' verdicts the same.
+        out["pattern"] = pattern[:-1] + "\\n?$"
     return out
 
 
