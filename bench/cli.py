@@ -71,7 +71,8 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from airparley.cli._common import paused_gc  # noqa: E402
-from airparley.cli._strategic import _DRAW_BLOCK, _drawn, _jobs_for  # noqa: E402  (the command's own drawing)
+from airparley.cli._processes import jobs_for  # noqa: E402  (the command's own choice of processes)
+from airparley.cli._strategic import _DRAW_BLOCK, _drawn  # noqa: E402  (the command's own drawing)
 from airparley.ingest import CsvMapping, Tally, parse_csv, state_record  # noqa: E402
 from airparley.ledger import Kind, append, check_export, generate_key, public_key_to_text  # noqa: E402
 from airparley.sim import load_scenario, sensor_reports, simulate  # noqa: E402
@@ -238,7 +239,7 @@ def check_line(folder: Path, count: int, repeats: int) -> dict[str, Any]:
     line["ratio"] = round(line["end_to_end_s"] / core_s, 2)
     line["ratio_to_parse_and_core"] = round(line["end_to_end_s"] / (parse_s + core_s + as_dict_s), 2)
     # The command draws in one process per core by default: the one-process figure too, for the core's terms.
-    line["drawing_jobs"] = _jobs_for(None, conflict_count, _DRAW_BLOCK)
+    line["drawing_jobs"] = jobs_for(None, conflict_count, _DRAW_BLOCK)
     one = run_command(["check", str(path), "--json", "--jobs", "1"], folder / "check.out", repeats)
     line["end_to_end_jobs_1_s"] = one["end_to_end_s"]
     line["ratio_jobs_1"] = round(one["end_to_end_s"] / core_s, 2)

@@ -217,11 +217,12 @@ def test_check_draws_in_worker_processes_the_same_lines_in_the_same_order(
 def test_check_forks_only_for_a_run_worth_it() -> None:
     import os
 
-    from airparley.cli._strategic import _DRAW_BLOCK, _jobs_for
+    from airparley.cli._processes import jobs_for
+    from airparley.cli._strategic import _DRAW_BLOCK
 
-    assert _jobs_for(None, 2 * _DRAW_BLOCK - 1, _DRAW_BLOCK) == 1
-    assert _jobs_for(None, 2 * _DRAW_BLOCK, _DRAW_BLOCK) == len(os.sched_getaffinity(0))
-    assert _jobs_for(4, 10, _DRAW_BLOCK) == 4
+    assert jobs_for(None, 2 * _DRAW_BLOCK - 1, _DRAW_BLOCK) == 1
+    assert jobs_for(None, 2 * _DRAW_BLOCK, _DRAW_BLOCK) == len(os.sched_getaffinity(0))
+    assert jobs_for(4, 10, _DRAW_BLOCK) == 4
 
 
 def test_reading_notices_in_worker_processes_gives_what_one_process_gives(

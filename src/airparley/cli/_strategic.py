@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import itertools
-import os
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
@@ -27,12 +26,11 @@ from airparley.cli._common import (
     report_errors,
     write_table,
 )
+from airparley.cli._processes import blocks, forked_pool, jobs_for
 from airparley.cli._progress import Bar, bars_shown, progress
 from airparley.strategic import Buffers, Conflict, ConflictIndex, draw_overlaps
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import Pool
-
     from airparley.strategic import FeatureRead, NoticeFile
 
 __all__ = ["check_command", "notice_app", "read_notices"]
@@ -63,7 +61,7 @@ def read_notices(file: Path, jobs: int | None = 1) -> NoticeFile:
 
 #: Features a worker process reads at a time.
 _READ_BLOCK = 1000
-#: The features the worker processes of ``_read_in_processes`` read, inherited (``_forked_pool``).
+#: The features the worker processes of ``_read_in_processes`` read, inherited (``forked_pool``).
 _TO_READ: Sequence[Any] = ()
 
 
@@ -79,14 +77,14 @@ def _read_in_processes(features: Sequence[Any], jobs: int | None) -> list[Featur
     the reads come back in order, so grouping them into notices gives what reading in one process gives."""
     from airparley.strategic import read_features
 
-    workers = _jobs_for(jobs, len(features), _READ_BLOCK)
+    workers = jobs_for(jobs, len(features), _READ_BLOCK)
     if workers == 1:
         return read_features(features)
     global _TO_READ
     _TO_READ = features
     try:
-        with _forked_pool(workers) as pool:
-            read = pool.starmap(_read_block, _blocks(len(features), _READ_BLOCK), chunksize=1)
+        with forked_pool(workers) as pool:
+            read = pool.starmap(_read_block, blocks(len(features), _READ_BLOCK), chunksize=1)
     finally:
         _TO_READ = ()
     return [feature for block in read for feature in block]
@@ -201,62 +199,22 @@ def _drawn_in_processes(conflicts: list[Conflict], jobs: int) -> Iterator[list[s
     global _TO_DRAW
     _TO_DRAW = list(conflicts)
     conflicts.clear()
-    blocks = iter(_blocks(len(_TO_DRAW), _DRAW_BLOCK))
+    pending = iter(blocks(len(_TO_DRAW), _DRAW_BLOCK))
     try:
-        with _forked_pool(jobs) as pool:
+        with forked_pool(jobs) as pool:
             waiting: deque[tuple[tuple[int, int], AsyncResult[list[str]]]] = deque()
-            for block in itertools.islice(blocks, 2 * jobs):
+            for block in itertools.islice(pending, 2 * jobs):
                 waiting.append((block, pool.apply_async(_draw_block, block)))
             while waiting:
                 (start, stop), drawing = waiting.popleft()
                 lines = drawing.get()
                 _TO_DRAW[start:stop] = [None] * (stop - start)  # written: this process lets its conflicts go too
-                following = next(blocks, None)
+                following = next(pending, None)
                 if following is not None:
                     waiting.append((following, pool.apply_async(_draw_block, following)))
                 yield lines
     finally:
         _TO_DRAW = []
-
-
-def _blocks(count: int, size: int) -> list[tuple[int, int]]:
-    """``(start, stop)`` of each block of ``size`` items (the last one shorter) among ``count``."""
-    return [(start, min(start + size, count)) for start in range(0, count, size)]
-
-
-@contextmanager
-def _forked_pool(workers: int) -> Iterator[Pool]:
-    """``workers`` processes forked from this one, so each inherits what the work reads instead of receiving
-    it. Objects made before the fork stay out of the workers' collections while the pool lives: a collection
-    would touch (and so copy) every page the parent's objects are on."""
-    import gc
-    import multiprocessing
-
-    gc.freeze()
-    try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
-            yield pool
-    finally:
-        gc.unfreeze()
-
-
-def _ignore_interrupts() -> None:
-    # Ctrl-C reaches the whole process group: the command stops its workers itself (leaving the pool
-    # terminates them) instead of each printing a traceback.
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _jobs_for(requested: int | None, items: int, block: int) -> int:
-    """How many processes share ``items`` (conflicts to draw, features to read) in blocks of ``block``:
-    ``--jobs``, else one per core this process may run on; one for a run too small to pay for forking (fewer
-    than two blocks)."""
-    if requested is not None:
-        return requested
-    if items < 2 * block:
-        return 1
-    return len(os.sched_getaffinity(0))
 
 
 #: A notices file at least this large gets ``check``'s progress bar (about a thousand notices).
@@ -310,7 +268,7 @@ def check_command(
             conflicts = index.conflicts()
         if as_json:
             with JsonLinesWriter() as out:
-                workers = _jobs_for(jobs, len(conflicts), _DRAW_BLOCK)
+                workers = jobs_for(jobs, len(conflicts), _DRAW_BLOCK)
                 if workers > 1:
                     for lines in _drawn_in_processes(conflicts, workers):
                         out.write_lines(lines)

@@ -36,6 +36,10 @@ __all__ = [
     "Report",
     "check",
     "check_export",
+    "check_lines",
+    "signature_work",
+    "signatures_valid",
+    "verified_signatures",
     "verify",
     "verify_export",
     "verify_next",
@@ -137,6 +141,83 @@ def _verifies(key: Ed25519PublicKey, entry: Entry) -> bool:
     return True
 
 
+Verifies = Callable[[Ed25519PublicKey, Entry], bool]
+_ENTRY_SEQ = attrgetter("seq")
+
+SignatureWork = Sequence[tuple[Entry, Ed25519PublicKey]]
+"""Signature checks to make: each entry with the key to check its signature under."""
+
+
+def signature_work(lines: Iterable[Line], public_keys: PublicKeys) -> list[tuple[Entry, Ed25519PublicKey]]:
+    """The signature checks ``check_lines`` makes of these lines when every feed is a clean chain: each
+    entry with its party's key in force (the first key, then after each ``key.rotated`` entry the key it
+    announces), in no particular order, so a caller can make them elsewhere first (other processes: the
+    checks are independent) and hand those that hold to ``check_lines`` as ``valid_signatures``.
+
+    Only a prediction, and safe as one: the walk uses a result only for the very key it would try, and
+    checks any other case itself (a fork, a rotation that does not verify, an entry of an unkeyed party)."""
+    keys = _key_objects(public_keys)
+    by_party: dict[str, list[Entry]] = defaultdict(list)
+    for line in lines:
+        if isinstance(line.content, Entry):
+            by_party[line.content.party].append(line.content)
+    work: list[tuple[Entry, Ed25519PublicKey]] = []
+    for party, entries in by_party.items():
+        key = keys.get(party)
+        if key is None:
+            continue
+        entries.sort(key=_ENTRY_SEQ)
+        for entry in entries:
+            work.append((entry, key))
+            if entry.kind is Kind.KEY_ROTATED:
+                try:
+                    key = key_after(entry, key)
+                except InvalidInput:
+                    continue  # the walk reports it; the key stays in force
+    return work
+
+
+def signatures_valid(work: SignatureWork, start: int = 0, stop: int | None = None) -> bytes:
+    """One byte for each check of ``work[start:stop]``: 1 when the entry's signature verifies under the key."""
+    return bytes(_verifies(key, entry) for entry, key in work[start:stop])
+
+
+def verified_signatures(work: SignatureWork, verdicts: bytes) -> dict[str, bytes]:
+    """``check_lines``'s ``valid_signatures`` from ``work`` and its ``signatures_valid`` verdicts: the hash of
+    each entry whose signature verified, to the raw public key it verified under."""
+    if len(verdicts) != len(work):
+        raise ValueError(f"{len(verdicts)} verdicts for {len(work)} signature checks")
+    raw_of: dict[int, tuple[Ed25519PublicKey, bytes]] = {}
+    valid: dict[str, bytes] = {}
+    for (entry, key), verdict in zip(work, verdicts, strict=True):
+        if verdict:
+            valid[entry.hash] = _raw_key(key, raw_of)
+    return valid
+
+
+def _raw_key(key: Ed25519PublicKey, raw_of: dict[int, tuple[Ed25519PublicKey, bytes]]) -> bytes:
+    # The key object is held with its bytes, so its id cannot be reused by another key while the map lives.
+    held = raw_of.get(id(key))
+    if held is None:
+        held = raw_of[id(key)] = (key, key.public_bytes_raw())
+    return held[1]
+
+
+def _verifier(valid: Mapping[str, bytes] | None) -> Verifies:
+    """``_verifies``, answered from ``valid`` (entry hash -> raw key it verified under) when it can be."""
+    if not valid:
+        return _verifies
+    raw_of: dict[int, tuple[Ed25519PublicKey, bytes]] = {}
+
+    def verifies(key: Ed25519PublicKey, entry: Entry) -> bool:
+        raw = valid.get(entry.hash)
+        if raw is not None and raw == _raw_key(key, raw_of):
+            return True
+        return _verifies(key, entry)
+
+    return verifies
+
+
 def _short(digest: str) -> str:
     return digest[:16] + "…"
 
@@ -193,6 +274,7 @@ def _check_feed(
     report: _Report,
     progress: Callable[[int], None] | None = None,
     rotations: list[Rotation] | None = None,
+    verifies: Verifies = _verifies,
 ) -> set[str]:
     """Walk one party's entries in seq order; returns the hashes of the entries whose signature verifies.
     ``progress(n)`` hears every :data:`PROGRESS_EVERY` entries walked that ``n`` more were; ``rotations``
@@ -266,7 +348,7 @@ def _check_feed(
                             seq,
                         ),
                     )
-            if _verifies(signer, entry):
+            if verifies(signer, entry):
                 valid.add(entry.hash)
                 if entry.kind is Kind.KEY_ROTATED:
                     new_key = key_after(entry, signer)
@@ -389,6 +471,7 @@ def _check(
     clock_skew: timedelta,
     label: str,
     progress: Callable[[int], None] | None = None,
+    valid: Mapping[str, bytes] | None = None,
 ) -> Report:
     if clock_skew < timedelta(0):
         raise InvalidInput("clock_skew", "must not be negative")
@@ -424,6 +507,7 @@ def _check(
 
     authentic: list[_Item] = []
     rotations: list[Rotation] = []
+    verifies = _verifier(valid)
     for party, party_items in by_party.items():
         key = keys.get(party)
         if key is None:
@@ -435,8 +519,8 @@ def _check(
                 ),
             )
             continue
-        valid = _check_feed(party, party_items, key, report, progress, rotations)
-        authentic.extend([item for item in party_items if item.entry.hash in valid])
+        signed = _check_feed(party, party_items, key, report, progress, rotations, verifies)
+        authentic.extend([item for item in party_items if item.entry.hash in signed])
     # Only signed claims are checked for what they saw: an unsigned one is already reported as such.
     _check_seen(authentic, index, clock_skew, report)
 
@@ -475,6 +559,23 @@ def check_export(
     given, hears that ``n`` more entries' chains and signatures were checked (about every
     :data:`PROGRESS_EVERY`), for a progress bar: the caller sums."""
     return _check(split_export(data, label), public_keys, clock_skew, label, progress)
+
+
+def check_lines(
+    lines: Sequence[Line],
+    public_keys: PublicKeys,
+    *,
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
+    label: str = "line",
+    progress: Callable[[int], None] | None = None,
+    valid_signatures: Mapping[str, bytes] | None = None,
+) -> Report:
+    """``check_export`` of an export already split (``split_export(data, label)``), with the signature checks
+    already made elsewhere where given: ``valid_signatures`` maps the hash of each entry whose signature
+    was found to verify to the raw public key it verified under (``verified_signatures(work, verdicts)`` of the
+    ``signature_work`` of these lines). The report is the same as without it; only checks it does not answer
+    are made here. The caller vouches for it: it is a cache of this module's own answers, not evidence."""
+    return _check(lines, public_keys, clock_skew, label, progress, valid_signatures)
 
 
 def verify(entries: Iterable[Entry], public_keys: PublicKeys, *, clock_skew: timedelta = DEFAULT_CLOCK_SKEW) -> None:
