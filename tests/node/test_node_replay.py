@@ -4,6 +4,7 @@ a party never sees another's private states; kept states are pruned; a bad ``at`
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -287,6 +288,50 @@ def test_a_served_node_keeps_states_beside_its_ticks(tmp_path: Path, keep_s: flo
     finally:
         served.stop()
         node.state_keeper.join()
+        store.close()
+
+
+def test_a_stopping_node_waits_for_the_kept_states_being_written(tmp_path: Path) -> None:
+    """The scheduler's last act is to wait for a flush of kept states under way: the store closes after it,
+    and a transaction cut off by that close would leave its connection open outside the pool (and the
+    states unwritten)."""
+    store = Store.open(f"sqlite:///{tmp_path / 'keep-stop.db'}")
+    with store.begin() as tx:
+        tx.add_party("USA", "Coalition desk", "en", datetime.now(UTC))
+        _, sensor = tx.add_officer("USA", "radar", "sensor", datetime.now(UTC))
+    node = Node(store, NodeSettings(scheduler_interval_s=0.2, scan_gather_s=0.2, track_keep_s=60.0))
+    keeper = node.state_keeper
+    writing = threading.Event()
+    flush = keeper.flush
+
+    def slow_flush(*args: Any) -> int:
+        writing.set()
+        time.sleep(0.5)  # a flush on a busy machine
+        return flush(*args)
+
+    keeper.flush = slow_flush  # type: ignore[method-assign]
+    served = Served(desk_app(node), _free_port())
+    try:
+        state = {"id": "USA-E3-1", "party": "USA", "time": _iso(datetime.now(UTC)), "lat": 34.0, "lon": 39.0}
+        state |= {"alt_ft": 30000, "gs_kt": 360, "trk_deg": 60, "vs_fpm": 0, "source": "radar"}
+        answer = httpx.post(
+            f"http://127.0.0.1:{served.server.config.port}/api/v1/tracks",
+            json={"states": [state]},
+            headers={"Authorization": f"Bearer {sensor}"},
+        )
+        assert answer.status_code == 202, answer.text
+        assert writing.wait(10), "no flush began"
+    finally:
+        served.stop()
+    try:
+        writer = keeper._writer
+        assert writer is not None
+        assert not writer.is_alive()  # stopped after the flush, not during it
+        assert not node.keep_states_in_background
+        now = datetime.now(UTC).timestamp()
+        with store.begin() as tx:
+            assert len(tx.state_batches("USA", now - 60, now + 1)) == 1
+    finally:
         store.close()
 
 

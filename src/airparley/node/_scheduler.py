@@ -81,6 +81,10 @@ async def run_scheduler(node: Node, wake: Wake) -> None:
         if relay is not None:
             await asyncio.shield(run_in_threadpool(relay.stop))
         await asyncio.shield(run_in_threadpool(cluster.stop))
+        # A flush of kept states may still be writing in its own thread; the node's store closes after the
+        # scheduler, and a transaction cut off by that close leaves its connection outside the pool, open.
+        node.keep_states_in_background = False
+        await asyncio.shield(run_in_threadpool(node.state_keeper.join))
 
 
 async def _run(node: Node, wake: Wake, cluster: Cluster) -> None:
