@@ -19,12 +19,15 @@ from strategic_builders import T0, circle_volume, corridor_volume, notice, polyg
 
 from airparley.strategic import (
     Buffers,
+    Conflict,
     ConflictIndex,
     Notice,
     NoticeRef,
+    VolumePair,
     conflict_id,
     draw_overlaps,
     geojson_of,
+    smallest_gaps_nm,
     volume_conflict,
 )
 
@@ -177,6 +180,37 @@ def test_drawing_many_overlaps_at_once_gives_each_what_it_draws_alone(seed: int,
             )
         assert one.footprint().wkb == other.footprint().wkb  # united together, the same to the bit
         assert one.as_dict() == other.as_dict()
+
+
+def _smallest_drawn(conflict: Conflict) -> float | None:
+    return min((v.lateral_gap_nm for v in conflict.volumes), default=None)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), buffers=buffer_values)
+def test_the_smallest_gaps_measured_without_drawing_are_the_drawn_ones(seed: int, buffers: Buffers) -> None:
+    notices = _random_notices(seed, 40)
+    drawn = ConflictIndex.build(notices, buffers).conflicts()
+    measured = ConflictIndex.build(notices, buffers).conflicts()
+    draw_overlaps(measured[: len(measured) // 3])  # some drawn already: read, not measured again
+    assert smallest_gaps_nm(measured) == [_smallest_drawn(c) for c in drawn]  # to the bit
+    assert all("volumes" not in c.__dict__ for c in measured[len(measured) // 3 :])  # nothing drawn for it
+
+
+def test_a_pair_at_the_very_edge_of_the_buffer_is_measured_as_the_drawing_measures_it() -> None:
+    """A pair the index found at the edge (touching in lon/lat, a hair apart once projected) is measured
+    with the edge allowance, as ``Conflict.volumes`` measures it; one beyond that allowance has no gap."""
+    a = circle_volume((38.3, 34.5), 5, 10000, 20000, T0, 60)
+    b = circle_volume((38.0, 34.5), 5, 10000, 20000, T0, 60)
+    touching = volume_conflict(a, b, Buffers(lateral_nm=100))
+    assert touching is not None
+    gap = touching.lateral_gap_nm
+    ref_a, ref_b = NoticeRef("A-1", "USA", 1), NoticeRef("B-1", "RUS", 1)
+    for lateral_nm, expected in ((gap + 1.0, gap), (gap - 5e-7, gap), (gap - 1e-3, None)):
+        buffers = Buffers(lateral_nm=lateral_nm)
+        conflicts = [Conflict("c", ref_a, ref_b, buffers, (VolumePair(0, 0, a, b),)) for _ in range(2)]
+        assert smallest_gaps_nm(conflicts[:1]) == [expected]
+        assert _smallest_drawn(conflicts[1]) == expected
 
 
 def _shapely_geojson(geometry: BaseGeometry) -> dict[str, Any]:

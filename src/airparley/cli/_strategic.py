@@ -130,6 +130,9 @@ def _time(seconds: float) -> str:
 
 
 def _print_table(conflicts: list[Conflict], buffers: Buffers) -> None:
+    from airparley.strategic import smallest_gaps_nm
+
+    gaps = smallest_gaps_nm(conflicts)  # measured without drawing the overlaps, which the table does not show
     title = (
         f"{len(conflicts)} conflict(s) - buffers {buffers.lateral_nm:g} NM / {buffers.vertical_ft:g} ft / "
         f"{buffers.time_min:g} min"
@@ -142,9 +145,9 @@ def _print_table(conflicts: list[Conflict], buffers: Buffers) -> None:
             f"{conflict.b.party} {conflict.b.notice_id} v{conflict.b.version}",
             f"{_altitude(conflict.lower_ft)} - {_altitude(conflict.upper_ft)}",
             f"{_time(conflict.start_s)} - {_time(conflict.end_s)}",
-            f"{min(v.lateral_gap_nm for v in conflict.volumes):.1f}",
+            "-" if gap is None else f"{gap:.1f}",
         )
-        for conflict in conflicts
+        for conflict, gap in zip(conflicts, gaps, strict=True)
     ]
     if len(rows) > RICH_TABLE_ROWS:
         write_table(title, headers, rows)
@@ -275,7 +278,6 @@ def check_command(
                 else:
                     out.write_all(conflict.as_dict() for conflict in _drawn(conflicts))
         else:
-            draw_overlaps(conflicts)  # the table shows each conflict's smallest measured gap
             _print_table(conflicts, buffers)
     if errors:
         raise typer.Exit(EXIT_BAD_INPUT)

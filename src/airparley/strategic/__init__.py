@@ -12,6 +12,7 @@ from airparley.strategic._conflict import (
     footprint_distance_nm,
     geojson_of,
     iso_utc,
+    smallest_gaps_nm,
     volume_conflict,
 )
 from airparley.strategic._format import (
@@ -86,5 +87,6 @@ __all__ = [
     "parse_time",
     "read_feature",
     "read_features",
+    "smallest_gaps_nm",
     "volume_conflict",
 ]

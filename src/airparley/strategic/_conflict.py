@@ -202,13 +202,13 @@ def volume_conflict(
     )
 
 
-def _volume_conflicts(pairs: Sequence[VolumePair], buffers: Buffers) -> list[VolumeConflict | None]:
-    """:func:`volume_conflict` of many pairs in one vectorised pass: the same result for each, bit for bit.
+_Measured = tuple[list[tuple[int, float, float]], Any, Any, Any, Any, Any]
 
-    Each pair keeps its own frame (centred on the pair, as the scalar reference centres it); what is
-    shared is the call: one projection, one distance, one buffer and one intersection for all pairs.
-    """
-    found: list[VolumeConflict | None] = [None] * len(pairs)
+
+def _measured(pairs: Sequence[VolumePair], buffers: Buffers) -> _Measured | None:
+    """What :func:`volume_conflict` measures before it draws, for many pairs at once: the pairs within the
+    vertical and time buffers (index, vertical gap, time gap), each one's footprints projected into its own
+    frame (and that frame's centre), and their lateral gap in NM; None when no pair is within those buffers."""
     gaps: list[tuple[int, float, float]] = []
     for i, pair in enumerate(pairs):
         a, b = pair.a, pair.b
@@ -217,12 +217,61 @@ def _volume_conflicts(pairs: Sequence[VolumePair], buffers: Buffers) -> list[Vol
         if vertical_gap < buffers.vertical_ft and time_gap_s < buffers.time_s:
             gaps.append((i, vertical_gap, time_gap_s))
     if not gaps:
-        return found
+        return None
     fa = np.array([pairs[i].a.footprint for i, _, _ in gaps], dtype=object)
     fb = np.array([pairs[i].b.footprint for i, _, _ in gaps], dtype=object)
     lon0, lat0 = frames_around(fa, fb)
     pa, pb = project_each(fa, lon0, lat0), project_each(fb, lon0, lat0)
     lateral = shapely.distance(pa, pb) / M_PER_NM
+    return gaps, pa, pb, lon0, lat0, lateral
+
+
+def smallest_gaps_nm(conflicts: Sequence[Conflict]) -> list[float | None]:
+    """Each conflict's smallest lateral gap, ``min(v.lateral_gap_nm for v in conflict.volumes)`` to the bit
+    (None if it has no volume pair), measured without drawing the overlaps: a table of conflicts shows only
+    this, and the drawing (buffers, intersections, back to lon/lat) is most of the work of measuring."""
+    smallest: list[float | None] = [None] * len(conflicts)
+    waiting: dict[Buffers, list[int]] = {}
+    for k, conflict in enumerate(conflicts):
+        if "volumes" in conflict.__dict__:  # drawn already: read it
+            smallest[k] = min((v.lateral_gap_nm for v in conflict.volumes), default=None)
+        else:
+            waiting.setdefault(conflict.buffers, []).append(k)
+    for buffers, group in waiting.items():
+        pairs = [pair for k in group for pair in conflicts[k].pairs]
+        owner = [k for k in group for _ in conflicts[k].pairs]
+        measured = _measured(pairs, buffers)
+        if measured is None:
+            continue
+        gaps, _, _, _, _, lateral = measured
+        edge: Buffers | None = None
+        for (i, _, _), gap in zip(gaps, lateral.tolist(), strict=True):
+            if gap >= buffers.lateral_nm:
+                # Not drawn, so measured as _completed measures it: at the edge of the buffer, or not at all.
+                edge = edge or Buffers(buffers.lateral_nm + _EDGE_NM, buffers.vertical_ft, buffers.time_min)
+                pair = pairs[i]
+                at_edge = volume_conflict(pair.a, pair.b, edge, pair.a_volume, pair.b_volume)
+                if at_edge is None:
+                    continue
+                gap = at_edge.lateral_gap_nm
+            k = owner[i]
+            held = smallest[k]
+            if held is None or gap < held:
+                smallest[k] = gap
+    return smallest
+
+
+def _volume_conflicts(pairs: Sequence[VolumePair], buffers: Buffers) -> list[VolumeConflict | None]:
+    """:func:`volume_conflict` of many pairs in one vectorised pass: the same result for each, bit for bit.
+
+    Each pair keeps its own frame (centred on the pair, as the scalar reference centres it); what is
+    shared is the call: one projection, one distance, one buffer and one intersection for all pairs.
+    """
+    found: list[VolumeConflict | None] = [None] * len(pairs)
+    measured = _measured(pairs, buffers)
+    if measured is None:
+        return found
+    gaps, pa, pb, lon0, lat0, lateral = measured
     near = np.flatnonzero(lateral < buffers.lateral_nm)
     if near.size == 0:
         return found
