@@ -19,7 +19,9 @@ notices over the theatre (the generator of bench/strategic.py). The commands:
   notices in memory, ``as_dict_s`` drawing every conflict's record (``Conflict.as_dict``, the overlap geometry:
   strategic's own work that the command prints), ``parse_s`` :func:`parse_notices` of the file's text. The
   command draws in one process per core (``drawing_jobs``); ``end_to_end_jobs_1_s`` is the same command with
-  ``--jobs 1``, and ``ratio_jobs_1`` its ratio to the core.
+  ``--jobs 1``, and ``ratio_jobs_1`` its ratio to the core. ``table_end_to_end_s`` is the same file's table
+  (``airparley check notices_M.geojson``, piped), whose gap column is measured without drawing: ``table_gaps_s``
+  is :func:`smallest_gaps_nm` of the conflicts in memory.
 - ``airparley --help`` and ``airparley notice validate`` of a small file: start-up, against ``python -c pass``.
 - ``airparley sim tracks syria-iraq --duration D --out day.jsonl``: ``core_s`` is :func:`airparley.sim.simulate`
   and :func:`sensor_reports` of the shipped scenario over ``D`` seconds (``--day-s``, a day by default) in this
@@ -30,7 +32,8 @@ notices over the theatre (the generator of bench/strategic.py). The commands:
   :func:`parse_csv` of the file's lines (every row to a state), ``parse_s`` the same plus each state's JSON line.
 - ``airparley ledger export`` of a node database holding ``--ledger-entries`` signed entries, and ``airparley
   ledger verify`` of that export with the parties' keys: ``core_s`` is ``tx.ledger_lines()`` and
-  :func:`check_export` on the bytes in memory.
+  :func:`check_export` on the bytes in memory (one process). ``verify`` checks signatures in one process per
+  core from 10,000 entries (``verify_jobs``); ``end_to_end_jobs_1_s`` is the command with ``--jobs 1``.
 
 Processes run with their bytecode cached, as an installed package runs (``PYTHONDONTWRITEBYTECODE`` is removed
 from their environment and ``PYTHONPYCACHEPREFIX`` points into the temporary folder): the start-up and ledger
@@ -71,13 +74,20 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from airparley.cli._common import paused_gc  # noqa: E402
+from airparley.cli._ledger import _VERIFY_BLOCK  # noqa: E402  (the command's own blocks of signatures)
 from airparley.cli._processes import jobs_for  # noqa: E402  (the command's own choice of processes)
 from airparley.cli._strategic import _DRAW_BLOCK, _drawn  # noqa: E402  (the command's own drawing)
 from airparley.ingest import CsvMapping, Tally, parse_csv, state_record  # noqa: E402
 from airparley.ledger import Kind, append, check_export, generate_key, public_key_to_text  # noqa: E402
 from airparley.sim import load_scenario, sensor_reports, simulate  # noqa: E402
 from airparley.store import Store  # noqa: E402
-from airparley.strategic import Buffers, ConflictIndex, notices_to_geojson, parse_notices  # noqa: E402
+from airparley.strategic import (  # noqa: E402
+    Buffers,
+    ConflictIndex,
+    notices_to_geojson,
+    parse_notices,
+    smallest_gaps_nm,
+)
 from airparley.tactical import (  # noqa: E402
     IncidentSettings,
     ScanSettings,
@@ -230,6 +240,7 @@ def check_line(folder: Path, count: int, repeats: int) -> dict[str, Any]:
         parse_s, parsed = best(lambda: parse_notices(text), repeats)
         core_s, conflicts = best(lambda: ConflictIndex.build(parsed.notices, Buffers()).conflicts(), repeats)
         conflict_count = len(conflicts)
+        gaps_s, _ = best(lambda: smallest_gaps_nm(conflicts), repeats)  # the table's gap column, nothing drawn
         # As the command does in one process: drawn a block at a time, each block let go once written.
         as_dict_s, _ = best(lambda: sum(1 for conflict in _drawn(conflicts) if conflict.as_dict()), 1)
     line: dict[str, Any] = {"command": f"airparley check notices_{count}.geojson --json", "notices": count}
@@ -243,6 +254,12 @@ def check_line(folder: Path, count: int, repeats: int) -> dict[str, Any]:
     one = run_command(["check", str(path), "--json", "--jobs", "1"], folder / "check.out", repeats)
     line["end_to_end_jobs_1_s"] = one["end_to_end_s"]
     line["ratio_jobs_1"] = round(one["end_to_end_s"] / core_s, 2)
+    # The table (piped, so written in full by write_table): parse, check, and the gaps measured without drawing.
+    table = run_command(["check", str(path)], folder / "table.out", repeats)
+    line["table_end_to_end_s"] = table["end_to_end_s"]
+    line["table_gaps_s"] = round(gaps_s, 3)
+    line["table_ratio"] = round(table["end_to_end_s"] / core_s, 2)
+    line["table_ratio_to_parse_core_and_gaps"] = round(table["end_to_end_s"] / (parse_s + core_s + gaps_s), 2)
     return line
 
 
@@ -363,7 +380,13 @@ def ledger_lines(folder: Path, entries: int, repeats: int) -> list[dict[str, Any
     args = ["ledger", "verify", str(folder / "ledger.jsonl"), "--keys", str(keys_file)]
     line = {"command": "airparley ledger verify ledger.jsonl --keys keys.json", "entries": entries}
     line.update(run_command(args, folder / "verify.out", repeats, warmup=True))
-    found.append(with_ratio(line, core_s, core_cpu_s=core_cpu_s))
+    with_ratio(line, core_s, core_cpu_s=core_cpu_s)
+    # The command checks signatures in one process per core from 10,000 entries: one process too, the core's terms.
+    line["verify_jobs"] = jobs_for(None, entries, _VERIFY_BLOCK)
+    one = run_command([*args, "--jobs", "1"], folder / "verify.out", repeats)
+    line["end_to_end_jobs_1_s"] = one["end_to_end_s"]
+    line["ratio_jobs_1"] = round(one["end_to_end_s"] / core_s, 2)
+    found.append(line)
     return found
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,7 +37,36 @@ from airparley.strategic import (
     volume_conflict,
 )
 
-__all__ = ["NoticeService", "judged_under"]
+__all__ = ["NoticeService", "ReadDocument", "judged_under", "read_document"]
+
+
+@dataclass(frozen=True)
+class ReadDocument:
+    """A notices document read before the act: its notices and private parts, or the error reading it gave.
+
+    Reading (schema, bounds, footprints) needs nothing of the node's state, so a route does it before the
+    node-wide write lock, which every process's acts queue on (issue 18: about a millisecond of each notice
+    act's hold). The error is raised when the act runs, where it was raised before: after the tier check,
+    and never for a retry answered from its Idempotency-Key."""
+
+    notices: list[Notice]
+    private: dict[str, dict[str, Any]]
+    error: InvalidInput | None = None
+
+
+def read_document(document: Any) -> ReadDocument:
+    """The notices of a filed or revised document, or the first error (``InvalidInputs`` for several)."""
+    try:
+        if isinstance(document, Mapping) and isinstance(document.get("features"), list):
+            bounds.count(document["features"], "features", "features")
+        parsed = parse_notices_data(document)
+    except InvalidInput as error:
+        return ReadDocument([], {}, error)
+    if parsed.errors:
+        return ReadDocument([], {}, parsed.errors[0] if len(parsed.errors) == 1 else InvalidInputs(parsed.errors))
+    if not parsed.notices:
+        return ReadDocument([], {}, InvalidInput("features", "no notice in the document"))
+    return ReadDocument(parsed.notices, parsed.private)
 
 
 def judged_under(conflicts: Iterable[Conflict], pair_buffers: Callable[[str, str], Buffers]) -> list[Conflict]:
@@ -121,22 +151,20 @@ class NoticeService:
         self._on_conflicts_changed(tx, self._live.keys(), now)
 
     # -- notices -------------------------------------------------------------------------------------
-    def _parse_own(self, officer: Officer, document: Any) -> tuple[list[Notice], dict[str, dict[str, Any]]]:
-        if isinstance(document, Mapping) and isinstance(document.get("features"), list):
-            bounds.count(document["features"], "features", "features")
-        parsed = parse_notices_data(document)
-        if parsed.errors:
-            raise parsed.errors[0] if len(parsed.errors) == 1 else InvalidInputs(parsed.errors)
-        if not parsed.notices:
-            raise InvalidInput("features", "no notice in the document")
-        for notice in parsed.notices:
+    def _parse_own(
+        self, officer: Officer, document: Any, read: ReadDocument | None = None
+    ) -> tuple[list[Notice], dict[str, dict[str, Any]]]:
+        read = read if read is not None else read_document(document)
+        if read.error is not None:
+            raise read.error
+        for notice in read.notices:
             if notice.party != officer.party:
                 raise PermissionDenied(
                     f"{officer.party} officers file notices for {officer.party} only, not {notice.party}"
                 )
             # Before any lookup by id: a notice id is scoped by its party, so filing never probes another's.
             notice.check_filed_at(self._clock())
-        return parsed.notices, parsed.private
+        return read.notices, read.private
 
     def _apply(
         self,
@@ -198,13 +226,16 @@ class NoticeService:
             "conflicts": [self._view(officer.party, c, notices) for c in after_list],
         }
 
-    def file_notices(self, tx: Tx, officer: Officer, document: Any) -> list[dict[str, Any]]:
-        """File new notices (version 1) from a GeoJSON FeatureCollection."""
+    def file_notices(
+        self, tx: Tx, officer: Officer, document: Any, read: ReadDocument | None = None
+    ) -> list[dict[str, Any]]:
+        """File new notices (version 1) from a GeoJSON FeatureCollection (``read``: ``read_document`` of it,
+        done before the write lock)."""
         require(officer.tier, Act.FILE_NOTICES)
-        notices, private = self._parse_own(officer, document)
+        notices, private = self._parse_own(officer, document, read)
         results = []
         for notice in notices:
-            if tx.notice(notice.notice_id) is not None:
+            if tx.notice_exists(notice.notice_id):
                 raise InvalidInput("notice_id", f"notice {notice.notice_id} exists already; revise it instead")
             if notice.version != 1:
                 raise InvalidInput("version", "a new notice starts at version 1")
@@ -213,11 +244,14 @@ class NoticeService:
             results.append(self._apply(tx, officer, notice, private.get(notice.notice_id), EventKind.NOTICE_FILED))
         return results
 
-    def revise_notice(self, tx: Tx, officer: Officer, notice_id: str, document: Any) -> dict[str, Any]:
-        """A new version of an existing notice of the officer's party (the node numbers it)."""
+    def revise_notice(
+        self, tx: Tx, officer: Officer, notice_id: str, document: Any, read: ReadDocument | None = None
+    ) -> dict[str, Any]:
+        """A new version of an existing notice of the officer's party (the node numbers it; ``read`` as for
+        ``file_notices``)."""
         require(officer.tier, Act.REVISE_NOTICES)
         current = self._own_notice(tx, officer, notice_id)
-        notices, private = self._parse_own(officer, document)
+        notices, private = self._parse_own(officer, document, read)
         if len(notices) != 1 or notices[0].notice_id != notice_id:
             raise InvalidInput("notice_id", f"the document must hold exactly notice {notice_id}")
         if current.notice.state in (NoticeState.CLOSED, NoticeState.CANCELLED):

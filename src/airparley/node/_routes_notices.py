@@ -11,6 +11,7 @@ from airparley.node._access import Act
 from airparley.node._auth import officer_for
 from airparley.node._core import Node
 from airparley.node._models import Conflict, Filed, NoticeCollection, NoticeResult, described
+from airparley.node._notices import read_document
 from airparley.node._request_models import NoticesBody
 from airparley.node._routing import IdempotencyKey, once
 from airparley.store import Officer
@@ -27,6 +28,7 @@ def notices_router(node: Node) -> APIRouter:
     def file_notices(
         who: Annotated[Officer, officer_for(Act.FILE_NOTICES)], document: NoticesBody, key: IdempotencyKey = None
     ) -> JSONResponse:
+        read = read_document(document)  # before the write lock: reading needs nothing of the node's state
         return once(
             node,
             who,
@@ -34,7 +36,7 @@ def notices_router(node: Node) -> APIRouter:
             "POST",
             "/notices",
             document,
-            lambda tx: (201, {"filed": notices.file_notices(tx, who, document)}),
+            lambda tx: (201, {"filed": notices.file_notices(tx, who, document, read)}),
         )
 
     @api.get("/notices", response_model=NoticeCollection, summary="Your party's notices, in full (GeoJSON)")
@@ -56,6 +58,7 @@ def notices_router(node: Node) -> APIRouter:
         document: NoticesBody,
         key: IdempotencyKey = None,
     ) -> JSONResponse:
+        read = read_document(document)  # before the write lock, as for filing
         return once(
             node,
             who,
@@ -63,7 +66,7 @@ def notices_router(node: Node) -> APIRouter:
             "PUT",
             f"/notices/{notice_id}",
             document,
-            lambda tx: (200, notices.revise_notice(tx, who, notice_id, document)),
+            lambda tx: (200, notices.revise_notice(tx, who, notice_id, document, read)),
         )
 
     @api.post("/notices/{notice_id}/cancel", response_model=NoticeResult, summary="Cancel a notice")
