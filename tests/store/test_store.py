@@ -162,3 +162,45 @@ def test_a_throwaway_cluster_stops_at_once_and_leaves_no_folder_behind() -> None
     while folders[0].exists() and time.monotonic() - started < 30:  # removed in the background
         time.sleep(0.05)
     assert not folders[0].exists()
+
+
+def test_a_committed_event_notifies_the_listeners_once_and_a_rolled_back_one_never(postgres_server: str) -> None:
+    """Every process's listener is woken by the commit of a transaction that appended events (node/_cluster.py):
+    one notification a transaction, sent by its first event's INSERT, none when it rolls back. The listeners'
+    one-second poll would hide a missing notification, so this listens itself."""
+    import psycopg
+
+    from airparley.store import EVENTS_CHANNEL
+    from airparley.store._local_postgres import create_database
+
+    url = create_database(postgres_server)
+    store = Store.open(url)
+    now = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
+    try:
+        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as listener:
+            listener.execute(f"LISTEN {EVENTS_CHANNEL}")
+
+            def heard() -> int:
+                return sum(1 for _ in listener.notifies(timeout=0.3))
+
+            with store.begin() as tx:
+                first = tx.append_event("test.one", ["USA"], {"n": 1}, now)
+                second = tx.append_event("test.two", ["RUS"], {"n": 2}, now)
+            assert second == first + 1
+            assert heard() == 1
+
+            def rolled_back() -> None:
+                with store.begin() as tx:
+                    tx.append_event("test.three", ["USA"], {"n": 3}, now)
+                    raise RuntimeError("rolled back")
+
+            with pytest.raises(RuntimeError):
+                rolled_back()
+            assert heard() == 0
+            with store.begin() as tx:
+                assert [e.kind for e in tx.events_after(0)] == ["test.one", "test.two"]
+                third = tx.append_event("test.four", ["USA"], {"n": 4}, now)
+            assert third > second
+            assert heard() == 1
+    finally:
+        store.close()

@@ -5,8 +5,8 @@ holding it does the scheduler's acts that must happen once (node/_scheduler.py, 
 drops the lock when that session ends (the process exits or is killed, or its connection breaks), and every
 other process tries for it about once a second, so another takes over within a few seconds.
 
-Events: each transaction that appends one also sends ``NOTIFY airparley_events`` (store/_locks.py); every
-process listens on a connection of its own and, when woken, and once a second in any case (a lost
+Events: each transaction that appends one also sends ``NOTIFY airparley_events`` (store/_events.py, with its
+first INSERT); every process listens on a connection of its own and, when woken, and once a second in any case (a lost
 notification, a broken connection), reads the events after the newest one its tail holds into the tail and
 wakes its WebSocket streams. The write lock makes events commit in seq order, so that read misses none.
 

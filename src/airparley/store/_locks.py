@@ -35,7 +35,8 @@ __all__ = [
     "LEADER_KEY",
     "WRITE_KEY",
     "hold_sqlite_file",
-    "notify_events",
+    "must_notify",
+    "notified",
     "serialise_key",
     "serialise_writes",
 ]
@@ -78,18 +79,22 @@ def serialise_key(connection: Connection, officer_id: str, key: str) -> None:
         )
 
 
-def notify_events(connection: Connection) -> None:
-    """Tell every process's listener, when this transaction commits, that new events are in (PostgreSQL).
+def must_notify(connection: Connection) -> bool:
+    """Whether this transaction has yet to notify ``EVENTS_CHANNEL``, to tell every process's listener, when it
+    commits, that new events are in (PostgreSQL; SQLite has one process).
 
     PostgreSQL folds identical notifications of one transaction into one, and delivers none on rollback; so
-    it is sent once a transaction (a catch-up appends hundreds of events in one), not once an event."""
+    it is sent once a transaction (a catch-up appends hundreds of events in one), not once an event: with the
+    transaction's first event (store/_events.py), by the same statement."""
     if connection.dialect.name != "postgresql":
-        return
+        return False
     transaction = connection.get_transaction()
-    if transaction is not None and connection.info.get(_NOTIFIED) is transaction:
-        return
-    connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": EVENTS_CHANNEL})
-    connection.info[_NOTIFIED] = transaction
+    return transaction is None or connection.info.get(_NOTIFIED) is not transaction
+
+
+def notified(connection: Connection) -> None:
+    """Record that this transaction has notified ``EVENTS_CHANNEL`` (by a statement of the caller's own)."""
+    connection.info[_NOTIFIED] = connection.get_transaction()
 
 
 def hold_sqlite_file(url: str) -> None:
