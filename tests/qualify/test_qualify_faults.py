@@ -49,8 +49,8 @@ def _leak_private(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Node]:
 
     parse_own = NoticeService._parse_own
 
-    def parse_and_keep(self: NoticeService, officer: Officer, document: Any) -> Any:
-        notices, private = parse_own(self, officer, document)
+    def parse_and_keep(self: NoticeService, officer: Officer, document: Any, read: Any = None) -> Any:
+        notices, private = parse_own(self, officer, document, read)
         privates.update(private)
         return notices, private
 
