@@ -20,8 +20,8 @@ notices over the theatre (the generator of bench/strategic.py). The commands:
   strategic's own work that the command prints), ``parse_s`` :func:`parse_notices` of the file's text. The
   command draws in one process per core (``drawing_jobs``); ``end_to_end_jobs_1_s`` is the same command with
   ``--jobs 1``, and ``ratio_jobs_1`` its ratio to the core. ``table_end_to_end_s`` is the same file's table
-  (``airparley check notices_M.geojson``, piped), whose gap column is measured without drawing: ``table_gaps_s``
-  is :func:`smallest_gaps_nm` of the conflicts in memory.
+  (``airparley check notices_M.geojson``, piped), whose gap column is measured without drawing, by one process
+  per core too: ``table_gaps_s`` is :func:`smallest_gaps_nm` of the conflicts in memory, in one process.
 - ``airparley --help`` and ``airparley notice validate`` of a small file: start-up, against ``python -c pass``.
 - ``airparley sim tracks syria-iraq --duration D --out day.jsonl``: ``core_s`` is :func:`airparley.sim.simulate`
   and :func:`sensor_reports` of the shipped scenario over ``D`` seconds (``--day-s``, a day by default) in this

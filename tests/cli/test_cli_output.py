@@ -214,6 +214,27 @@ def test_check_draws_in_worker_processes_the_same_lines_in_the_same_order(
     assert "--jobs" in refused.output
 
 
+def test_check_measures_the_table_gaps_in_worker_processes_the_same_rows_in_the_same_order(
+    syria_iraq_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table with ``--jobs 3`` (rows and gaps written by three forked processes) is the one-process table."""
+    from typer.testing import CliRunner
+
+    from airparley.cli import _strategic, app
+
+    monkeypatch.setattr(_strategic, "_ROW_BLOCK", 2)
+    wide = ["--lateral-nm", "60", "--vertical-ft", "30000", "--time-min", "600"]
+    runner = CliRunner()
+    alone = runner.invoke(app, ["check", str(syria_iraq_path), "--jobs", "1", *wide])
+    together = runner.invoke(app, ["check", str(syria_iraq_path), "--jobs", "3", *wide])
+    assert alone.exit_code == 0, alone.output
+    assert together.exit_code == 0, together.output
+    assert "gap NM" in alone.stdout
+    assert sum("v1" in line for line in alone.stdout.splitlines()) > 3 * 2  # more blocks than workers
+    assert together.stdout == alone.stdout
+    assert _strategic._TO_TABULATE == ()  # nothing held after the run
+
+
 def test_check_forks_only_for_a_run_worth_it() -> None:
     import os
 

@@ -129,16 +129,20 @@ def _time(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%d %H:%MZ")
 
 
-def _print_table(conflicts: list[Conflict], buffers: Buffers) -> None:
+#: Table rows a worker process writes at a time (their gaps measured together, one vectorised pass).
+_ROW_BLOCK = 2000
+#: The conflicts the worker processes of ``_rows_in_processes`` tabulate, inherited (``forked_pool``).
+_TO_TABULATE: Sequence[Conflict] = ()
+_HEADERS = ("id", "notice A", "notice B", "band in conflict", "window in conflict", "gap NM")
+
+
+def _table_rows(conflicts: Sequence[Conflict]) -> list[tuple[str, ...]]:
+    """The table's row of each conflict. A conflict's gap is its own (each volume pair measured in its own
+    frame), so the rows of a block are those of the whole list."""
     from airparley.strategic import smallest_gaps_nm
 
     gaps = smallest_gaps_nm(conflicts)  # measured without drawing the overlaps, which the table does not show
-    title = (
-        f"{len(conflicts)} conflict(s) - buffers {buffers.lateral_nm:g} NM / {buffers.vertical_ft:g} ft / "
-        f"{buffers.time_min:g} min"
-    )
-    headers = ("id", "notice A", "notice B", "band in conflict", "window in conflict", "gap NM")
-    rows = [
+    return [
         (
             conflict.id[:12],
             f"{conflict.a.party} {conflict.a.notice_id} v{conflict.a.version}",
@@ -149,6 +153,35 @@ def _print_table(conflicts: list[Conflict], buffers: Buffers) -> None:
         )
         for conflict, gap in zip(conflicts, gaps, strict=True)
     ]
+
+
+def _rows_block(start: int, stop: int) -> list[tuple[str, ...]]:
+    return _table_rows(_TO_TABULATE[start:stop])
+
+
+def _rows_in_processes(conflicts: Sequence[Conflict], jobs: int) -> list[tuple[str, ...]]:
+    """``_table_rows`` of every conflict, written by ``jobs`` forked processes a block at a time, in order."""
+    global _TO_TABULATE
+    _TO_TABULATE = conflicts
+    try:
+        with forked_pool(jobs) as pool:
+            written = pool.starmap(_rows_block, blocks(len(conflicts), _ROW_BLOCK), chunksize=1)
+    finally:
+        _TO_TABULATE = ()
+    return [row for block in written for row in block]
+
+
+def _print_table(conflicts: list[Conflict], buffers: Buffers, jobs: int | None) -> None:
+    title = (
+        f"{len(conflicts)} conflict(s) - buffers {buffers.lateral_nm:g} NM / {buffers.vertical_ft:g} ft / "
+        f"{buffers.time_min:g} min"
+    )
+    headers = _HEADERS
+    workers = jobs_for(jobs, len(conflicts), _ROW_BLOCK)
+    if workers > 1:
+        rows = _rows_in_processes(conflicts, workers)
+    else:  # a block at a time here too: measuring every pair's gap at once held 1.9 GB for 20,000 notices
+        rows = [row for start, stop in blocks(len(conflicts), _ROW_BLOCK) for row in _table_rows(conflicts[start:stop])]
     if len(rows) > RICH_TABLE_ROWS:
         write_table(title, headers, rows)
         return
@@ -245,8 +278,9 @@ def check_command(
             "--jobs",
             min=1,
             max=256,
-            help="Processes reading the notices and, with --json, drawing the overlaps (the same output, faster on"
-            " many cores); default: one per core, but one for fewer than 2,000 features or 4,000 conflicts.",
+            help="Processes reading the notices and drawing the overlaps (--json) or measuring the gaps (the table):"
+            " the same output, faster on many cores; default: one per core, but one for fewer than 2,000 features"
+            " or 4,000 conflicts.",
             show_default=False,
         ),
     ] = None,
@@ -278,7 +312,7 @@ def check_command(
                 else:
                     out.write_all(conflict.as_dict() for conflict in _drawn(conflicts))
         else:
-            _print_table(conflicts, buffers)
+            _print_table(conflicts, buffers, jobs)
     if errors:
         raise typer.Exit(EXIT_BAD_INPUT)
 
