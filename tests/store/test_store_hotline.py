@@ -98,6 +98,42 @@ def test_cases_come_back_as_typed_rows(db_url: str) -> None:
     store.close()
 
 
+def test_the_open_cases_a_change_of_conflicts_may_resolve_are_those_about_a_conflict_gone(db_url: str) -> None:
+    """Every notice act asks for them under the write lock: they must be exactly the open cases about a conflict
+    not among the current ones, in the order of ``open_cases`` (which resolves them in that order before)."""
+    store = Store.open(db_url)
+
+    def put(case: hl.Case) -> None:
+        subject = case.subject.conflict_id if isinstance(case.subject, hl.ConflictSubject) else None
+        with store.begin() as tx:
+            tx.put_case(case.case_id, case.state.value, subject, case.parties, case.as_dict(), NOW, case.deadline)
+
+    def opened(case_id: str, subject: hl.Subject) -> hl.Case:
+        return hl.open_case(
+            case_id=case_id, parties=("RUS", "USA"), subject=subject, opened_by=USA, now=NOW, settings=SETTINGS
+        )
+
+    for k in range(6):  # conflicts a..f: b, d and f stay, a, c and e go
+        put(opened(f"case-{k}", hl.ConflictSubject(chr(ord("a") + k) * 64)))
+    put(opened("case-hand", hl.ContentionSubject("a desk's own worry")))  # no conflict: never resolved by one
+    gone_but_resolved = hl.on_conflicts_changed(opened("case-done", hl.ConflictSubject("a" * 64)), (), now=NOW)
+    assert gone_but_resolved.state is hl.CaseState.RESOLVED
+    put(gone_but_resolved)  # final: not open
+    current = {"b" * 64, "d" * 64, "f" * 64, "z" * 64}
+    with store.begin() as tx:
+        expected = [
+            stored
+            for stored in tx.open_cases()
+            if isinstance(stored.case.subject, hl.ConflictSubject) and stored.case.subject.conflict_id not in current
+        ]
+        assert [stored.case.case_id for stored in expected] != []
+        assert tx.open_cases_on_conflicts_other_than(current) == expected
+        assert {s.case.case_id for s in expected} == {"case-0", "case-2", "case-4"}
+        everything = {chr(ord("a") + k) * 64 for k in range(6)}
+        assert tx.open_cases_on_conflicts_other_than(everything) == []
+    store.close()
+
+
 def test_a_remembered_response_comes_back_as_a_typed_row(db_url: str) -> None:
     store = Store.open(db_url)
     with store.begin() as tx:

@@ -143,7 +143,7 @@ class HotlineCases(HotlineBase):
     # -- what time and the notices do to cases ------------------------------------------------------
     def on_conflicts_changed(self, tx: Tx, current: Collection[str], now: datetime) -> None:
         """Cases whose conflict disappeared resolve (an agreement carried out, or plans changed)."""
-        for stored in tx.open_cases():
+        for stored in tx.open_cases_on_conflicts_other_than(current):
             case = stored.case
             moved = hl.on_conflicts_changed(case, current, now=now)
             if moved is not case:

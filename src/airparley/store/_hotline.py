@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,8 @@ _MESSAGE_ROW = select(t.messages.c.document, t.messages.c.due_at)
 _MESSAGE_BY_ID = _MESSAGE_ROW.where(t.messages.c.id == bindparam("message_id"))
 _UPDATE_MESSAGE = update(t.messages).where(t.messages.c.id == bindparam("message_id"))
 _CASE_ROW = select(t.cases.c.document, t.cases.c.updated_at, t.cases.c.due_at)
+#: A case in one of these states takes no more part in anything (the store's ``state`` column).
+_FINAL_CASE_STATES = ("resolved", "rejected", "lapsed")
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,22 @@ class HotlineTx(TxBase):
         return [_stored_case(r) for r in self.connection.execute(query)]
 
     def open_cases(self) -> list[StoredCase]:
-        query = _CASE_ROW.where(t.cases.c.state.not_in(("resolved", "rejected", "lapsed")))
+        query = _CASE_ROW.where(t.cases.c.state.not_in(_FINAL_CASE_STATES))
         return [_stored_case(r) for r in self.connection.execute(query)]
+
+    def open_cases_on_conflicts_other_than(self, conflict_ids: Collection[str]) -> list[StoredCase]:
+        """The open cases about a conflict that is not among ``conflict_ids``, in :meth:`open_cases`'s order:
+        those a change of conflicts may resolve. Every notice act asks this under the write lock, so only
+        their ids and subjects are read for the others, not their documents."""
+        query = select(t.cases.c.id, t.cases.c.subject).where(
+            t.cases.c.state.not_in(_FINAL_CASE_STATES), t.cases.c.subject.is_not(None)
+        )
+        gone = [r.id for r in self.connection.execute(query) if r.subject not in conflict_ids]
+        if not gone:
+            return []
+        rows = self.connection.execute(_CASE_ROW.add_columns(t.cases.c.id).where(t.cases.c.id.in_(gone)))
+        by_id = {r.id: _stored_case(r) for r in rows}
+        return [by_id[case_id] for case_id in gone if case_id in by_id]
 
     def cases_due(self, now: datetime) -> list[StoredCase]:
         query = _CASE_ROW.where(and_(t.cases.c.due_at.is_not(None), t.cases.c.due_at <= now))
