@@ -127,10 +127,13 @@ def test_the_open_cases_a_change_of_conflicts_may_resolve_are_those_about_a_conf
             if isinstance(stored.case.subject, hl.ConflictSubject) and stored.case.subject.conflict_id not in current
         ]
         assert [stored.case.case_id for stored in expected] != []
-        assert tx.open_cases_on_conflicts_other_than(current) == expected
+        assert tx.open_cases_on_conflicts(lambda conflict_id: conflict_id not in current) == expected
         assert {s.case.case_id for s in expected} == {"case-0", "case-2", "case-4"}
         everything = {chr(ord("a") + k) * 64 for k in range(6)}
-        assert tx.open_cases_on_conflicts_other_than(everything) == []
+        assert tx.open_cases_on_conflicts(lambda conflict_id: conflict_id not in everything) == []
+        assert [s.case.case_id for s in tx.open_cases_on_conflicts(lambda conflict_id: conflict_id == "e" * 64)] == [
+            "case-4"
+        ]
     store.close()
 
 

@@ -143,7 +143,7 @@ class HotlineCases(HotlineBase):
     # -- what time and the notices do to cases ------------------------------------------------------
     def on_conflicts_changed(self, tx: Tx, current: Collection[str], now: datetime) -> None:
         """Cases whose conflict disappeared resolve (an agreement carried out, or plans changed)."""
-        for stored in tx.open_cases_on_conflicts_other_than(current):
+        for stored in tx.open_cases_on_conflicts(lambda conflict_id: conflict_id not in current):
             case = stored.case
             moved = hl.on_conflicts_changed(case, current, now=now)
             if moved is not case:
@@ -164,7 +164,10 @@ class HotlineCases(HotlineBase):
             elif moved.deadline is not None and moved.deadline <= now:
                 self._store_case(tx, moved, now)  # nothing more to do: stop looking at it
         live = self._conflict_windows()
-        for stored in tx.open_cases():
+        # Only a live conflict's case whose window has ended can lapse (hl.check_lapse): the others stay unread.
+        for stored in tx.open_cases_on_conflicts(
+            lambda conflict_id: conflict_id in live and now > live[conflict_id][1]
+        ):
             case = stored.case
             if not isinstance(case.subject, hl.ConflictSubject) or case.subject.conflict_id not in live:
                 continue

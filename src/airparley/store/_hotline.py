@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -173,19 +173,19 @@ class HotlineTx(TxBase):
         query = _CASE_ROW.where(t.cases.c.state.not_in(_FINAL_CASE_STATES))
         return [_stored_case(r) for r in self.connection.execute(query)]
 
-    def open_cases_on_conflicts_other_than(self, conflict_ids: Collection[str]) -> list[StoredCase]:
-        """The open cases about a conflict that is not among ``conflict_ids``, in :meth:`open_cases`'s order:
-        those a change of conflicts may resolve. Every notice act asks this under the write lock, so only
-        their ids and subjects are read for the others, not their documents."""
+    def open_cases_on_conflicts(self, which: Callable[[str], bool]) -> list[StoredCase]:
+        """The open cases about a conflict whose id ``which`` holds true of, in :meth:`open_cases`'s order: those a
+        change of conflicts may resolve, or the end of a conflict's window lapse. Every notice act and scheduler
+        tick asks this under the write lock, so only ids and subjects are read for the others, not documents."""
         query = select(t.cases.c.id, t.cases.c.subject).where(
             t.cases.c.state.not_in(_FINAL_CASE_STATES), t.cases.c.subject.is_not(None)
         )
-        gone = [r.id for r in self.connection.execute(query) if r.subject not in conflict_ids]
-        if not gone:
+        chosen = [r.id for r in self.connection.execute(query) if which(r.subject)]
+        if not chosen:
             return []
-        rows = self.connection.execute(_CASE_ROW.add_columns(t.cases.c.id).where(t.cases.c.id.in_(gone)))
+        rows = self.connection.execute(_CASE_ROW.add_columns(t.cases.c.id).where(t.cases.c.id.in_(chosen)))
         by_id = {r.id: _stored_case(r) for r in rows}
-        return [by_id[case_id] for case_id in gone if case_id in by_id]
+        return [by_id[case_id] for case_id in chosen if case_id in by_id]
 
     def cases_due(self, now: datetime) -> list[StoredCase]:
         query = _CASE_ROW.where(and_(t.cases.c.due_at.is_not(None), t.cases.c.due_at <= now))
