@@ -14,7 +14,7 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "ledger"
 def test_verify_in_worker_processes_says_what_one_process_says(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, as_json: bool
 ) -> None:
-    from airparley.cli import _ledger, app
+    from airparley.cli import _ledger, _processes, app
 
     monkeypatch.setattr(_ledger, "_VERIFY_BLOCK", 2)  # many blocks for three workers
     lines = (DATA / "golden.jsonl").read_bytes().splitlines(keepends=True)
@@ -32,7 +32,7 @@ def test_verify_in_worker_processes_says_what_one_process_says(
         together = runner.invoke(app, [*command, "--jobs", "3"])
         assert alone.exit_code == exit_code, alone.output
         assert (together.exit_code, together.stdout) == (alone.exit_code, alone.stdout)
-    assert _ledger._TO_VERIFY == ()  # nothing held after the run
+    assert _processes._SHARED is None  # nothing held after the run
     refused = runner.invoke(app, ["ledger", "verify", str(forged), *keys, "--jobs", "0"])
     assert refused.exit_code == 2
     assert "--jobs" in refused.output

@@ -220,7 +220,7 @@ def test_check_measures_the_table_gaps_in_worker_processes_the_same_rows_in_the_
     """The table with ``--jobs 3`` (rows and gaps written by three forked processes) is the one-process table."""
     from typer.testing import CliRunner
 
-    from airparley.cli import _strategic, app
+    from airparley.cli import _processes, _strategic, app
 
     monkeypatch.setattr(_strategic, "_ROW_BLOCK", 2)
     wide = ["--lateral-nm", "60", "--vertical-ft", "30000", "--time-min", "600"]
@@ -232,7 +232,7 @@ def test_check_measures_the_table_gaps_in_worker_processes_the_same_rows_in_the_
     assert "gap NM" in alone.stdout
     assert sum("v1" in line for line in alone.stdout.splitlines()) > 3 * 2  # more blocks than workers
     assert together.stdout == alone.stdout
-    assert _strategic._TO_TABULATE == ()  # nothing held after the run
+    assert _processes._SHARED is None  # nothing held after the run
 
 
 def test_check_forks_only_for_a_run_worth_it() -> None:
@@ -253,7 +253,7 @@ def test_reading_notices_in_worker_processes_gives_what_one_process_gives(
     parts and errors (in the same order) as one process reading them all, bad features included."""
     from functools import partial
 
-    from airparley.cli import _strategic
+    from airparley.cli import _processes, _strategic
     from airparley.strategic import parse_notices
 
     collection = json.loads(syria_iraq_path.read_text())
@@ -285,7 +285,7 @@ def test_reading_notices_in_worker_processes_gives_what_one_process_gives(
     assert [n.volumes[0].footprint.wkb for n in together.notices] == [n.volumes[0].footprint.wkb for n in alone.notices]
     assert together.private == alone.private
     assert alone.private[features[0]["properties"]["notice_id"]]["mission"] == "kept apart"
-    assert _strategic._TO_READ == ()
+    assert _processes._SHARED is None  # nothing held after the run
 
 
 def test_an_input_error_survives_pickling_whole() -> None:

@@ -31,7 +31,7 @@ from airparley.cli._common import (
     report_errors,
 )
 from airparley.cli._node import DEFAULT_DB, Db, transaction
-from airparley.cli._processes import blocks, forked_pool, jobs_for
+from airparley.cli._processes import in_blocks, jobs_for
 from airparley.cli._progress import Counter, bars_shown, progress
 from airparley.errors import InvalidInput
 from airparley.ledger import (
@@ -43,7 +43,6 @@ from airparley.ledger import (
     Kind,
     Line,
     Report,
-    SignatureWork,
     TrustedKey,
     check_extract,
     check_lines,
@@ -306,8 +305,6 @@ def _print_keys(trust: KeyTrust, report: Report) -> None:
 
 #: Signature checks a worker process makes at a time.
 _VERIFY_BLOCK = 5_000
-#: The checks the worker processes of ``_verified_in_processes`` make, inherited (``forked_pool``).
-_TO_VERIFY: SignatureWork = ()
 
 
 def _check_export(data: bytes, keys: dict[str, str], plain: bool, source: str, jobs: int | None) -> Report:
@@ -324,27 +321,22 @@ def _check_export(data: bytes, keys: dict[str, str], plain: bool, source: str, j
         return check_lines(lines, keys, label=label, progress=Counter(update), valid_signatures=valid)
 
 
-def _verify_block(block: tuple[int, int]) -> bytes:
-    return signatures_valid(_TO_VERIFY, *block)
-
-
 def _verified_in_processes(lines: list[Line], keys: dict[str, str], workers: int, source: str) -> dict[str, bytes]:
     """The signatures of ``lines`` that verify under the key each feed's walk will try (``signature_work``),
     checked by ``workers`` forked processes a block at a time: each check is independent of the others, and
     the workers inherit the parsed entries. ``check_lines`` makes any check this does not answer itself."""
-    global _TO_VERIFY
     work = signature_work(lines, keys)
-    _TO_VERIFY = work
     verdicts: list[bytes] = []
-    try:
-        with forked_pool(workers) as pool, progress(f"{source}: verifying signatures", len(work)) as bar:
-            done = 0
-            for block in pool.imap(_verify_block, blocks(len(work), _VERIFY_BLOCK)):
-                verdicts.append(block)
-                done += len(block)
-                bar(done)
-    finally:
-        _TO_VERIFY = ()
+    # The workers are forked before the bar starts drawing: none inherits it.
+    with (
+        in_blocks(signatures_valid, work, len(work), _VERIFY_BLOCK, workers) as checked,
+        progress(f"{source}: verifying signatures", len(work)) as bar,
+    ):
+        done = 0
+        for block in checked:
+            verdicts.append(block)
+            done += len(block)
+            bar(done)
     return verified_signatures(work, b"".join(verdicts))
 
 

@@ -8,19 +8,47 @@ per core this process may run on).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
 
-__all__ = ["blocks", "forked_pool", "jobs_for"]
+__all__ = ["blocks", "forked_pool", "in_blocks", "jobs_for"]
+
+Items = TypeVar("Items")
+Result = TypeVar("Result")
+
+#: The work of ``in_blocks`` and what it works on: set before the workers are forked, so each inherits them.
+_SHARED: tuple[Callable[[Any, int, int], Any], Any] | None = None
 
 
 def blocks(count: int, size: int) -> list[tuple[int, int]]:
     """``(start, stop)`` of each block of ``size`` items (the last one shorter) among ``count``."""
     return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+@contextmanager
+def in_blocks(
+    work: Callable[[Items, int, int], Result], items: Items, count: int, size: int, workers: int
+) -> Iterator[Iterator[Result]]:
+    """``work(items, start, stop)`` of each block of ``size`` among ``count`` items, in order, made by ``workers``
+    processes forked on entry (a block each at a time). The workers inherit ``items`` and ``work`` and receive
+    only each block's bounds; nothing is held once the context is left."""
+    global _SHARED
+    _SHARED = (work, items)
+    try:
+        with forked_pool(workers) as pool:
+            yield pool.imap(_shared_block, blocks(count, size))
+    finally:
+        _SHARED = None
+
+
+def _shared_block(block: tuple[int, int]) -> Any:
+    assert _SHARED is not None  # set before the fork
+    work, items = _SHARED
+    return work(items, *block)
 
 
 @contextmanager
