@@ -169,7 +169,7 @@ class HotlineCases(HotlineBase):
             lambda conflict_id: conflict_id in live and now > live[conflict_id][1]
         ):
             case = stored.case
-            if not isinstance(case.subject, hl.ConflictSubject) or case.subject.conflict_id not in live:
+            if not isinstance(case.subject, hl.ConflictSubject):  # never: chosen by its conflict
                 continue
             lapsed = hl.check_lapse(case, window_end=live[case.subject.conflict_id][1], now=now)
             if lapsed is not case:
