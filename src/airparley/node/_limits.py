@@ -63,7 +63,7 @@ class RateLimiter:
     def check(self, key: str, cost: float = 1.0) -> None:
         """Take ``cost`` from ``key``'s bucket, or raise :class:`TooManyRequests` (taking nothing)."""
         if self.shared is not None:
-            tokens = self.shared.take(key, lambda t: t - cost if t >= cost else t)
+            tokens = self.shared.take(key, cost)
             if tokens < cost:
                 raise TooManyRequests((cost - tokens) / self.rate_per_s)
             return
@@ -91,9 +91,7 @@ class RateLimiter:
     def failed(self, address: str) -> None:
         """A failed authentication from ``address``: charged; 429 (instead of 401) once it is spent."""
         if self.shared is not None:
-            tokens = max(
-                0.0, self.shared.take(_address_key(address), lambda t: max(0.0, t - FAILURE_COST)) - FAILURE_COST
-            )
+            tokens = max(0.0, self.shared.take(_address_key(address), FAILURE_COST, partial=True) - FAILURE_COST)
             if tokens < FAILURE_COST:
                 raise TooManyRequests((FAILURE_COST - tokens) / self.rate_per_s)
             return

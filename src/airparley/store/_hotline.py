@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, text, update
 
 from airparley import hotline as hl
 from airparley.store import _schema as t
@@ -20,6 +20,23 @@ __all__ = ["HotlineTx", "StoredCase", "StoredMessage"]
 _MESSAGE_EXISTS = select(t.messages.c.id).where(t.messages.c.id == bindparam("message_id"))
 _INSERT_MESSAGE = insert(t.messages)
 _INSERT_RECIPIENT = insert(t.message_recipients)
+#: On PostgreSQL, :meth:`HotlineTx.put_message` in one statement (issue 18: it runs under the node-wide write lock):
+#: a new message is inserted with its recipients, a known one has its document and due time replaced. The
+#: update reads the snapshot from before the statement, so it finds only a message that was already stored.
+_PUT_MESSAGE_POSTGRESQL = text(
+    "WITH new_message AS ("
+    " INSERT INTO messages (id, author_party, urgency, created_at, due_at, document)"
+    " VALUES (:id, :author_party, :urgency, :created_at, :due_at, :document)"
+    " ON CONFLICT (id) DO NOTHING RETURNING id),"
+    " known AS (UPDATE messages SET document = :document, due_at = :due_at"
+    " WHERE id = :id AND NOT EXISTS (SELECT 1 FROM new_message))"
+    " INSERT INTO message_recipients (message_id, party)"
+    " SELECT new_message.id, recipient FROM new_message, unnest(CAST(:parties AS VARCHAR[])) AS recipient"
+).bindparams(
+    bindparam("created_at", type_=t.messages.c.created_at.type),
+    bindparam("due_at", type_=t.messages.c.due_at.type),
+    bindparam("document", type_=t.messages.c.document.type),
+)
 _MESSAGE_ROW = select(t.messages.c.document, t.messages.c.due_at)
 _MESSAGE_BY_ID = _MESSAGE_ROW.where(t.messages.c.id == bindparam("message_id"))
 _UPDATE_MESSAGE = update(t.messages).where(t.messages.c.id == bindparam("message_id"))
@@ -77,6 +94,20 @@ class HotlineTx(TxBase):
         due_at: datetime | None,
     ) -> None:
         """Insert or replace a message document (a message's states change as recipients act on it)."""
+        if self.connection.dialect.name == "postgresql":
+            self.connection.execute(
+                _PUT_MESSAGE_POSTGRESQL,
+                {
+                    "id": message_id,
+                    "author_party": author_party,
+                    "urgency": urgency,
+                    "created_at": created_at,
+                    "due_at": due_at,
+                    "document": dict(document),
+                    "parties": sorted(set(recipients)),
+                },
+            )
+            return
         exists = self.connection.execute(_MESSAGE_EXISTS, {"message_id": message_id}).first()
         if exists is None:
             self.connection.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import and_, bindparam, func, insert, select, text
 
 from airparley.ledger import Entry
@@ -26,14 +28,19 @@ _ENTRY_LINE = select(t.ledger_entries.c.line).where(
 #: Each party's newest seq: a covering scan of the ledger's primary key, to check the cached heads against.
 _HEAD_SEQS = select(t.ledger_entries.c.party, func.max(t.ledger_entries.c.seq)).group_by(t.ledger_entries.c.party)
 #: The same on PostgreSQL, which would scan the whole key for the GROUP BY (it grows with the ledger, and runs
-#: under the node-wide write lock): a loose index scan, one key lookup per party (issue 18).
-_HEAD_SEQS_PG = text(
+#: under the node-wide write lock): a loose index scan, one key lookup per party (issue 18). With each head's
+#: line, sent only for a party whose newest seq is not the one the caller knows (``:known``, a JSON object of
+#: party to seq): one round trip where the scan and then a read of each head another process wrote took two.
+_HEADS_PG = text(
     "WITH RECURSIVE p(party) AS ("
     " (SELECT party FROM ledger_entries ORDER BY party LIMIT 1)"
     " UNION ALL SELECT (SELECT e.party FROM ledger_entries e WHERE e.party > p.party ORDER BY e.party LIMIT 1)"
     " FROM p WHERE p.party IS NOT NULL)"
-    " SELECT p.party, (SELECT max(e.seq) FROM ledger_entries e WHERE e.party = p.party)"
-    " FROM p WHERE p.party IS NOT NULL"
+    " SELECT p.party, h.seq,"
+    " CASE WHEN h.seq = CAST(CAST(:known AS jsonb) ->> p.party AS bigint) THEN NULL ELSE h.line END AS line"
+    " FROM p CROSS JOIN LATERAL"
+    " (SELECT e.seq, e.line FROM ledger_entries e WHERE e.party = p.party ORDER BY e.seq DESC LIMIT 1) AS h"
+    " WHERE p.party IS NOT NULL"
 )
 
 
@@ -73,8 +80,15 @@ class LedgerTx(TxBase):
         serialise_writes(self.connection)
         cached = self._store.cached_heads() if self._store is not None else {}
         heads: dict[str, Entry] = {}
-        scan = _HEAD_SEQS_PG if self.connection.dialect.name == "postgresql" else _HEAD_SEQS
-        for code, seq in self.connection.execute(scan):
+        if self.connection.dialect.name == "postgresql":
+            known_seqs = {code: entry.seq for code, entry in {**cached, **self.heads}.items()}
+            for code, _, line in self.connection.execute(_HEADS_PG, {"known": json.dumps(known_seqs)}):
+                if line is None:  # the head known here is still the head
+                    heads[code] = self.heads.get(code) or cached[code]
+                else:
+                    heads[code] = self.heads[code] = Entry.from_json(line)
+            return heads.get(party), heads
+        for code, seq in self.connection.execute(_HEAD_SEQS):
             known = self.heads.get(code) or cached.get(code)
             if known is None or known.seq != seq:
                 known = self.ledger_head(code)
