@@ -26,12 +26,13 @@ _PRUNE_EVERY_S: Final = 30.0
 #: Lock the key's row and refill it (``now`` is read once the lock is held); spend ``:cost`` from it, or, if
 #: it holds less, nothing (``:partial`` false) or all it holds (``:partial`` true); return the refilled tokens.
 #: Under READ COMMITTED a take that waited on the lock reads the row the other one wrote, and its UPDATE writes
-#: over that same row version.
+#: over that same row version. A bucket's time never goes back (a clock read before a wait is older than the row).
 _TAKE: Final = text(
     "WITH held AS ("
     " SELECT tokens, at_s, extract(epoch FROM clock_timestamp()) AS now_s FROM rate_buckets"
     " WHERE key = :key FOR UPDATE),"
-    " refilled AS (SELECT least(:burst, tokens + greatest(0, now_s - at_s) * :rate) AS tokens, now_s FROM held),"
+    " refilled AS (SELECT least(:burst, tokens + greatest(0, now_s - at_s) * :rate) AS tokens,"
+    " greatest(now_s, at_s) AS now_s FROM held),"
     " spent AS (UPDATE rate_buckets SET at_s = refilled.now_s, tokens = CASE"
     " WHEN refilled.tokens >= :cost THEN refilled.tokens - :cost"
     " WHEN :partial THEN 0 ELSE refilled.tokens END"
