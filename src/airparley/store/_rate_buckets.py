@@ -23,7 +23,7 @@ __all__ = ["RateBuckets"]
 #: gets anyway: a full one), which bounds the table by the keys active within one refill time.
 _PRUNE_EVERY_S: Final = 30.0
 
-#: Lock the key's row and refill it (``now`` is read once the lock is held); spend ``:cost`` from it, or, if
+#: Lock the key's row and refill it by the database's clock; spend ``:cost`` from it, or, if
 #: it holds less, nothing (``:partial`` false) or all it holds (``:partial`` true); return the refilled tokens.
 #: Under READ COMMITTED a take that waited on the lock reads the row the other one wrote, and its UPDATE writes
 #: over that same row version. A bucket's time never goes back (a clock read before a wait is older than the row).
