@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from node_support import PARTIES, TLS, Clock, Desk, FedNode, Running, _free_port, federate
+from node_support import PARTIES, TLS, Clock, Desk, FedNode, Running, federate, serve_in_thread
 
 from airparley.ledger import generate_key
 from airparley.node import Node, NodeSettings
@@ -36,15 +33,7 @@ def running(db_url: str) -> Iterator[Running]:
         rate_per_s=1000, rate_burst=5000, scheduler_interval_s=3600, scan_gather_s=3600, track_keep_s=3600
     )
     node = Node(store, settings, clock, keys=keys)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(desk_app(node), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
+    server, thread, port = serve_in_thread(desk_app(node))
     url = f"http://127.0.0.1:{port}"
     desks = {
         name: Desk(

@@ -64,6 +64,26 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def serve_in_thread(app: Any) -> tuple[uvicorn.Server, threading.Thread, int]:
+    """``app`` on uvicorn in a thread, on a 127.0.0.1 port the kernel picks; returns once it serves.
+
+    The socket is bound here and handed to uvicorn: a port chosen free and bound later can be taken in between by
+    another test process (it happened: "address already in use")."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            sock.close()
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    return server, thread, port
+
+
 PARTIES = (
     ("USA", "Coalition CAOC, Al Udeid", "en"),
     ("RUS", "Russian desk, Khmeimim", "ru"),

@@ -4,8 +4,6 @@ a stalled picture and a stopped node are said in a banner, with the picture's ag
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC
 from typing import Any
@@ -13,7 +11,7 @@ from typing import Any
 import pytest
 import uvicorn
 from desk_support import Desk
-from node_support import Running, _free_port
+from node_support import Running, serve_in_thread
 
 from airparley.geo import destination
 from airparley.web import desk_app
@@ -104,14 +102,7 @@ def test_a_stalled_picture_is_said_and_greyed_and_clears_with_the_next(desk: Des
 @pytest.fixture
 def second_server(running: Running) -> Iterator[tuple[Running, uvicorn.Server]]:
     """The same node served by a second uvicorn on 127.0.0.1, which the test stops."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(desk_app(running.node), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
+    server, thread, port = serve_in_thread(desk_app(running.node))
     try:
         yield Running(f"http://127.0.0.1:{port}", running.db_url, running.node, running.clock, running.desks), server
     finally:
