@@ -94,38 +94,26 @@ class HotlineTx(TxBase):
         due_at: datetime | None,
     ) -> None:
         """Insert or replace a message document (a message's states change as recipients act on it)."""
+        row = {
+            "id": message_id,
+            "author_party": author_party,
+            "urgency": urgency,
+            "created_at": created_at,
+            "due_at": due_at,
+            "document": dict(document),
+        }
+        parties = sorted(set(recipients))
         if self.connection.dialect.name == "postgresql":
-            self.connection.execute(
-                _PUT_MESSAGE_POSTGRESQL,
-                {
-                    "id": message_id,
-                    "author_party": author_party,
-                    "urgency": urgency,
-                    "created_at": created_at,
-                    "due_at": due_at,
-                    "document": dict(document),
-                    "parties": sorted(set(recipients)),
-                },
-            )
+            self.connection.execute(_PUT_MESSAGE_POSTGRESQL, {**row, "parties": parties})
             return
         exists = self.connection.execute(_MESSAGE_EXISTS, {"message_id": message_id}).first()
         if exists is None:
-            self.connection.execute(
-                _INSERT_MESSAGE,
-                {
-                    "id": message_id,
-                    "author_party": author_party,
-                    "urgency": urgency,
-                    "created_at": created_at,
-                    "due_at": due_at,
-                    "document": dict(document),
-                },
-            )
-            for party in sorted(set(recipients)):
+            self.connection.execute(_INSERT_MESSAGE, row)
+            for party in parties:
                 self.connection.execute(_INSERT_RECIPIENT, {"message_id": message_id, "party": party})
         else:
             self.connection.execute(
-                _UPDATE_MESSAGE, {"message_id": message_id, "document": dict(document), "due_at": due_at}
+                _UPDATE_MESSAGE, {"message_id": message_id, "document": row["document"], "due_at": due_at}
             )
 
     def message(self, message_id: str, *, catalogue: hl.Catalogue) -> StoredMessage | None:

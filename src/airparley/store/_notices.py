@@ -78,23 +78,20 @@ class NoticesTx(TxBase):
             "shared": shared,
             "private": dict(private) if private else None,
         }
-        if self.connection.dialect.name == "postgresql":
-            try:
+        postgresql = self.connection.dialect.name == "postgresql"
+        try:
+            if postgresql:
                 self.connection.execute(
                     _notice_put_postgresql(), {"notice_id": notice.notice_id, "at": now, "by": officer_id, **values}
                 )
-            except IntegrityError as error:
-                if getattr(getattr(error.orig, "diag", None), "table_name", None) != "notice_versions":
-                    raise
-                raise InvalidInput(
-                    "version", f"notice {notice.notice_id} already has a version {notice.version}"
-                ) from None
-            return
-        try:
+                return
             self.connection.execute(
                 _INSERT_VERSION, {"notice_id": notice.notice_id, "created_at": now, "created_by": officer_id, **values}
             )
-        except IntegrityError:
+        except IntegrityError as error:
+            # On PostgreSQL the statement upserts the notice too: only the history's key says the version exists.
+            if postgresql and getattr(getattr(error.orig, "diag", None), "table_name", None) != "notice_versions":
+                raise
             raise InvalidInput("version", f"notice {notice.notice_id} already has a version {notice.version}") from None
         row = {"notice_id": notice.notice_id, "updated_at": now, "updated_by": officer_id, **values}
         self.connection.execute(_notice_upsert_sqlite(), row)
