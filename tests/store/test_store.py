@@ -15,8 +15,8 @@ from airparley.strategic import parse_notices
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def test_migrations_create_exactly_the_declared_schema(db_url: str) -> None:
-    store = Store.open(db_url)
+def test_migrations_create_exactly_the_declared_schema(empty_db_url: str) -> None:
+    store = Store.open(empty_db_url)
     with store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
@@ -24,7 +24,7 @@ def test_migrations_create_exactly_the_declared_schema(db_url: str) -> None:
     store.close()
 
 
-def test_the_schema_head_is_the_newest_migration(db_url: str) -> None:
+def test_the_schema_head_is_the_newest_migration(empty_db_url: str) -> None:
     """``upgrade`` skips Alembic for a database at ``SCHEMA_HEAD``: it must be the scripts' head, and a
     database one migration behind must still be brought to it."""
     from alembic import command
@@ -33,7 +33,7 @@ def test_the_schema_head_is_the_newest_migration(db_url: str) -> None:
     from airparley.store._engine import SCHEMA_HEAD, _config
 
     assert ScriptDirectory.from_config(_config()).get_current_head() == SCHEMA_HEAD
-    store = Store.open(db_url)
+    store = Store.open(empty_db_url)
     with store.engine.begin() as connection:
         config = _config()
         config.attributes["connection"] = connection

@@ -31,6 +31,7 @@ from desk_support import Desk  # noqa: E402
 from node_support import Running  # noqa: E402
 
 from airparley.web import STATIC  # noqa: E402
+from db_support import migrated_sqlite  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("airparley_node_test_fixtures", NODE_TESTS / "conftest.py")
 assert _spec is not None
@@ -52,8 +53,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'airparley.db'}"
+def db_url(tmp_path: Path, sqlite_template: Path) -> str:
+    return migrated_sqlite(sqlite_template, tmp_path)
 
 
 @pytest.fixture(scope="session")

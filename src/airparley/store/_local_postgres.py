@@ -72,11 +72,16 @@ def local_postgres() -> Iterator[str]:
         )
 
 
-def create_database(server_url: str, name: str | None = None) -> str:
-    """A new empty database on the server; returns its URL."""
+def create_database(server_url: str, name: str | None = None, *, template: str | None = None) -> str:
+    """A new empty database on the server, or a copy of the database ``template``; returns its URL.
+
+    A copy is PostgreSQL's own ``CREATE DATABASE ... TEMPLATE``: a file copy, several times faster than running
+    the migrations again (the tests copy one migrated database). Nothing may be connected to ``template``."""
     import psycopg
 
     name = name or f"airparley_{uuid.uuid4().hex[:12]}"
+    # Both names are ours: letters, digits and underscores only.
+    statement = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
     with psycopg.connect(server_url.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # name is ours: letters, digits and underscores only
+        conn.execute(statement)
     return f"{server_url}/{name}"
