@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from node_support import PARTIES, TLS, Clock, Desk, FedNode, Running, federate, serve_in_thread
+from node_support import PARTIES, TLS, Clock, Desk, FedNode, Running, federate, serve_in_thread, stopper
 
 from airparley.ledger import generate_key
 from airparley.node import Node, NodeSettings
@@ -49,9 +52,7 @@ def running(db_url: str) -> Iterator[Running]:
     finally:
         for desk in desks.values():
             desk.client.close()
-        server.should_exit = True
-        thread.join(timeout=10)
-        store.close()
+        stopper.stop(server, thread, store)
 
 
 @pytest.fixture
@@ -85,3 +86,34 @@ def fed_nodes(tmp_path: Path) -> Iterator[Callable[..., list[FedNode]]]:
     yield make
     for node in made:
         node.stop()
+
+
+@pytest.fixture(scope="session")
+def headless_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The database of one whole headless Syria/Iraq demo (``airparley demo --headless``, the scenario's full
+    900 s), run once for the tests that read it (each through a copy: ``headless_demo``).
+
+    A run takes about half a minute of CPU on two cores. The tests that use it are in one ``xdist_group``, so
+    ``make test`` (``--dist loadgroup``) runs them on one worker and the demo once."""
+    folder = tmp_path_factory.mktemp("headless-demo")
+    db = folder / "demo.db"
+    demo = subprocess.run(
+        [sys.executable, "-m", "airparley.cli", "demo", "--headless", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=folder,
+    )
+    assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-3000:]
+    # The demo closed its store: the write-ahead log is in the file, which is the whole database.
+    assert not db.with_name(db.name + "-wal").exists()
+    return db
+
+
+@pytest.fixture
+def headless_demo(headless_demo_db: Path, tmp_path: Path) -> Path:
+    """A copy of the headless demo's database (``headless_demo_db``) of the test's own, to open and change."""
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(headless_demo_db, copy)
+    return copy
