@@ -52,7 +52,7 @@ contracts: setup
 	$(BIN)/lint-imports
 
 pytest: setup web
-	$(BIN)/pytest -n 2 --dist loadgroup --durations=20
+	$(BIN)/pytest -n 2 --durations=20
 
 test: lint typecheck contracts pytest
 

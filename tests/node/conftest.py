@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import subprocess
 import sys
@@ -91,23 +93,35 @@ def fed_nodes(tmp_path: Path) -> Iterator[Callable[..., list[FedNode]]]:
 @pytest.fixture(scope="session")
 def headless_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The database of one whole headless Syria/Iraq demo (``airparley demo --headless``, the scenario's full
-    900 s), run once for the tests that read it (each through a copy: ``headless_demo``).
+    900 s), for the tests that read it (each through a copy of its own: ``headless_demo``).
 
-    A run takes about half a minute of CPU on two cores. The tests that use it are in one ``xdist_group``, so
-    ``make test`` (``--dist loadgroup``) runs them on one worker and the demo once."""
-    folder = tmp_path_factory.mktemp("headless-demo")
+    A run takes about half a minute of CPU. It is made once for the whole test run, not once for each xdist
+    worker: the first worker to need it makes it under a file lock in the folder all the workers share (the
+    run's base temporary folder), and the others wait for it there. A run that fails leaves nothing behind, so
+    a waiting worker makes it again and reports its own failure."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "headless-demo"
     db = folder / "demo.db"
-    demo = subprocess.run(
-        [sys.executable, "-m", "airparley.cli", "demo", "--headless", "--db", str(db)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=folder,
-    )
-    assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-3000:]
-    # The demo closed its store: the write-ahead log is in the file, which is the whole database.
-    assert not db.with_name(db.name + "-wal").exists()
+    made = folder / "made"
+    with (shared / "headless-demo.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if made.exists():
+            return db
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        demo = subprocess.run(
+            [sys.executable, "-m", "airparley.cli", "demo", "--headless", "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            cwd=folder,
+        )
+        assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-3000:]
+        # The demo closed its store: the write-ahead log is in the file, which is the whole database.
+        assert not db.with_name(db.name + "-wal").exists()
+        made.touch()
     return db
 
 

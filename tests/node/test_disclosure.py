@@ -184,7 +184,6 @@ def test_bad_questions_are_refused_naming_the_field(running: Running) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("headless_demo")
 def test_on_the_demo_every_kind_that_crossed_is_listed_and_nothing_is_flagged(headless_demo: Path) -> None:
     db = headless_demo
     store = Store.open(f"sqlite:///{db}")

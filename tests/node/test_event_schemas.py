@@ -86,7 +86,6 @@ def test_a_desk_sessions_events_validate_against_their_kinds(running: Running) -
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("headless_demo")
 def test_every_event_of_the_headless_demo_validates_against_its_kind(headless_demo: Path) -> None:
     db = headless_demo
     node = Node(Store.open(f"sqlite:///{db}"))
