@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from node_support import PARTIES, TLS, Clock, Desk, FedNode, Running, federate, serve_in_thread, stopper
+from node_support import PARTIES, TLS, Clock, Desk, FedNode, Running, federate, serve_in_thread
 
 from airparley.ledger import generate_key
 from airparley.node import Node, NodeSettings
@@ -54,7 +54,9 @@ def running(db_url: str) -> Iterator[Running]:
     finally:
         for desk in desks.values():
             desk.client.close()
-        stopper.stop(server, thread, store)
+        server.should_exit = True
+        thread.join(timeout=10)
+        store.close()
 
 
 @pytest.fixture
