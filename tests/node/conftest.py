@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from node_support import PARTIES, TLS, Clock, Desk, FedNode, Running, federate, serve_in_thread
+from node_support import PARTIES, TLS, Clock, Desk, FedNode, Running, federate, serve_in_thread, stopper
 
 from airparley.ledger import generate_key
 from airparley.node import Node, NodeSettings
@@ -54,9 +49,7 @@ def running(db_url: str) -> Iterator[Running]:
     finally:
         for desk in desks.values():
             desk.client.close()
-        server.should_exit = True
-        thread.join(timeout=10)
-        store.close()
+        stopper.stop(server, thread, store)
 
 
 @pytest.fixture
@@ -90,46 +83,3 @@ def fed_nodes(tmp_path: Path) -> Iterator[Callable[..., list[FedNode]]]:
     yield make
     for node in made:
         node.stop()
-
-
-@pytest.fixture(scope="session")
-def headless_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The database of one whole headless Syria/Iraq demo (``airparley demo --headless``, the scenario's full
-    900 s), for the tests that read it (each through a copy of its own: ``headless_demo``).
-
-    A run takes about half a minute of CPU. It is made once for the whole test run, not once for each xdist
-    worker: the first worker to need it makes it under a file lock in the folder all the workers share (the
-    run's base temporary folder), and the others wait for it there. A run that fails leaves nothing behind, so
-    a waiting worker makes it again and reports its own failure."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    folder = shared / "headless-demo"
-    db = folder / "demo.db"
-    made = folder / "made"
-    with (shared / "headless-demo.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if made.exists():
-            return db
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir()
-        demo = subprocess.run(
-            [sys.executable, "-m", "airparley.cli", "demo", "--headless", "--db", str(db)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-            cwd=folder,
-        )
-        assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-3000:]
-        # The demo closed its store: the write-ahead log is in the file, which is the whole database.
-        assert not db.with_name(db.name + "-wal").exists()
-        made.touch()
-    return db
-
-
-@pytest.fixture
-def headless_demo(headless_demo_db: Path, tmp_path: Path) -> Path:
-    """A copy of the headless demo's database (``headless_demo_db``) of the test's own, to open and change."""
-    copy = tmp_path / "demo.db"
-    shutil.copyfile(headless_demo_db, copy)
-    return copy

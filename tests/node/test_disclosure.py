@@ -4,6 +4,8 @@ what covers it; an item nothing covers is flagged. On a real node over uvicorn, 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -184,8 +186,17 @@ def test_bad_questions_are_refused_naming_the_field(running: Running) -> None:
 
 
 @pytest.mark.slow
-def test_on_the_demo_every_kind_that_crossed_is_listed_and_nothing_is_flagged(headless_demo: Path) -> None:
-    db = headless_demo
+def test_on_the_demo_every_kind_that_crossed_is_listed_and_nothing_is_flagged(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    demo = subprocess.run(
+        [sys.executable, "-m", "airparley.cli", "demo", "--headless", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-3000:]
     store = Store.open(f"sqlite:///{db}")
     try:
         with store.begin() as tx:

@@ -5,6 +5,8 @@ and (slow) every event of the headless Syria/Iraq demo, as each party receives i
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +88,17 @@ def test_a_desk_sessions_events_validate_against_their_kinds(running: Running) -
 
 
 @pytest.mark.slow
-def test_every_event_of_the_headless_demo_validates_against_its_kind(headless_demo: Path) -> None:
-    db = headless_demo
+def test_every_event_of_the_headless_demo_validates_against_its_kind(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "airparley.cli", "demo", "--headless", "--duration", "470", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     node = Node(Store.open(f"sqlite:///{db}"))
     seen: set[str] = set()
     failures: list[str] = []
